@@ -1,0 +1,5 @@
+"""``python -m src`` is the ``scalplab`` console script."""
+
+from src.cli import main
+
+raise SystemExit(main())

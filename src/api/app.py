@@ -1,0 +1,49 @@
+"""The application factory: `create_app(settings) -> FastAPI`.
+
+Start-up (lifespan) migrates the database, marks backtests a previous process
+left unfinished as failed, discovers strategies and opens the services; shutdown
+stops the backtest worker and closes the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from src import __version__
+from src.api.context import AppContext
+from src.api.errors import install_error_handlers
+from src.api.middleware import RequestContextMiddleware
+from src.api.routes import API_PREFIXES, api_router
+from src.api.spa import DEFAULT_DIST, install_spa
+from src.config import Settings
+
+
+def create_app(settings: Settings, web_dist: Path | None = None) -> FastAPI:
+    """A configured app; `web_dist` is the SPA build (default: the checkout's `web/dist`)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        context = await run_in_threadpool(AppContext.start, settings)
+        app.state.context = context
+        try:
+            yield
+        finally:
+            await run_in_threadpool(context.close)
+
+    app = FastAPI(
+        title="ScalpLab",
+        version=__version__,
+        description="Backtests, market data and paper trading for Binance USDT-M perpetuals.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(api_router)
+    install_spa(app, web_dist or DEFAULT_DIST, API_PREFIXES)
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,70 @@
+"""FastAPI dependencies as `Annotated` aliases (`SettingsDep`, `SessionDep`, services)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from src.api.context import AppContext
+from src.api.services.backtests import BacktestService
+from src.api.services.market import MarketService
+from src.api.services.pairs import PairService
+from src.api.services.status import HealthService
+from src.config import Settings
+from src.strategies.registry import Registry
+
+
+def get_context(request: Request) -> AppContext:
+    """The running app's context (set by the lifespan)."""
+    return cast(AppContext, request.app.state.context)
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+def get_settings_dep(context: ContextDep) -> Settings:
+    """The app's settings."""
+    return context.settings
+
+
+def get_session(context: ContextDep) -> Iterator[Session]:
+    """A database session for one request; services commit, errors roll back."""
+    with context.database.session() as session:
+        yield session
+
+
+def get_registry_dep(context: ContextDep) -> Registry:
+    """The strategy registry discovered at start-up."""
+    return context.registry
+
+
+def get_health(context: ContextDep) -> HealthService:
+    """The health service."""
+    return context.health
+
+
+def get_pairs(context: ContextDep) -> PairService:
+    """The pairs service."""
+    return context.pairs
+
+
+def get_market(context: ContextDep) -> MarketService:
+    """The market-data service."""
+    return context.market
+
+
+def get_backtests(context: ContextDep) -> BacktestService:
+    """The backtests service."""
+    return context.backtests
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+RegistryDep = Annotated[Registry, Depends(get_registry_dep)]
+HealthDep = Annotated[HealthService, Depends(get_health)]
+PairsDep = Annotated[PairService, Depends(get_pairs)]
+MarketDep = Annotated[MarketService, Depends(get_market)]
+BacktestsDep = Annotated[BacktestService, Depends(get_backtests)]

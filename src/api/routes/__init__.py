@@ -1,0 +1,17 @@
+"""One router per resource, collected into `api_router`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from src.api.routes import backtests, market, pairs, status, strategies
+
+api_router = APIRouter()
+api_router.include_router(status.router)
+api_router.include_router(pairs.router)
+api_router.include_router(strategies.router)
+api_router.include_router(market.router)
+api_router.include_router(backtests.router)
+
+API_PREFIXES = ("/status", "/pairs", "/strategies", "/market", "/backtests")
+"""First path segments owned by the API (everything else may belong to the SPA)."""

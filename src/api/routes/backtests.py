@@ -1,0 +1,96 @@
+"""`/backtests`: queue a run (202), poll its state, list, delete one or all."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from starlette.concurrency import run_in_threadpool
+
+from src.api.deps import BacktestsDep
+from src.api.schemas.backtests import (
+    BacktestCreate,
+    BacktestPublic,
+    BacktestQueued,
+    BacktestsDeleted,
+    BacktestSummaryPublic,
+)
+from src.api.schemas.common import ErrorPublic
+from src.backtests.storage import BacktestJob, BacktestSummary
+
+router = APIRouter(prefix="/backtests", tags=["backtests"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorPublic},
+    409: {"model": ErrorPublic},
+    422: {"model": ErrorPublic},
+}
+
+
+@router.post(
+    "",
+    response_model=BacktestQueued,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=ERRORS,
+)
+async def create_backtest(
+    body: BacktestCreate, backtests: BacktestsDep, response: Response
+) -> BacktestQueued:
+    """Validate and queue a backtest; it runs in the worker process. Poll `GET /backtests/{id}`."""
+    queued = await run_in_threadpool(
+        backtests.submit,
+        body.pair,
+        body.strategy,
+        body.timeframe,
+        body.start,
+        body.end,
+        body.params,
+    )
+    response.headers["Location"] = f"/backtests/{queued.id}"
+    return BacktestQueued(id=queued.id, status="queued")
+
+
+@router.get("", response_model=list[BacktestSummaryPublic])
+async def list_backtests(
+    backtests: BacktestsDep,
+    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[BacktestSummary]:
+    """Every backtest (any status), newest first, with its key metrics once done."""
+    return await run_in_threadpool(backtests.list, limit, offset)
+
+
+@router.get("/{backtest_id}", response_model=BacktestPublic, responses=ERRORS)
+async def get_backtest(backtest_id: str, backtests: BacktestsDep) -> Response:
+    """Status, progress, error, and the full result once done (`result` is null until then)."""
+    job = await run_in_threadpool(backtests.job, backtest_id)
+    body = await run_in_threadpool(_job_json, job)
+    return Response(body, media_type="application/json")
+
+
+@router.delete("/{backtest_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
+async def delete_backtest(backtest_id: str, backtests: BacktestsDep) -> None:
+    """Delete one backtest: its result file and its row."""
+    await run_in_threadpool(backtests.delete, backtest_id)
+
+
+@router.delete("", response_model=BacktestsDeleted)
+async def delete_all_backtests(backtests: BacktestsDep) -> BacktestsDeleted:
+    """Delete every backtest; returns how many were deleted."""
+    return BacktestsDeleted(deleted=await run_in_threadpool(backtests.delete_all))
+
+
+def _job_json(job: BacktestJob) -> str:
+    """The `BacktestPublic` body, encoded directly (results can be megabytes)."""
+    return json.dumps(
+        {
+            "id": job.id,
+            "status": job.status,
+            "progress": job.progress,
+            "error": job.error,
+            "result": job.result,
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )

@@ -1,0 +1,145 @@
+"""Schemas of `/backtests`: the run request, job state, list rows and the full result."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from src.api.schemas.common import ParamValue, RequestModel, UtcDateTime
+
+BacktestStatus = Literal["queued", "running", "done", "failed"]
+
+
+class BacktestCreate(RequestModel):
+    """POST body. Dates are UTC; `end` is exclusive; the range is 1 to 30 days."""
+
+    pair: str = Field(min_length=1, max_length=32, examples=["BTCUSDT"])
+    strategy: str = Field(min_length=1, max_length=64, examples=["smc"])
+    timeframe: str = Field(min_length=1, max_length=8, examples=["15m"])
+    start: UtcDateTime = Field(examples=["2025-06-17"])
+    end: UtcDateTime = Field(examples=["2025-06-24"])
+    params: dict[str, ParamValue] = Field(default_factory=dict)
+
+
+class BacktestQueued(BaseModel):
+    """Answer to POST: the new job's id; poll `GET /backtests/{id}`."""
+
+    id: str
+    status: BacktestStatus
+
+
+class KeyMetrics(BaseModel):
+    """The metrics shown in the list (the full set is in the result)."""
+
+    trades: int | None
+    win_rate: float | None
+    net_pnl: float | None
+    return_pct: float | None
+    max_drawdown_pct: float | None
+    profit_factor: float | None
+
+
+class BacktestSummaryPublic(BaseModel):
+    """One row of the backtest list."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    status: BacktestStatus
+    progress: float
+    error: str | None
+    pair: str
+    strategy: str
+    strategy_version: str | None
+    timeframe: str
+    start: UtcDateTime
+    end: UtcDateTime
+    params: dict[str, Any]
+    created_at: UtcDateTime
+    finished_at: UtcDateTime | None
+    metrics: KeyMetrics | None
+    result_hash: str | None
+
+
+class TradePublic(BaseModel):
+    """One closed trade (times ISO-8601 UTC)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    side: Literal["long", "short"]
+    entry_time: str
+    exit_time: str
+    entry_price: float
+    exit_price: float
+    qty: float
+    exit_reason: str
+    fees: float
+    funding: float
+    pnl: float
+
+
+class MetricsPublic(BaseModel):
+    """Every metric of a run (more may be added; unknown keys pass through)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    trades: int
+    win_rate: float | None = None
+    net_pnl: float | None = None
+    return_pct: float | None = None
+    final_equity: float | None = None
+    profit_factor: float | None = None
+    expectancy: float | None = None
+    sharpe: float | None = None
+    sortino: float | None = None
+    max_drawdown_pct: float | None = None
+    exposure_pct: float | None = None
+    avg_hold_minutes: float | None = None
+    exits: dict[str, int] = Field(default_factory=dict)
+    fees: float | None = None
+    slippage: float | None = None
+    funding: float | None = None
+    signals_generated: int | None = None
+    signals_accepted: int | None = None
+    signals_rejected: int | None = None
+    bars: int | None = None
+
+
+class BacktestResultPublic(BaseModel):
+    """The stored result of a run, as the runner produced it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    created_at: str
+    pair: str
+    strategy: str
+    strategy_version: str
+    timeframe: str
+    start: str
+    end: str
+    params: dict[str, Any]
+    settings: dict[str, Any] = Field(default_factory=dict)
+    symbol_rules: dict[str, Any] | None = None
+    metrics: MetricsPublic
+    rejected: dict[str, int] = Field(default_factory=dict)
+    trades: list[TradePublic]
+    equity: list[tuple[str, float]] = Field(description="[time, equity] pairs")
+    result_hash: str | None = None
+
+
+class BacktestPublic(BaseModel):
+    """Job state of one backtest; `result` is set once it is done."""
+
+    id: str
+    status: BacktestStatus
+    progress: float
+    error: str | None
+    result: BacktestResultPublic | None
+
+
+class BacktestsDeleted(BaseModel):
+    """Answer to `DELETE /backtests`."""
+
+    deleted: int

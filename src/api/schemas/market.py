@@ -1,0 +1,35 @@
+"""Schemas of `/market`: what candles are stored, and the candles themselves."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from src.api.schemas.common import UtcDateTime
+
+
+class TimeframeSpan(BaseModel):
+    """Bars available for one timeframe (`stored` false: resampled from 1m on read)."""
+
+    timeframe: str
+    stored: bool
+    first: UtcDateTime
+    last: UtcDateTime
+    bars: int
+
+
+class SymbolPublic(BaseModel):
+    """A symbol with stored candles and every timeframe it can be read at."""
+
+    symbol: str
+    timeframes: list[TimeframeSpan]
+
+
+class CandlePublic(BaseModel):
+    """One bar; `time` is its open time in epoch seconds (UTC)."""
+
+    time: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float

@@ -1,0 +1,45 @@
+"""Schemas of `/pairs`: the symbols the dashboard follows and their strategy."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from src.api.schemas.common import ParamValue, RequestModel, UtcDateTime
+
+
+class PairUpdate(RequestModel):
+    """PUT body: every mutable field (the symbol is the URL)."""
+
+    strategy: str = Field(min_length=1, max_length=64)
+    timeframe: str = Field(min_length=1, max_length=8)
+    params: dict[str, ParamValue] = Field(default_factory=dict)
+    enabled: bool = True
+
+
+class PairCreate(PairUpdate):
+    """POST body."""
+
+    symbol: str = Field(min_length=1, max_length=32, examples=["BTCUSDT"])
+
+
+class PairPatch(RequestModel):
+    """PATCH body: only the fields given change."""
+
+    strategy: str | None = Field(None, min_length=1, max_length=64)
+    timeframe: str | None = Field(None, min_length=1, max_length=8)
+    params: dict[str, ParamValue] | None = None
+    enabled: bool | None = None
+
+
+class PairPublic(BaseModel):
+    """A followed pair as stored."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    symbol: str
+    strategy: str
+    timeframe: str
+    params: dict[str, ParamValue]
+    enabled: bool
+    created_at: UtcDateTime

@@ -1,0 +1,30 @@
+"""Schemas of `/strategies`: plugin metadata, enough to build a form."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from src.api.schemas.common import ParamValue
+
+
+class ParamPublic(BaseModel):
+    """One strategy parameter: type, default, bounds or choices, description."""
+
+    name: str
+    type: Literal["int", "float", "bool", "str"]
+    default: ParamValue
+    min: float | None = None
+    max: float | None = None
+    choices: list[str] | None = None
+    description: str = ""
+
+
+class StrategyPublic(BaseModel):
+    """A strategy plugin and its parameters."""
+
+    name: str
+    version: str
+    description: str
+    params: list[ParamPublic]

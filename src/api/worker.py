@@ -1,0 +1,198 @@
+"""Backtests run in a worker process, never in the server's event loop.
+
+`BacktestWorker` owns a `ProcessPoolExecutor` with one worker (forkserver where
+available, else spawn), so runs queue up one after another and a crashing or
+memory-hungry run cannot take the API down. The job itself (`run_job`) executes
+in the child: it writes status and progress straight into the job's database
+row and stores the result file; the parent only notices a child that died.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from threading import Lock
+from typing import TYPE_CHECKING
+
+from src.backtests.storage import ResultStore
+from src.config import Settings
+from src.errors import ScalpLabError
+from src.storage.db import Database
+
+if TYPE_CHECKING:
+    from src.backtests.runner import BacktestRequest
+
+log = logging.getLogger(__name__)
+
+PROGRESS_MIN_STEP = 0.01
+PROGRESS_MIN_SECONDS = 0.25
+SHUTDOWN_JOIN_SECONDS = 5.0
+
+# One store per database URL in a worker process, opened on its first job.
+_stores: dict[str, ResultStore] = {}
+
+
+def _worker_store(settings: Settings) -> ResultStore:
+    store = _stores.get(settings.database_url)
+    if store is None:
+        store = ResultStore(settings, Database(settings))
+        _stores[settings.database_url] = store
+    return store
+
+
+def _init_worker(settings: Settings) -> None:
+    """Child start-up: JSON logs like the server's."""
+    from src.api.logs import configure_logging
+
+    configure_logging(settings)
+
+
+def progress_writer(store: ResultStore, job_id: str) -> Callable[[float], None]:
+    """A progress callback that writes at most every 1 % and every 0.25 s."""
+    last_value = 0.0
+    last_time = 0.0
+
+    def report(fraction: float) -> None:
+        nonlocal last_value, last_time
+        now = time.monotonic()
+        if fraction - last_value >= PROGRESS_MIN_STEP and now - last_time >= PROGRESS_MIN_SECONDS:
+            store.set_progress(job_id, fraction)
+            last_value, last_time = fraction, now
+
+    return report
+
+
+def run_job(settings: Settings, job_id: str, request: BacktestRequest) -> str:
+    """Run one backtest in the worker process; returns the final status.
+
+    Every failure is recorded on the job row as one line; only a failure to
+    write to the database itself escapes (the parent then records it).
+    """
+    from src.backtests.runner import run_backtest
+
+    store = _worker_store(settings)
+    if not store.set_running(job_id):
+        log.info("backtest %s was deleted before it started", job_id)
+        return "deleted"
+    started = time.perf_counter()
+    try:
+        result = run_backtest(request, settings, progress=progress_writer(store, job_id))
+        store.set_done(job_id, result)
+    except ScalpLabError as exc:
+        store.set_failed(job_id, exc.message)
+        log.info("backtest %s failed: %s", job_id, exc.message, extra={"job_id": job_id})
+        return "failed"
+    except Exception as exc:
+        store.set_failed(job_id, f"unexpected {type(exc).__name__}: {exc}")
+        log.exception("backtest %s crashed", job_id, extra={"job_id": job_id})
+        return "failed"
+    log.info(
+        "backtest %s done in %.2f s",
+        job_id,
+        time.perf_counter() - started,
+        extra={"job_id": job_id},
+    )
+    return "done"
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(method)
+
+
+class BacktestWorker:
+    """Queues backtest jobs on a single worker process."""
+
+    def __init__(self, settings: Settings, store: ResultStore) -> None:
+        self.settings = settings
+        self.store = store
+        self._lock = Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._futures: dict[str, Future[str]] = {}
+        self._closing = False
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=_context(),
+                initializer=_init_worker,
+                initargs=(self.settings,),
+            )
+        return self._executor
+
+    def submit(self, job_id: str, request: BacktestRequest) -> None:
+        """Queue job `job_id` (its row must exist, status queued)."""
+        with self._lock:
+            if self._closing:
+                self.store.set_failed(job_id, "the server is shutting down")
+                return
+            try:
+                future = self._pool().submit(run_job, self.settings, job_id, request)
+            except BrokenProcessPool:
+                log.warning("backtest worker pool was broken; starting a new one")
+                self._executor = None
+                future = self._pool().submit(run_job, self.settings, job_id, request)
+            self._futures[job_id] = future
+        future.add_done_callback(lambda done: self._finished(job_id, done))
+
+    def cancel(self, job_id: str) -> bool:
+        """Drop a job that has not started yet; True if it was cancelled."""
+        with self._lock:
+            future = self._futures.get(job_id)
+        return future.cancel() if future is not None else False
+
+    def pending(self) -> list[str]:
+        """Ids of jobs queued or running in this worker."""
+        with self._lock:
+            return [job_id for job_id, future in self._futures.items() if not future.done()]
+
+    def _finished(self, job_id: str, future: Future[str]) -> None:
+        with self._lock:
+            self._futures.pop(job_id, None)
+            closing = self._closing
+        if future.cancelled():
+            return
+        error = future.exception()
+        if error is None:
+            return
+        reason = "interrupted by shutdown" if closing else _crash_reason(error)
+        log.error("backtest %s: %s", job_id, reason, extra={"job_id": job_id})
+        try:
+            self.store.set_failed(job_id, reason)
+        except ScalpLabError as exc:
+            log.error("cannot record the failure of backtest %s: %s", job_id, exc.message)
+
+    def shutdown(self) -> None:
+        """Cancel queued jobs, stop the running one, mark both failed."""
+        with self._lock:
+            self._closing = True
+            executor, self._executor = self._executor, None
+            unfinished = list(self._futures)
+        if executor is None:
+            return
+        # The pool has no public way to stop a running task: end its process.
+        processes = list(executor._processes.values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(SHUTDOWN_JOIN_SECONDS)
+        for job_id in unfinished:
+            try:
+                self.store.set_failed(job_id, "interrupted by shutdown")
+            except ScalpLabError as exc:
+                log.error("cannot mark backtest %s interrupted: %s", job_id, exc.message)
+
+
+def _crash_reason(error: BaseException) -> str:
+    if isinstance(error, BrokenProcessPool):
+        return "the backtest worker process died (out of memory or killed)"
+    if isinstance(error, ScalpLabError):
+        return error.message
+    return f"backtest worker error: {type(error).__name__}: {error}"

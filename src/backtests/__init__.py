@@ -1,0 +1,1 @@
+"""Backtests: the Cerebro runner, metrics, integrity checks, result storage and CLI."""

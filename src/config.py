@@ -1,0 +1,98 @@
+"""Settings from the environment and `.env` (pydantic-settings).
+
+Every key is listed with its default in `.env.example`. Secrets (API keys, the
+Telegram token, the API token) are `SecretStr`: they never print.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from src.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Typed, bounded settings; unknown keys in `.env` are ignored."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+
+    # --- backtest / simulation economics ---
+    initial_capital: float = Field(10000.0, gt=0, alias="INITIAL_CAPITAL")
+    risk_per_trade_pct: float = Field(1.0, gt=0, le=100, alias="RISK_PER_TRADE_PCT")
+    max_leverage: float = Field(5.0, ge=1, le=125, alias="MAX_LEVERAGE")
+    slippage_pct: float = Field(0.01, ge=0, lt=10, alias="SLIPPAGE_PCT")
+    taker_fee_pct: float = Field(0.05, ge=0, lt=10, alias="TAKER_FEE_PCT")
+    maker_fee_pct: float = Field(0.02, ge=-1, lt=10, alias="MAKER_FEE_PCT")
+    min_rr: float = Field(3.0, ge=0, alias="MIN_RR")
+    default_funding_rate: float = Field(0.0001, gt=-1, lt=1, alias="DEFAULT_FUNDING_RATE")
+    maint_margin_pct: float = Field(0.4, ge=0, lt=100, alias="MAINT_MARGIN_PCT")
+    random_seed: int = Field(42, alias="RANDOM_SEED")
+
+    # --- storage ---
+    data_dir: Path = Field(Path("./data"), alias="DATA_DIR")
+    db_url: str = Field("", alias="DB_URL")
+    db_path: str = Field("", alias="DB_PATH")
+    strategies_dir: Path | None = Field(None, alias="STRATEGIES_DIR")
+
+    # --- exchange ---
+    exchange: Literal["binance_futures"] = Field("binance_futures", alias="EXCHANGE")
+    rest_url: str = Field("https://fapi.binance.com", alias="REST_URL")
+    ws_url: str = Field("wss://fstream.binance.com", alias="WS_URL")
+    binance_api_key: SecretStr = Field(SecretStr(""), alias="BINANCE_API_KEY")
+    binance_api_secret: SecretStr = Field(SecretStr(""), alias="BINANCE_API_SECRET")
+
+    # --- modes and safety ---
+    trading_mode: Literal["simulation", "live"] = Field("simulation", alias="TRADING_MODE")
+    trading_approved: bool = Field(False, alias="TRADING_APPROVED")
+    api_token: SecretStr = Field(SecretStr(""), alias="API_TOKEN")
+    simulation_initial_capital: float = Field(10000.0, gt=0, alias="SIMULATION_INITIAL_CAPITAL")
+    simulation_commission: float = Field(0.001, ge=0, lt=1, alias="SIMULATION_COMMISSION")
+    simulation_slippage: float = Field(0.0001, ge=0, lt=1, alias="SIMULATION_SLIPPAGE")
+
+    # --- notifications ---
+    telegram_enabled: bool = Field(False, alias="TELEGRAM_ENABLED")
+    telegram_bot_token: SecretStr = Field(SecretStr(""), alias="TELEGRAM_BOT_TOKEN")
+    telegram_chat_id: str = Field("", alias="TELEGRAM_CHAT_ID")
+
+    # --- server and logs ---
+    host: str = Field("127.0.0.1", alias="HOST")
+    port: int = Field(8000, ge=1, le=65535, alias="PORT")
+    debug: bool = Field(False, alias="DEBUG")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
+
+    @property
+    def database_url(self) -> str:
+        """`DB_URL`, else a SQLite file at `DB_PATH`, else `DATA_DIR/app.db`."""
+        if self.db_url:
+            return self.db_url
+        path = Path(self.db_path) if self.db_path else self.data_dir / "app.db"
+        return f"sqlite:///{path}"
+
+    @property
+    def plugin_dir(self) -> Path:
+        """Where user strategy plugins are discovered (`STRATEGIES_DIR`)."""
+        return self.strategies_dir if self.strategies_dir else self.data_dir / "strategies"
+
+
+def load_settings() -> Settings:
+    """Read settings now; an invalid value becomes one readable `ConfigError`."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings, read once. Tests build `Settings(...)` directly."""
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Market data: exchange adapters, candle and funding stores, validators, Backtrader feeds."""

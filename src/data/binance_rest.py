@@ -1,0 +1,366 @@
+"""Binance USDT-M REST market data: paginated, rate-limited, resumable kline download.
+
+`BinanceRestClient` wraps python-binance's `Client` (pointed at a configurable
+base URL, `REST_URL`; it never pings on construction) and adds what a bulk
+download needs:
+
+* request-weight pacing from the `X-MBX-USED-WEIGHT-1m` response header
+  (slow down near the limit, pause until the next minute when at it);
+* HTTP 429/418: wait `Retry-After` seconds, then retry;
+* HTTP 5xx and network errors: exponential backoff, bounded attempts, then
+  `TemporaryError`;
+* everything else becomes a one-line `InputError`/`NotFoundError`/`DataError`.
+
+Sleeping and the clock are injectable so tests never wait for real.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import requests
+
+from src.data.candles import CandleStore, empty_candles
+from src.data.integrity import Gap, ms_to_iso
+from src.data.symbols import normalize_symbol
+from src.data.timeframes import timeframe_ms
+from src.errors import DataError, InputError, NotFoundError, TemporaryError
+
+KLINES_LIMIT = 1500
+"""Largest page `/fapi/v1/klines` serves (request weight 10)."""
+WEIGHT_LIMIT = 2400
+"""Binance's default REQUEST_WEIGHT per minute for USDT-M futures."""
+DAY_MS = 86_400_000
+MERGE_EVERY_PAGES = 20
+"""Pages held in memory before merging into the store (bounds lost work on interruption)."""
+UNKNOWN_SYMBOL_CODE = -1121
+
+
+@dataclass
+class RequestStats:
+    """Counters a client keeps across calls (for reports and tests)."""
+
+    requests: int = 0
+    retries: int = 0
+    waited_s: float = 0.0
+    used_weight: int | None = None
+    waits: list[tuple[str, float]] = field(default_factory=list)
+    """Every pause taken: (reason, seconds)."""
+
+
+class BinanceRestClient:
+    """USDT-M futures market-data REST client (python-binance underneath)."""
+
+    def __init__(
+        self,
+        base_url: str = "https://fapi.binance.com",
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        max_attempts: int = 5,
+        backoff_s: float = 1.0,
+        max_retry_after_s: float = 300.0,
+        weight_limit: int = WEIGHT_LIMIT,
+        timeout_s: float = 10.0,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise InputError(f"REST base URL must start with http:// or https://, got {base_url!r}")
+        if max_attempts < 1:
+            raise InputError("max_attempts must be at least 1")
+        with warnings.catch_warnings():
+            # python-binance imports deprecated `websockets` names we never use.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from binance.client import Client
+            from binance.exceptions import BinanceAPIException, BinanceRequestException
+
+        self._api_error: type[Exception] = BinanceAPIException
+        self._request_error: type[Exception] = BinanceRequestException
+        self.base_url = base_url.rstrip("/")
+        self._client = Client(ping=False, requests_params={"timeout": timeout_s})
+        self._client.FUTURES_URL = f"{self.base_url}/fapi"
+        self._sleep = sleep
+        self._clock = clock
+        self.max_attempts = max_attempts
+        self.backoff_s = backoff_s
+        self.max_retry_after_s = max_retry_after_s
+        self.weight_limit = weight_limit
+        self.stats = RequestStats()
+        self._weight_minute: int | None = None
+
+    # --- pacing and retries ---
+
+    def _wait(self, seconds: float, reason: str) -> None:
+        self.stats.waits.append((reason, seconds))
+        self.stats.waited_s += seconds
+        self._sleep(seconds)
+
+    def _note_weight(self, response: Any) -> None:
+        headers = getattr(response, "headers", None) or {}
+        value = headers.get("X-MBX-USED-WEIGHT-1m") or headers.get("x-mbx-used-weight-1m")
+        try:
+            self.stats.used_weight = int(value) if value is not None else None
+        except ValueError:
+            self.stats.used_weight = None
+        self._weight_minute = int(self._clock() // 60)
+
+    def _pace(self) -> None:
+        """Slow down near the per-minute weight limit; pause to the next minute at it."""
+        used = self.stats.used_weight
+        if used is None or self._weight_minute != int(self._clock() // 60):
+            return
+        if used >= 0.9 * self.weight_limit:
+            self._wait(60.0 - self._clock() % 60.0 + 0.5, "weight limit")
+            self.stats.used_weight = None
+        elif used >= 0.7 * self.weight_limit:
+            self._wait(1.0, "weight high")
+
+    @staticmethod
+    def _retry_after(response: Any) -> float | None:
+        headers = getattr(response, "headers", None) or {}
+        value = headers.get("Retry-After")
+        try:
+            return float(value) if value is not None else None
+        except ValueError:
+            return None
+
+    def _call(self, what: str, call: Callable[[], Any]) -> Any:
+        """Run one REST call with pacing, rate-limit waits and bounded retries."""
+        last_problem = ""
+        for attempt in range(1, self.max_attempts + 1):
+            self._pace()
+            self.stats.requests += 1
+            try:
+                result = call()
+            except requests.RequestException as exc:
+                last_problem = f"{type(exc).__name__}"
+            except self._request_error as exc:
+                last_problem = f"invalid response ({str(exc)[:120]})"
+            except self._api_error as exc:
+                status = int(getattr(exc, "status_code", 0))
+                response = getattr(exc, "response", None)
+                self._note_weight(response)
+                if status in (418, 429):
+                    wait = self._retry_after(response)
+                    wait = 60.0 if wait is None else wait
+                    if wait > self.max_retry_after_s or attempt == self.max_attempts:
+                        raise TemporaryError(
+                            f"Binance rate limit (HTTP {status}) on {what}; "
+                            f"retry after {wait:.0f} s"
+                        ) from None
+                    self.stats.retries += 1
+                    self._wait(wait, f"HTTP {status} Retry-After")
+                    continue
+                if status >= 500:
+                    last_problem = f"HTTP {status}"
+                else:
+                    code = getattr(exc, "code", None)
+                    message = getattr(exc, "message", "") or ""
+                    if code == UNKNOWN_SYMBOL_CODE:
+                        raise NotFoundError(f"Binance: {what}: {message}") from None
+                    raise InputError(
+                        f"Binance rejected {what} (HTTP {status}, code {code}): {message}"
+                    ) from None
+            else:
+                self._note_weight(self._client.response)
+                return result
+            if attempt < self.max_attempts:
+                self.stats.retries += 1
+                self._wait(self.backoff_s * 2 ** (attempt - 1), last_problem)
+        raise TemporaryError(
+            f"Binance REST at {self.base_url} failed {self.max_attempts} times on {what} "
+            f"(last: {last_problem}); try again later"
+        )
+
+    # --- endpoints ---
+
+    def klines(
+        self, symbol: str, interval: str, start_ms: int, end_ms: int, limit: int = KLINES_LIMIT
+    ) -> list[list[Any]]:
+        """`GET /fapi/v1/klines` for `start_ms <= open_time <= end_ms` (raw 12-element rows)."""
+        result = self._call(
+            f"klines {symbol} {interval}",
+            lambda: self._client.futures_klines(
+                symbol=symbol, interval=interval, startTime=start_ms, endTime=end_ms, limit=limit
+            ),
+        )
+        if not isinstance(result, list):
+            raise DataError(f"Binance klines response is not a list: {str(result)[:120]}")
+        return result
+
+    def exchange_info(self) -> dict[str, Any]:
+        """`GET /fapi/v1/exchangeInfo` (raw)."""
+        result = self._call("exchangeInfo", self._client.futures_exchange_info)
+        if not isinstance(result, dict):
+            raise DataError(f"Binance exchangeInfo response is not an object: {str(result)[:120]}")
+        return result
+
+    def close(self) -> None:
+        """Release the HTTP session."""
+        self._client.session.close()
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadReport:
+    """What a kline download fetched and what the store holds afterwards."""
+
+    symbol: str
+    timeframe: str
+    requested_from_ms: int
+    requested_to_ms: int
+    requests: int
+    retries: int
+    waited_s: float
+    fetched: int
+    """Closed candles received (the still-open candle is not counted)."""
+    dropped_open: int
+    added: int
+    total: int
+    gaps: list[Gap] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form with ISO-8601 UTC times."""
+        return {
+            "symbol": self.symbol,
+            "timeframe": self.timeframe,
+            "requested_from": ms_to_iso(self.requested_from_ms),
+            "requested_to": ms_to_iso(self.requested_to_ms),
+            "requests": self.requests,
+            "retries": self.retries,
+            "waited_s": round(self.waited_s, 3),
+            "fetched": self.fetched,
+            "dropped_open": self.dropped_open,
+            "added": self.added,
+            "total": self.total,
+            "gaps": [gap.to_dict() for gap in self.gaps],
+        }
+
+
+def klines_to_frame(rows: list[list[Any]]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Raw `/fapi/v1/klines` rows → (candle frame, close times); `DataError` on a bad shape."""
+    if not rows:
+        return pd.DataFrame(), np.array([], dtype=np.int64)
+    try:
+        if any(not isinstance(row, list) or len(row) < 11 for row in rows):
+            raise ValueError("each kline must be an array of at least 11 fields")
+        columns = list(zip(*(row[:11] for row in rows), strict=True))
+        frame = pd.DataFrame(
+            {
+                "open_time": np.array(columns[0], dtype=np.int64),
+                "open": np.array(columns[1], dtype=np.float64),
+                "high": np.array(columns[2], dtype=np.float64),
+                "low": np.array(columns[3], dtype=np.float64),
+                "close": np.array(columns[4], dtype=np.float64),
+                "volume": np.array(columns[5], dtype=np.float64),
+                "quote_volume": np.array(columns[7], dtype=np.float64),
+                "trades": np.array(columns[8], dtype=np.int64),
+                "taker_buy_volume": np.array(columns[9], dtype=np.float64),
+                "taker_buy_quote_volume": np.array(columns[10], dtype=np.float64),
+            }
+        )
+        close_times = np.array(columns[6], dtype=np.int64)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise DataError(f"malformed Binance klines response: {exc}") from None
+    return frame, close_times
+
+
+def _ranges(
+    store: CandleStore, symbol: str, tf: str, start: int, end: int
+) -> list[tuple[int, int]]:
+    """Windows still to fetch: before the stored span (backfill) and after its last candle."""
+    step = timeframe_ms(tf)
+    if not store.path(symbol, tf).exists():
+        return [(start, end)]
+    first, last, _ = store.span(symbol, tf)
+    windows = []
+    if first > start:
+        windows.append((start, min(first, end)))
+    resume = max(start, last + step)
+    if resume < end:
+        windows.append((resume, end))
+    return windows
+
+
+def download_klines(
+    client: BinanceRestClient,
+    store: CandleStore,
+    symbol: str,
+    tf: str,
+    days: int,
+    now_ms: int | None = None,
+) -> DownloadReport:
+    """Download the last `days` days of closed `tf` candles into `store`.
+
+    Resumable: only candles after the last stored one (and before the first
+    stored one, when `days` reaches further back) are requested. Pages of
+    1500 are merged every few pages, so an interrupted download keeps what it
+    got. The still-open last candle (close time not yet passed) is dropped.
+    """
+    symbol = normalize_symbol(symbol)
+    step = timeframe_ms(tf)
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3650:
+        raise InputError(f"days must be a whole number from 1 to 3650, got {days!r}")
+    now = int(now_ms) if now_ms is not None else int(time.time() * 1000)
+    start = (now - days * DAY_MS) // step * step
+    before = (client.stats.requests, client.stats.retries, client.stats.waited_s)
+    fetched = dropped = added = 0
+    pending: list[pd.DataFrame] = []
+
+    def flush() -> None:
+        nonlocal added
+        if pending:
+            added += store.merge(symbol, tf, pd.concat(pending, ignore_index=True)).added
+            pending.clear()
+
+    for low, high in _ranges(store, symbol, tf, start, now):
+        cursor = low
+        while cursor < high:
+            rows = client.klines(symbol, tf, cursor, high - 1, KLINES_LIMIT)
+            frame, close_times = klines_to_frame(rows)
+            if frame.empty:
+                break
+            last_open = int(frame["open_time"].max())
+            if last_open < cursor:
+                raise DataError(
+                    f"Binance returned klines before the requested start {ms_to_iso(cursor)}"
+                )
+            closed = close_times < now
+            dropped += int((~closed).sum())
+            frame = frame[closed]
+            fetched += len(frame)
+            if len(frame):
+                pending.append(frame)
+            if len(pending) >= MERGE_EVERY_PAGES:
+                flush()
+            cursor = last_open + step
+            if len(rows) < KLINES_LIMIT:
+                break
+    flush()
+    final = store.merge(symbol, tf, empty_candles())  # no write: just the totals and gaps
+    return DownloadReport(
+        symbol=symbol,
+        timeframe=tf,
+        requested_from_ms=start,
+        requested_to_ms=now,
+        requests=client.stats.requests - before[0],
+        retries=client.stats.retries - before[1],
+        waited_s=client.stats.waited_s - before[2],
+        fetched=fetched,
+        dropped_open=dropped,
+        added=added,
+        total=final.total,
+        gaps=final.gaps,
+    )
+
+
+def fetch_exchange_info(client: BinanceRestClient) -> dict[str, Any]:
+    """The raw `/fapi/v1/exchangeInfo` response (feed it to `RulesStore.save_exchange_info`)."""
+    info = client.exchange_info()
+    if not isinstance(info.get("symbols"), list):
+        raise DataError("Binance exchangeInfo response has no `symbols` list")
+    return info

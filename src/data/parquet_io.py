@@ -1,0 +1,100 @@
+"""Parquet file primitives shared by the candle and funding stores.
+
+* Reads go through pyarrow directly (fast) and turn any unreadable, truncated
+  or foreign file into one `DataError` line naming the file.
+* Writes are atomic: a temp file in the same directory, fsynced, then
+  `os.replace`d over the target, so a crash or a failed validation never
+  leaves a half-written store file behind.
+* Read-modify-write cycles hold an exclusive `flock` on a sidecar lock file so
+  two processes merging into the same file cannot lose each other's rows.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from src.errors import DataError
+
+COMPRESSION = "zstd"
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first line of an exception message (pyarrow messages can be long)."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def read_table(
+    path: Path, columns: Sequence[str] | None = None, filters: list[Any] | None = None
+) -> pa.Table:
+    """Read `columns` of a Parquet file, optionally row-filtered (pyarrow filter syntax).
+
+    Raises `DataError` when the file is unreadable, truncated, not Parquet or
+    lacks one of the requested columns.
+    """
+    try:
+        return pq.read_table(
+            path, columns=list(columns) if columns is not None else None, filters=filters
+        )
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataError(f"unreadable Parquet file {path}: {_one_line(exc)}") from None
+
+
+def read_schema(path: Path) -> pa.Schema:
+    """The Arrow schema of a Parquet file (footer only); `DataError` when unreadable."""
+    try:
+        return pq.read_schema(path)
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataError(f"unreadable Parquet file {path}: {_one_line(exc)}") from None
+
+
+def read_metadata(path: Path) -> pq.FileMetaData:
+    """The Parquet footer metadata (row groups, statistics); `DataError` when unreadable."""
+    try:
+        return pq.read_metadata(path)
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataError(f"unreadable Parquet file {path}: {_one_line(exc)}") from None
+
+
+def write_table_atomic(table: pa.Table, path: Path) -> None:
+    """Write `table` to `path` as zstd Parquet, atomically (temp file + `os.replace`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pq.write_table(table, handle, compression=COMPRESSION)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock for a read-modify-write of `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(f".{path.name}.lock")
+    with open(lock_path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

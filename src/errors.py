@@ -1,0 +1,61 @@
+"""One exception tree, grouped by what the operator should do about it.
+
+Domain code raises these; the CLI turns them into a one-line message and a
+non-zero exit, the API into a JSON error with a 4xx/5xx status. Nothing below
+the HTTP layer knows about HTTP.
+"""
+
+
+class ScalpLabError(Exception):
+    """Base of every error ScalpLab raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(ScalpLabError):
+    """The request itself is wrong: fix the input and try again."""
+
+    exit_code = 2
+
+
+class NotFoundError(InputError):
+    """A named thing (pair, strategy, result, symbol) does not exist."""
+
+
+class ConflictError(InputError):
+    """The request clashes with what is stored (for example a duplicate)."""
+
+
+class DataError(ScalpLabError):
+    """Stored or supplied market data is missing, malformed or corrupt."""
+
+    exit_code = 3
+
+
+class NoDataError(DataError):
+    """There are no candles for the requested symbol, timeframe or range."""
+
+
+class StrategyError(ScalpLabError):
+    """A strategy plugin raised: a bug in the plugin, not in the engine."""
+
+    exit_code = 4
+
+
+class TemporaryError(ScalpLabError):
+    """The exchange or a service is rate-limiting or down: retry later."""
+
+    exit_code = 5
+
+
+class ConfigError(ScalpLabError):
+    """The environment / .env holds an invalid setting: stop and fix it."""
+
+    exit_code = 6

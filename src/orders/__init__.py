@@ -1,0 +1,1 @@
+"""Orders: the one execution model (fills, costs, funding, margin), sizing and gates."""

@@ -1,0 +1,36 @@
+"""Funding settlements: 00:00, 08:00 and 16:00 UTC, with recorded or default rates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+FUNDING_INTERVAL_MS = 8 * 3600 * 1000
+
+
+def settlement_instant(funding_time_ms: int) -> int:
+    """The settlement instant a record belongs to: its time rounded to the nearest 8 h."""
+    return (
+        (funding_time_ms + FUNDING_INTERVAL_MS // 2) // FUNDING_INTERVAL_MS
+    ) * FUNDING_INTERVAL_MS
+
+
+class FundingSchedule:
+    """Rates by settlement instant, falling back to a default rate where none was recorded."""
+
+    def __init__(self, records: Iterable[tuple[int, float]], default_rate: float) -> None:
+        self.default_rate = default_rate
+        self._rates = {settlement_instant(ms): rate for ms, rate in records}
+
+    def rate_at(self, instant_ms: int) -> float:
+        """The recorded rate of that instant, else the default."""
+        return self._rates.get(instant_ms, self.default_rate)
+
+    def recorded(self, instant_ms: int) -> bool:
+        """Whether a real rate was recorded for that instant."""
+        return instant_ms in self._rates
+
+    @staticmethod
+    def instants_between(after_ms: int, until_ms: int) -> range:
+        """Settlement instants in `(after_ms, until_ms]`."""
+        first = (after_ms // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS
+        return range(first, until_ms + 1, FUNDING_INTERVAL_MS)

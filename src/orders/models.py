@@ -1,0 +1,87 @@
+"""Plain typed records shared by the execution model, the backtests and the simulation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from src.strategies.signal import Side
+
+ExitReason = Literal["tp", "sl", "liquidation", "end", "max_hold", "manual"]
+Liquidity = Literal["maker", "taker"]
+SignalStatus = Literal["accepted", "rejected", "dropped"]
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One closed candle, labelled by its UTC open time in epoch milliseconds."""
+
+    open_ms: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float = 0.0
+
+
+@dataclass(slots=True)
+class Position:
+    """An open isolated-margin position on one feed."""
+
+    side: Side
+    qty: float
+    entry_price: float
+    entry_ms: int
+    entry_index: int
+    stop_loss: float
+    take_profit: float
+    liquidation_price: float
+    margin: float
+    fees: float
+    funding: float
+    slippage: float
+
+    @property
+    def direction(self) -> int:
+        """+1 for a long, −1 for a short."""
+        return 1 if self.side == "long" else -1
+
+    def unrealised(self, price: float) -> float:
+        """Mark-to-market P&L at `price` (fees and funding are already in cash)."""
+        return (price - self.entry_price) * self.qty * self.direction
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """A closed round trip. `fees` and `funding` are costs paid (funding < 0 = received)."""
+
+    feed: str
+    side: Side
+    entry_ms: int
+    exit_ms: int
+    entry_price: float
+    exit_price: float
+    qty: float
+    exit_reason: ExitReason
+    fees: float
+    funding: float
+    slippage: float
+    pnl: float
+    bars_held: int
+
+
+@dataclass(frozen=True, slots=True)
+class SignalRecord:
+    """What became of one signal: accepted, rejected (with a reason) or dropped."""
+
+    feed: str
+    time_ms: int
+    side: Side
+    entry: float
+    stop_loss: float
+    take_profit: float
+    confidence: float
+    reasons: tuple[str, ...]
+    status: SignalStatus
+    reason: str = ""
+    qty: float = 0.0

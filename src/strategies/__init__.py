@@ -1,0 +1,1 @@
+"""Strategy plugins: the `SignalStrategy` base, the registry and one module per strategy."""

@@ -1,0 +1,418 @@
+"""SMC: a simplified Smart Money Concepts strategy (structure breaks, order blocks, FVGs).
+
+Every decision is taken on the close of bar t from bars up to t only; nothing
+reads a later bar. The rules, in the order they run on each bar:
+
+1. **Swings.** Bar p is a swing high when its high is strictly above the highs
+   of the `swing_length` (L) bars before it and at or above the highs of the L
+   bars after it (a swing low mirrors this with lows). A swing is *confirmed*,
+   i.e. known to the strategy, only on the close of bar p + L. The latest
+   confirmed swing high and swing low are the structure levels; a newly
+   confirmed swing replaces the previous one on its side.
+2. **Impulse legs.** From its pivot on, each unbroken structure level tracks
+   the move that may break it. For a swing high: the *origin* is the lowest low
+   after the pivot (the latest of equal lows), and the *order block* (OB) is the
+   last bearish candle (close < open) after the pivot and at or before the
+   origin, its zone being that candle's low..high. Mirrored for a swing low
+   (highest high, last bullish candle).
+3. **Fair value gaps.** Three candles a, b, c form a bullish FVG when c's low is
+   above a's high (zone a.high..c.low), a bearish one when c's high is below a's
+   low (zone c.high..a.low). Only the most recent FVG of each direction is kept,
+   and it is forgotten as soon as a later bar trades back into it.
+4. **Structure breaks and bias.** A close above the latest unbroken swing high is
+   a bullish break: a change of character (CHoCH) when the bias was bearish, a
+   break of structure (BOS) otherwise. The bias becomes bullish and that swing
+   cannot break again. A close below the latest unbroken swing low is the
+   bearish mirror. A swing is never already broken when it is confirmed.
+5. **Setup.** A bullish break creates a bullish setup from its impulse leg: the
+   OB of rule 2 and the bullish FVG of rule 3 if its first candle is at or after
+   the origin (a gap the impulse left). `zone_mode` picks the entry zone: `ob`
+   (the OB is required), `fvg` (the FVG is required) or `any` (at least one; the
+   zone spans both). The displacement, (break close − origin) / ATR, must be at
+   least `min_displacement`. There is at most one setup: a new break, in either
+   direction, replaces (or, when it yields no setup, clears) the previous one,
+   so a setup always agrees with the bias.
+6. **Entry.** From the bar after the break and for at most `zone_max_age` bars,
+   the first bar whose low reaches the zone's top (bearish: whose high reaches
+   its bottom) consumes the setup: a zone is traded once. That bar signals a
+   long when it closes at or above the zone's bottom (a close through the zone
+   invalidates it), the strategy is flat, longs are enabled by `direction`,
+   ATR / close ≥ `min_atr_pct` % and, with `trend_filter`, the close is above the
+   EMA(`ema_period`). Entry = the bar's close; stop-loss = origin −
+   `sl_atr_mult` × ATR (below the OB and the protecting low); take-profit =
+   entry + `rr` × (entry − stop-loss). Shorts mirror all of this.
+7. **Confidence** (0..100) = 40, + 20 when the OB and the FVG overlap (+ 10 when
+   both exist apart), + up to 20 for displacement (20 × displacement / 3,
+   capped), + 15 when the close is on the trend side of the EMA, + 5 for a BOS
+   (continuation) rather than a CHoCH. `reasons` name the break, the zone(s)
+   price is in, the displacement and the trend alignment.
+8. **While a position is open** swings, legs, gaps, breaks and setups are still
+   tracked bar by bar (the market state never depends on the trades), but no
+   signal is produced, since the platform would only reject it as
+   `position_open`; a zone first touched during a position is consumed.
+
+ATR (Wilder, `atr_period`) and the EMA are Backtrader indicators; everything else
+is kept incrementally, O(L) per bar, so a 43,200-bar 1m run stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from itertools import islice
+from typing import ClassVar, NamedTuple
+
+import backtrader as bt
+
+from src.strategies.base import SignalStrategy
+from src.strategies.params import ParamInfo
+from src.strategies.signal import Signal
+
+DIRECTIONS = ("both", "long", "short")
+ZONE_MODES = ("any", "ob", "fvg")
+BASE_CONFIDENCE = 40.0
+OVERLAP_BONUS = 20.0
+SEPARATE_ZONES_BONUS = 10.0
+DISPLACEMENT_BONUS = 20.0
+DISPLACEMENT_FULL_ATR = 3.0
+TREND_BONUS = 15.0
+BOS_BONUS = 5.0
+
+
+class _Candle(NamedTuple):
+    bar_index: int
+    open: float
+    high: float
+    low: float
+    close: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Zone:
+    bottom: float
+    top: float
+
+    def overlaps(self, other: _Zone) -> bool:
+        return self.bottom <= other.top and other.bottom <= self.top
+
+
+@dataclass(frozen=True, slots=True)
+class _Gap:
+    zone: _Zone
+    first_index: int
+
+
+@dataclass(slots=True)
+class _Level:
+    """An unbroken swing and the impulse leg measured from its pivot (rule 2)."""
+
+    price: float
+    bullish_break: bool  # True for a swing high (a bullish break closes above it)
+    origin: float
+    origin_index: int = -1
+    last_opposite: _Candle | None = None
+    order_block: _Candle | None = None
+
+    def update(self, candle: _Candle) -> None:
+        if self.bullish_break:
+            if candle.close < candle.open:
+                self.last_opposite = candle
+            if candle.low <= self.origin:
+                self.origin = candle.low
+                self.origin_index = candle.bar_index
+                self.order_block = self.last_opposite
+        else:
+            if candle.close > candle.open:
+                self.last_opposite = candle
+            if candle.high >= self.origin:
+                self.origin = candle.high
+                self.origin_index = candle.bar_index
+                self.order_block = self.last_opposite
+
+
+@dataclass(frozen=True, slots=True)
+class _Setup:
+    bullish: bool
+    bar_index: int
+    kind: str
+    level: float
+    zone: _Zone
+    order_block: _Zone | None
+    gap: _Zone | None
+    origin: float
+    displacement: float
+
+
+def _price(value: float) -> str:
+    return f"{value:.10g}"
+
+
+class SmcStrategy(SignalStrategy):
+    """Smart Money Concepts: BOS/CHoCH bias, entries on the return to the order block or FVG."""
+
+    name = "smc"
+    version = "1.0.0"
+    description = (
+        "Smart Money Concepts: trades the first return into the order block / fair value gap "
+        "left by a break of structure, stop beyond the impulse origin, take-profit at RR."
+    )
+
+    params = (
+        ("swing_length", 5),
+        ("zone_mode", "any"),
+        ("zone_max_age", 50),
+        ("min_displacement", 1.0),
+        ("atr_period", 14),
+        ("sl_atr_mult", 0.5),
+        ("rr", 3.0),
+        ("min_atr_pct", 0.0),
+        ("trend_filter", False),
+        ("ema_period", 200),
+        ("direction", "both"),
+    )
+    param_info: ClassVar[dict[str, ParamInfo]] = {
+        "swing_length": ParamInfo(
+            "Bars on each side of a swing high/low; a swing is confirmed that many bars later.",
+            min=1,
+            max=50,
+        ),
+        "zone_mode": ParamInfo(
+            "Entry zone: order block and/or fair value gap (any), order block only, FVG only.",
+            choices=ZONE_MODES,
+        ),
+        "zone_max_age": ParamInfo(
+            "Bars after the structure break during which a return into the zone can signal.",
+            min=1,
+            max=10_000,
+        ),
+        "min_displacement": ParamInfo(
+            "Minimum impulse size, (break close - origin) / ATR, for a break to create a setup.",
+            min=0,
+            max=50,
+        ),
+        "atr_period": ParamInfo("Period of the ATR (Wilder), in bars.", min=1, max=500),
+        "sl_atr_mult": ParamInfo(
+            "Stop-loss buffer beyond the impulse origin, in ATRs.", min=0, max=20
+        ),
+        "rr": ParamInfo(
+            "Take-profit distance as a multiple of the risk (the platform enforces MIN_RR).",
+            min=0.5,
+            max=50,
+        ),
+        "min_atr_pct": ParamInfo(
+            "Volatility filter: skip signals while ATR / close is below this % (0 = off).",
+            min=0,
+            max=20,
+        ),
+        "trend_filter": ParamInfo("Only long above the EMA and only short below it."),
+        "ema_period": ParamInfo(
+            "Period of the trend EMA (filter and confidence), in bars.", min=2, max=2000
+        ),
+        "direction": ParamInfo("Which sides to trade: both, long or short.", choices=DIRECTIONS),
+    }
+
+    def __init__(self) -> None:
+        self._atr = bt.indicators.AverageTrueRange(self.data, period=self.p.atr_period)
+        self._ema = bt.indicators.ExponentialMovingAverage(
+            self.data.close, period=self.p.ema_period
+        )
+        self._length = int(self.p.swing_length)
+        self._window = 2 * self._length + 1
+        self._candles: deque[_Candle] = deque(maxlen=self._window)
+        self._highs: deque[float] = deque(maxlen=self._window)
+        self._lows: deque[float] = deque(maxlen=self._window)
+        self._index = -1
+        self._bias = 0
+        self._high: _Level | None = None
+        self._low: _Level | None = None
+        self._bull_gap: _Gap | None = None
+        self._bear_gap: _Gap | None = None
+        self._setup: _Setup | None = None
+        self._zone_mode = str(self.p.zone_mode)
+        self._max_age = int(self.p.zone_max_age)
+        self._min_displacement = float(self.p.min_displacement)
+        self._sl_atr_mult = float(self.p.sl_atr_mult)
+        self._rr = float(self.p.rr)
+        self._min_atr_pct = float(self.p.min_atr_pct)
+        self._trend_filter = bool(self.p.trend_filter)
+        direction = str(self.p.direction)
+        self._longs = direction in ("both", "long")
+        self._shorts = direction in ("both", "short")
+
+    # ----- the bar loop ----------------------------------------------------------
+
+    def generate_signal(self) -> Signal | None:
+        data = self.data
+        self._index += 1
+        candle = _Candle(
+            self._index,
+            float(data.open[0]),
+            float(data.high[0]),
+            float(data.low[0]),
+            float(data.close[0]),
+        )
+        self._candles.append(candle)
+        self._highs.append(candle.high)
+        self._lows.append(candle.low)
+        self._track_gaps(candle)
+        if self._high is not None:
+            self._high.update(candle)
+        if self._low is not None:
+            self._low.update(candle)
+        self._check_breaks(candle)
+        if len(self._candles) == self._window:
+            self._confirm_swings()
+        setup = self._setup
+        if setup is None or setup.bar_index == self._index:
+            return None
+        if self._index - setup.bar_index > self._max_age:
+            self._setup = None
+            return None
+        return self._check_entry(setup, candle)
+
+    # ----- market structure -------------------------------------------------------
+
+    def _track_gaps(self, candle: _Candle) -> None:
+        bull, bear = self._bull_gap, self._bear_gap
+        if bull is not None and candle.low <= bull.zone.top:
+            self._bull_gap = None
+        if bear is not None and candle.high >= bear.zone.bottom:
+            self._bear_gap = None
+        if len(self._candles) >= 3:
+            first = self._candles[-3]
+            if candle.low > first.high:
+                self._bull_gap = _Gap(_Zone(first.high, candle.low), first.bar_index)
+            elif candle.high < first.low:
+                self._bear_gap = _Gap(_Zone(candle.high, first.low), first.bar_index)
+
+    def _confirm_swings(self) -> None:
+        length = self._length
+        pivot = self._candles[length]
+        highs, lows = self._highs, self._lows
+        if pivot.high >= max(highs) and pivot.high > max(islice(highs, length)):
+            self._high = self._new_level(pivot.high, bullish_break=True)
+        if pivot.low <= min(lows) and pivot.low < min(islice(lows, length)):
+            self._low = self._new_level(pivot.low, bullish_break=False)
+
+    def _new_level(self, price: float, bullish_break: bool) -> _Level:
+        """A freshly confirmed swing, its leg replayed over the L bars after the pivot."""
+        level = _Level(price, bullish_break, math.inf if bullish_break else -math.inf)
+        for candle in islice(self._candles, self._length + 1, self._window):
+            level.update(candle)
+        return level
+
+    def _check_breaks(self, candle: _Candle) -> None:
+        high, low = self._high, self._low
+        if high is not None and candle.close > high.price:
+            self._high = None
+            self._on_break(True, high, candle, self._bull_gap)
+        elif low is not None and candle.close < low.price:
+            self._low = None
+            self._on_break(False, low, candle, self._bear_gap)
+
+    def _on_break(self, bullish: bool, level: _Level, candle: _Candle, gap: _Gap | None) -> None:
+        kind = "CHoCH" if self._bias == (-1 if bullish else 1) else "BOS"
+        self._bias = 1 if bullish else -1
+        self._setup = None
+        candle_ob = level.order_block
+        order_block = _Zone(candle_ob.low, candle_ob.high) if candle_ob is not None else None
+        fvg = gap.zone if gap is not None and gap.first_index >= level.origin_index else None
+        zones = [
+            zone
+            for zone, wanted in ((order_block, "ob"), (fvg, "fvg"))
+            if zone is not None and self._zone_mode in (wanted, "any")
+        ]
+        if not zones:
+            return
+        atr = float(self._atr[0])
+        displacement = abs(candle.close - level.origin) / atr if atr > 0 else 0.0
+        if displacement < self._min_displacement:
+            return
+        self._setup = _Setup(
+            bullish=bullish,
+            bar_index=candle.bar_index,
+            kind=kind,
+            level=level.price,
+            zone=_Zone(min(z.bottom for z in zones), max(z.top for z in zones)),
+            order_block=order_block,
+            gap=fvg,
+            origin=level.origin,
+            displacement=displacement,
+        )
+
+    # ----- entries ----------------------------------------------------------------
+
+    def _check_entry(self, setup: _Setup, candle: _Candle) -> Signal | None:
+        zone, close = setup.zone, candle.close
+        if setup.bullish:
+            if candle.low > zone.top:
+                return None
+            self._setup = None
+            if close < zone.bottom or not self._longs:
+                return None
+        else:
+            if candle.high < zone.bottom:
+                return None
+            self._setup = None
+            if close > zone.top or not self._shorts:
+                return None
+        if self.in_position:
+            return None
+        atr = float(self._atr[0])
+        if atr / close * 100.0 < self._min_atr_pct:
+            return None
+        ema = float(self._ema[0])
+        aligned = close > ema if setup.bullish else close < ema
+        if self._trend_filter and not aligned:
+            return None
+        return self._signal(setup, candle, atr, ema, aligned)
+
+    def _signal(
+        self, setup: _Setup, candle: _Candle, atr: float, ema: float, aligned: bool
+    ) -> Signal | None:
+        close = candle.close
+        buffer = self._sl_atr_mult * atr
+        if setup.bullish:
+            stop = setup.origin - buffer
+            risk = close - stop
+            target = close + self._rr * risk
+        else:
+            stop = setup.origin + buffer
+            risk = stop - close
+            target = close - self._rr * risk
+        if risk <= 0 or stop <= 0 or target <= 0:
+            return None
+        trend = "bullish" if setup.bullish else "bearish"
+        reasons = [f"{trend} {setup.kind} at {_price(setup.level)}"]
+        confidence = BASE_CONFIDENCE
+        in_zone = False
+        for label, zone in (("OB", setup.order_block), ("FVG", setup.gap)):
+            if zone is not None and candle.low <= zone.top and candle.high >= zone.bottom:
+                reasons.append(f"price in {trend} {label} {_price(zone.bottom)}-{_price(zone.top)}")
+                in_zone = True
+        if not in_zone:
+            zone = setup.zone
+            reasons.append(f"price in {trend} zone {_price(zone.bottom)}-{_price(zone.top)}")
+        if setup.order_block is not None and setup.gap is not None:
+            if setup.order_block.overlaps(setup.gap):
+                confidence += OVERLAP_BONUS
+                reasons.append("OB and FVG overlap")
+            else:
+                confidence += SEPARATE_ZONES_BONUS
+        confidence += DISPLACEMENT_BONUS * min(setup.displacement / DISPLACEMENT_FULL_ATR, 1.0)
+        reasons.append(f"displacement {setup.displacement:.1f} ATR")
+        if aligned:
+            confidence += TREND_BONUS
+            side_of = "above" if setup.bullish else "below"
+            reasons.append(f"close {side_of} EMA{self.p.ema_period} {_price(ema)}")
+        if setup.kind == "BOS":
+            confidence += BOS_BONUS
+        return Signal(
+            side="long" if setup.bullish else "short",
+            entry=close,
+            stop_loss=stop,
+            take_profit=target,
+            confidence=round(min(confidence, 100.0), 1),
+            reasons=reasons,
+        )

@@ -1,0 +1,36 @@
+"""UTC time parsing and formatting shared by the backtest CLI, runner and API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from src.errors import InputError
+
+
+def parse_utc(text: str, what: str) -> datetime:
+    """`2025-06-17`, `2025-06-17T12:00`, `...Z` or `...+00:00` → aware UTC datetime."""
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{what} {text!r} is not an ISO-8601 date or datetime") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def to_ms(moment: datetime) -> int:
+    """Aware datetime → UTC epoch milliseconds."""
+    if moment.tzinfo is None:
+        raise InputError(f"datetime {moment.isoformat()} has no time zone")
+    return int(moment.timestamp() * 1000)
+
+
+def iso_ms(epoch_ms: int) -> str:
+    """UTC epoch milliseconds → `YYYY-MM-DDTHH:MM:SSZ` (milliseconds shown only if present)."""
+    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+    if epoch_ms % 1000:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,56 @@
+"""Shared fixtures: a store of REAL Binance candles and funding, and settings pointing at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from src.config import Settings, get_settings
+from src.data.candles import CandleStore
+from src.data.funding import FundingStore
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+if not REAL.is_dir():  # CI clones the repo with shared/ beside it
+    REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+
+# Seven full UTC days of the real 30-day 1m series (2025-05-25 → 2025-06-24).
+WEEK_START_MS = 1_750_118_400_000  # 2025-06-17T00:00:00Z
+WEEK_END_MS = 1_750_723_200_000  # 2025-06-24T00:00:00Z
+
+
+def real_klines(symbol: str, tf: str = "1m") -> pd.DataFrame:
+    """The recorded Binance USDT-M klines of `symbol` (see shared/data/real/SOURCES.md)."""
+    return pd.read_csv(REAL / "klines" / "um" / symbol / f"{tf}.csv")
+
+
+def real_funding(symbol: str) -> pd.DataFrame:
+    """The recorded funding rates of `symbol`."""
+    return pd.read_csv(REAL / "funding" / f"{symbol}.csv")
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a test: no `.env`, the given data dir, explicit overrides by env name."""
+    return Settings(_env_file=None, DATA_DIR=data_dir, **overrides)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def real_week_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir holding one real week of BTCUSDT 1m candles and its funding (read-only use)."""
+    data_dir = tmp_path_factory.mktemp("real_week")
+    candles = real_klines("BTCUSDT")
+    week = candles[(candles.open_time >= WEEK_START_MS) & (candles.open_time < WEEK_END_MS)]
+    CandleStore(data_dir).merge("BTCUSDT", "1m", week.reset_index(drop=True))
+    FundingStore(data_dir).merge("BTCUSDT", real_funding("BTCUSDT"))
+    return data_dir
+
+
+@pytest.fixture
+def clean_settings_cache() -> Iterator[None]:
+    """Forget the process-wide settings before and after a test that sets env vars."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -1,0 +1,214 @@
+"""Fixtures of the browser tests: the real server on a free port and Chromium via Playwright.
+
+The SPA is not built here: `make` builds `web/dist` before the tests run, and a
+missing build fails the tests (it would otherwise hide a broken front end).
+The server is `python -m src serve` with a fresh DATA_DIR, which imports the
+bundled sample (`data/samples`: 7 days of BTCUSDT/ETHUSDT 1m) on start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WEB_DIST = REPO_ROOT / "web" / "dist"
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STARTUP_TIMEOUT_S = 90.0
+# Settings that would point the server at other data or lock the API: never inherited.
+ISOLATED_KEYS = ("DB_URL", "DB_PATH", "STRATEGIES_DIR", "API_TOKEN", "TELEGRAM_ENABLED")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no server log)"
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running `scalplab serve` process."""
+
+    base_url: str
+    data_dir: Path
+    log_path: Path
+
+    def api(self, method: str, path: str, body: object | None = None) -> tuple[int, Any]:
+        """Call the API directly (set-up and cross-checks); returns status and parsed JSON."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"} if data is not None else {},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            raw = error.read()
+            return error.code, json.loads(raw) if raw else None
+
+    def wait_done(self, backtest_id: str, timeout_s: float = 120.0) -> dict[str, Any]:
+        """Poll `GET /backtests/{id}` until the run is done; fail on `failed` or timeout."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            status, job = self.api("GET", f"/backtests/{backtest_id}")
+            assert status == 200, job
+            if job["status"] == "done":
+                return dict(job)
+            assert job["status"] != "failed", job["error"]
+            time.sleep(0.2)
+        pytest.fail(f"backtest {backtest_id} not done after {timeout_s:.0f}s")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The API + built SPA on a free port, over a fresh data directory."""
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.fail(
+            f"{WEB_DIST / 'index.html'} is missing: build the SPA first "
+            "(cd web && npm ci && npm run build)",
+            pytrace=False,
+        )
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    log_path = data_dir / "server.log"
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ISOLATED_KEYS}
+    env.update(DATA_DIR=str(data_dir), HOST="127.0.0.1", PORT=str(port), TRADING_MODE="simulation")
+    base_url = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        # cwd is the data dir so that no developer `.env` is read.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "src", "serve", "--port", str(port)],
+            cwd=data_dir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(
+                    f"the server exited with {process.returncode}:\n{_log_tail(log_path)}",
+                    pytrace=False,
+                )
+            try:
+                with urllib.request.urlopen(base_url + "/status/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"no /status/health after {STARTUP_TIMEOUT_S:.0f}s:\n{_log_tail(log_path)}",
+                    pytrace=False,
+                )
+            time.sleep(0.25)
+        yield Server(base_url, data_dir, log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    """One Playwright driver for the session."""
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    """The system Chromium (never a downloaded browser), headless."""
+    if not CHROMIUM.is_file():
+        pytest.fail(f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)", pytrace=False)
+    browser = playwright_instance.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@dataclass
+class ConsoleLog:
+    """Console errors and uncaught exceptions of a page; tests may allow expected ones."""
+
+    errors: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=list)
+
+    def allow(self, pattern: str) -> None:
+        """Do not count console errors matching `pattern` (e.g. an expected HTTP 422)."""
+        self.allowed.append(re.compile(pattern))
+
+    def unexpected(self) -> list[str]:
+        """Errors no allowance covers."""
+        return [e for e in self.errors if not any(p.search(e) for p in self.allowed)]
+
+
+@pytest.fixture
+def console() -> ConsoleLog:
+    """The console log of the test's page."""
+    return ConsoleLog()
+
+
+@pytest.fixture
+def clean_store(server: Server) -> Server:
+    """The server with no stored backtests."""
+    status, _ = server.api("DELETE", "/backtests")
+    assert status == 200
+    return server
+
+
+@pytest.fixture
+def page(browser: Browser, console: ConsoleLog, clean_store: Server) -> Iterator[Page]:
+    """A fresh page (English, desktop size) that must not log unexpected console errors."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            console.errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: console.errors.append(f"uncaught: {error}"))
+    yield page
+    context.close()
+    assert console.unexpected() == [], "the page logged errors"

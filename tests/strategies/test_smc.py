@@ -1,0 +1,357 @@
+"""The SMC plugin: hand-built structure scenarios, no look-ahead, real candles, metadata.
+
+The synthetic scenarios use `swing_length=2`, `atr_period=3`, `ema_period=3`, so
+the strategy sees bars from index 3 on (ATR(3) needs four bars). Every expected
+level is derived from the rules of the module docstring; the ATR is recomputed
+here (Wilder: true range smoothed with alpha 1/period, seeded with a mean).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import backtrader as bt
+import pandas as pd
+import pytest
+
+from src.backtests.integrity import check_lookahead
+from src.backtests.runner import BacktestRequest, run_backtest
+from src.data.feeds import CandleArrayFeed
+from src.data.symbols import SymbolRules
+from src.errors import InputError
+from src.orders.costs import CostModel
+from src.orders.execution import ExecutionConfig, ExecutionModel
+from src.orders.funding import FundingSchedule
+from src.orders.models import SignalRecord
+from src.strategies.registry import discover
+from src.strategies.smc import SmcStrategy
+from tests.conftest import make_settings, real_klines
+
+T0 = 1_750_118_400_000  # 2025-06-17T00:00:00Z
+STEP = 900_000  # 15 minutes
+SYNTHETIC = {"swing_length": 2, "atr_period": 3, "ema_period": 3, "zone_max_age": 10}
+RULES = SymbolRules(
+    "BTCUSDT", Decimal("0.01"), Decimal("0.001"), Decimal("0.001"), Decimal("5"), 2, 3
+)
+
+Row = tuple[float, float, float, float]  # open, high, low, close
+
+# A swing high at bar 5 (105, confirmed on bar 7), a sell-off to the origin at
+# bar 8 (low 100, a bearish candle: the order block 100-102), then an impulse
+# whose bar 10 closes at 106.2 > 105: a bullish BOS (no earlier bias), leaving
+# the FVG high(8)..low(10) = 102-102.9. Bar 13 dips to 102.5 (inside the FVG,
+# above the OB) and closes at 103: the long signal.
+BULLISH: list[Row] = [
+    (100.0, 101.0, 99.0, 100.5),  # 0 warm-up
+    (100.5, 101.5, 99.5, 101.0),  # 1
+    (101.0, 102.0, 100.0, 101.5),  # 2
+    (101.5, 102.5, 100.5, 102.0),  # 3 first bar the strategy sees
+    (102.0, 103.0, 101.5, 102.5),  # 4
+    (102.5, 105.0, 102.0, 104.0),  # 5 swing high 105
+    (104.0, 104.5, 102.5, 103.0),  # 6 bearish
+    (103.0, 103.5, 101.0, 101.5),  # 7 bearish; confirms the swing high
+    (101.5, 102.0, 100.0, 100.5),  # 8 bearish, lowest low: origin + order block
+    (100.5, 103.0, 100.2, 102.8),  # 9
+    (102.8, 106.5, 102.9, 106.2),  # 10 closes above 105: BOS; FVG 102-102.9
+    (106.2, 107.0, 105.5, 106.8),  # 11
+    (106.8, 107.2, 104.0, 104.5),  # 12
+    (104.5, 104.8, 102.5, 103.0),  # 13 back into the FVG: long on the close
+    (103.0, 104.0, 102.8, 103.5),  # 14 entry at the open
+    (103.5, 103.6, 101.8, 102.2),  # 15 reaches the OB (only `zone_mode=ob` still waits)
+    (102.2, 103.0, 102.0, 102.6),  # 16
+    (102.6, 103.2, 102.3, 103.0),  # 17
+]
+MIRROR = 210.0
+
+
+def mirrored(rows: Sequence[Row]) -> list[Row]:
+    """The same market upside down: every bullish structure becomes bearish."""
+    return [(MIRROR - o, MIRROR - low, MIRROR - h, MIRROR - c) for o, h, low, c in rows]
+
+
+def replaced(rows: Sequence[Row], index: int, row: Row) -> list[Row]:
+    out = list(rows)
+    out[index] = row
+    return out
+
+
+def frame(rows: Sequence[Row]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "open_time": [T0 + i * STEP for i in range(len(rows))],
+            "open": [r[0] for r in rows],
+            "high": [r[1] for r in rows],
+            "low": [r[2] for r in rows],
+            "close": [r[3] for r in rows],
+            "volume": [1.0] * len(rows),
+        }
+    )
+
+
+def run(
+    candles: pd.DataFrame,
+    runonce: bool = True,
+    preload: bool = True,
+    last_bar_known: bool = True,
+    **params: object,
+) -> ExecutionModel:
+    """What the runner does: the plugin in Cerebro on an array feed, driving the execution model."""
+    model = ExecutionModel(
+        ExecutionConfig(
+            initial_capital=10_000,
+            risk_per_trade_pct=1,
+            max_leverage=5,
+            min_rr=3,
+            maint_margin_pct=0.4,
+            costs=CostModel(0.05, 0.02, 0.01),
+        )
+    )
+    last = int(candles.open_time.iloc[-1]) if last_bar_known else None
+    model.add_feed("BTCUSDT", RULES, FundingSchedule([], 0.0001), last_open_ms=last)
+    cerebro = bt.Cerebro(stdstats=False, runonce=runonce, preload=preload)
+    cerebro.adddata(CandleArrayFeed(candles), name="BTCUSDT")
+    cerebro.addstrategy(SmcStrategy, executor=model, feed_name="BTCUSDT", **params)
+    cerebro.run()
+    return model
+
+
+def run_rows(rows: Sequence[Row], **params: object) -> ExecutionModel:
+    return run(frame(rows), **{**SYNTHETIC, **params})
+
+
+def wilder_atr(rows: Sequence[Row], period: int) -> list[float]:
+    """ATR by hand; NaN until `period` true ranges exist (bar index `period`)."""
+    ranges = [
+        max(h, rows[i - 1][3]) - min(low, rows[i - 1][3]) for i, (_, h, low, _) in enumerate(rows)
+    ]
+    atr = [float("nan")] * len(rows)
+    atr[period] = sum(ranges[1 : period + 1]) / period
+    for i in range(period + 1, len(rows)):
+        atr[i] = atr[i - 1] * (1 - 1 / period) + ranges[i] / period
+    return atr
+
+
+def only_signal(model: ExecutionModel) -> SignalRecord:
+    assert len(model.signals) == 1, model.signals
+    return model.signals[0]
+
+
+# ----- hand-built scenarios --------------------------------------------------------
+
+
+def test_bullish_bos_then_return_into_the_fvg_gives_one_long() -> None:
+    model = run_rows(BULLISH)
+    signal = only_signal(model)
+    atr = wilder_atr(BULLISH, 3)
+    assert signal.time_ms == T0 + 13 * STEP
+    assert signal.side == "long" and signal.status == "accepted"
+    assert signal.entry == 103.0
+    stop = 100.0 - 0.5 * atr[13]  # origin low − 0.5 ATR
+    assert signal.stop_loss == pytest.approx(stop, rel=1e-12)
+    assert signal.take_profit == pytest.approx(103.0 + 3 * (103.0 - stop), rel=1e-12)
+    displacement = (106.2 - 100.0) / atr[10]
+    # 40 base + 20 OB/FVG overlap + displacement (capped at 3 ATR) + 5 BOS; close 103 < EMA.
+    assert signal.confidence == round(40 + 20 + 20 * min(displacement / 3, 1) + 5, 1)
+    assert signal.reasons == (
+        "bullish BOS at 105",
+        "price in bullish FVG 102-102.9",
+        "OB and FVG overlap",
+        f"displacement {displacement:.1f} ATR",
+    )
+    [trade] = model.trades
+    assert trade.side == "long" and trade.entry_ms == T0 + 14 * STEP
+
+
+def test_bearish_mirror_gives_one_short_with_mirrored_levels() -> None:
+    rows = mirrored(BULLISH)
+    signal = only_signal(run_rows(rows))
+    atr = wilder_atr(rows, 3)
+    assert signal.time_ms == T0 + 13 * STEP
+    assert signal.side == "short"
+    assert signal.entry == pytest.approx(107.0)
+    stop = 110.0 + 0.5 * atr[13]  # origin high + 0.5 ATR
+    assert signal.stop_loss == pytest.approx(stop, rel=1e-12)
+    assert signal.take_profit == pytest.approx(107.0 - 3 * (stop - 107.0), rel=1e-12)
+    assert signal.reasons[:3] == (
+        "bearish BOS at 105",
+        "price in bearish FVG 107.1-108",
+        "OB and FVG overlap",
+    )
+    assert signal.confidence == only_signal(run_rows(BULLISH)).confidence
+
+
+def test_order_block_mode_waits_for_the_order_block() -> None:
+    signal = only_signal(run_rows(BULLISH, zone_mode="ob"))
+    atr = wilder_atr(BULLISH, 3)
+    assert signal.time_ms == T0 + 15 * STEP  # bar 13 stayed above the OB top (102)
+    assert signal.entry == 102.2
+    assert signal.stop_loss == pytest.approx(100.0 - 0.5 * atr[15], rel=1e-12)
+    assert signal.reasons[1:3] == (
+        "price in bullish OB 100-102",
+        "price in bullish FVG 102-102.9",
+    )
+
+
+def test_a_close_through_the_zone_invalidates_it_for_good() -> None:
+    # Bar 13 closes at 101.9: below the FVG (102) but inside the OB+FVG span (100-102.9).
+    rows = replaced(BULLISH, 13, (104.5, 104.8, 101.8, 101.9))
+    assert run_rows(rows, zone_mode="fvg").signals == []  # consumed; bar 15 does not revive it
+    assert only_signal(run_rows(rows, zone_mode="any")).time_ms == T0 + 13 * STEP
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"zone_max_age": 2},  # bar 13 is three bars after the break
+        {"direction": "short"},
+        {"trend_filter": True},  # close 103 is below the EMA(3)
+        {"min_atr_pct": 50.0},
+        {"min_displacement": 10.0},  # the impulse is about 2-3 ATR
+    ],
+)
+def test_filters_suppress_the_long(params: dict[str, object]) -> None:
+    assert run_rows(BULLISH, **params).signals == []
+
+
+def test_direction_long_suppresses_the_short() -> None:
+    assert run_rows(mirrored(BULLISH), direction="long").signals == []
+    assert only_signal(run_rows(mirrored(BULLISH), direction="short")).side == "short"
+
+
+def test_no_signal_when_the_stop_would_not_be_beyond_the_entry() -> None:
+    # Bar 13 closes exactly on the origin (100): zero risk without an ATR buffer.
+    rows = replaced(BULLISH, 13, (104.5, 104.8, 100.0, 100.0))
+    assert run_rows(rows, sl_atr_mult=0.0).signals == []
+    assert only_signal(run_rows(rows)).entry == 100.0
+    # A short whose take-profit would be at or below zero is not produced either.
+    assert run_rows(mirrored(BULLISH), rr=50.0).signals == []
+
+
+def test_separate_zones_and_an_entry_between_them() -> None:
+    # The impulse breaks on bar 11; the gap it left (bars 9-11) is 102.5-103.5, apart from
+    # the OB (bar 8, 100-102). Bar 13 gaps down between the two and closes at 102.2.
+    rows = [
+        *BULLISH[:9],
+        (100.5, 102.5, 100.2, 102.4),  # 9
+        (102.4, 104.9, 102.3, 104.8),  # 10 no break yet (104.8 < 105)
+        (104.8, 106.8, 103.5, 106.5),  # 11 BOS; FVG high(9)..low(11) = 102.5-103.5
+        (106.5, 107.0, 105.8, 106.8),  # 12
+        (102.3, 102.45, 102.1, 102.2),  # 13 between the zones
+        (102.2, 103.0, 102.0, 102.6),  # 14
+        (102.6, 103.2, 102.3, 103.0),  # 15
+    ]
+    signal = only_signal(run_rows(rows))
+    displacement = (106.5 - 100.0) / wilder_atr(rows, 3)[11]
+    assert signal.time_ms == T0 + 13 * STEP and signal.entry == 102.2
+    assert signal.reasons[1] == "price in bullish zone 100-103.5"
+    assert "OB and FVG overlap" not in signal.reasons
+    assert signal.confidence == round(40 + 10 + 20 * min(displacement / 3, 1) + 5, 1)
+
+
+# ----- no look-ahead -----------------------------------------------------------------
+
+
+def _levels(records: Sequence[SignalRecord]) -> list[tuple[object, ...]]:
+    return [
+        (r.time_ms, r.side, r.entry, r.stop_loss, r.take_profit, r.confidence, r.reasons)
+        for r in records
+    ]
+
+
+@pytest.fixture(scope="module")
+def btc_1m_slice() -> pd.DataFrame:
+    return real_klines("BTCUSDT").iloc[:6000].reset_index(drop=True)
+
+
+def test_truncated_history_gives_the_same_signals(btc_1m_slice: pd.DataFrame) -> None:
+    full = run(btc_1m_slice, last_bar_known=False)
+    assert len(full.signals) > 20
+    for n in (1500, 4000):
+        part = run(btc_1m_slice.iloc[:n], last_bar_known=False)
+        cut = int(btc_1m_slice.open_time.iloc[n - 1])
+        expected = [r for r in full.signals if r.time_ms <= cut]
+        assert _levels(part.signals) == _levels(expected)
+        assert [r.status for r in part.signals] == [r.status for r in expected]
+
+
+@pytest.mark.parametrize(("runonce", "preload"), [(True, False), (False, True), (False, False)])
+def test_engine_modes_give_the_same_signals(
+    btc_1m_slice: pd.DataFrame, runonce: bool, preload: bool
+) -> None:
+    default = run(btc_1m_slice)
+    other = run(btc_1m_slice, runonce=runonce, preload=preload)
+    assert _levels(other.signals) == _levels(default.signals)
+    assert other.trades == default.trades
+
+
+# ----- real candles ------------------------------------------------------------------
+
+BREAK = re.compile(r"^(bullish|bearish) (BOS|CHoCH) at \d")
+
+
+def test_real_btc_15m_signals_have_valid_levels() -> None:
+    candles = real_klines("BTCUSDT", "15m")
+    rr = 3.0
+    model = run(candles, rr=rr, swing_length=3)
+    assert len(model.signals) >= 10
+    assert len(model.trades) >= 10
+    for record in model.signals:
+        if record.side == "long":
+            assert record.stop_loss < record.entry < record.take_profit
+        else:
+            assert record.take_profit < record.entry < record.stop_loss
+        reward_risk = abs(record.take_profit - record.entry) / abs(record.entry - record.stop_loss)
+        assert reward_risk >= rr - 1e-9
+        assert 40 <= record.confidence <= 100
+        assert BREAK.match(record.reasons[0]) and record.reasons[1].startswith("price in ")
+        # Nothing is produced while a position is open: never rejected as position_open.
+        assert record.status == "accepted"
+    for trade in model.trades:
+        assert trade.exit_reason in {"tp", "sl", "end"}
+    sides = {r.side for r in model.signals}
+    assert sides == {"long", "short"}
+    opened = [(t.entry_ms, t.exit_ms) for t in model.trades]
+    for record in model.signals:
+        assert not any(entry <= record.time_ms < exit_ for entry, exit_ in opened)
+
+
+def test_runs_through_the_platform_runner_without_look_ahead(real_week_dir: Path) -> None:
+    settings = make_settings(real_week_dir)
+    start, end = datetime(2025, 6, 17, tzinfo=UTC), datetime(2025, 6, 24, tzinfo=UTC)
+    request = BacktestRequest("BTCUSDT", "smc", "5m", start, end, {"swing_length": 4})
+    result = run_backtest(request, settings)
+    metrics = result["metrics"]
+    assert isinstance(metrics, dict) and metrics["trades"] > 0
+    assert result["rejected"].get("position_open", 0) == 0  # type: ignore[attr-defined]
+    assert check_lookahead(request, settings).clean
+
+
+# ----- metadata ----------------------------------------------------------------------
+
+
+def test_registry_lists_smc_with_full_param_metadata() -> None:
+    info = discover(None).get("smc")
+    assert info.cls is SmcStrategy
+    assert info.version == "1.0.0" and info.description
+    own = [name for name in info.params if name != "max_hold_bars"]
+    assert set(own) == set(SmcStrategy.param_info)
+    assert info.params["rr"].default == 3.0
+    for spec in info.params.values():
+        assert spec.description, spec.name
+        if spec.type in ("int", "float"):
+            assert spec.min is not None and spec.max is not None, spec.name
+            assert spec.min <= spec.default <= spec.max, spec.name
+        elif spec.type == "str":
+            assert spec.choices is not None and spec.default in spec.choices, spec.name
+    assert info.params["direction"].choices == ("both", "long", "short")
+    assert info.params["zone_mode"].choices == ("any", "ob", "fvg")
+    assert info.params["trend_filter"].type == "bool"
+    assert info.resolve({"swing_length": "3", "trend_filter": "true"})["trend_filter"] is True
+    with pytest.raises(InputError, match="swing_length=0 is below its minimum"):
+        info.resolve({"swing_length": 0})
+    with pytest.raises(InputError, match="not one of"):
+        info.resolve({"direction": "sideways"})

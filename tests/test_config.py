@@ -1,0 +1,64 @@
+"""Settings: defaults, env overrides, bounds and readable errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from src.config import Settings, load_settings
+from src.errors import ConfigError
+
+
+def test_defaults_match_env_example(monkeypatch: pytest.MonkeyPatch) -> None:
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    documented = {
+        key: value
+        for key, _, value in (
+            line.partition("=")
+            for line in example.read_text().splitlines()
+            if line and not line.startswith("#")
+        )
+    }
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    fields = {f.alias: name for name, f in Settings.model_fields.items()}
+    assert set(documented) == set(fields)  # every key documented, nothing extra
+    for key, value in documented.items():
+        current = getattr(settings, fields[key])
+        if value == "":
+            assert current in (None, "") or current.get_secret_value() == ""
+        elif isinstance(current, bool):
+            assert current is (value == "true")
+        elif isinstance(current, float | int):
+            assert current == float(value)
+        else:
+            assert str(current) in (value, str(Path(value)))
+
+
+def test_database_url_and_plugin_dir(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, DATA_DIR=tmp_path)  # type: ignore[call-arg]
+    assert settings.database_url == f"sqlite:///{tmp_path / 'app.db'}"
+    assert settings.plugin_dir == tmp_path / "strategies"
+    by_path = Settings(_env_file=None, DB_PATH="/x/y.db")  # type: ignore[call-arg]
+    assert by_path.database_url == "sqlite:////x/y.db"
+    explicit = Settings(_env_file=None, DB_URL="postgresql+psycopg://u@h/db")  # type: ignore[call-arg]
+    assert explicit.database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_invalid_env_is_one_readable_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAX_LEVERAGE", "500")
+    monkeypatch.setenv("RISK_PER_TRADE_PCT", "abc")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    message = str(info.value)
+    assert message.startswith("invalid settings: ")
+    assert "MAX_LEVERAGE" in message and "RISK_PER_TRADE_PCT" in message
+    assert "\n" not in message
+
+
+def test_secrets_never_print(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BINANCE_API_SECRET", "very-secret-value")
+    settings = load_settings()
+    assert "very-secret-value" not in repr(settings) and "very-secret-value" not in str(
+        settings.model_dump()
+    )

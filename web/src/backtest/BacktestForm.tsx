@@ -1,0 +1,322 @@
+/**
+ * The "new backtest" form: pair, strategy, timeframe, date range and the
+ * strategy's parameters (generated from its metadata), with client-side
+ * validation; submitting starts a job whose progress is shown below.
+ */
+import { useEffect, useState, type FormEvent } from "react";
+
+import type { MarketSymbol, ParamValue, StrategyInfo, TimeframeSpan } from "../api/types";
+import { Notice } from "../components/Notice";
+import { ProgressBar } from "../components/ProgressBar";
+import type { MessageKey } from "../i18n/en";
+import { useI18n } from "../i18n/I18nProvider";
+import { MAX_RANGE_DAYS, MIN_RANGE_DAYS, addDays, daysInclusive, isDate, lastDaysOf, utcDate } from "../lib/dates";
+import { formatCount, formatSigned } from "../lib/format";
+import { defaultFieldValues, parseFieldValues, type FieldValue, type FieldValues } from "../lib/params";
+import { ParamField } from "./ParamField";
+import type { Catalog } from "./useCatalog";
+import { useBacktestJob, type JobState } from "./useBacktestJob";
+
+const DEFAULT_TIMEFRAME = "15m";
+/** The platform's base strategy, preselected when registered. */
+const DEFAULT_STRATEGY = "smc";
+const DEFAULT_RANGE_DAYS = 7;
+
+interface Problem {
+  key: MessageKey;
+  vars?: Record<string, string | number>;
+}
+
+/** Timeframes offered in the form, in this order (when the symbol can be read at them). */
+const TIMEFRAMES = ["1m", "5m", "15m", "30m", "1h", "4h"] as const;
+
+/** The span of stored data of a symbol: its 1m span, else the first one listed. */
+function spanOf(symbol: MarketSymbol | undefined): TimeframeSpan | undefined {
+  if (!symbol) return undefined;
+  return symbol.timeframes.find((span) => span.timeframe === "1m") ?? symbol.timeframes[0];
+}
+
+/** The offered timeframes the symbol can be read at (all of them when unknown). */
+function timeframesOf(symbol: MarketSymbol | undefined): string[] {
+  const readable = new Set(symbol?.timeframes.map((span) => span.timeframe) ?? []);
+  const offered = TIMEFRAMES.filter((tf) => readable.has(tf));
+  return offered.length > 0 ? offered : [...TIMEFRAMES];
+}
+
+function JobStatus({ job }: { job: JobState }) {
+  const { t, locale } = useI18n();
+  switch (job.phase) {
+    case "idle":
+      return null;
+    case "submitting":
+      return <ProgressBar value={0} label={t("job.progress")} text={t("job.queued")} />;
+    case "active": {
+      const pct = `${Math.round(job.progress * 100)} %`;
+      return (
+        <ProgressBar
+          value={job.progress}
+          label={t("job.progress")}
+          text={job.status === "queued" ? t("job.queued") : t("job.running", { pct })}
+        />
+      );
+    }
+    case "done": {
+      const metrics = job.detail.result?.metrics;
+      return (
+        <Notice kind="success" testId="job-done">
+          {t("job.done", { trades: formatCount(metrics?.trades, locale), pnl: formatSigned(metrics?.net_pnl, locale) })}
+        </Notice>
+      );
+    }
+    case "failed":
+      return (
+        <Notice kind="error" testId="job-error">
+          {job.rejected ? t("err.submit", { error: job.error }) : t("job.failed", { error: job.error })}
+        </Notice>
+      );
+    case "lost":
+      return (
+        <Notice kind="error" testId="job-error">
+          {t("err.poll", { error: job.error })}
+        </Notice>
+      );
+  }
+}
+
+interface BacktestFormProps {
+  catalog: Catalog;
+  onJobChange: () => void;
+}
+
+export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
+  const { t } = useI18n();
+  const { symbols, strategies, error: loadError } = catalog;
+
+  const [pair, setPair] = useState("");
+  const [strategyName, setStrategyName] = useState("");
+  const [timeframe, setTimeframe] = useState<string>(DEFAULT_TIMEFRAME);
+  const [start, setStart] = useState("");
+  const [end, setEnd] = useState("");
+  const [fields, setFields] = useState<FieldValues>({});
+  const [problems, setProblems] = useState<Problem[]>([]);
+
+  const { job, run } = useBacktestJob(onJobChange);
+  const busy = job.phase === "submitting" || job.phase === "active";
+
+  // Preselect the first pair and strategy once the catalog has loaded.
+  useEffect(() => {
+    const firstSymbol = symbols?.[0];
+    if (firstSymbol) selectPair(firstSymbol);
+  }, [symbols]);
+  useEffect(() => {
+    const preferred = strategies?.find((s) => s.name === DEFAULT_STRATEGY) ?? strategies?.[0];
+    if (preferred) selectStrategy(preferred);
+  }, [strategies]);
+
+  function selectPair(symbol: MarketSymbol) {
+    setPair(symbol.symbol);
+    const offered = timeframesOf(symbol);
+    setTimeframe((current) => (offered.includes(current) ? current : (offered[0] ?? DEFAULT_TIMEFRAME)));
+    const span = spanOf(symbol);
+    if (span) {
+      const range = lastDaysOf(span.first, span.last, DEFAULT_RANGE_DAYS);
+      setStart(range.start);
+      setEnd(range.end);
+    }
+  }
+
+  function selectStrategy(strategy: StrategyInfo) {
+    setStrategyName(strategy.name);
+    setFields(defaultFieldValues(strategy.params));
+  }
+
+  const symbol = symbols?.find((s) => s.symbol === pair);
+  const strategy = strategies?.find((s) => s.name === strategyName);
+  const span = spanOf(symbol);
+  const firstDay = span ? utcDate(span.first) : undefined;
+  const lastDay = span ? utcDate(span.last) : undefined;
+  const offeredTimeframes = timeframesOf(symbol);
+  const rangeDays = isDate(start) && isDate(end) ? daysInclusive(start, end) : null;
+
+  function validate(): { problems: Problem[]; params: Record<string, ParamValue> } {
+    const found: Problem[] = [];
+    if (!pair) found.push({ key: "err.pairRequired" });
+    if (!strategy) found.push({ key: "err.strategyRequired" });
+    if (!timeframe) found.push({ key: "err.timeframeRequired" });
+    if (!isDate(start) || !isDate(end)) found.push({ key: "err.datesRequired" });
+    else if (end < start) found.push({ key: "err.endBeforeStart" });
+    else {
+      const days = daysInclusive(start, end);
+      if (days < MIN_RANGE_DAYS || days > MAX_RANGE_DAYS) found.push({ key: "err.rangeTooLong", vars: { days } });
+    }
+    const parsed = strategy ? parseFieldValues(strategy.params, fields) : { values: {}, problems: [] };
+    found.push(...parsed.problems);
+    return { problems: found, params: parsed.values };
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const { problems: found, params } = validate();
+    setProblems(found);
+    if (found.length > 0 || !strategy) return;
+    // The form's end date is inclusive; the API's `end` is the exclusive midnight after it.
+    run({ pair, strategy: strategy.name, timeframe, start, end: addDays(end, 1), params });
+  }
+
+  if (loadError !== null) {
+    return (
+      <section className="card" aria-labelledby="form-title">
+        <h2 id="form-title">{t("form.title")}</h2>
+        <Notice kind="error" testId="load-error">
+          {t("err.load", { error: loadError })}
+        </Notice>
+      </section>
+    );
+  }
+
+  if (symbols === null || strategies === null) {
+    return (
+      <section className="card" aria-labelledby="form-title" aria-busy="true">
+        <h2 id="form-title">{t("form.title")}</h2>
+        <p className="muted">{t("form.loading")}</p>
+      </section>
+    );
+  }
+
+  return (
+    <section className="card" aria-labelledby="form-title">
+      <h2 id="form-title">{t("form.title")}</h2>
+      {symbols.length === 0 ? <Notice kind="info">{t("form.noSymbols")}</Notice> : null}
+      {strategies.length === 0 ? <Notice kind="info">{t("form.noStrategies")}</Notice> : null}
+      <form className="backtest-form" onSubmit={onSubmit} noValidate data-testid="backtest-form">
+        <div className="form-grid">
+          <div className="field">
+            <label htmlFor="bt-pair">{t("form.pair")}</label>
+            <select
+              id="bt-pair"
+              value={pair}
+              disabled={busy}
+              onChange={(event) => {
+                const next = symbols.find((s) => s.symbol === event.target.value);
+                if (next) selectPair(next);
+              }}
+            >
+              {symbols.map((s) => (
+                <option key={s.symbol} value={s.symbol}>
+                  {s.symbol}
+                </option>
+              ))}
+            </select>
+            {span ? (
+              <small className="help" data-testid="data-span">
+                {t("form.dataSpan", { first: firstDay ?? "—", last: lastDay ?? "—" })}
+              </small>
+            ) : null}
+          </div>
+
+          <div className="field">
+            <label htmlFor="bt-strategy">{t("form.strategy")}</label>
+            <select
+              id="bt-strategy"
+              value={strategyName}
+              disabled={busy}
+              onChange={(event) => {
+                const next = strategies.find((s) => s.name === event.target.value);
+                if (next) selectStrategy(next);
+              }}
+            >
+              {strategies.map((s) => (
+                <option key={s.name} value={s.name}>
+                  {s.name} v{s.version}
+                </option>
+              ))}
+            </select>
+            {strategy?.description ? <small className="help">{strategy.description}</small> : null}
+          </div>
+
+          <div className="field">
+            <label htmlFor="bt-timeframe">{t("form.timeframe")}</label>
+            <select id="bt-timeframe" value={timeframe} disabled={busy} onChange={(event) => setTimeframe(event.target.value)}>
+              {offeredTimeframes.map((tf) => (
+                <option key={tf} value={tf}>
+                  {tf}
+                </option>
+              ))}
+            </select>
+          </div>
+
+          <div className="field">
+            <label htmlFor="bt-start">{t("form.start")}</label>
+            <input
+              id="bt-start"
+              type="date"
+              value={start}
+              min={firstDay}
+              max={lastDay}
+              disabled={busy}
+              onChange={(event) => setStart(event.target.value)}
+            />
+          </div>
+
+          <div className="field">
+            <label htmlFor="bt-end">{t("form.end")}</label>
+            <input
+              id="bt-end"
+              type="date"
+              value={end}
+              min={firstDay}
+              max={lastDay}
+              disabled={busy}
+              aria-describedby="bt-range-hint"
+              onChange={(event) => setEnd(event.target.value)}
+            />
+            <small id="bt-range-hint" className="help">
+              {t("form.rangeHint", { days: rangeDays ?? "—" })}
+            </small>
+          </div>
+        </div>
+
+        {strategy ? (
+          <fieldset className="params" data-testid="strategy-params">
+            <legend>{t("form.params")}</legend>
+            {strategy.params.length === 0 ? (
+              <p className="muted">{t("form.noParams")}</p>
+            ) : (
+              <div className="form-grid">
+                {strategy.params.map((param) => (
+                  <ParamField
+                    key={`${strategy.name}-${param.name}`}
+                    param={param}
+                    value={fields[param.name] ?? (param.type === "bool" ? false : "")}
+                    disabled={busy}
+                    onChange={(value: FieldValue) => setFields((prev) => ({ ...prev, [param.name]: value }))}
+                  />
+                ))}
+              </div>
+            )}
+          </fieldset>
+        ) : null}
+
+        {problems.length > 0 ? (
+          <Notice kind="error" testId="form-errors">
+            <strong>{t("form.errorsTitle")}</strong>
+            <ul>
+              {problems.map((problem, index) => (
+                <li key={index}>{t(problem.key, problem.vars)}</li>
+              ))}
+            </ul>
+          </Notice>
+        ) : null}
+
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={busy || !strategy || !pair} data-testid="run-backtest">
+            {busy ? t("form.running") : t("form.run")}
+          </button>
+          <div className="job-status" aria-live="polite">
+            <JobStatus job={job} />
+          </div>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,199 @@
+/**
+ * "Detailed statistics" of one backtest, loaded only when opened: every
+ * metric, rejections by reason, the price/equity chart and the trade list.
+ */
+import { useEffect, useState } from "react";
+
+import { ApiError, getBacktest } from "../api/client";
+import type { BacktestDetail, BacktestResult, BacktestSummary, Trade } from "../api/types";
+import { Modal } from "../components/Modal";
+import { Notice } from "../components/Notice";
+import type { MessageKey } from "../i18n/en";
+import { hasMessage, useI18n } from "../i18n/I18nProvider";
+import { formatCount, formatNumber, formatPeriod, formatPrice, formatQty, formatSigned, formatTime } from "../lib/format";
+import { COSTS, EXIT_REASONS, PERFORMANCE, SIGNALS, exitCounts, formatMetric, humanize, metricLabelKey, type MetricSpec } from "./metrics";
+import { PriceChart } from "./PriceChart";
+
+interface DetailsModalProps {
+  summary: BacktestSummary;
+  onClose: () => void;
+}
+
+function MetricList({ specs, metrics, testId }: { specs: MetricSpec[]; metrics: Record<string, unknown>; testId: string }) {
+  const { t, locale } = useI18n();
+  const present = specs.filter((spec) => metrics[spec.key] !== undefined);
+  if (present.length === 0) return null;
+  return (
+    <dl className="metrics" data-testid={testId}>
+      {present.map((spec) => {
+        const label = metricLabelKey(spec.key);
+        const value = metrics[spec.key];
+        const sign = typeof value === "number" && (spec.format === "signed" || spec.key === "return_pct") ? Math.sign(value) : 0;
+        return (
+          <div key={spec.key} className="metric" data-metric={spec.key}>
+            <dt>{label ? t(label) : humanize(spec.key)}</dt>
+            <dd className={sign > 0 ? "pos" : sign < 0 ? "neg" : undefined}>{formatMetric(value, spec.format, locale)}</dd>
+          </div>
+        );
+      })}
+    </dl>
+  );
+}
+
+function CountList({ counts, labelOf, testId, empty }: { counts: Record<string, number>; labelOf: (key: string) => string; testId: string; empty?: string }) {
+  const { locale } = useI18n();
+  const entries = Object.entries(counts);
+  if (entries.length === 0) return empty ? <p className="muted">{empty}</p> : null;
+  return (
+    <dl className="metrics" data-testid={testId}>
+      {entries.map(([key, count]) => (
+        <div key={key} className="metric" data-metric={key}>
+          <dt>{labelOf(key)}</dt>
+          <dd>{formatCount(count, locale)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function TradesTable({ trades }: { trades: Trade[] }) {
+  const { t, locale } = useI18n();
+  if (trades.length === 0) return <p className="muted">{t("trades.empty")}</p>;
+  return (
+    <div className="table-scroll trades-scroll">
+      <table className="table table-compact" data-testid="trades-table">
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">{t("trade.side")}</th>
+            <th scope="col">{t("trade.entryTime")}</th>
+            <th scope="col">{t("trade.exitTime")}</th>
+            <th scope="col" className="num">{t("trade.entryPrice")}</th>
+            <th scope="col" className="num">{t("trade.exitPrice")}</th>
+            <th scope="col" className="num">{t("trade.qty")}</th>
+            <th scope="col">{t("trade.exitReason")}</th>
+            <th scope="col" className="num">{t("trade.fees")}</th>
+            <th scope="col" className="num">{t("trade.funding")}</th>
+            <th scope="col" className="num">{t("trade.pnl")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {trades.map((trade, index) => {
+            const reasonKey = `reason.${trade.exit_reason}`;
+            return (
+              <tr key={index} data-testid="trade-row">
+                <td className="muted">{index + 1}</td>
+                <td>
+                  <span className={`side side-${trade.side}`}>{hasMessage(`side.${trade.side}`) ? t(`side.${trade.side}` as MessageKey) : trade.side}</span>
+                </td>
+                <td className="nowrap">{formatTime(trade.entry_time)}</td>
+                <td className="nowrap">{formatTime(trade.exit_time)}</td>
+                <td className="num">{formatPrice(trade.entry_price, locale)}</td>
+                <td className="num">{formatPrice(trade.exit_price, locale)}</td>
+                <td className="num">{formatQty(trade.qty, locale)}</td>
+                <td>{hasMessage(reasonKey) ? t(reasonKey) : trade.exit_reason}</td>
+                <td className="num">{formatNumber(trade.fees, locale)}</td>
+                <td className="num">{formatSigned(trade.funding, locale)}</td>
+                <td className={trade.pnl > 0 ? "num pos" : trade.pnl < 0 ? "num neg" : "num"}>{formatSigned(trade.pnl, locale)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function ResultView({ result }: { result: BacktestResult }) {
+  const { t } = useI18n();
+  const metrics = result.metrics;
+  const exits = exitCounts(metrics);
+  const shownExits: Record<string, number> = {};
+  for (const reason of EXIT_REASONS) if (reason in exits.counts) shownExits[reason] = exits.counts[reason] ?? 0;
+  for (const [reason, count] of Object.entries(exits.counts)) if (!(reason in shownExits)) shownExits[reason] = count;
+
+  const known = new Set<string>([...PERFORMANCE, ...COSTS, ...SIGNALS].map((s) => s.key).concat(exits.used));
+  const other: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(metrics)) if (!known.has(key)) other[key] = value;
+  const otherSpecs: MetricSpec[] = Object.keys(other).map((key) => ({ key, format: "ratio" }));
+  const reasonLabel = (key: string) => (hasMessage(`reason.${key}`) ? t(`reason.${key}` as MessageKey) : humanize(key));
+
+  return (
+    <>
+      <section aria-labelledby="sec-performance">
+        <h3 id="sec-performance">{t("section.performance")}</h3>
+        <MetricList specs={PERFORMANCE} metrics={metrics} testId="metrics-performance" />
+      </section>
+      <div className="sections-row">
+        <section aria-labelledby="sec-costs">
+          <h3 id="sec-costs">{t("section.costs")}</h3>
+          <MetricList specs={COSTS} metrics={metrics} testId="metrics-costs" />
+        </section>
+        <section aria-labelledby="sec-exits">
+          <h3 id="sec-exits">{t("section.exits")}</h3>
+          <CountList counts={shownExits} labelOf={reasonLabel} testId="metrics-exits" empty="—" />
+        </section>
+        <section aria-labelledby="sec-signals">
+          <h3 id="sec-signals">{t("section.signals")}</h3>
+          <MetricList specs={SIGNALS} metrics={metrics} testId="metrics-signals" />
+          <h4>{t("section.rejected")}</h4>
+          <CountList counts={result.rejected ?? {}} labelOf={humanize} testId="metrics-rejected" empty={t("rejected.none")} />
+        </section>
+      </div>
+      {otherSpecs.length > 0 ? (
+        <section aria-labelledby="sec-other">
+          <h3 id="sec-other">{t("section.other")}</h3>
+          <MetricList specs={otherSpecs} metrics={other} testId="metrics-other" />
+        </section>
+      ) : null}
+      <section aria-labelledby="sec-chart">
+        <h3 id="sec-chart">{t("section.chart")}</h3>
+        <PriceChart
+          pair={result.pair}
+          timeframe={result.timeframe}
+          start={result.start}
+          end={result.end}
+          trades={result.trades}
+          equity={result.equity}
+        />
+      </section>
+      <section aria-labelledby="sec-trades">
+        <h3 id="sec-trades">{t("section.trades", { n: result.trades.length })}</h3>
+        <TradesTable trades={result.trades} />
+      </section>
+    </>
+  );
+}
+
+export function DetailsModal({ summary, onClose }: DetailsModalProps) {
+  const { t } = useI18n();
+  const [detail, setDetail] = useState<BacktestDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    getBacktest(summary.id, controller.signal)
+      .then(setDetail)
+      .catch((reason: unknown) => {
+        if (reason instanceof DOMException && reason.name === "AbortError") return;
+        setError(reason instanceof ApiError ? reason.message : String(reason));
+      });
+    return () => controller.abort();
+  }, [summary.id]);
+
+  const version = summary.strategy_version ? ` v${summary.strategy_version}` : "";
+  const subtitle = `${summary.strategy}${version} · ${summary.pair} · ${summary.timeframe} · ${formatPeriod(summary.start, summary.end)}`;
+
+  let body;
+  if (error !== null) body = <Notice kind="error" testId="details-error">{t("err.load", { error })}</Notice>;
+  else if (detail === null) body = <p className="muted">{t("modal.loading")}</p>;
+  else if (detail.status === "failed") body = <Notice kind="error" testId="details-error">{t("modal.failed", { error: detail.error ?? "—" })}</Notice>;
+  else if (detail.status !== "done" || !detail.result) body = <Notice kind="info">{t("modal.notReady", { status: t(`status.${detail.status}`) })}</Notice>;
+  else body = <ResultView result={detail.result} />;
+
+  return (
+    <Modal title={t("modal.title")} subtitle={subtitle} closeLabel={t("modal.close")} onClose={onClose} testId="details-modal">
+      {body}
+    </Modal>
+  );
+}

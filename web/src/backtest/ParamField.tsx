@@ -1,0 +1,106 @@
+/** One strategy parameter as a form control chosen from its metadata. */
+import type { StrategyParam } from "../api/types";
+import { useI18n } from "../i18n/I18nProvider";
+import { hasChoices, stepOf, type FieldValue } from "../lib/params";
+
+interface ParamFieldProps {
+  param: StrategyParam;
+  value: FieldValue;
+  onChange: (value: FieldValue) => void;
+  disabled: boolean;
+}
+
+export function ParamField({ param, value, onChange, disabled }: ParamFieldProps) {
+  const { t } = useI18n();
+  const id = `param-${param.name}`;
+  const helpId = `${id}-help`;
+  const hints: string[] = [];
+  if (param.description) hints.push(param.description);
+  const shown = typeof param.default === "boolean" ? t(param.default ? "form.true" : "form.false") : String(param.default);
+  hints.push(t("form.paramDefault", { value: shown }));
+  const hasMin = param.min !== null && param.min !== undefined;
+  const hasMax = param.max !== null && param.max !== undefined;
+  if (hasMin || hasMax) {
+    hints.push(t("form.paramRange", { min: hasMin ? String(param.min) : "−∞", max: hasMax ? String(param.max) : "∞" }));
+  }
+  const help = <small id={helpId} className="help">{hints.join(" · ")}</small>;
+  const describedBy = helpId;
+
+  if (param.type === "bool") {
+    return (
+      <div className="field field-check" data-testid={`param-field-${param.name}`}>
+        <label htmlFor={id} className="check">
+          <input
+            id={id}
+            name={param.name}
+            type="checkbox"
+            checked={value === true}
+            disabled={disabled}
+            aria-describedby={describedBy}
+            onChange={(event) => onChange(event.target.checked)}
+          />
+          <span className="param-name">{param.name}</span>
+        </label>
+        {help}
+      </div>
+    );
+  }
+
+  let control;
+  if (hasChoices(param)) {
+    control = (
+      <select
+        id={id}
+        name={param.name}
+        value={String(value)}
+        disabled={disabled}
+        aria-describedby={describedBy}
+        onChange={(event) => onChange(event.target.value)}
+      >
+        {param.choices.map((choice) => (
+          <option key={String(choice)} value={String(choice)}>
+            {String(choice)}
+          </option>
+        ))}
+      </select>
+    );
+  } else if (param.type === "str") {
+    control = (
+      <input
+        id={id}
+        name={param.name}
+        type="text"
+        value={String(value)}
+        disabled={disabled}
+        aria-describedby={describedBy}
+        onChange={(event) => onChange(event.target.value)}
+      />
+    );
+  } else {
+    control = (
+      <input
+        id={id}
+        name={param.name}
+        type="number"
+        inputMode={param.type === "int" ? "numeric" : "decimal"}
+        step={stepOf(param)}
+        min={param.min ?? undefined}
+        max={param.max ?? undefined}
+        value={String(value)}
+        disabled={disabled}
+        aria-describedby={describedBy}
+        onChange={(event) => onChange(event.target.value)}
+      />
+    );
+  }
+
+  return (
+    <div className="field" data-testid={`param-field-${param.name}`}>
+      <label htmlFor={id} className="param-name">
+        {param.name}
+      </label>
+      {control}
+      {help}
+    </div>
+  );
+}

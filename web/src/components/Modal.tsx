@@ -1,0 +1,71 @@
+/**
+ * Accessible modal dialog: `role="dialog"`, labelled by its title, closed by
+ * Esc, the close button or a click on the backdrop; focus moves in and returns.
+ */
+import { useEffect, useId, useRef, type ReactNode } from "react";
+
+interface ModalProps {
+  title: string;
+  subtitle?: string;
+  closeLabel: string;
+  onClose: () => void;
+  children: ReactNode;
+  testId?: string;
+}
+
+export function Modal({ title, subtitle, closeLabel, onClose, children, testId }: ModalProps) {
+  const titleId = useId();
+  const closeRef = useRef<HTMLButtonElement>(null);
+  const onCloseRef = useRef(onClose);
+
+  useEffect(() => {
+    onCloseRef.current = onClose;
+  }, [onClose]);
+
+  useEffect(() => {
+    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    closeRef.current?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        onCloseRef.current();
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    document.body.classList.add("modal-open");
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      document.body.classList.remove("modal-open");
+      previous?.focus();
+    };
+  }, []);
+
+  return (
+    <div
+      className="modal-backdrop"
+      onMouseDown={(event) => {
+        if (event.target === event.currentTarget) onClose();
+      }}
+    >
+      <div className="modal" role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid={testId}>
+        <header className="modal-header">
+          <div>
+            <h2 id={titleId}>{title}</h2>
+            {subtitle ? <p className="muted">{subtitle}</p> : null}
+          </div>
+          <button
+            ref={closeRef}
+            type="button"
+            className="btn btn-ghost"
+            onClick={onClose}
+            aria-label={closeLabel}
+            data-testid="modal-close"
+          >
+            ✕
+          </button>
+        </header>
+        <div className="modal-body">{children}</div>
+      </div>
+    </div>
+  );
+}
