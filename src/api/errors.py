@@ -66,6 +66,10 @@ def validation_message(errors: Sequence[Any]) -> str:
     """`field: problem; other: problem` from pydantic's error list."""
     messages = []
     for error in errors:
+        if error.get("type") == "json_invalid":
+            reason = (error.get("ctx") or {}).get("error", "")
+            messages.append(f"the request body is not valid JSON ({reason})".replace(" ()", ""))
+            continue
         message = str(error.get("msg", "invalid value"))
         messages.append(f"{_location(error.get('loc', ()))}: {message}")
     return "; ".join(messages) or "invalid request"

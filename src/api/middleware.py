@@ -87,6 +87,7 @@ class RequestContextMiddleware:
                 scope.get("path", ""),
                 status,
                 extra={
+                    "request_id": request_id,
                     "method": scope.get("method", ""),
                     "path": scope.get("path", ""),
                     "status": status,

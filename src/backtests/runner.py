@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 import backtrader as bt
 import numpy as np
@@ -175,22 +176,53 @@ def execute(
         run.funding,
         last_open_ms=int(run.candles["open_time"].iloc[-1]),
     )
+    try:
+        strategy = _run_cerebro(run, model, mode)
+    except ScalpLabError:
+        raise
+    except Exception as exc:
+        if mode.runonce:
+            # Backtrader's vectorised pass breaks when the warm-up outruns the data;
+            # the bar-by-bar pass does not, and tells the warm-up the strategy needs.
+            _check_warmup(run, _warmup_bars(run, settings))
+        raise StrategyError(
+            f"strategy {run.info.name!r} failed: {type(exc).__name__}: {exc}"
+        ) from exc
+    _check_warmup(run, int(strategy._minperiod))
+    if progress is not None:
+        progress(1.0)
+    return model
+
+
+def _run_cerebro(run: PreparedRun, model: ExecutionModel, mode: EngineMode) -> Any:
     cerebro = bt.Cerebro(
         stdstats=False, runonce=mode.runonce, preload=mode.preload, maxcpus=1, quicknotify=True
     )
     cerebro.adddata(CandleArrayFeed(run.candles), name=run.pair)
     cerebro.addstrategy(run.info.cls, executor=model, feed_name=run.pair, **run.params)
+    [strategy] = cerebro.run()
+    return strategy
+
+
+def _warmup_bars(run: PreparedRun, settings: Settings) -> int:
+    model = ExecutionModel(execution_config(settings))
+    model.add_feed(run.pair, run.rules, run.funding)
     try:
-        cerebro.run()
-    except ScalpLabError:
-        raise
-    except Exception as exc:
-        raise StrategyError(
-            f"strategy {run.info.name!r} failed: {type(exc).__name__}: {exc}"
-        ) from exc
-    if progress is not None:
-        progress(1.0)
-    return model
+        strategy = _run_cerebro(run, model, EngineMode(runonce=False, preload=True))
+    except Exception:
+        return 0
+    return int(strategy._minperiod)
+
+
+def _check_warmup(run: PreparedRun, warmup: int) -> None:
+    """A range shorter than the strategy's warm-up can give no signal at all: say so."""
+    bars = len(run.candles)
+    if warmup > bars:
+        raise InputError(
+            f"strategy {run.info.name!r} needs {warmup} bars of warm-up with these params but "
+            f"the range has only {bars} {run.request.timeframe} bars: widen the range, use a "
+            "shorter timeframe or shorter indicator periods"
+        )
 
 
 def trade_dict(trade: Trade) -> dict[str, object]:

@@ -88,7 +88,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.funding:
         report = import_funding_csv(path, args.symbol, FundingStore(data_dir))
     else:
-        report = import_klines_csv(path, args.symbol, args.tf, CandleStore(data_dir))
+        report = import_klines_csv(path, args.symbol, args.tf or "1m", CandleStore(data_dir))
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -290,7 +290,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("path", help="CSV file (.csv or .csv.gz), Binance archive layout")
     p.add_argument("--symbol", required=True, help="e.g. BTCUSDT")
     kind = p.add_mutually_exclusive_group()
-    kind.add_argument("--tf", choices=timeframes, default="1m", help="kline timeframe (default 1m)")
+    kind.add_argument("--tf", choices=timeframes, help="kline timeframe (default 1m)")
     kind.add_argument("--funding", action="store_true", help="symbol,funding_time,funding_rate CSV")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=cmd_import)

@@ -245,23 +245,25 @@ def _check_spacing(data: _Rows, times: np.ndarray, tf: str, step: int) -> None:
         )
 
 
-def _resolve_duplicates(data: _Rows, frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Drop identical repeated open times; a repeat with different values is a `DataError`."""
-    repeated = frame["open_time"].duplicated(keep=False).to_numpy()
+def _resolve_duplicates(
+    data: _Rows, frame: pd.DataFrame, key: str = "open_time"
+) -> tuple[pd.DataFrame, int]:
+    """Drop identical repeats of `key`; a repeat with different values is a `DataError`."""
+    repeated = frame[key].duplicated(keep=False).to_numpy()
     if not repeated.any():
         return frame, 0
     subset = frame[repeated]
-    for _, group in subset.groupby("open_time", sort=True):
+    for _, group in subset.groupby(key, sort=True):
         values = group.drop(columns="_row").drop_duplicates()
         if len(values) > 1:
             first, second = (int(i) for i in group["_row"].iloc[:2])
+            moment = int(group[key].iloc[0])
             raise data.fail(
                 second,
-                f"open_time {int(group['open_time'].iloc[0])} "
-                f"({ms_to_iso(int(group['open_time'].iloc[0]))}) repeats line "
+                f"{key} {moment} ({ms_to_iso(moment)}) repeats line "
                 f"{int(data.lines[first])} with different values",
             )
-    deduped = frame.drop_duplicates(subset="open_time", keep="first")
+    deduped = frame.drop_duplicates(subset=key, keep="first")
     return deduped, len(frame) - len(deduped)
 
 
@@ -384,7 +386,7 @@ def import_funding_csv(path: Path, symbol: str, store: FundingStore) -> ImportRe
     frame = pd.DataFrame({"funding_time": times, "funding_rate": rates})
     frame["_row"] = np.arange(len(frame))
     rows = len(frame)
-    frame, dropped = _resolve_duplicates_funding(data, frame)
+    frame, dropped = _resolve_duplicates(data, frame, key="funding_time")
     try:
         result = store.merge(symbol, frame.drop(columns="_row"))
     except ConflictingDataError as exc:
@@ -406,10 +408,3 @@ def import_funding_csv(path: Path, symbol: str, store: FundingStore) -> ImportRe
         first_ms=int(ordered[0]),
         last_ms=int(ordered[-1]),
     )
-
-
-def _resolve_duplicates_funding(data: _Rows, frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Funding twin of `_resolve_duplicates`, keyed by `funding_time`."""
-    renamed = frame.rename(columns={"funding_time": "open_time"})
-    deduped, dropped = _resolve_duplicates(data, renamed)
-    return deduped.rename(columns={"open_time": "funding_time"}), dropped

@@ -170,14 +170,20 @@ class RulesStore:
             "server_time_ms": body.get("serverTime"),
             "symbols": {name: _to_json(rules[name]) for name in sorted(rules)},
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".rules.", suffix=".tmp", dir=self.path.parent)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=".rules.", suffix=".tmp", dir=self.path.parent)
+        except OSError as exc:
+            raise DataError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(document, handle, indent=1)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp_name, self.path)
+        except OSError as exc:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise DataError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import backtrader as bt
 
+import src.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
 from src.errors import StrategyError
 from src.orders.execution import ExecutionModel
 from src.orders.models import Bar

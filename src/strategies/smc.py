@@ -1,7 +1,8 @@
 """SMC: a simplified Smart Money Concepts strategy (structure breaks, order blocks, FVGs).
 
 Every decision is taken on the close of bar t from bars up to t only; nothing
-reads a later bar. The rules, in the order they run on each bar:
+reads a later bar. The strategy starts once its ATR and EMA are ready, on the
+max(`atr_period` + 1, `ema_period`)-th bar. The rules:
 
 1. **Swings.** Bar p is a swing high when its high is strictly above the highs
    of the `swing_length` (L) bars before it and at or above the highs of the L
@@ -40,19 +41,25 @@ reads a later bar. The rules, in the order they run on each bar:
    ATR / close ≥ `min_atr_pct` % and, with `trend_filter`, the close is above the
    EMA(`ema_period`). Entry = the bar's close; stop-loss = origin −
    `sl_atr_mult` × ATR (below the OB and the protecting low); take-profit =
-   entry + `rr` × (entry − stop-loss). Shorts mirror all of this.
+   entry + `rr` × (entry − stop-loss); no signal when that risk is not positive
+   or a level is not above zero. Shorts mirror all of this.
 7. **Confidence** (0..100) = 40, + 20 when the OB and the FVG overlap (+ 10 when
    both exist apart), + up to 20 for displacement (20 × displacement / 3,
    capped), + 15 when the close is on the trend side of the EMA, + 5 for a BOS
-   (continuation) rather than a CHoCH. `reasons` name the break, the zone(s)
-   price is in, the displacement and the trend alignment.
+   (continuation) rather than a CHoCH, rounded to 0.1. `reasons` name the
+   break, the zone(s) the bar is in, the overlap, the displacement and the
+   trend alignment. Confluence and reasons use both the OB and the FVG
+   whatever `zone_mode` is.
 8. **While a position is open** swings, legs, gaps, breaks and setups are still
    tracked bar by bar (the market state never depends on the trades), but no
    signal is produced, since the platform would only reject it as
    `position_open`; a zone first touched during a position is consumed.
 
+On each bar the work runs as: FVG tracking (3), leg updates (2), the break test
+(4, 5), the confirmation of the swing that pivoted L bars ago (1; so a break is
+tested against the levels known before this bar), then the entry check (6).
 ATR (Wilder, `atr_period`) and the EMA are Backtrader indicators; everything else
-is kept incrementally, O(L) per bar, so a 43,200-bar 1m run stays fast.
+is kept incrementally in O(L) per bar (about 2 s for 43,200 1m bars).
 """
 
 from __future__ import annotations
@@ -154,8 +161,8 @@ class SmcStrategy(SignalStrategy):
     name = "smc"
     version = "1.0.0"
     description = (
-        "Smart Money Concepts: trades the first return into the order block / fair value gap "
-        "left by a break of structure, stop beyond the impulse origin, take-profit at RR."
+        "Smart Money Concepts: first return into the order block / FVG after a BOS or CHoCH, "
+        "stop beyond the impulse origin, take-profit at RR."
     )
 
     params = (
@@ -168,7 +175,7 @@ class SmcStrategy(SignalStrategy):
         ("rr", 3.0),
         ("min_atr_pct", 0.0),
         ("trend_filter", False),
-        ("ema_period", 200),
+        ("ema_period", 50),
         ("direction", "both"),
     )
     param_info: ClassVar[dict[str, ParamInfo]] = {

@@ -6,6 +6,7 @@ and ETHUSDT 1m Binance klines, their funding and a recorded exchangeInfo.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,11 +21,19 @@ from src.data.samples import import_samples
 from tests.conftest import make_settings
 
 
+@pytest.fixture(scope="session")
+def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real sample imported once per session (copied, never written to)."""
+    template = tmp_path_factory.mktemp("sample") / "data"
+    import_samples(template)
+    return template
+
+
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    """A fresh data dir with the real sample imported."""
+def data_dir(sample_template: Path, tmp_path: Path) -> Path:
+    """A fresh data dir holding a copy of the imported real sample."""
     target = tmp_path / "data"
-    import_samples(target)
+    shutil.copytree(sample_template, target)
     return target
 
 

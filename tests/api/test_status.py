@@ -40,14 +40,23 @@ def test_health_reports_simulation_and_database_ok(client: TestClient) -> None:
             "API keys missing (BINANCE_API_SECRET)",
         ),
         (
-            {"TRADING_MODE": "live", "TRADING_APPROVED": True, "BINANCE_API_KEY": "k" * 16,
-             "BINANCE_API_SECRET": "s" * 16},
+            {
+                "TRADING_MODE": "live",
+                "TRADING_APPROVED": True,
+                "BINANCE_API_KEY": "k" * 16,
+                "BINANCE_API_SECRET": "s" * 16,
+            },
             False,
             "API_TOKEN missing (the API must be protected for live trading)",
         ),
         (
-            {"TRADING_MODE": "live", "TRADING_APPROVED": True, "BINANCE_API_KEY": "k" * 16,
-             "BINANCE_API_SECRET": "s" * 16, "API_TOKEN": "t" * 16},
+            {
+                "TRADING_MODE": "live",
+                "TRADING_APPROVED": True,
+                "BINANCE_API_KEY": "k" * 16,
+                "BINANCE_API_SECRET": "s" * 16,
+                "API_TOKEN": "t" * 16,
+            },
             True,
             "TRADING_MODE is live, TRADING_APPROVED is true, keys and API_TOKEN set",
         ),
@@ -107,8 +116,14 @@ def test_formatter_masks_secrets_and_keeps_one_line(tmp_path: Path) -> None:
         raise RuntimeError("boom with AKIA-very-secret")
     except RuntimeError:
         record = logging.getLogger("t").makeRecord(
-            "t", logging.ERROR, __file__, 1, "key %s token %s", ("AKIA-very-secret", "tok-123456"),
-            exc_info=__import__("sys").exc_info(), extra={"job_id": "j1"},
+            "t",
+            logging.ERROR,
+            __file__,
+            1,
+            "key %s token %s",
+            ("AKIA-very-secret", "tok-123456"),
+            exc_info=__import__("sys").exc_info(),
+            extra={"job_id": "j1"},
         )
     token = request_id_var.set("rid-1")
     try:

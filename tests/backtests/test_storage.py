@@ -58,7 +58,9 @@ def test_save_writes_the_result_file_and_indexes_it(
 ) -> None:
     path = store.save(real_result)
     expected = (
-        store.data_dir / "backtests" / real_result["created_at"][:10]
+        store.data_dir
+        / "backtests"
+        / real_result["created_at"][:10]
         / f"BTCUSDT_sma_cross_15m_{real_result['id']}.json"
     )
     assert path == expected
@@ -87,9 +89,7 @@ def test_save_writes_the_result_file_and_indexes_it(
     assert store.summary(real_result["id"]) == summary
 
 
-def test_saving_again_updates_the_same_row(
-    store: ResultStore, real_result: dict[str, Any]
-) -> None:
+def test_saving_again_updates_the_same_row(store: ResultStore, real_result: dict[str, Any]) -> None:
     store.save(real_result)
     store.save(real_result)
     assert store.count() == 1
@@ -101,8 +101,11 @@ def test_list_is_newest_first_with_limit_and_offset(
 ) -> None:
     ids = []
     for day in ("2026-01-01", "2026-03-01", "2026-02-01"):
-        result = {**real_result, "id": f"{day.replace('-', '')}T000000-00000000",
-                  "created_at": f"{day}T00:00:00Z"}
+        result = {
+            **real_result,
+            "id": f"{day.replace('-', '')}T000000-00000000",
+            "created_at": f"{day}T00:00:00Z",
+        }
         store.save(result)
         ids.append(result["id"])
     assert [s.id for s in store.list()] == [ids[1], ids[2], ids[0]]
@@ -119,9 +122,7 @@ def test_delete_removes_file_and_row(store: ResultStore, real_result: dict[str, 
         store.get(real_result["id"])
 
 
-def test_delete_unknown_id_changes_nothing(
-    store: ResultStore, real_result: dict[str, Any]
-) -> None:
+def test_delete_unknown_id_changes_nothing(store: ResultStore, real_result: dict[str, Any]) -> None:
     path = store.save(real_result)
     with pytest.raises(NotFoundError, match="no backtest with id 'nope'"):
         store.delete("nope")
@@ -195,9 +196,7 @@ def test_non_numeric_metrics_are_indexed_as_null(
     assert summary.metrics["profit_factor"] is None and summary.metrics["win_rate"] is None
 
 
-def test_job_lifecycle_queued_running_done(
-    store: ResultStore, real_result: dict[str, Any]
-) -> None:
+def test_job_lifecycle_queued_running_done(store: ResultStore, real_result: dict[str, Any]) -> None:
     job_id = store.create_job(Request(), strategy_version="1.0.0")
     job = store.job(job_id)
     assert (job.status, job.progress, job.error, job.result) == ("queued", 0.0, None, None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import functools
 import json
 import threading
 from collections import deque
@@ -24,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 INTERVAL_MS = {"1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000}
 
 
+@functools.cache
 def load_kline_rows(path: Path, interval_ms: int) -> list[list[Any]]:
     """A kline CSV (6 or 12 columns, with header) → Binance `/klines` rows.
 
@@ -99,9 +101,10 @@ def _klines_weight(limit: int) -> int:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     state: ReplayState
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _send(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
@@ -173,7 +176,9 @@ class ReplayServer:
         handler = type("Handler", (_Handler,), {"state": state})
         self.state = state
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:

@@ -31,9 +31,7 @@ def digest(path: Path) -> str:
 
 def tree_digest(root: Path) -> dict[str, str]:
     """Every file under `root` → its SHA-256."""
-    return {
-        str(p.relative_to(root)): digest(p) for p in sorted(root.rglob("*")) if p.is_file()
-    }
+    return {str(p.relative_to(root)): digest(p) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="session")

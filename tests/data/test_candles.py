@@ -139,7 +139,7 @@ def test_wrong_schema_files(store: CandleStore, btc_csv: pd.DataFrame) -> None:
         store.read("BTCUSDT", "1m")
     as_text = btc_csv.head(3).astype({"open_time": str})
     pq.write_table(pa.Table.from_pandas(as_text, preserve_index=False), path)
-    with pytest.raises(DataError, match="wrong schema: column open_time is (string|large_string)"):
+    with pytest.raises(DataError, match=r"wrong schema: column open_time is (string|large_string)"):
         store.read("BTCUSDT", "1m")
     before = digest(path)
     with pytest.raises(DataError, match="wrong schema"):
@@ -262,7 +262,9 @@ def test_span_without_statistics(store: CandleStore, btc_csv: pd.DataFrame) -> N
     table = pa.Table.from_pandas(btc_csv.iloc[:20], preserve_index=False)
     pq.write_table(table, path, write_statistics=False)
     assert store.span("BTCUSDT", "1m") == (
-        int(btc_csv["open_time"].iloc[0]), int(btc_csv["open_time"].iloc[19]), 20
+        int(btc_csv["open_time"].iloc[0]),
+        int(btc_csv["open_time"].iloc[19]),
+        20,
     )
     pq.write_table(table.slice(0, 0), path)
     with pytest.raises(NoDataError, match="has no rows"):
@@ -292,3 +294,11 @@ def test_no_temp_or_visible_lock_files_remain(btc_store: CandleStore, tmp_path: 
     folder = btc_store.path("BTCUSDT", "1m").parent
     names = sorted(p.name for p in folder.iterdir())
     assert names == [".1m.parquet.lock", "1m.parquet"]
+
+
+def test_numeric_strings_are_accepted_but_missing_times_are_not(store: CandleStore) -> None:
+    text = btc_store_frame().astype(str)
+    result = store.merge("BTCUSDT", "1m", text)
+    assert (result.added, store.read("BTCUSDT", "1m")["open"].iloc[0]) == (1, 107187.4)
+    with pytest.raises(DataError, match="open_time has empty values"):
+        store.merge("BTCUSDT", "1m", btc_store_frame().assign(open_time=np.nan))

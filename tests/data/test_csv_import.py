@@ -134,8 +134,9 @@ def test_malformed_file_rejected_whole_store_untouched(
     name: str,
     change: Callable[[list[str]], list[str]],
     message: str,
+    btc_csv: pd.DataFrame,
 ) -> None:
-    import_klines_csv(BTC_1M, "BTCUSDT", "1m", store)  # something already stored
+    store.merge("BTCUSDT", "1m", btc_csv.iloc[:1000])  # something already stored
     before = tree_digest(store.data_dir)
     path = write(tmp_path / "bad.csv", change(NEAR_LINES[:200]))
     with pytest.raises(DataError) as info:
@@ -149,8 +150,10 @@ def test_malformed_file_rejected_whole_store_untouched(
     assert store.symbols() == ["BTCUSDT"]
 
 
-def test_conflict_with_stored_candles_names_the_line(tmp_path: Path, store: CandleStore) -> None:
-    import_klines_csv(BTC_1M, "BTCUSDT", "1m", store)
+def test_conflict_with_stored_candles_names_the_line(
+    tmp_path: Path, store: CandleStore, btc_csv: pd.DataFrame
+) -> None:
+    store.merge("BTCUSDT", "1m", btc_csv.iloc[:100])
     before = tree_digest(store.data_dir)
     cells = BTC_LINES[40].split(",")
     cells[5] = "999.5"
@@ -165,8 +168,8 @@ def test_conflict_with_stored_candles_names_the_line(tmp_path: Path, store: Cand
 
 
 def test_wrong_timeframe_file_is_refused(store: CandleStore) -> None:
-    with pytest.raises(DataError, match=r"5m\.csv: rows are 5 minutes apart, not 1m candles "
-                                        r"\(is this a 5m file\?\); nothing was imported"):  # fmt: skip
+    message = r"5m\.csv: rows are 5 minutes apart, not 1m candles \(is this a 5m file\?\); nothing"
+    with pytest.raises(DataError, match=message):
         import_klines_csv(BTC_5M, "BTCUSDT", "1m", store)
     assert store.symbols() == []
     report = import_klines_csv(BTC_5M, "BTCUSDT", "5m", store)
@@ -213,7 +216,9 @@ def test_real_funding_csv(funding_store: FundingStore) -> None:
     assert frame["funding_rate"].iloc[0] == pytest.approx(0.00006818)
 
 
-def test_funding_columns_in_any_order_with_extras(tmp_path: Path, funding_store: FundingStore) -> None:
+def test_funding_columns_in_any_order_with_extras(
+    tmp_path: Path, funding_store: FundingStore
+) -> None:
     lines = ["funding_rate,markPrice,funding_time,symbol"]
     for line in FUNDING_LINES[1:11]:
         symbol, stamp, rate = line.split(",")
@@ -235,9 +240,10 @@ FUNDING_BAD: list[tuple[str, list[str], str]] = [
      r"line 4: funding_rate 2.5 is not a rate in \(-1, 1\)"),
     ("bad time", [*FUNDING_LINES[:3], "BTCUSDT,soon,0.0001"],
      r"line 4: funding_time is not an integer: 'soon'"),
-    ("width", [*FUNDING_LINES[:3], "BTCUSDT,1741334400000"], r"line 4: expected 3 columns, found 2"),
+    ("width", [*FUNDING_LINES[:3], "BTCUSDT,1741334400000"],
+     r"line 4: expected 3 columns, found 2"),
     ("duplicate", [*FUNDING_LINES[:3], FUNDING_LINES[1].replace("0.00006818", "0.00001")],
-     r"line 4: open_time 1741276800000 \(2025-03-06T16:00:00Z\) repeats line 2 with different"),
+     r"line 4: funding_time 1741276800000 \(2025-03-06T16:00:00Z\) repeats line 2 with different"),
     ("header only", FUNDING_LINES[:1], r"the file has a header but no data rows"),
 ]  # fmt: skip
 
@@ -265,3 +271,13 @@ def test_funding_conflict_with_store(tmp_path: Path, funding_store: FundingStore
     )):  # fmt: skip
         import_funding_csv(write(tmp_path / "f.csv", lines), "BTCUSDT", funding_store)
     assert tree_digest(funding_store.data_dir) == before
+
+
+def test_odd_but_valid_and_odd_invalid_inputs(tmp_path: Path, store: CandleStore) -> None:
+    two = write(tmp_path / "two.csv", BTC_LINES[1:3])  # too few rows to judge the spacing
+    assert import_klines_csv(two, "BTCUSDT", "1m", store).added == 2
+    huge = write(tmp_path / "huge.csv", [*BTC_LINES[3:5], "99999999999999999999,1,1,1,1,1"])
+    with pytest.raises(DataError, match=r"huge\.csv: open_time holds an out-of-range integer"):
+        import_klines_csv(huge, "BTCUSDT", "1m", store)
+    with pytest.raises(InputError, match="cannot read"):
+        import_klines_csv(two / "child.csv", "BTCUSDT", "1m", store)

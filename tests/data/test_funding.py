@@ -88,7 +88,9 @@ def test_invalid_funding_input(
     assert digest(funding_store.path("BTCUSDT")) == before
 
 
-def test_unreadable_and_foreign_files(funding_store: FundingStore, btc_funding: pd.DataFrame) -> None:
+def test_unreadable_and_foreign_files(
+    funding_store: FundingStore, btc_funding: pd.DataFrame
+) -> None:
     path = funding_store.path("BTCUSDT")
     path.parent.mkdir(parents=True)
     path.write_bytes(b"PAR1 this is not parquet")

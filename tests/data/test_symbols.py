@@ -89,7 +89,9 @@ def test_bad_filter_values(wrapped: dict[str, Any]) -> None:
 def test_rules_store_roundtrip(tmp_path: Path, wrapped: dict[str, Any]) -> None:
     store = RulesStore(tmp_path)
     assert not store.exists() and store.symbols() == []
-    with pytest.raises(NotFoundError, match=r"^no symbol rules for BTCUSDT; run `scalplab data rules`$"):
+    with pytest.raises(
+        NotFoundError, match=r"^no symbol rules for BTCUSDT; run `scalplab data rules`$"
+    ):
         store.get("BTCUSDT")
     assert store.save_exchange_info(wrapped) == 122
     assert store.path == tmp_path / "symbols" / "binance" / "exchange_info.json"
@@ -117,7 +119,9 @@ def test_corrupt_cache_is_data_error(tmp_path: Path) -> None:
     store = RulesStore(tmp_path)
     store.path.parent.mkdir(parents=True)
     store.path.write_text("{not json")
-    with pytest.raises(DataError, match="unreadable symbol rules cache .*run `scalplab data rules`"):
+    with pytest.raises(
+        DataError, match=r"unreadable symbol rules cache .*run `scalplab data rules`"
+    ):
         store.get("BTCUSDT")
 
 
@@ -131,3 +135,9 @@ def test_normalize_symbol_accepts() -> None:
     assert normalize_symbol(" btcusdt ") == "BTCUSDT"
     assert normalize_symbol("1000SHIBUSDT") == "1000SHIBUSDT"
     assert normalize_symbol("BTCUSDT_210924") == "BTCUSDT_210924"
+
+
+def test_negative_filter_value_skips_the_symbol(wrapped: dict[str, Any]) -> None:
+    body = json.loads(json.dumps(wrapped["response"]))
+    body["symbols"][0]["filters"][0]["tickSize"] = "-0.01"
+    assert body["symbols"][0]["symbol"] not in parse_exchange_info(body)

@@ -152,12 +152,18 @@ def test_run_backtest_and_inspect_details(page: Page, server: Server, tmp_path: 
 
     chart = dialog.get_by_test_id("price-chart")
     expect(chart.locator("canvas").first).to_be_visible()
-    assert chart.bounding_box() is not None and chart.bounding_box()["height"] > 200  # type: ignore[index]
+    chart_box = chart.bounding_box()
+    assert chart_box is not None and chart_box["height"] > 200
     expect(dialog.get_by_test_id("trade-row")).to_have_count(len(result["trades"]))
 
+    # Grow the viewport to the whole dialog so the screenshot shows all of it.
+    box = dialog.bounding_box()
+    assert box is not None
+    page.set_viewport_size({"width": 1440, "height": int(box["height"]) + 80})
     shot = tmp_path / "backtest-details.png"
     dialog.screenshot(path=str(shot))
     assert shot.stat().st_size > 20_000
+    page.set_viewport_size({"width": 1440, "height": 1000})
 
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()

@@ -88,8 +88,16 @@ def test_session_commits_and_reads_back_utc(tmp_path: Path) -> None:
     created = datetime(2025, 6, 17, 12, 30, tzinfo=timezone(timedelta(hours=2)))
     try:
         with database.session() as session:
-            session.add(Pair(symbol="BTCUSDT", strategy="smc", timeframe="15m", params={"a": 1},
-                             enabled=True, created_at=created))
+            session.add(
+                Pair(
+                    symbol="BTCUSDT",
+                    strategy="smc",
+                    timeframe="15m",
+                    params={"a": 1},
+                    enabled=True,
+                    created_at=created,
+                )
+            )
         with database.session() as session:
             pair = session.scalars(select(Pair)).one()
             assert pair.created_at == datetime(2025, 6, 17, 10, 30, tzinfo=UTC)
@@ -104,11 +112,13 @@ def test_a_failed_transaction_rolls_back_and_becomes_a_data_error(tmp_path: Path
     try:
         with database.session() as session:
             session.add(Pair(symbol="BTCUSDT", strategy="smc", timeframe="15m", params={}))
-        with pytest.raises(DataError, match="database error: UNIQUE constraint failed"):
-            with database.session() as session:
-                session.add(Pair(symbol="ETHUSDT", strategy="smc", timeframe="1h", params={}))
-                session.flush()
-                session.add(Pair(symbol="BTCUSDT", strategy="x", timeframe="1m", params={}))
+        with (
+            pytest.raises(DataError, match="database error: UNIQUE constraint failed"),
+            database.session() as session,
+        ):
+            session.add(Pair(symbol="ETHUSDT", strategy="smc", timeframe="1h", params={}))
+            session.flush()
+            session.add(Pair(symbol="BTCUSDT", strategy="x", timeframe="1m", params={}))
         with database.session() as session:  # the whole transaction is gone, ETH included
             assert [p.symbol for p in session.scalars(select(Pair))] == ["BTCUSDT"]
     finally:

@@ -58,8 +58,14 @@ def test_migrations_and_crud_on_postgres(pg_settings: Settings, tmp_path: Path) 
         assert "ix_backtests_created_at" in {i["name"] for i in inspector.get_indexes("backtests")}
 
         with database.session() as session:
-            session.add(Pair(symbol="BTCUSDT", strategy="sma_cross", timeframe="15m",
-                             params={"fast": 5, "allow_short": True}))
+            session.add(
+                Pair(
+                    symbol="BTCUSDT",
+                    strategy="sma_cross",
+                    timeframe="15m",
+                    params={"fast": 5, "allow_short": True},
+                )
+            )
         with database.session() as session:
             pair = session.scalars(select(Pair)).one()
             assert pair.params == {"fast": 5, "allow_short": True}
@@ -76,8 +82,14 @@ def test_migrations_and_crud_on_postgres(pg_settings: Settings, tmp_path: Path) 
             "start": "2025-06-17T00:00:00Z",
             "end": "2025-06-24T00:00:00Z",
             "params": {"fast": 5},
-            "metrics": {"trades": 8, "win_rate": 12.5, "net_pnl": -489.77, "return_pct": -4.9,
-                        "max_drawdown_pct": 8.3, "profit_factor": None},
+            "metrics": {
+                "trades": 8,
+                "win_rate": 12.5,
+                "net_pnl": -489.77,
+                "return_pct": -4.9,
+                "max_drawdown_pct": 8.3,
+                "profit_factor": None,
+            },
             "trades": [],
             "equity": [],
             "result_hash": "f" * 64,

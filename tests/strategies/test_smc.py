@@ -9,7 +9,7 @@ here (Wilder: true range smoothed with alpha 1/period, seeded with a mean).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -94,10 +94,11 @@ def frame(rows: Sequence[Row]) -> pd.DataFrame:
 
 def run(
     candles: pd.DataFrame,
+    params: Mapping[str, object] | None = None,
+    *,
     runonce: bool = True,
     preload: bool = True,
     last_bar_known: bool = True,
-    **params: object,
 ) -> ExecutionModel:
     """What the runner does: the plugin in Cerebro on an array feed, driving the execution model."""
     model = ExecutionModel(
@@ -114,13 +115,13 @@ def run(
     model.add_feed("BTCUSDT", RULES, FundingSchedule([], 0.0001), last_open_ms=last)
     cerebro = bt.Cerebro(stdstats=False, runonce=runonce, preload=preload)
     cerebro.adddata(CandleArrayFeed(candles), name="BTCUSDT")
-    cerebro.addstrategy(SmcStrategy, executor=model, feed_name="BTCUSDT", **params)
+    cerebro.addstrategy(SmcStrategy, executor=model, feed_name="BTCUSDT", **(params or {}))
     cerebro.run()
     return model
 
 
 def run_rows(rows: Sequence[Row], **params: object) -> ExecutionModel:
-    return run(frame(rows), **{**SYNTHETIC, **params})
+    return run(frame(rows), {**SYNTHETIC, **params})
 
 
 def wilder_atr(rows: Sequence[Row], period: int) -> list[float]:
@@ -278,11 +279,16 @@ def test_truncated_history_gives_the_same_signals(btc_1m_slice: pd.DataFrame) ->
         assert [r.status for r in part.signals] == [r.status for r in expected]
 
 
+@pytest.fixture(scope="module")
+def default_mode_run(btc_1m_slice: pd.DataFrame) -> ExecutionModel:
+    return run(btc_1m_slice)
+
+
 @pytest.mark.parametrize(("runonce", "preload"), [(True, False), (False, True), (False, False)])
 def test_engine_modes_give_the_same_signals(
-    btc_1m_slice: pd.DataFrame, runonce: bool, preload: bool
+    btc_1m_slice: pd.DataFrame, default_mode_run: ExecutionModel, runonce: bool, preload: bool
 ) -> None:
-    default = run(btc_1m_slice)
+    default = default_mode_run
     other = run(btc_1m_slice, runonce=runonce, preload=preload)
     assert _levels(other.signals) == _levels(default.signals)
     assert other.trades == default.trades
@@ -293,12 +299,15 @@ def test_engine_modes_give_the_same_signals(
 BREAK = re.compile(r"^(bullish|bearish) (BOS|CHoCH) at \d")
 
 
-def test_real_btc_15m_signals_have_valid_levels() -> None:
-    candles = real_klines("BTCUSDT", "15m")
-    rr = 3.0
-    model = run(candles, rr=rr, swing_length=3)
-    assert len(model.signals) >= 10
-    assert len(model.trades) >= 10
+@pytest.mark.parametrize(
+    ("params", "at_least"), [({}, 5), ({"swing_length": 3, "rr": 4.0, "ema_period": 200}, 20)]
+)
+def test_real_btc_15m_signals_have_valid_levels(params: dict[str, float], at_least: int) -> None:
+    candles = real_klines("BTCUSDT", "15m")  # 3,635 bars, 2025-03-06 → 2025-04-13
+    model = run(candles, params)
+    rr = params.get("rr", 3.0)
+    assert len(model.signals) >= at_least
+    assert len(model.trades) == len(model.signals)
     for record in model.signals:
         if record.side == "long":
             assert record.stop_loss < record.entry < record.take_profit
@@ -324,9 +333,9 @@ def test_runs_through_the_platform_runner_without_look_ahead(real_week_dir: Path
     start, end = datetime(2025, 6, 17, tzinfo=UTC), datetime(2025, 6, 24, tzinfo=UTC)
     request = BacktestRequest("BTCUSDT", "smc", "5m", start, end, {"swing_length": 4})
     result = run_backtest(request, settings)
-    metrics = result["metrics"]
+    metrics, rejected = result["metrics"], result["rejected"]
     assert isinstance(metrics, dict) and metrics["trades"] > 0
-    assert result["rejected"].get("position_open", 0) == 0  # type: ignore[attr-defined]
+    assert isinstance(rejected, dict) and rejected.get("position_open", 0) == 0
     assert check_lookahead(request, settings).clean
 
 
@@ -344,6 +353,7 @@ def test_registry_lists_smc_with_full_param_metadata() -> None:
         assert spec.description, spec.name
         if spec.type in ("int", "float"):
             assert spec.min is not None and spec.max is not None, spec.name
+            assert isinstance(spec.default, int | float), spec.name
             assert spec.min <= spec.default <= spec.max, spec.name
         elif spec.type == "str":
             assert spec.choices is not None and spec.default in spec.choices, spec.name

@@ -28,7 +28,7 @@ function MetricList({ specs, metrics, testId }: { specs: MetricSpec[]; metrics: 
       {present.map((spec) => {
         const label = metricLabelKey(spec.key);
         const value = metrics[spec.key];
-        const sign = typeof value === "number" && (spec.format === "signed" || spec.key === "return_pct") ? Math.sign(value) : 0;
+        const sign = spec.tone === true && typeof value === "number" ? Math.sign(value) : 0;
         return (
           <div key={spec.key} className="metric" data-metric={spec.key}>
             <dt>{label ? t(label) : humanize(spec.key)}</dt>

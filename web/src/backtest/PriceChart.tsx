@@ -143,7 +143,9 @@ export function PriceChart({ pair, timeframe, start, end, trades, equity }: Pric
         1,
       );
       equitySeries.setData(equityPoints);
-      chart.panes()[1]?.setStretchFactor(0.35);
+      const [pricePane, equityPane] = chart.panes();
+      pricePane?.setStretchFactor(3);
+      equityPane?.setStretchFactor(1);
     }
     chart.timeScale().fitContent();
 

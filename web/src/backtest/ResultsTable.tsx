@@ -6,7 +6,7 @@ import { useState } from "react";
 
 import type { BacktestSummary, StrategyInfo } from "../api/types";
 import { useI18n } from "../i18n/I18nProvider";
-import { formatCount, formatNumber, formatParams, formatPercent, formatPeriod, formatSigned } from "../lib/format";
+import { formatCount, formatNumber, formatParams, formatPercent, formatPeriod, formatSigned, formatSignedPercent } from "../lib/format";
 
 interface ResultsTableProps {
   rows: BacktestSummary[] | null;
@@ -135,7 +135,7 @@ export function ResultsTable({ rows, strategies, onRefresh, onDetails, onDelete,
                     <td className="num" data-col="trades">{formatCount(m?.trades, locale)}</td>
                     <td className="num" data-col="win_rate">{formatPercent(m?.win_rate, locale, 1)}</td>
                     <td className={pnlClass(m?.net_pnl)} data-col="net_pnl">{formatSigned(m?.net_pnl, locale)}</td>
-                    <td className={pnlClass(m?.return_pct)} data-col="return_pct">{formatPercent(m?.return_pct, locale)}</td>
+                    <td className={pnlClass(m?.return_pct)} data-col="return_pct">{formatSignedPercent(m?.return_pct, locale)}</td>
                     <td className="num" data-col="max_drawdown_pct">{formatPercent(m?.max_drawdown_pct, locale)}</td>
                     <td className="num" data-col="profit_factor">{formatNumber(m?.profit_factor, locale)}</td>
                     <td>

@@ -9,13 +9,16 @@ import {
   formatNumber,
   formatPercent,
   formatSigned,
+  formatSignedPercent,
 } from "../lib/format";
 
-export type MetricFormat = "count" | "money" | "signed" | "percent" | "ratio" | "minutes";
+export type MetricFormat = "count" | "money" | "signed" | "percent" | "signedPercent" | "ratio" | "minutes";
 
 export interface MetricSpec {
   key: string;
   format: MetricFormat;
+  /** Green when positive, red when negative (profit-like values only). */
+  tone?: boolean;
 }
 
 export const PERFORMANCE: MetricSpec[] = [
@@ -23,16 +26,16 @@ export const PERFORMANCE: MetricSpec[] = [
   { key: "wins", format: "count" },
   { key: "losses", format: "count" },
   { key: "win_rate", format: "percent" },
-  { key: "net_pnl", format: "signed" },
-  { key: "return_pct", format: "percent" },
+  { key: "net_pnl", format: "signed", tone: true },
+  { key: "return_pct", format: "signedPercent", tone: true },
   { key: "initial_capital", format: "money" },
   { key: "final_equity", format: "money" },
   { key: "gross_profit", format: "money" },
   { key: "gross_loss", format: "money" },
   { key: "profit_factor", format: "ratio" },
-  { key: "expectancy", format: "signed" },
-  { key: "avg_win", format: "signed" },
-  { key: "avg_loss", format: "signed" },
+  { key: "expectancy", format: "signed", tone: true },
+  { key: "avg_win", format: "signed", tone: true },
+  { key: "avg_loss", format: "signed", tone: true },
   { key: "sharpe", format: "ratio" },
   { key: "sortino", format: "ratio" },
   { key: "max_drawdown_pct", format: "percent" },
@@ -90,6 +93,8 @@ export function formatMetric(value: unknown, format: MetricFormat, locale: strin
       return formatSigned(value, locale, 2);
     case "percent":
       return formatPercent(value, locale, 2);
+    case "signedPercent":
+      return formatSignedPercent(value, locale, 2);
     case "ratio":
       return formatNumber(value, locale, 2);
     case "minutes":

@@ -1,8 +1,31 @@
 /**
  * Accessible modal dialog: `role="dialog"`, labelled by its title, closed by
- * Esc, the close button or a click on the backdrop; focus moves in and returns.
+ * Esc, the close button or a click on the backdrop; focus moves in, Tab cycles
+ * inside it, and focus returns to where it was when the dialog closes.
  */
 import { useEffect, useId, useRef, type ReactNode } from "react";
+
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Keep Tab / Shift+Tab inside `container`. */
+function trapTab(event: KeyboardEvent, container: HTMLElement) {
+  const focusable = [...container.querySelectorAll<HTMLElement>(FOCUSABLE)];
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  if (!first || !last) return;
+  const active = document.activeElement;
+  if (!container.contains(active)) {
+    event.preventDefault();
+    first.focus();
+  } else if (event.shiftKey && active === first) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && active === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}
 
 interface ModalProps {
   title: string;
@@ -16,6 +39,7 @@ interface ModalProps {
 export function Modal({ title, subtitle, closeLabel, onClose, children, testId }: ModalProps) {
   const titleId = useId();
   const closeRef = useRef<HTMLButtonElement>(null);
+  const dialogRef = useRef<HTMLDivElement>(null);
   const onCloseRef = useRef(onClose);
 
   useEffect(() => {
@@ -29,6 +53,8 @@ export function Modal({ title, subtitle, closeLabel, onClose, children, testId }
       if (event.key === "Escape") {
         event.preventDefault();
         onCloseRef.current();
+      } else if (event.key === "Tab" && dialogRef.current) {
+        trapTab(event, dialogRef.current);
       }
     };
     document.addEventListener("keydown", onKey);
@@ -47,7 +73,7 @@ export function Modal({ title, subtitle, closeLabel, onClose, children, testId }
         if (event.target === event.currentTarget) onClose();
       }}
     >
-      <div className="modal" role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid={testId}>
+      <div ref={dialogRef} className="modal" role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid={testId}>
         <header className="modal-header">
           <div>
             <h2 id={titleId}>{title}</h2>

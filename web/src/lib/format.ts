@@ -31,6 +31,11 @@ export function formatPercent(value: unknown, locale: string, decimals = 2): str
   return isNumber(value) ? `${formatNumber(value, locale, decimals)} %` : formatNumber(value, locale);
 }
 
+/** A signed value in percent (returns): `+1.25 %` / `−0.40 %`. */
+export function formatSignedPercent(value: unknown, locale: string, decimals = 2): string {
+  return isNumber(value) ? `${formatSigned(value, locale, decimals)} %` : formatNumber(value, locale);
+}
+
 /** A price with decimals suited to its magnitude. */
 export function formatPrice(value: unknown, locale: string): string {
   if (!isNumber(value)) return formatNumber(value, locale);

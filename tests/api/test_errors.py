@@ -1,0 +1,92 @@
+"""Error mapping: every domain error class → status + JSON detail; unexpected → JSON 500."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from src.api.app import create_app
+from src.api.errors import status_for, validation_message
+from src.config import Settings
+from src.errors import (
+    ConfigError,
+    ConflictError,
+    DataError,
+    InputError,
+    NoDataError,
+    NotFoundError,
+    ScalpLabError,
+    StrategyError,
+    TemporaryError,
+)
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (InputError("x"), 422),
+        (NotFoundError("x"), 404),
+        (ConflictError("x"), 409),
+        (DataError("x"), 422),
+        (NoDataError("x"), 422),
+        (StrategyError("x"), 422),
+        (TemporaryError("x"), 503),
+        (ConfigError("x"), 500),
+        (ScalpLabError("x"), 500),
+    ],
+)
+def test_status_for_each_domain_error(error: ScalpLabError, status: int) -> None:
+    assert status_for(error) == status
+
+
+def test_validation_message_joins_fields() -> None:
+    errors = [
+        {"loc": ("body", "start"), "msg": "bad date"},
+        {"loc": ("query", "limit"), "msg": "too small"},
+        {"loc": (), "msg": "whole body"},
+    ]
+    assert validation_message(errors) == "start: bad date; limit: too small; request: whole body"
+    assert validation_message([]) == "invalid request"
+    assert validation_message([{"type": "json_invalid", "loc": ("body", 3), "msg": "x"}]) == (
+        "the request body is not valid JSON"
+    )
+
+
+def test_domain_and_unexpected_errors_over_http(settings: Settings, tmp_path: Path) -> None:
+    app = create_app(settings, web_dist=tmp_path / "none")
+
+    @app.get("/status/boom-temporary")
+    async def temporary() -> None:
+        raise TemporaryError("Binance is rate-limiting; retry in 30 s")
+
+    @app.get("/status/boom-bug")
+    async def bug() -> None:
+        raise RuntimeError("a bug with a secret-ish detail")
+
+    # routes added after create_app() go before its SPA catch-all
+    app.router.routes[:0] = app.router.routes[-2:]
+    del app.router.routes[-2:]
+
+    with TestClient(app) as client:
+        temporary_response = client.get("/status/boom-temporary")
+        assert temporary_response.status_code == 503
+        assert temporary_response.json() == {"detail": "Binance is rate-limiting; retry in 30 s"}
+
+        bug_response = client.get("/status/boom-bug", headers={"X-Request-ID": "req-7"})
+        assert bug_response.status_code == 500
+        assert bug_response.json() == {"detail": "internal error (request id req-7)"}
+        assert bug_response.headers["X-Request-ID"] == "req-7"
+
+        invalid_json = client.post(
+            "/pairs", content=b"{not json", headers={"content-type": "application/json"}
+        )
+        assert invalid_json.status_code == 422
+        assert invalid_json.json()["detail"] == (
+            "the request body is not valid JSON (Expecting property name enclosed in double quotes)"
+        )
+
+        wrong_method = client.put("/backtests")
+        assert wrong_method.status_code == 405
+        assert wrong_method.json() == {"detail": "Method Not Allowed"}

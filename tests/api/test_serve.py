@@ -1,0 +1,99 @@
+"""`scalplab serve` as a real subprocess, reached over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from src.api.cli import register
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[str], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stderr.read() if process.stderr else ""
+            raise AssertionError(f"serve exited early:\n{output}")
+        try:
+            if httpx.get(f"{base}/status/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError("serve did not answer in time")
+
+
+def test_serve_imports_the_sample_and_answers_over_http(tmp_path: Path) -> None:
+    port = _free_port()
+    data_dir = tmp_path / "data"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DB_", "DATA_DIR", "TRADING_", "API_TOKEN", "BINANCE_"))
+    }
+    env.update({"DATA_DIR": str(data_dir), "LOG_LEVEL": "INFO", "API_TOKEN": "tok-very-secret"})
+    scalplab = Path(sys.executable).with_name("scalplab")
+    process = subprocess.Popen(
+        [str(scalplab), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,  # no .env from the checkout
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process)
+        health = httpx.get(f"{base}/status/health", headers={"X-Request-ID": "serve-test-1"})
+        assert health.headers["x-request-id"] == "serve-test-1"
+        assert health.json()["mode"] == "simulation" and health.json()["database"] == "ok"
+        symbols = httpx.get(f"{base}/market/symbols").json()
+        assert [entry["symbol"] for entry in symbols] == ["BTCUSDT", "ETHUSDT"]
+        created = httpx.post(
+            f"{base}/pairs",
+            json={"symbol": "ETHUSDT", "strategy": "sma_cross", "timeframe": "1h", "params": {}},
+        )
+        assert created.status_code == 201
+        assert (data_dir / "app.db").is_file()
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            _, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, stderr = process.communicate()
+    assert process.returncode == 0
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    assert len(lines) == len(stderr.splitlines())  # every log line is one JSON object
+    access = [line for line in lines if line["logger"] == "src.api.access"]
+    assert any(line["request_id"] == "serve-test-1" and line["status"] == 200 for line in access)
+    assert any("imported the bundled sample" in line["message"] for line in lines)
+    assert "tok-very-secret" not in stderr
+
+
+def test_serve_options_default_to_the_settings() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["serve"])
+    assert (args.host, args.port) == (None, None)
+    assert args.handler.__name__ == "serve"
+    args = parser.parse_args(["serve", "--host", "0.0.0.0", "--port", "9000"])
+    assert (args.host, args.port) == ("0.0.0.0", 9000)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["serve", "--port", "eighty"])
