@@ -7,8 +7,8 @@
 - The API lives at root paths (`/pairs`, `/backtests`, ...). A browser *navigation*
   to such a path (`Accept: text/html`, as a reload of the SPA's `/backtests` tab
   sends) gets `index.html` as well; the SPA's `fetch` calls (`Accept: */*` or
-  `application/json`) reach the API. `/docs`, `/redoc` and `/openapi.json` stay
-  with FastAPI.
+  `application/json`) reach the API. `/docs`, `/redoc`, `/openapi.json` and
+  `/status/*` always answer as the API.
 - Without a build, `/` answers a JSON 503 saying so; the API works regardless.
 """
 
@@ -23,7 +23,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 DEFAULT_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 """`web/dist` of the source checkout (override with `create_app(..., web_dist=...)`)."""
 
-FASTAPI_PATHS = ("/docs", "/redoc", "/openapi.json")
+API_ONLY_PATHS = ("/docs", "/redoc", "/openapi.json", "/status")
+"""Always answered by the API, browser or not (docs, health checks)."""
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
@@ -91,7 +92,7 @@ def spa_router(spa: Spa) -> APIRouter:
     """The catch-all GET route; include it after every API router."""
     router = APIRouter(include_in_schema=False)
 
-    @router.get("/{path:path}")
+    @router.api_route("/{path:path}", methods=["GET", "HEAD"])
     async def serve_spa(path: str) -> Response:
         return spa.respond(path)
 
@@ -109,7 +110,7 @@ class SpaNavigationMiddleware:
         if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
             return False
         path: str = scope.get("path", "")
-        if path.startswith(FASTAPI_PATHS):
+        if path.startswith(API_ONLY_PATHS):
             return False
         if not self.spa.is_api(path):
             return False

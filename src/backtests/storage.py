@@ -190,7 +190,7 @@ class ResultStore:
             return int(session.scalar(select(func.count()).select_from(Backtest)) or 0)
 
     def delete(self, result_id: str) -> None:
-        """Remove one backtest: its file and its row (both or neither)."""
+        """Remove one backtest: its file, then its row (kept if the file cannot be removed)."""
         with self.db.session() as session:
             row = self._row(session, result_id)
             path = self._absolute(row.result_path)

@@ -178,6 +178,7 @@ def combine_candles(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     otherwise `ConflictingDataError` is raised.
     """
     combined = pd.concat([existing, new], ignore_index=True) if len(existing) else new
+    combined = combined.drop_duplicates(ignore_index=True)  # identical rows: keep one
     dup_mask = combined["open_time"].duplicated(keep=False).to_numpy()
     if dup_mask.any():
         dups = combined[dup_mask]

@@ -84,7 +84,8 @@ def resample(df_1m: pd.DataFrame, tf: str) -> pd.DataFrame:
         times = frame["open_time"].to_numpy(dtype=np.int64)
     keys = (times // step) * step
     if step == MINUTE_MS and bool(np.all(keys == times)):
-        return frame.reset_index(drop=True).copy()
+        known = ["open_time", *PRICE_COLUMNS, *SUM_COLUMNS]
+        return frame[[name for name in frame.columns if name in known]].reset_index(drop=True)
     boundaries = np.flatnonzero(keys[1:] != keys[:-1]) + 1
     starts = np.concatenate(([0], boundaries)).astype(np.intp)
     ends = np.concatenate((boundaries - 1, [len(keys) - 1])).astype(np.intp)

@@ -19,11 +19,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from src.config import Settings
-from src.errors import ConfigError, DataError
+from src.errors import ConfigError, DataError, TemporaryError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -84,12 +84,16 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A transaction: committed when the block ends, rolled back if it raises.
 
-        Driver errors leave as `DataError` with a one-line message.
+        Driver errors leave with a one-line message: `TemporaryError` when the
+        database is unreachable or locked, `DataError` otherwise.
         """
         session = self._sessions()
         try:
             yield session
             session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise TemporaryError(f"database unavailable: {_one_line(exc)}") from exc
         except SQLAlchemyError as exc:
             session.rollback()
             raise DataError(f"database error: {_one_line(exc)}") from exc

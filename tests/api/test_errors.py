@@ -90,3 +90,28 @@ def test_domain_and_unexpected_errors_over_http(settings: Settings, tmp_path: Pa
         wrong_method = client.put("/backtests")
         assert wrong_method.status_code == 405
         assert wrong_method.json() == {"detail": "Method Not Allowed"}
+
+
+def test_openapi_documents_the_app_error_body(settings: Settings, tmp_path: Path) -> None:
+    spec = create_app(settings, web_dist=tmp_path / "none").openapi()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    assert set(spec["paths"]) == {
+        "/status/health",
+        "/pairs",
+        "/pairs/{symbol}",
+        "/strategies",
+        "/strategies/{name}",
+        "/market/symbols",
+        "/market/candles/{symbol}",
+        "/backtests",
+        "/backtests/{backtest_id}",
+    }
+    error_ref = {"$ref": "#/components/schemas/ErrorPublic"}
+    for path, verb, status in (
+        ("/backtests", "post", "422"),
+        ("/backtests/{backtest_id}", "get", "404"),
+        ("/pairs", "post", "409"),
+        ("/market/candles/{symbol}", "get", "422"),
+    ):
+        content = spec["paths"][path][verb]["responses"][status]["content"]
+        assert content["application/json"]["schema"] == error_ref

@@ -41,6 +41,8 @@ def test_index_and_assets(spa_client: TestClient) -> None:
     assert asset.text == "console.log('app')"
     assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert spa_client.get("/favicon.svg").text == "<svg/>"
+    head = spa_client.head("/")
+    assert head.status_code == 200 and head.content == b""
 
 
 def test_client_routes_fall_back_to_index(spa_client: TestClient) -> None:
@@ -65,6 +67,7 @@ def test_browser_navigation_to_an_api_path_gets_the_spa(spa_client: TestClient) 
     assert default_fetch.json() == []
     docs = spa_client.get("/docs", headers=HTML)
     assert "swagger" in docs.text.lower()
+    assert spa_client.get("/status/health", headers=HTML).json()["status"] == "ok"
     assert spa_client.post("/pairs", headers=HTML, json={}).status_code == 422  # only GET/HEAD
 
 

@@ -160,7 +160,7 @@ def test_bad_inputs_give_clear_errors(real_week_dir: Path, registry: Registry) -
         run_backtest(
             BacktestRequest("BTCUSDT", "sma_cross", "1m", END, START), settings, registry=registry
         )
-    with pytest.raises(InputError, match="needs 201 bars of warm-up .* only 168 1h bars"):
+    with pytest.raises(InputError, match=r"needs 201 bars of warm-up .* only 168 1h bars"):
         run_backtest(request(tf="1h", slow=200), settings, registry=registry)
     with pytest.raises(InputError, match="needs 201 bars of warm-up"):
         run_backtest(

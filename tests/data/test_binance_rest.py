@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -228,18 +229,17 @@ def test_construction_makes_no_request_and_validates(replay: ReplayServer, sleep
     with pytest.raises(InputError, match="max_attempts"):
         BinanceRestClient(replay.base_url, max_attempts=0)
     with pytest.raises(InputError, match="days must be"):
-        download_klines(client, CandleStore(__import__("pathlib").Path("/nonexistent")), "BTCUSDT",
-                        "1m", 0)  # fmt: skip
+        download_klines(client, CandleStore(Path("/nonexistent")), "BTCUSDT", "1m", 0)
     client.close()
 
 
 def test_exchange_info_into_the_rules_cache(
-    replay: ReplayServer, sleeps: Sleeps, tmp_path: object
+    replay: ReplayServer, sleeps: Sleeps, tmp_path: Path
 ) -> None:
     client = client_for(replay, sleeps)
     info = fetch_exchange_info(client)
     assert len(info["symbols"]) == 122
-    rules = RulesStore(tmp_path)  # type: ignore[arg-type]
+    rules = RulesStore(tmp_path)
     assert rules.save_exchange_info(info) == 122
     assert str(rules.get("BTCUSDT").tick_size) == "0.01"
     replay.state.fail_next("exchangeInfo", Fault(200, "[1, 2]"))

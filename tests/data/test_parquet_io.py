@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -48,16 +49,12 @@ def test_unwritable_data_dir_is_a_data_error(tmp_path: Path, btc_csv: pd.DataFra
         CandleStore(blocker).merge("BTCUSDT", "1m", btc_csv.iloc[:5])
     with pytest.raises(DataError, match="cannot write"):
         write_table_atomic(pa.table({"a": [1]}), blocker / "sub" / "x.parquet")
-    import json
-
     with pytest.raises(DataError, match="cannot write"):
         RulesStore(blocker).save_exchange_info(json.loads(EXCHANGE_INFO.read_text()))
     assert blocker.read_text().startswith("a file")
 
 
 def test_rules_replace_failure_keeps_cache(tmp_path: Path) -> None:
-    import json
-
     store = RulesStore(tmp_path)
     store.path.mkdir(parents=True)  # the cache path is (wrongly) a directory
     with pytest.raises(DataError, match=rf"cannot write {store.path}"):

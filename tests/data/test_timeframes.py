@@ -113,7 +113,7 @@ def test_unsorted_input_and_extra_columns(btc_csv: pd.DataFrame) -> None:
 
 def test_resample_to_1m_is_a_copy_and_empty_stays_empty(btc_csv: pd.DataFrame) -> None:
     head = btc_csv.iloc[:10]
-    same = resample(head, "1m")
+    same = resample(head.assign(note="x"), "1m")
     assert same.equals(head.reset_index(drop=True))
     assert same is not head
     assert resample(btc_csv.iloc[:0], "1h").empty

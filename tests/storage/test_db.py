@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
-from src.errors import ConfigError, DataError
+from src.errors import ConfigError, DataError, TemporaryError
 from src.storage.db import Database, database_url, downgrade, migrate, open_database
 from src.storage.models import Base, Pair, UTCDateTime
 from tests.conftest import make_settings
@@ -145,3 +145,12 @@ def test_migrate_against_an_unreachable_database_is_a_data_error(tmp_path: Path)
     settings = make_settings(tmp_path, DB_URL="postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(DataError, match="database migration failed"):
         migrate(settings)
+
+
+def test_an_unreachable_database_is_a_temporary_error(tmp_path: Path) -> None:
+    database = Database(make_settings(tmp_path, DB_URL="postgresql://nobody@127.0.0.1:1/none"))
+    try:
+        with pytest.raises(TemporaryError, match="database unavailable: "), database.session() as s:
+            s.execute(text("SELECT 1"))
+    finally:
+        database.dispose()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from src.api.routes import backtests, market, pairs, status, strategies
+from src.api.schemas.common import ErrorPublic
 
-api_router = APIRouter()
+# Every route documents its 422 with the app's error body (not FastAPI's default).
+api_router = APIRouter(responses={422: {"model": ErrorPublic}})
 api_router.include_router(status.router)
 api_router.include_router(pairs.router)
 api_router.include_router(strategies.router)

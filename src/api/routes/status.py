@@ -11,7 +11,11 @@ from src.api.schemas.status import HealthPublic
 router = APIRouter(prefix="/status", tags=["status"])
 
 
-@router.get("/health", response_model=HealthPublic)
+@router.get(
+    "/health",
+    response_model=HealthPublic,
+    responses={503: {"model": HealthPublic, "description": "database unavailable"}},
+)
 async def health(service: HealthDep, response: Response) -> dict[str, object]:
     """Liveness, version, trading mode and why, database state (503 if the database is down)."""
     database_ok = service.database_state_cached()

@@ -11,10 +11,18 @@ ParamValue = int | float | bool | str
 """A strategy parameter value (types follow the strategy's metadata)."""
 
 
+class FieldError(BaseModel):
+    """One invalid field of a request: where (`["body", "start"]`) and what is wrong."""
+
+    loc: list[str | int]
+    msg: str
+
+
 class ErrorPublic(BaseModel):
-    """Every error response: one readable message."""
+    """Every error response: one readable message (`errors`: per field, on 422 validation)."""
 
     detail: str
+    errors: list[FieldError] | None = None
 
 
 class RequestModel(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from src.api.services.market import datetime_to_ms, ms_to_datetime
@@ -68,16 +68,15 @@ class BacktestService:
             end=end,
             params=dict(params),
         )
-        indexed = BacktestRequest(
-            pair=symbol,
-            strategy=info.name,
-            timeframe=timeframe,
-            start=start,
-            end=end,
-            params=resolved,
+        # the row shows every param value the run uses, defaults included
+        job_id = self.store.create_job(
+            replace(request, params=resolved), strategy_version=info.version
         )
-        job_id = self.store.create_job(indexed, strategy_version=info.version)
-        self.worker.submit(job_id, request)
+        try:
+            self.worker.submit(job_id, request)
+        except BaseException as exc:
+            self.store.set_failed(job_id, f"could not queue the backtest: {exc}")
+            raise
         return QueuedJob(job_id, "queued")
 
     def _check_candles(self, symbol: str, timeframe: str, start: datetime, end: datetime) -> None:
