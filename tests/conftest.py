@@ -13,9 +13,8 @@ from src.config import Settings, get_settings
 from src.data.candles import CandleStore
 from src.data.funding import FundingStore
 
+# The team's recorded Binance data: shared/ sits beside the repository (also in CI).
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-if not REAL.is_dir():  # CI clones the repo with shared/ beside it
-    REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 
 # Seven full UTC days of the real 30-day 1m series (2025-05-25 → 2025-06-24).
 WEEK_START_MS = 1_750_118_400_000  # 2025-06-17T00:00:00Z

@@ -34,7 +34,12 @@ def test_builtin_plugins_are_discovered_with_metadata() -> None:
     data = sma.to_dict()
     params = {p["name"]: p for p in data["params"]}  # type: ignore[union-attr]
     assert params["fast"] == {
-        "name": "fast", "type": "int", "default": 10, "min": 1, "max": 500, "choices": None,
+        "name": "fast",
+        "type": "int",
+        "default": 10,
+        "min": 1,
+        "max": 500,
+        "choices": None,
         "description": "Period of the fast SMA, in bars.",
     }
     assert params["allow_short"]["type"] == "bool"
@@ -75,7 +80,10 @@ def test_resolve_validates_types_bounds_and_choices(tmp_path: Path) -> None:
     (tmp_path / "breakout.py").write_text(USER_PLUGIN)
     info = discover(tmp_path).get("user_breakout")
     assert info.resolve({"lookback": "30", "buffer_pct": "0.5", "max_hold_bars": 10}) == {
-        "lookback": 30, "buffer_pct": 0.5, "mode": "close", "max_hold_bars": 10,
+        "lookback": 30,
+        "buffer_pct": 0.5,
+        "mode": "close",
+        "max_hold_bars": 10,
     }
     for given, message in (
         ({"lookback": 1}, "below its minimum 2"),
