@@ -289,3 +289,26 @@ def test_shutdown_fails_the_jobs_still_in_the_worker(settings: Settings) -> None
     worker.submit(late, request)  # refused once closing
     assert store.job(late).error == "the server is shutting down"
     store.close()
+
+
+def test_a_truncated_candle_file_is_a_422_naming_the_file(
+    client: TestClient, settings: Settings
+) -> None:
+    path = settings.data_dir / "candles" / "binance" / "BTCUSDT" / "1m.parquet"
+    damaged = path.read_bytes()[:400]
+    path.write_bytes(damaged)
+    response = client.post(
+        "/backtests",
+        json={
+            "pair": "BTCUSDT",
+            "strategy": "sma_cross",
+            "timeframe": "15m",
+            "start": "2025-06-17",
+            "end": "2025-06-24",
+            "params": {},
+        },
+    )
+    assert response.status_code == 422
+    assert "unreadable Parquet file" in response.json()["detail"]
+    assert path.read_bytes() == damaged
+    assert client.get("/backtests").json() == []

@@ -144,3 +144,16 @@ def test_strategy_that_raises_is_a_one_line_error(
     assert main([*ARGS[:4], "bad", *ARGS[5:]]) == 4
     err = capsys.readouterr().err
     assert err.startswith("error: strategy 'bad' raised KeyError") and err.count("\n") == 1
+
+
+def test_truncated_parquet_is_a_one_line_error_and_stays_as_it_was(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = data_dir / "candles" / "binance" / "BTCUSDT" / "1m.parquet"
+    damaged = path.read_bytes()[:400]
+    path.write_bytes(damaged)
+    assert main(ARGS) == 3
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: unreadable Parquet file {path}") and err.count("\n") == 1
+    assert path.read_bytes() == damaged  # nothing rewritten or deleted
+    assert not (data_dir / "backtests").exists()
