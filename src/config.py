@@ -56,6 +56,21 @@ class Settings(BaseSettings):
     simulation_commission: float = Field(0.001, ge=0, lt=1, alias="SIMULATION_COMMISSION")
     simulation_slippage: float = Field(0.0001, ge=0, lt=1, alias="SIMULATION_SLIPPAGE")
 
+    # --- paper trading: order confirmation and the simulation engine ---
+    confirm_orders: bool = Field(False, alias="CONFIRM_ORDERS")
+    pending_ttl_seconds: int = Field(60, ge=5, le=86_400, alias="PENDING_TTL_SECONDS")
+    sim_replay_speed: float = Field(60.0, gt=0, le=1_000_000, alias="SIM_REPLAY_SPEED")
+    sim_snapshot_seconds: int = Field(3600, ge=60, le=604_800, alias="SIM_SNAPSHOT_SECONDS")
+
+    # --- risk gate / circuit breakers (0 disables a limit) ---
+    max_open_positions: int = Field(5, ge=0, le=1000, alias="MAX_OPEN_POSITIONS")
+    daily_loss_limit_pct: float = Field(2.5, ge=0, le=100, alias="DAILY_LOSS_LIMIT_PCT")
+    loss_streak_limit: int = Field(3, ge=0, le=1000, alias="LOSS_STREAK_LIMIT")
+    loss_streak_cooldown_minutes: int = Field(10, ge=0, le=10_080, alias="LOSS_STREAK_COOLDOWN_MINUTES")
+    max_trades_per_hour: int = Field(25, ge=0, le=10_000, alias="MAX_TRADES_PER_HOUR")
+    max_spread_pct: float = Field(0.1, ge=0, le=100, alias="MAX_SPREAD_PCT")
+    extreme_volatility_atr_mult: float = Field(3.0, ge=0, le=100, alias="EXTREME_VOLATILITY_ATR_MULT")
+
     # --- notifications ---
     telegram_enabled: bool = Field(False, alias="TELEGRAM_ENABLED")
     telegram_bot_token: SecretStr = Field(SecretStr(""), alias="TELEGRAM_BOT_TOKEN")

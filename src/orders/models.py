@@ -5,23 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from src.data.bars import Bar
 from src.strategies.signal import Side
+
+__all__ = ["Bar", "ExitReason", "Liquidity", "Position", "SignalRecord", "SignalStatus", "Trade"]
 
 ExitReason = Literal["tp", "sl", "liquidation", "end", "max_hold", "manual"]
 Liquidity = Literal["maker", "taker"]
 SignalStatus = Literal["accepted", "rejected", "dropped"]
-
-
-@dataclass(frozen=True, slots=True)
-class Bar:
-    """One closed candle, labelled by its UTC open time in epoch milliseconds."""
-
-    open_ms: int
-    open: float
-    high: float
-    low: float
-    close: float
-    volume: float = 0.0
 
 
 @dataclass(slots=True)
