@@ -11,10 +11,13 @@ drive it through `on_bar` / `on_signal` / `finish`, so the two cannot drift.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 from src.data.symbols import SymbolRules
+from src.errors import ConflictError, NotFoundError
 from src.orders.costs import CostModel
 from src.orders.funding import FundingSchedule
 from src.orders.models import (
@@ -26,10 +29,24 @@ from src.orders.models import (
     SignalStatus,
     Trade,
 )
+from src.orders.resting import RestingOrder, match
 from src.orders.sizing import liquidation_price, risk_position_size
-from src.strategies.signal import Signal
+from src.strategies.signal import Side, Signal
 
 RR_TOLERANCE = 1e-9
+QTY_EPSILON = 1e-12
+
+EventKind = Literal["entry", "exit", "funding", "order_filled", "order_cancelled"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionEvent:
+    """Something the books recorded: a position opened or closed, funding, an order's end."""
+
+    kind: EventKind
+    feed: str
+    time_ms: int
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +86,7 @@ class _Feed:
     funding_default_instants: int = 0
     closed: bool = False
     trades: list[Trade] = field(default_factory=list)
+    orders: list[RestingOrder] = field(default_factory=list)
 
 
 class ExecutionModel:
@@ -79,8 +97,10 @@ class ExecutionModel:
         config: ExecutionConfig,
         progress: Callable[[int], None] | None = None,
         progress_every: int = 2000,
+        on_event: Callable[[ExecutionEvent], None] | None = None,
     ) -> None:
         self.config = config
+        self._on_event = on_event
         self.cash = config.initial_capital
         self.fees_paid = 0.0
         self.signals: list[SignalRecord] = []
@@ -115,6 +135,18 @@ class ExecutionModel:
             return 0
         return state.index - state.position.entry_index + 1
 
+    def feeds(self) -> list[str]:
+        """Registered feed names, in registration order."""
+        return list(self._feeds)
+
+    def last_bar(self, feed: str) -> Bar | None:
+        """The last bar processed on a feed."""
+        return self._feeds[feed].last_bar
+
+    def open_orders(self, feed: str) -> list[RestingOrder]:
+        """Orders still working on a feed."""
+        return list(self._feeds[feed].orders)
+
     @property
     def trades(self) -> list[Trade]:
         """Every closed trade, in exit order per feed, feeds in registration order."""
@@ -145,7 +177,8 @@ class ExecutionModel:
     # ----- the bar loop ---------------------------------------------------------
 
     def on_bar(self, feed: str, bar: Bar) -> None:
-        """Process one closed bar: funding, queued exits, the pending entry, then the levels."""
+        """Process one closed bar: funding, queued exits and entries at the open, the bracket
+        levels, then the resting orders."""
         state = self._feeds[feed]
         state.index += 1
         held_before = state.position is not None
@@ -159,10 +192,12 @@ class ExecutionModel:
         state.exit_request = None
         opened = False
         if state.pending is not None:
-            self._open(state, bar)
+            self._open_pending(state, bar)
             opened = True
         if state.position is not None:
             self._check_levels(state, bar)
+        if state.orders:
+            opened = self._work_orders(state, bar) or opened
         if held_before or opened:
             state.bars_in_market += 1
         state.prev_open_ms = bar.open_ms
@@ -172,17 +207,21 @@ class ExecutionModel:
         if self._progress is not None and self._bars_seen % self._progress_every == 0:
             self._progress(self._bars_seen)
 
-    def on_signal(self, feed: str, bar: Bar, signal: Signal) -> SignalRecord:
-        """Gate and size a signal produced on the close of `bar`; queue its entry."""
+    def evaluate(self, feed: str, bar: Bar, signal: Signal) -> SignalRecord:
+        """Gate and size a signal produced on the close of `bar`, without queueing it.
+
+        The record says `accepted` (with the size), `rejected` (with the reason) or
+        `dropped` (a signal on the feed's last bar); it is not added to `signals`.
+        """
         state = self._feeds[feed]
         if state.last_open_ms is not None and bar.open_ms >= state.last_open_ms:
-            return self._record(feed, bar, signal, "dropped", "last_bar")
+            return _record(feed, bar, signal, "dropped", "last_bar")
         if state.position is not None or state.pending is not None:
-            return self._record(feed, bar, signal, "rejected", "position_open")
+            return _record(feed, bar, signal, "rejected", "position_open")
         if not signal.levels_valid:
-            return self._record(feed, bar, signal, "rejected", "invalid_levels")
+            return _record(feed, bar, signal, "rejected", "invalid_levels")
         if signal.reward_risk < self.config.min_rr - RR_TOLERANCE:
-            return self._record(feed, bar, signal, "rejected", "min_rr")
+            return _record(feed, bar, signal, "rejected", "min_rr")
         qty = risk_position_size(
             self.equity,
             signal.entry,
@@ -192,11 +231,45 @@ class ExecutionModel:
             state.rules.step_size,
         )
         if qty <= 0 or qty < float(state.rules.min_qty):
-            return self._record(feed, bar, signal, "rejected", "min_qty", qty)
+            return _record(feed, bar, signal, "rejected", "min_qty", qty)
         if qty * signal.entry < float(state.rules.min_notional):
-            return self._record(feed, bar, signal, "rejected", "min_notional", qty)
-        state.pending = _Pending(signal=signal, qty=qty, signal_ms=bar.open_ms)
-        return self._record(feed, bar, signal, "accepted", "", qty)
+            return _record(feed, bar, signal, "rejected", "min_notional", qty)
+        return _record(feed, bar, signal, "accepted", "", qty)
+
+    def on_signal(self, feed: str, bar: Bar, signal: Signal) -> SignalRecord:
+        """Gate and size a signal produced on the close of `bar`; queue its entry if accepted."""
+        record = self.evaluate(feed, bar, signal)
+        self.signals.append(record)
+        if record.status == "accepted":
+            self.queue_entry(feed, signal, record.qty, bar.open_ms)
+        return record
+
+    def queue_entry(self, feed: str, signal: Signal, qty: float, signal_ms: int) -> None:
+        """Queue a market entry with the signal's bracket, filling at the next bar's open."""
+        state = self._feeds[feed]
+        if state.position is not None or state.pending is not None:
+            raise ConflictError(f"{feed} already has a position or a pending entry")
+        state.pending = _Pending(signal=signal, qty=qty, signal_ms=signal_ms)
+
+    def place_order(self, feed: str, order: RestingOrder) -> None:
+        """Add a working order; a trailing stop starts trailing from the last close."""
+        state = self._feeds[feed]
+        if any(existing.id == order.id for existing in state.orders):
+            raise ConflictError(f"order {order.id} is already working on {feed}")
+        if order.type == "trailing_stop" and order.trail_extreme is None and state.last_bar:
+            order.trail_extreme = state.last_bar.close
+        state.orders.append(order)
+
+    def cancel_order(self, feed: str, order_id: str, reason: str = "cancelled") -> bool:
+        """Cancel a working order; False when it is not working (filled or unknown)."""
+        state = self._feeds[feed]
+        for order in state.orders:
+            if order.id == order_id:
+                state.orders.remove(order)
+                time_ms = state.last_bar.open_ms if state.last_bar else 0
+                self._emit("order_cancelled", feed, time_ms, {"id": order_id, "reason": reason})
+                return True
+        return False
 
     def request_exit(self, feed: str, reason: ExitReason) -> bool:
         """Queue a market exit at the next bar's open (max-hold, manual)."""
@@ -223,32 +296,36 @@ class ExecutionModel:
         if self.equity_curve and self.equity_curve[-1][0] == bar.open_ms:
             self.equity_curve[-1] = (bar.open_ms, self.equity)
 
+    # ----- persistence ----------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """Everything needed to continue exactly after a restart (JSON-ready).
+
+        Signals and the equity curve are not included: whoever persists the
+        state keeps those as rows of their own.
+        """
+        return {
+            "cash": self.cash,
+            "fees_paid": self.fees_paid,
+            "bars_seen": self._bars_seen,
+            "feeds": {name: _feed_state(state) for name, state in self._feeds.items()},
+        }
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Load `state()` output into this model, whose feeds are already registered."""
+        self.cash = float(snapshot["cash"])
+        self.fees_paid = float(snapshot["fees_paid"])
+        self._bars_seen = int(snapshot["bars_seen"])
+        for name, data in snapshot["feeds"].items():
+            if name not in self._feeds:
+                raise NotFoundError(f"saved state has feed {name} that is not registered")
+            _restore_feed(self._feeds[name], data)
+
     # ----- internals --------------------------------------------------------------
 
-    def _record(
-        self,
-        feed: str,
-        bar: Bar,
-        signal: Signal,
-        status: SignalStatus,
-        reason: str,
-        qty: float = 0.0,
-    ) -> SignalRecord:
-        record = SignalRecord(
-            feed=feed,
-            time_ms=bar.open_ms,
-            side=signal.side,
-            entry=signal.entry,
-            stop_loss=signal.stop_loss,
-            take_profit=signal.take_profit,
-            confidence=signal.confidence,
-            reasons=tuple(signal.reasons),
-            status=status,
-            reason=reason,
-            qty=qty,
-        )
-        self.signals.append(record)
-        return record
+    def _emit(self, kind: EventKind, feed: str, time_ms: int, data: dict[str, Any]) -> None:
+        if self._on_event is not None:
+            self._on_event(ExecutionEvent(kind, feed, time_ms, data))
 
     def _settle_funding(self, state: _Feed, bar: Bar) -> None:
         position = state.position
@@ -256,53 +333,85 @@ class ExecutionModel:
         for instant in state.funding.instants_between(state.prev_open_ms, bar.open_ms):
             if not state.funding.recorded(instant):
                 state.funding_default_instants += 1
-            amount = position.qty * bar.open * state.funding.rate_at(instant) * position.direction
+            rate = state.funding.rate_at(instant)
+            amount = position.qty * bar.open * rate * position.direction
             self.cash -= amount
             position.funding += amount
             state.funding_paid += amount
+            self._emit(
+                "funding",
+                state.name,
+                bar.open_ms,
+                {"instant_ms": instant, "rate": rate, "amount": amount},
+            )
 
-    def _open(self, state: _Feed, bar: Bar) -> None:
+    def _open_pending(self, state: _Feed, bar: Bar) -> None:
         pending = state.pending
         assert pending is not None
         state.pending = None
         signal = pending.signal
-        is_long = signal.side == "long"
-        price = self.config.costs.slipped(bar.open, buying=is_long)
-        fee = self.config.costs.fee(price * pending.qty, "taker")
+        price = self.config.costs.slipped(bar.open, buying=signal.side == "long")
+        self._open(
+            state,
+            bar,
+            signal.side,
+            pending.qty,
+            price,
+            bar.open,
+            "taker",
+            signal.stop_loss,
+            signal.take_profit,
+        )
+
+    def _open(
+        self,
+        state: _Feed,
+        bar: Bar,
+        side: Side,
+        qty: float,
+        price: float,
+        reference: float,
+        liquidity: Liquidity,
+        stop_loss: float | None,
+        take_profit: float | None,
+    ) -> None:
+        fee = self.config.costs.fee(price * qty, liquidity)
         self.cash -= fee
         self.fees_paid += fee
-        slippage = abs(price - bar.open) * pending.qty
+        slippage = abs(price - reference) * qty
         state.slippage += slippage
         state.position = Position(
-            side=signal.side,
-            qty=pending.qty,
+            side=side,
+            qty=qty,
             entry_price=price,
             entry_ms=bar.open_ms,
             entry_index=state.index,
-            stop_loss=signal.stop_loss,
-            take_profit=signal.take_profit,
+            stop_loss=stop_loss,
+            take_profit=take_profit,
             liquidation_price=liquidation_price(
-                price, is_long, self.config.max_leverage, self.config.maint_margin_pct
+                price, side == "long", self.config.max_leverage, self.config.maint_margin_pct
             ),
-            margin=price * pending.qty / self.config.max_leverage,
+            margin=price * qty / self.config.max_leverage,
             fees=fee,
             funding=0.0,
             slippage=slippage,
         )
+        self._emit("entry", state.name, bar.open_ms, state.position.to_dict())
 
-    def _check_levels(self, state: _Feed, bar: Bar) -> None:
+    def _check_levels(self, state: _Feed, bar: Bar, stops_only: bool = False) -> None:
         position = state.position
         assert position is not None
         is_long = position.side == "long"
-        stops: list[tuple[float, ExitReason]] = [
-            (position.stop_loss, "sl"),
-            (position.liquidation_price, "liquidation"),
-        ]
+        stops: list[tuple[float, ExitReason]] = [(position.liquidation_price, "liquidation")]
+        if position.stop_loss is not None:
+            stops.insert(0, (position.stop_loss, "sl"))
 
         def nearest(levels: list[tuple[float, ExitReason]]) -> tuple[float, ExitReason]:
             return min(levels, key=lambda level: abs(level[0] - position.entry_price))
 
         tp = position.take_profit
+        if tp is None or stops_only:
+            tp = math.inf if is_long else -math.inf
         if is_long:
             gapped = [lv for lv in stops if bar.open <= lv[0]]
             tp_gapped = bar.open >= tp
@@ -313,7 +422,7 @@ class ExecutionModel:
             tp_gapped = bar.open <= tp
             reached = [lv for lv in stops if bar.high >= lv[0]]
             tp_reached = bar.low <= tp
-        if gapped:
+        if gapped and not stops_only:
             _, reason = nearest(gapped)
             self._close(state, bar, self._slip_exit(position, bar.open), bar.open, "taker", reason)
         elif tp_gapped:
@@ -323,6 +432,55 @@ class ExecutionModel:
             self._close(state, bar, self._slip_exit(position, level), level, "taker", reason)
         elif tp_reached:
             self._close(state, bar, tp, tp, "maker", "tp")
+
+    def _work_orders(self, state: _Feed, bar: Bar) -> bool:
+        """Match the working orders against the bar; True when one opened a position."""
+        opened = False
+        for order in list(state.orders):
+            if order not in state.orders:
+                continue  # cancelled by an earlier fill in this bar
+            position = state.position
+            if order.reduce_only and position is None:
+                self.cancel_order(state.name, order.id, "reduce-only order with no position")
+                continue
+            if not order.reduce_only and position is not None:
+                self.cancel_order(state.name, order.id, "position_open")
+                continue
+            fill = match(order, bar, self.config.costs)
+            if fill is None:
+                continue
+            state.orders.remove(order)
+            self._emit(
+                "order_filled",
+                state.name,
+                bar.open_ms,
+                {"id": order.id, "price": fill.price, "liquidity": fill.liquidity},
+            )
+            if order.reduce_only:
+                assert position is not None
+                closes = (position.side == "long") != order.buying
+                if not closes:
+                    continue
+                qty = min(order.qty, position.qty)
+                self._close(state, bar, fill.price, fill.reference, fill.liquidity, "manual", qty)
+            else:
+                side: Side = "long" if order.buying else "short"
+                self._open(
+                    state,
+                    bar,
+                    side,
+                    order.qty,
+                    fill.price,
+                    fill.reference,
+                    fill.liquidity,
+                    order.stop_loss,
+                    order.take_profit,
+                )
+                opened = True
+                # The bracket is live at once; within the fill bar only the stops are
+                # checked (the bar's high may have come before the fill).
+                self._check_levels(state, bar, stops_only=True)
+        return opened
 
     def _slip_exit(self, position: Position, price: float) -> float:
         return self.config.costs.slipped(price, buying=position.side == "short")
@@ -335,30 +493,114 @@ class ExecutionModel:
         reference: float,
         liquidity: Liquidity,
         reason: ExitReason,
+        qty: float | None = None,
     ) -> None:
         position = state.position
         assert position is not None
-        state.position = None
-        fee = self.config.costs.fee(price * position.qty, liquidity)
-        gross = (price - position.entry_price) * position.qty * position.direction
+        closing = position.qty if qty is None else min(qty, position.qty)
+        share = closing / position.qty
+        entry_fees = position.fees * share
+        funding = position.funding * share
+        entry_slippage = position.slippage * share
+        fee = self.config.costs.fee(price * closing, liquidity)
+        gross = (price - position.entry_price) * closing * position.direction
         self.cash += gross - fee
         self.fees_paid += fee
-        slippage = abs(price - reference) * position.qty
+        slippage = abs(price - reference) * closing
         state.slippage += slippage
-        state.trades.append(
-            Trade(
-                feed=state.name,
-                side=position.side,
-                entry_ms=position.entry_ms,
-                exit_ms=bar.open_ms,
-                entry_price=position.entry_price,
-                exit_price=price,
-                qty=position.qty,
-                exit_reason=reason,
-                fees=position.fees + fee,
-                funding=position.funding,
-                slippage=position.slippage + slippage,
-                pnl=gross - position.fees - fee - position.funding,
-                bars_held=state.index - position.entry_index + 1,
-            )
+        trade = Trade(
+            feed=state.name,
+            side=position.side,
+            entry_ms=position.entry_ms,
+            exit_ms=bar.open_ms,
+            entry_price=position.entry_price,
+            exit_price=price,
+            qty=closing,
+            exit_reason=reason,
+            fees=entry_fees + fee,
+            funding=funding,
+            slippage=entry_slippage + slippage,
+            pnl=gross - entry_fees - fee - funding,
+            bars_held=state.index - position.entry_index + 1,
         )
+        state.trades.append(trade)
+        remaining = position.qty - closing
+        if remaining <= QTY_EPSILON * max(1.0, position.qty):
+            state.position = None
+        else:
+            position.qty = remaining
+            position.fees -= entry_fees
+            position.funding -= funding
+            position.slippage -= entry_slippage
+            position.margin *= 1.0 - share
+        self._emit("exit", state.name, bar.open_ms, trade.to_dict())
+
+
+def _record(
+    feed: str, bar: Bar, signal: Signal, status: SignalStatus, reason: str, qty: float = 0.0
+) -> SignalRecord:
+    return SignalRecord(
+        feed=feed,
+        time_ms=bar.open_ms,
+        side=signal.side,
+        entry=signal.entry,
+        stop_loss=signal.stop_loss,
+        take_profit=signal.take_profit,
+        confidence=signal.confidence,
+        reasons=tuple(signal.reasons),
+        status=status,
+        reason=reason,
+        qty=qty,
+    )
+
+
+def _bar_dict(bar: Bar | None) -> dict[str, Any] | None:
+    return None if bar is None else asdict(bar)
+
+
+def _feed_state(state: _Feed) -> dict[str, Any]:
+    pending = state.pending
+    return {
+        "index": state.index,
+        "prev_open_ms": state.prev_open_ms,
+        "last_bar": _bar_dict(state.last_bar),
+        "position": state.position.to_dict() if state.position else None,
+        "pending": None
+        if pending is None
+        else {
+            "signal": pending.signal.to_dict(),
+            "qty": pending.qty,
+            "signal_ms": pending.signal_ms,
+        },
+        "exit_request": state.exit_request,
+        "bars_in_market": state.bars_in_market,
+        "slippage": state.slippage,
+        "funding_paid": state.funding_paid,
+        "funding_default_instants": state.funding_default_instants,
+        "closed": state.closed,
+        "trades": [trade.to_dict() for trade in state.trades],
+        "orders": [order.to_dict() for order in state.orders],
+    }
+
+
+def _restore_feed(state: _Feed, data: dict[str, Any]) -> None:
+    state.index = int(data["index"])
+    state.prev_open_ms = data["prev_open_ms"]
+    state.last_bar = Bar(**data["last_bar"]) if data["last_bar"] else None
+    state.position = Position(**data["position"]) if data["position"] else None
+    pending = data["pending"]
+    state.pending = (
+        None
+        if pending is None
+        else _Pending(
+            signal=Signal(**pending["signal"]), qty=pending["qty"], signal_ms=pending["signal_ms"]
+        )
+    )
+    state.exit_request = data["exit_request"]
+    state.bars_in_market = int(data["bars_in_market"])
+    state.slippage = float(data["slippage"])
+    state.funding_paid = float(data["funding_paid"])
+    state.funding_default_instants = int(data["funding_default_instants"])
+    state.closed = bool(data["closed"])
+    state.trades = [Trade(**trade) for trade in data["trades"]]
+    state.orders = [RestingOrder.from_dict(order) for order in data["orders"]]

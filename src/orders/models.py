@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
 from src.data.bars import Bar
 from src.strategies.signal import Side
@@ -24,8 +24,8 @@ class Position:
     entry_price: float
     entry_ms: int
     entry_index: int
-    stop_loss: float
-    take_profit: float
+    stop_loss: float | None
+    take_profit: float | None
     liquidation_price: float
     margin: float
     fees: float
@@ -36,6 +36,10 @@ class Position:
     def direction(self) -> int:
         """+1 for a long, −1 for a short."""
         return 1 if self.side == "long" else -1
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (also its persisted state)."""
+        return asdict(self)
 
     def unrealised(self, price: float) -> float:
         """Mark-to-market P&L at `price` (fees and funding are already in cash)."""
@@ -59,6 +63,10 @@ class Trade:
     slippage: float
     pnl: float
     bars_held: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (also its persisted state)."""
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)

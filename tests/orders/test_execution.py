@@ -320,3 +320,115 @@ def test_equity_marks_open_positions_to_the_close() -> None:
     assert m.equity == pytest.approx(10_000 - 1.001 + 38)
     assert m.equity_curve[-1][1] == pytest.approx(m.equity)
     assert m.totals()["bars_in_market"] == 2
+
+
+# ----- the simulation's extensions: evaluate/queue, resting orders, state, events ------------
+
+from src.errors import ConflictError, NotFoundError  # noqa: E402
+from src.orders.execution import ExecutionEvent  # noqa: E402
+from src.orders.resting import RestingOrder  # noqa: E402
+
+
+def test_evaluate_neither_records_nor_queues_and_queue_entry_refuses_a_second() -> None:
+    m = model()
+    b0 = bar(0, 100, 100, 100, 100)
+    m.on_bar("F", b0)
+    record = m.evaluate("F", b0, LONG)
+    assert (record.status, record.qty) == ("accepted", 20.0)
+    assert m.signals == [] and m.evaluate("F", b0, LONG).status == "accepted"
+    m.queue_entry("F", LONG, record.qty, b0.open_ms)
+    with pytest.raises(ConflictError):
+        m.queue_entry("F", LONG, record.qty, b0.open_ms)
+    m.on_bar("F", bar(1, 100, 100, 100, 100))
+    assert m.position("F") is not None
+
+
+def test_limit_entry_with_bracket_fills_maker_and_checks_only_stops_on_its_bar() -> None:
+    events: list[ExecutionEvent] = []
+    m = ExecutionModel(model().config, on_event=events.append)
+    m.add_feed("F", RULES, FundingSchedule([], 0.0))
+    m.on_bar("F", bar(0, 100, 100, 100, 100))
+    m.place_order(
+        "F", RestingOrder("L1", "buy", "limit", 2.0, price=98.0, stop_loss=95.0, take_profit=101.0)
+    )
+    # the bar dips to 97 (fill at 98) and also reaches 101: the TP is not assumed on the fill bar
+    m.on_bar("F", bar(1, 100, 101.5, 97, 100))
+    position = m.position("F")
+    assert position is not None and position.entry_price == 98.0
+    assert position.fees == pytest.approx(98 * 2 * 0.0002)
+    assert [e.kind for e in events] == ["order_filled", "entry"]
+    m.on_bar("F", bar(2, 100, 102, 99, 101))
+    [trade] = m.trades
+    assert (trade.exit_reason, trade.exit_price) == ("tp", 101.0)
+
+
+def test_reduce_only_partial_close_splits_costs() -> None:
+    m = model()
+    open_long(m)  # 20 @ 100.1, fee 1.001
+    m.place_order("F", RestingOrder("R1", "sell", "limit", 5.0, price=104.0, reduce_only=True))
+    m.on_bar("F", bar(2, 103, 104.5, 102, 104))
+    [part] = m.trades
+    assert (part.qty, part.exit_reason, part.exit_price) == (5.0, "manual", 104.0)
+    assert part.fees == pytest.approx(1.001 / 4 + 104 * 5 * 0.0002)
+    assert part.pnl == pytest.approx((104 - 100.1) * 5 - part.fees)
+    position = m.position("F")
+    assert position is not None and position.qty == 15.0
+    assert position.fees == pytest.approx(1.001 * 0.75)
+    m.finish("F")
+    assert sum(t.qty for t in m.trades) == 20.0
+    assert m.cash == pytest.approx(10_000 + sum(t.pnl for t in m.trades))
+
+
+def test_orders_that_cannot_apply_are_cancelled_with_a_reason() -> None:
+    events: list[ExecutionEvent] = []
+    m = ExecutionModel(model().config, on_event=events.append)
+    m.add_feed("F", RULES, FundingSchedule([], 0.0))
+    m.on_bar("F", bar(0, 100, 100, 100, 100))
+    m.place_order("F", RestingOrder("R", "sell", "market", 1.0, reduce_only=True))
+    with pytest.raises(ConflictError):
+        m.place_order("F", RestingOrder("R", "sell", "market", 1.0, reduce_only=True))
+    m.on_bar("F", bar(1, 100, 100, 100, 100))
+    assert events[-1].data == {"id": "R", "reason": "reduce-only order with no position"}
+    assert m.open_orders("F") == [] and not m.cancel_order("F", "nope")
+    m.place_order("F", RestingOrder("M", "buy", "market", 1.0))
+    m.place_order("F", RestingOrder("M2", "buy", "limit", 1.0, price=50.0))
+    m.on_bar("F", bar(2, 100, 100, 100, 100))
+    assert m.position("F") is not None
+    m.on_bar("F", bar(3, 100, 100, 100, 100))
+    assert events[-1].data == {"id": "M2", "reason": "position_open"}
+    assert m.feeds() == ["F"] and m.last_bar("F") == bar(3, 100, 100, 100, 100)
+
+
+def test_state_round_trip_continues_exactly() -> None:
+    import json
+
+    bars = [bar(i, 100 + i % 5, 103 + i % 7, 97 - i % 3, 100 + i % 4) for i in range(40)]
+
+    def drive(m: ExecutionModel, chunk: list[Bar]) -> None:
+        for b in chunk:
+            m.on_bar("F", b)
+            if m.position("F") is None:
+                m.on_signal("F", b, Signal("long", b.close, b.close - 4, b.close + 12))
+            if b.open_ms == bars[10].open_ms:
+                m.place_order(
+                    "F",
+                    RestingOrder(
+                        "T", "sell", "trailing_stop", 5.0, callback_rate_pct=2.0, reduce_only=True
+                    ),
+                )
+
+    schedule = FundingSchedule([], 0.0001)
+    straight = model(funding=schedule, last_open_ms=bars[-1].open_ms)
+    drive(straight, bars)
+    first = model(funding=schedule, last_open_ms=bars[-1].open_ms)
+    drive(first, bars[:17])
+    saved = json.loads(json.dumps(first.state()))
+    resumed = model(funding=schedule, last_open_ms=bars[-1].open_ms)
+    resumed.restore(saved)
+    drive(resumed, bars[17:])
+    straight.finish("F")
+    resumed.finish("F")
+    assert resumed.trades == straight.trades and len(straight.trades) > 3
+    assert resumed.cash == pytest.approx(straight.cash, rel=1e-15)
+    with pytest.raises(NotFoundError):
+        model().restore({**saved, "feeds": {"OTHER": saved["feeds"]["F"]}})
