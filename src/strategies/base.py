@@ -15,20 +15,41 @@ in by the runner (backtest) or the simulation engine (paper trading).
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, Protocol
 
 import backtrader as bt
 
 import src.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
+from src.data.bars import Bar
 from src.errors import StrategyError
-from src.orders.execution import ExecutionModel
-from src.orders.models import Bar
 from src.strategies.params import ParamInfo
 from src.strategies.signal import Signal
 from src.timeutil import iso_ms
 
 # Params of the base class that are plumbing, not strategy settings.
 INTERNAL_PARAMS = frozenset({"executor", "feed_name"})
+
+
+class Executor(Protocol):
+    """What the base class drives: the execution model (backtest) or the simulation's adapter."""
+
+    def on_bar(self, feed: str, bar: Bar) -> None:
+        """A bar closed: fills, funding, levels."""
+
+    def on_signal(self, feed: str, bar: Bar, signal: Signal) -> object:
+        """A signal on the close of `bar`: gate, size, queue (or ask for confirmation)."""
+
+    def bars_held(self, feed: str) -> int:
+        """Bars the open position has been held, its entry bar included (0 when flat)."""
+
+    def request_exit(self, feed: str, reason: Literal["max_hold"]) -> bool:
+        """Close the position at the next bar's open."""
+
+    def position(self, feed: str) -> object | None:
+        """The open position of the feed, if any."""
+
+    def finish(self, feed: str) -> None:
+        """The feed ended."""
 
 
 class SignalStrategy(bt.Strategy):
@@ -61,9 +82,9 @@ class SignalStrategy(bt.Strategy):
 
     def start(self) -> None:
         executor = self.p.executor
-        if not isinstance(executor, ExecutionModel):
+        if executor is None:
             raise StrategyError(f"strategy {self.name!r} was started without an execution model")
-        self._executor: ExecutionModel = executor
+        self._executor: Executor = executor
         self._feed: str = self.p.feed_name or self.data._name or "data0"
         self._open_ms_line = getattr(self.data.lines, "open_ms", None)
         self._max_hold: int = int(self.p.max_hold_bars)
@@ -74,7 +95,7 @@ class SignalStrategy(bt.Strategy):
 
     def next(self) -> None:
         bar = self._bar()
-        executor = self._executor
+        executor: Executor = self._executor
         executor.on_bar(self._feed, bar)
         if self._max_hold and executor.bars_held(self._feed) >= self._max_hold:
             executor.request_exit(self._feed, "max_hold")
