@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     from src.api.cli import register as register_api
     from src.backtests.cli import register as register_backtests
     from src.data.cli import register as register_data
+    from src.simulation.cli import register as register_simulation
     from src.strategies.cli import register as register_strategies
 
     parser = argparse.ArgumentParser(
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_data(commands)
     register_strategies(commands)
     register_backtests(commands)
+    register_simulation(commands)
     register_api(commands)
     return parser
 

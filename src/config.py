@@ -66,10 +66,14 @@ class Settings(BaseSettings):
     max_open_positions: int = Field(5, ge=0, le=1000, alias="MAX_OPEN_POSITIONS")
     daily_loss_limit_pct: float = Field(2.5, ge=0, le=100, alias="DAILY_LOSS_LIMIT_PCT")
     loss_streak_limit: int = Field(3, ge=0, le=1000, alias="LOSS_STREAK_LIMIT")
-    loss_streak_cooldown_minutes: int = Field(10, ge=0, le=10_080, alias="LOSS_STREAK_COOLDOWN_MINUTES")
+    loss_streak_cooldown_minutes: int = Field(
+        10, ge=0, le=10_080, alias="LOSS_STREAK_COOLDOWN_MINUTES"
+    )
     max_trades_per_hour: int = Field(25, ge=0, le=10_000, alias="MAX_TRADES_PER_HOUR")
     max_spread_pct: float = Field(0.1, ge=0, le=100, alias="MAX_SPREAD_PCT")
-    extreme_volatility_atr_mult: float = Field(3.0, ge=0, le=100, alias="EXTREME_VOLATILITY_ATR_MULT")
+    extreme_volatility_atr_mult: float = Field(
+        3.0, ge=0, le=100, alias="EXTREME_VOLATILITY_ATR_MULT"
+    )
 
     # --- notifications ---
     telegram_enabled: bool = Field(False, alias="TELEGRAM_ENABLED")

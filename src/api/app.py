@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from src import __version__
 from src.api.context import AppContext
 from src.api.errors import install_error_handlers
+from src.api.logs import install_request_id_stamping
 from src.api.middleware import RequestContextMiddleware
 from src.api.routes import API_PREFIXES, api_router
 from src.api.spa import DEFAULT_DIST, install_spa
@@ -42,6 +43,7 @@ def create_app(settings: Settings, web_dist: Path | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    install_request_id_stamping()
     install_error_handlers(app)
     app.include_router(api_router)
     install_spa(app, web_dist or DEFAULT_DIST, API_PREFIXES)

@@ -7,14 +7,20 @@ from dataclasses import dataclass
 
 from src.api.services.backtests import BacktestService
 from src.api.services.market import MarketService
+from src.api.services.orders import OrderService
 from src.api.services.pairs import PairService
 from src.api.services.references import References
-from src.api.services.status import HealthService
+from src.api.services.settings import SettingsService
+from src.api.services.signals import SignalService
+from src.api.services.simulation import SimulationService
+from src.api.services.status import HealthService, trading_gate
 from src.api.worker import BacktestWorker
 from src.backtests.storage import ResultStore
 from src.config import Settings
 from src.data.candles import CandleStore
 from src.data.symbols import RulesStore
+from src.errors import ScalpLabError
+from src.simulation.engine import SimulationEngine
 from src.storage.db import Database, migrate
 from src.strategies.registry import Registry, get_registry
 
@@ -36,10 +42,20 @@ class AppContext:
     pairs: PairService
     market: MarketService
     backtests: BacktestService
+    engine: SimulationEngine
+    simulation: SimulationService
+    signals: SignalService
+    orders: OrderService
+    runtime_settings: SettingsService
 
     @classmethod
     def start(cls, settings: Settings) -> AppContext:
-        """Migrate the database, recover from a previous crash, open every service."""
+        """Migrate the database, recover from a previous crash, open every service.
+
+        The paper-trading engine reloads its books, orders and pending confirmations;
+        a simulation a crash interrupted while running continues after its cursor
+        (a clean shutdown stops it: `POST /simulation/start` continues it).
+        """
         migrate(settings)
         database = Database(settings)
         store = ResultStore(settings, database)
@@ -54,6 +70,8 @@ class AppContext:
         candles = CandleStore(settings.data_dir, EXCHANGE)
         references = References(registry, candles, RulesStore(settings.data_dir, EXCHANGE))
         worker = BacktestWorker(settings, store)
+        engine = SimulationEngine(settings, database, registry)
+        _resume(engine)
         return cls(
             settings=settings,
             database=database,
@@ -64,9 +82,31 @@ class AppContext:
             pairs=PairService(references),
             market=MarketService(candles),
             backtests=BacktestService(references, store, worker),
+            engine=engine,
+            simulation=SimulationService(engine),
+            signals=SignalService(engine),
+            orders=OrderService(engine, live=trading_gate(settings).live),
+            runtime_settings=SettingsService(engine),
         )
 
     def close(self) -> None:
-        """Stop the worker and release the database."""
-        self.worker.shutdown()
-        self.database.dispose()
+        """Stop the simulation and the worker, then release the database."""
+        try:
+            self.engine.close()
+        finally:
+            self.worker.shutdown()
+            self.database.dispose()
+
+
+def _resume(engine: SimulationEngine) -> None:
+    """Continue a simulation the previous process left running (a failure is logged)."""
+    try:
+        status = engine.resume()
+    except ScalpLabError as exc:
+        log.warning("the interrupted simulation could not be resumed: %s", exc.message)
+        return
+    if status.state == "running":
+        log.info(
+            "resumed the simulation interrupted by a restart",
+            extra={"candles_processed": status.candles_processed},
+        )

@@ -11,7 +11,11 @@ from sqlalchemy.orm import Session
 from src.api.context import AppContext
 from src.api.services.backtests import BacktestService
 from src.api.services.market import MarketService
+from src.api.services.orders import OrderService
 from src.api.services.pairs import PairService
+from src.api.services.settings import SettingsService
+from src.api.services.signals import SignalService
+from src.api.services.simulation import SimulationService
 from src.api.services.status import HealthService
 from src.config import Settings
 from src.strategies.registry import Registry
@@ -61,6 +65,26 @@ def get_backtests(context: ContextDep) -> BacktestService:
     return context.backtests
 
 
+def get_simulation(context: ContextDep) -> SimulationService:
+    """The paper-trading engine's controls and views."""
+    return context.simulation
+
+
+def get_signals(context: ContextDep) -> SignalService:
+    """The signals service (list and event stream)."""
+    return context.signals
+
+
+def get_orders(context: ContextDep) -> OrderService:
+    """The orders service (manual orders, confirmations)."""
+    return context.orders
+
+
+def get_runtime_settings(context: ContextDep) -> SettingsService:
+    """The runtime settings service (`/settings`)."""
+    return context.runtime_settings
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 RegistryDep = Annotated[Registry, Depends(get_registry_dep)]
@@ -68,3 +92,7 @@ HealthDep = Annotated[HealthService, Depends(get_health)]
 PairsDep = Annotated[PairService, Depends(get_pairs)]
 MarketDep = Annotated[MarketService, Depends(get_market)]
 BacktestsDep = Annotated[BacktestService, Depends(get_backtests)]
+SimulationDep = Annotated[SimulationService, Depends(get_simulation)]
+SignalsDep = Annotated[SignalService, Depends(get_signals)]
+OrdersDep = Annotated[OrderService, Depends(get_orders)]
+RuntimeSettingsDep = Annotated[SettingsService, Depends(get_runtime_settings)]

@@ -2,7 +2,12 @@
 
 `configure_logging(settings)` installs the formatter on the root logger (uvicorn's
 loggers propagate to it). Every record carries `request_id` when it was emitted
-while serving a request; values of secret settings are masked in every line.
+while serving a request, including records of what the request caused in a
+worker thread (`run_in_threadpool` copies the context, so the engine work a
+request does synchronously is tagged too). The id is stamped on the record
+when it is created (`install_request_id_stamping`), so it survives a record
+being formatted later or on another thread. Values of secret settings are
+masked in every line.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +24,28 @@ from src.config import Settings
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 """Correlation id of the request being served (set by the middleware)."""
+
+
+class _RequestIdRecordFactory:
+    """Wraps the log-record factory: stamps `request_id` from the context variable."""
+
+    def __init__(self, wrapped: Callable[..., logging.LogRecord]) -> None:
+        self.wrapped = wrapped
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self.wrapped(*args, **kwargs)
+        request_id = request_id_var.get()
+        if request_id is not None:
+            record.request_id = request_id
+        return record
+
+
+def install_request_id_stamping() -> None:
+    """Stamp every record created inside a request's context with its id (idempotent)."""
+    current = logging.getLogRecordFactory()
+    if not isinstance(current, _RequestIdRecordFactory):
+        logging.setLogRecordFactory(_RequestIdRecordFactory(current))
+
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is kept.
 _STANDARD = frozenset(
@@ -71,6 +99,7 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(settings: Settings) -> None:
     """Route every logger through one JSON handler on stderr at `LOG_LEVEL`."""
+    install_request_id_stamping()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(secret_values(settings)))
     root = logging.getLogger()

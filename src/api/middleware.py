@@ -86,8 +86,7 @@ class RequestContextMiddleware:
                 scope.get("method", ""),
                 scope.get("path", ""),
                 status,
-                extra={
-                    "request_id": request_id,
+                extra={  # request_id is stamped from the context (still set here)
                     "method": scope.get("method", ""),
                     "path": scope.get("path", ""),
                     "status": status,

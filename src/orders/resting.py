@@ -73,9 +73,7 @@ class RestingFill:
     liquidity: Liquidity
 
 
-def _stop_fill(
-    order: RestingOrder, bar: Bar, level: float, costs: CostModel
-) -> RestingFill | None:
+def _stop_fill(order: RestingOrder, bar: Bar, level: float, costs: CostModel) -> RestingFill | None:
     if order.buying:
         if bar.open >= level:
             return RestingFill(costs.slipped(bar.open, True), bar.open, "taker")

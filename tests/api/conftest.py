@@ -6,12 +6,16 @@ and ETHUSDT 1m Binance klines, their funding and a recorded exchangeInfo.
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -61,3 +65,62 @@ def wait_for_backtest(client: TestClient, backtest_id: str, timeout: float = 90.
         if time.monotonic() > deadline:
             raise AssertionError(f"backtest {backtest_id} still {body['status']} after {timeout}s")
         time.sleep(0.1)
+
+
+BTC_PAIR = {"symbol": "BTCUSDT", "strategy": "sma_cross", "timeframe": "15m", "params": {}}
+"""A pair of the sample that trades: sma_cross signals on BTCUSDT 15m."""
+
+
+def add_pair(client: TestClient, **changes: Any) -> Any:
+    """Follow a pair (default `BTC_PAIR`); returns the stored pair."""
+    response = client.post("/pairs", json={**BTC_PAIR, **changes})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def wait_for_simulation(
+    client: TestClient, done: Callable[[Any], bool] | None = None, timeout: float = 60.0
+) -> Any:
+    """Poll `/simulation/status` until `done(status)` (default: stopped); returns the status."""
+    check = done or (lambda status: status["state"] == "stopped")
+    deadline = time.monotonic() + timeout
+    while True:
+        status = client.get("/simulation/status").json()
+        if check(status):
+            return status
+        if time.monotonic() > deadline:
+            raise AssertionError(f"simulation not there after {timeout}s: {status}")
+        time.sleep(0.05)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_env(data_dir: Path, **overrides: str) -> dict[str, str]:
+    """The environment of a `scalplab serve` subprocess over `data_dir` (no inherited config)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DB_", "DATA_DIR", "TRADING_", "API_TOKEN", "BINANCE_"))
+    }
+    env.update({"DATA_DIR": str(data_dir), "LOG_LEVEL": "INFO", **overrides})
+    return env
+
+
+def wait_until_up(base: str, process: subprocess.Popen[str], timeout: float = 60.0) -> None:
+    """Wait until a served app answers `/status/health` (fails if the process exits)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stderr.read() if process.stderr else ""
+            raise AssertionError(f"serve exited early:\n{output}")
+        try:
+            if httpx.get(f"{base}/status/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError("serve did not answer in time")

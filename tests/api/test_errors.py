@@ -105,6 +105,24 @@ def test_openapi_documents_the_app_error_body(settings: Settings, tmp_path: Path
         "/market/candles/{symbol}",
         "/backtests",
         "/backtests/{backtest_id}",
+        "/signals",
+        "/signals/stream",
+        "/orders",
+        "/orders/{order_id}",
+        "/orders/pending",
+        "/orders/pending/{pending_id}/confirm",
+        "/orders/pending/{pending_id}/reject",
+        "/settings",
+        "/simulation/status",
+        "/simulation/portfolio",
+        "/simulation/positions",
+        "/simulation/positions/{symbol}/close",
+        "/simulation/trades",
+        "/simulation/performance",
+        "/simulation/risk-events",
+        "/simulation/start",
+        "/simulation/stop",
+        "/simulation/reset",
     }
     error_ref = {"$ref": "#/components/schemas/ErrorPublic"}
     for path, verb, status in (
@@ -112,6 +130,10 @@ def test_openapi_documents_the_app_error_body(settings: Settings, tmp_path: Path
         ("/backtests/{backtest_id}", "get", "404"),
         ("/pairs", "post", "409"),
         ("/market/candles/{symbol}", "get", "422"),
+        ("/orders", "post", "422"),
+        ("/orders/pending/{pending_id}/confirm", "post", "409"),
+        ("/settings", "patch", "422"),
+        ("/simulation/start", "post", "409"),
     ):
         content = spec["paths"][path][verb]["responses"][status]["content"]
         assert content["application/json"]["schema"] == error_ref

@@ -3,49 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from src.api.cli import register
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_up(base: str, process: subprocess.Popen[str], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stderr.read() if process.stderr else ""
-            raise AssertionError(f"serve exited early:\n{output}")
-        try:
-            if httpx.get(f"{base}/status/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError("serve did not answer in time")
+from tests.api.conftest import free_port, serve_env, wait_until_up
 
 
 def test_serve_imports_the_sample_and_answers_over_http(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     data_dir = tmp_path / "data"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DB_", "DATA_DIR", "TRADING_", "API_TOKEN", "BINANCE_"))
-    }
-    env.update({"DATA_DIR": str(data_dir), "LOG_LEVEL": "INFO", "API_TOKEN": "tok-very-secret"})
+    env = serve_env(data_dir, API_TOKEN="tok-very-secret")
     scalplab = Path(sys.executable).with_name("scalplab")
     process = subprocess.Popen(
         [str(scalplab), "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -57,7 +30,7 @@ def test_serve_imports_the_sample_and_answers_over_http(tmp_path: Path) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, process)
+        wait_until_up(base, process)
         health = httpx.get(f"{base}/status/health", headers={"X-Request-ID": "serve-test-1"})
         assert health.headers["x-request-id"] == "serve-test-1"
         assert health.json()["mode"] == "simulation" and health.json()["database"] == "ok"

@@ -46,8 +46,12 @@ def test_index_and_assets(spa_client: TestClient) -> None:
 
 
 def test_client_routes_fall_back_to_index(spa_client: TestClient) -> None:
-    for path in ("/dashboard", "/simulation/positions", "/settings"):
+    for path in ("/dashboard", "/charts/BTCUSDT", "/live"):
         response = spa_client.get(path)
+        assert response.status_code == 200 and response.text == INDEX
+    # tabs named like an API resource: a browser reload (Accept: text/html) gets the SPA
+    for path in ("/simulation", "/simulation/positions", "/settings", "/signals"):
+        response = spa_client.get(path, headers=HTML)
         assert response.status_code == 200 and response.text == INDEX
 
 

@@ -3,7 +3,11 @@
 The SPA is not built here: `make` builds `web/dist` before the tests run, and a
 missing build fails the tests (it would otherwise hide a broken front end).
 The server is `python -m src serve` with a fresh DATA_DIR, which imports the
-bundled sample (`data/samples`: 7 days of BTCUSDT/ETHUSDT 1m) on start-up.
+bundled sample (`data/samples`: 7 days of BTCUSDT/ETHUSDT 1m) on start-up, and
+whose `strategies/` holds the test-only plugins of `tests/e2e/plugins` (a
+strategy that signals every N bars, for the paper-trading tests). Pending
+confirmations expire after `PENDING_TTL_SECONDS` = 5 s unless a test changes it.
+Set `E2E_SCREENSHOT_DIR` to keep copies of the screenshots the tests take.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -36,7 +41,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+PLUGINS = Path(__file__).resolve().parent / "plugins"
 STARTUP_TIMEOUT_S = 90.0
+PENDING_TTL_SECONDS = 5
 # Settings that would point the server at other data or lock the API: never inherited.
 ISOLATED_KEYS = ("DB_URL", "DB_PATH", "STRATEGIES_DIR", "API_TOKEN", "TELEGRAM_ENABLED")
 
@@ -104,9 +111,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
     data_dir = tmp_path_factory.mktemp("e2e-data")
     log_path = data_dir / "server.log"
+    shutil.copytree(PLUGINS, data_dir / "strategies", ignore=shutil.ignore_patterns("__pycache__"))
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ISOLATED_KEYS}
-    env.update(DATA_DIR=str(data_dir), HOST="127.0.0.1", PORT=str(port), TRADING_MODE="simulation")
+    env.update(
+        DATA_DIR=str(data_dir),
+        HOST="127.0.0.1",
+        PORT=str(port),
+        TRADING_MODE="simulation",
+        CONFIRM_ORDERS="false",
+        PENDING_TTL_SECONDS=str(PENDING_TTL_SECONDS),
+        SIM_REPLAY_SPEED="60",
+    )
     base_url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
         # cwd is the data dir so that no developer `.env` is read.
@@ -212,3 +228,42 @@ def page(browser: Browser, console: ConsoleLog, clean_store: Server) -> Iterator
     yield page
     context.close()
     assert console.unexpected() == [], "the page logged errors"
+
+
+def save_screenshot(page: Page, path: Path, **options: Any) -> Path:
+    """Screenshot the page to `path`; keep a copy in `E2E_SCREENSHOT_DIR` when set."""
+    page.screenshot(path=str(path), **options)
+    keep = os.environ.get("E2E_SCREENSHOT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, Path(keep) / f"e2e-{path.name}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def initial_settings(server: Server) -> dict[str, Any]:
+    """The paper-trading settings the server started with (before any test changed them)."""
+    status, settings = server.api("GET", "/settings")
+    assert status == 200, settings
+    return dict(settings)
+
+
+@pytest.fixture
+def clean_sim(server: Server, initial_settings: dict[str, Any]) -> Server:
+    """The server with the simulation stopped and reset, no followed pairs and the
+    paper-trading settings as the server started (confirmation off, 5 s TTL, speed 60)."""
+    for path in ("/simulation/stop", "/simulation/reset"):
+        status, body = server.api("POST", path)
+        assert status == 200, (path, status, body)
+    status, pairs = server.api("GET", "/pairs")
+    assert status == 200, pairs
+    for pair in pairs:
+        assert server.api("DELETE", f"/pairs/{pair['symbol']}")[0] == 204
+    status, body = server.api("PATCH", "/settings", initial_settings)
+    assert status == 200, body
+    assert (body["confirm_orders"], body["pending_ttl_seconds"], body["replay_speed"]) == (
+        False,
+        PENDING_TTL_SECONDS,
+        60.0,
+    ), body
+    return server

@@ -36,7 +36,7 @@ def _pick_strategy(server: Server) -> dict[str, Any]:
 
 
 def _open(page: Page, server: Server) -> Locator:
-    page.goto(server.base_url + "/")
+    page.goto(server.base_url + "/#backtest")
     expect(page.get_by_role("heading", name="ScalpLab")).to_be_visible()
     form = page.get_by_test_id("backtest-form")
     expect(form.get_by_label("Pair")).to_have_value("BTCUSDT")
@@ -71,7 +71,7 @@ def test_run_backtest_and_inspect_details(page: Page, server: Server, tmp_path: 
     """Form → run → table → detailed statistics (metrics, chart, trades) → delete."""
     strategy = _pick_strategy(server)
     form = _open(page, server)
-    expect(page.get_by_role("tab")).to_have_count(1)
+    expect(page.get_by_role("tab")).to_have_count(3)
     expect(page.get_by_role("tab", name="Backtest")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_test_id("results-empty")).to_be_visible()
 

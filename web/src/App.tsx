@@ -1,20 +1,35 @@
 /**
  * Application shell: header with the app name, the tab bar and the language
  * switch. Tabs are declared in `TABS`; adding a section means adding an entry.
+ * The active tab is the URL hash (`#backtest`), so a reload stays on it.
+ * The live paper-trading state and the order-confirmation dialog span every tab.
  */
-import { useState, type ReactNode } from "react";
+import { useCallback, useEffect, useState, type ReactNode } from "react";
 
 import { BacktestTab } from "./backtest/BacktestTab";
+import { DashboardTab } from "./dashboard/DashboardTab";
 import type { MessageKey } from "./i18n/en";
 import { LANGUAGES, useI18n } from "./i18n/I18nProvider";
+import { ConfirmationModal } from "./live/ConfirmationModal";
+import { LiveProvider } from "./live/LiveProvider";
+import { SimulationTab } from "./simulation/SimulationTab";
 
 interface TabSpec {
   id: string;
   label: MessageKey;
-  render: () => ReactNode;
+  render: (go: (id: string) => void) => ReactNode;
 }
 
-const TABS: TabSpec[] = [{ id: "backtest", label: "nav.backtest", render: () => <BacktestTab /> }];
+const TABS: TabSpec[] = [
+  { id: "dashboard", label: "nav.dashboard", render: (go) => <DashboardTab onShowPerformance={() => go("simulation")} /> },
+  { id: "backtest", label: "nav.backtest", render: () => <BacktestTab /> },
+  { id: "simulation", label: "nav.simulation", render: () => <SimulationTab /> },
+];
+
+function tabFromHash(): string {
+  const id = window.location.hash.replace(/^#/, "");
+  return TABS.some((tab) => tab.id === id) ? id : (TABS[0]?.id ?? "");
+}
 
 function LanguageSwitch() {
   const { lang, setLang, t } = useI18n();
@@ -39,10 +54,22 @@ function LanguageSwitch() {
 
 export function App() {
   const { t } = useI18n();
-  const [active, setActive] = useState<string>(TABS[0]?.id ?? "");
+  const [active, setActive] = useState<string>(tabFromHash);
   const current = TABS.find((tab) => tab.id === active) ?? TABS[0];
 
+  useEffect(() => {
+    const onHash = () => setActive(tabFromHash());
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
+
+  const go = useCallback((id: string) => {
+    setActive(id);
+    if (window.location.hash !== `#${id}`) window.history.replaceState(null, "", `#${id}`);
+  }, []);
+
   return (
+    <LiveProvider>
     <div className="app">
       <header className="app-header">
         <div className="brand">
@@ -62,7 +89,7 @@ export function App() {
               aria-selected={tab.id === active}
               aria-controls={`panel-${tab.id}`}
               className={tab.id === active ? "tab active" : "tab"}
-              onClick={() => setActive(tab.id)}
+              onClick={() => go(tab.id)}
               data-testid={`tab-${tab.id}`}
             >
               {t(tab.label)}
@@ -73,9 +100,11 @@ export function App() {
       </header>
       {current ? (
         <main id={`panel-${current.id}`} role="tabpanel" aria-labelledby={`tab-${current.id}`} className="tab-panel">
-          {current.render()}
+          {current.render(go)}
         </main>
       ) : null}
+      <ConfirmationModal />
     </div>
+    </LiveProvider>
   );
 }

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from src.api.routes import backtests, market, pairs, status, strategies
+from src.api.routes import (
+    backtests,
+    market,
+    orders,
+    pairs,
+    settings,
+    signals,
+    simulation,
+    status,
+    strategies,
+)
 from src.api.schemas.common import ErrorPublic
 
 # Every route documents its 422 with the app's error body (not FastAPI's default).
@@ -14,6 +24,20 @@ api_router.include_router(pairs.router)
 api_router.include_router(strategies.router)
 api_router.include_router(market.router)
 api_router.include_router(backtests.router)
+api_router.include_router(signals.router)
+api_router.include_router(orders.router)
+api_router.include_router(settings.router)
+api_router.include_router(simulation.router)
 
-API_PREFIXES = ("/status", "/pairs", "/strategies", "/market", "/backtests")
+API_PREFIXES = (
+    "/status",
+    "/pairs",
+    "/strategies",
+    "/market",
+    "/backtests",
+    "/signals",
+    "/orders",
+    "/settings",
+    "/simulation",
+)
 """First path segments owned by the API (everything else may belong to the SPA)."""

@@ -11,6 +11,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from src.config import Settings, load_settings
+from src.storage import models_sim  # noqa: F401  (registers the _sim tables on Base.metadata)
 from src.storage.db import create_db_engine
 from src.storage.models import Base
 

@@ -214,6 +214,380 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Signals
+         * @description The newest signals first, each with its fate and the reason.
+         */
+        get: operations["list_signals_signals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/signals/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream Signals
+         * @description Live engine events as Server-Sent Events (signal, pending, order, trade, status).
+         */
+        get: operations["stream_signals_signals_stream_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Orders
+         * @description Orders (manual and strategy), newest first.
+         */
+        get: operations["list_orders_orders_get"];
+        put?: never;
+        /**
+         * Create Order
+         * @description Submit a paper order (`pending_confirmation` while confirmation is on, else `accepted`).
+         */
+        post: operations["create_order_orders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/pending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Pending
+         * @description Orders waiting for confirmation, with `seconds_left` (expired ones are cancelled).
+         */
+        get: operations["list_pending_orders_pending_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/pending/{pending_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Pending
+         * @description Execute a pending order. 404 unknown id; 409 expired or already confirmed/rejected.
+         */
+        post: operations["confirm_pending_orders_pending__pending_id__confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/pending/{pending_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Pending
+         * @description Drop a pending order (it never executes). 404 unknown id; 409 no longer open.
+         */
+        post: operations["reject_pending_orders_pending__pending_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Order
+         * @description One order.
+         */
+        get: operations["get_order_orders__order_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Settings
+         * @description The settings in force (changed values are stored and survive a restart).
+         */
+        get: operations["get_settings_settings_get"];
+        /**
+         * Replace Settings
+         * @description Set every top-level setting; a value out of range is a 422 and changes nothing.
+         */
+        put: operations["replace_settings_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Settings
+         * @description Change the fields given; a value out of range is a 422 and changes nothing.
+         */
+        patch: operations["update_settings_settings_patch"];
+        trace?: never;
+    };
+    "/simulation/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Status
+         * @description Running or stopped, the feed and speed, the pairs and how far each got.
+         */
+        get: operations["get_status_simulation_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/simulation/portfolio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Portfolio
+         * @description Cash, equity, realised/unrealised P&L, fees, funding, slippage, margin, open positions.
+         */
+        get: operations["get_portfolio_simulation_portfolio_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/simulation/positions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Positions
+         * @description Open positions, marked at each pair's last close, with liquidation price.
+         */
+        get: operations["list_positions_simulation_positions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/simulation/positions/{symbol}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Position
+         * @description Close a position: a market exit that fills at the pair's next bar open.
+         */
+        post: operations["close_position_simulation_positions__symbol__close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/simulation/trades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Trades
+         * @description Closed trades, newest exit first.
+         */
+        get: operations["list_trades_simulation_trades_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/simulation/performance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Performance
+         * @description Sharpe, Sortino, max drawdown, win rate, profit factor, ... over the simulation.
+         */
+        get: operations["get_performance_simulation_performance_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/simulation/risk-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Risk Events
+         * @description Orders a circuit breaker blocked, newest first, each with the breaker and reason.
+         */
+        get: operations["list_risk_events_simulation_risk_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/simulation/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start
+         * @description Start (or continue after where it stopped) the replay of every enabled pair.
+         *
+         *     409 if it is already running; 422 without enabled pairs or with a bad range.
+         */
+        post: operations["start_simulation_start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/simulation/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop
+         * @description Stop the replay; positions, orders and confirmations stay as they are.
+         */
+        post: operations["stop_simulation_stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/simulation/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset
+         * @description Stop and wipe the paper portfolio, orders, confirmations, signals and trades.
+         */
+        post: operations["reset_simulation_reset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -416,16 +790,23 @@ export interface components {
         };
         /**
          * ErrorPublic
-         * @description Every error response: one readable message.
+         * @description Every error response: one readable message (`errors`: per field, on 422 validation).
          */
         ErrorPublic: {
             /** Detail */
             detail: string;
+            /** Errors */
+            errors?: components["schemas"]["FieldError"][] | null;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
+        /**
+         * FieldError
+         * @description One invalid field of a request: where (`["body", "start"]`) and what is wrong.
+         */
+        FieldError: {
+            /** Loc */
+            loc: (string | number)[];
+            /** Msg */
+            msg: string;
         };
         /**
          * HealthPublic
@@ -523,6 +904,147 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * OrderCreate
+         * @description POST body. Numbers may be given as JSON numbers or strings ("0.001").
+         *
+         *     `client_order_id` (or the `Idempotency-Key` header) makes a retry safe: the
+         *     same key returns the order already created, never a second one.
+         */
+        OrderCreate: {
+            /**
+             * Symbol
+             * @example BTCUSDT
+             */
+            symbol: string;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "buy" | "sell";
+            /**
+             * Type
+             * @default market
+             * @enum {string}
+             */
+            type: "market" | "limit" | "stop_market" | "stop_limit" | "trailing_stop";
+            /**
+             * Qty
+             * @example 0.002
+             */
+            qty: number | string;
+            /**
+             * Price
+             * @description limit price (limit, stop_limit)
+             */
+            price?: number | string | null;
+            /**
+             * Stop Price
+             * @description trigger price (stop_market, stop_limit; trailing activation)
+             */
+            stop_price?: number | string | null;
+            /**
+             * Callback Rate Pct
+             * @description trailing-stop callback rate in percent (0.1 to 5)
+             */
+            callback_rate_pct?: number | string | null;
+            /**
+             * Reduce Only
+             * @default false
+             */
+            reduce_only: boolean;
+            /**
+             * Stop Loss
+             * @description bracket stop-loss of an entry
+             */
+            stop_loss?: number | string | null;
+            /**
+             * Take Profit
+             * @description bracket take-profit of an entry
+             */
+            take_profit?: number | string | null;
+            /**
+             * Client Order Id
+             * @example my-order-1
+             */
+            client_order_id?: string | null;
+        };
+        /**
+         * OrderPublic
+         * @description An order as the queue holds it: decimals as strings, times ISO-8601 UTC (and ms).
+         *
+         *     `status`: pending_confirmation → accepted → filled, or cancelled / rejected /
+         *     expired. Bracket children (reduce-only stop-loss and take-profit, one cancels
+         *     the other) name their entry in `parent_id`; the entry lists them in `children`.
+         */
+        OrderPublic: {
+            /** Id */
+            id: string;
+            /** Client Order Id */
+            client_order_id: string;
+            /** Symbol */
+            symbol: string;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "buy" | "sell";
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "market" | "limit" | "stop_market" | "stop_limit" | "trailing_stop";
+            /** Qty */
+            qty: string | null;
+            /** Price */
+            price: string | null;
+            /** Stop Price */
+            stop_price: string | null;
+            /** Callback Rate Pct */
+            callback_rate_pct: string | null;
+            /** Reduce Only */
+            reduce_only: boolean;
+            /** Stop Loss */
+            stop_loss: string | null;
+            /** Take Profit */
+            take_profit: string | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "strategy" | "manual";
+            /** Signal Time Ms */
+            signal_time_ms: number | null;
+            /** Strategy */
+            strategy: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending_confirmation" | "accepted" | "filled" | "cancelled" | "rejected" | "expired";
+            /** Reason */
+            reason: string;
+            /** Created Ms */
+            created_ms: number;
+            /** Created At */
+            created_at: string;
+            /** Updated Ms */
+            updated_ms: number;
+            /** Updated At */
+            updated_at: string;
+            /** Filled Ms */
+            filled_ms: number | null;
+            /** Filled At */
+            filled_at: string | null;
+            /** Fill Price */
+            fill_price: number | null;
+            /** Parent Id */
+            parent_id: string | null;
+            /** Children */
+            children: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * PairCreate
          * @description POST body.
          */
@@ -588,6 +1110,24 @@ export interface components {
             created_at: string;
         };
         /**
+         * PairStatusPublic
+         * @description One pair the engine trades.
+         */
+        PairStatusPublic: {
+            /** Symbol */
+            symbol: string;
+            /** Strategy */
+            strategy: string;
+            /** Timeframe */
+            timeframe: string;
+            /** Bars */
+            bars: number;
+            /** Last Bar */
+            last_bar: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * PairUpdate
          * @description PUT body: every mutable field (the symbol is the URL).
          */
@@ -631,6 +1171,487 @@ export interface components {
              * @default
              */
             description: string;
+        };
+        /**
+         * PendingPublic
+         * @description An order waiting for a person's confirmation until `expires_at` (wall clock).
+         */
+        PendingPublic: {
+            /** Id */
+            id: string;
+            order: components["schemas"]["OrderPublic"];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "confirmed" | "rejected" | "expired" | "cancelled";
+            /** Created At */
+            created_at: string;
+            /** Expires At */
+            expires_at: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Seconds Left */
+            seconds_left: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * PerformancePublic
+         * @description Performance metrics over the simulation (same set as a backtest's).
+         */
+        PerformancePublic: {
+            /** Trades */
+            trades: number;
+            /** Win Rate */
+            win_rate?: number | null;
+            /** Net Pnl */
+            net_pnl?: number | null;
+            /** Return Pct */
+            return_pct?: number | null;
+            /** Final Equity */
+            final_equity?: number | null;
+            /** Profit Factor */
+            profit_factor?: number | null;
+            /** Expectancy */
+            expectancy?: number | null;
+            /** Sharpe */
+            sharpe?: number | null;
+            /** Sortino */
+            sortino?: number | null;
+            /** Max Drawdown Pct */
+            max_drawdown_pct?: number | null;
+            /** Exposure Pct */
+            exposure_pct?: number | null;
+            /** Avg Hold Minutes */
+            avg_hold_minutes?: number | null;
+            /** Exits */
+            exits?: {
+                [key: string]: number;
+            };
+            /** Fees */
+            fees?: number | null;
+            /** Slippage */
+            slippage?: number | null;
+            /** Funding */
+            funding?: number | null;
+            /** Signals Generated */
+            signals_generated?: number | null;
+            /** Signals Accepted */
+            signals_accepted?: number | null;
+            /** Signals Rejected */
+            signals_rejected?: number | null;
+            /** Bars */
+            bars?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * PortfolioPublic
+         * @description Account totals of the paper portfolio.
+         */
+        PortfolioPublic: {
+            /** Initial Capital */
+            initial_capital: number;
+            /** Cash */
+            cash: number;
+            /** Equity */
+            equity: number;
+            /** Unrealised Pnl */
+            unrealised_pnl: number;
+            /** Realised Pnl */
+            realised_pnl: number;
+            /** Fees */
+            fees: number;
+            /** Funding */
+            funding: number;
+            /** Slippage */
+            slippage: number;
+            /** Margin Used */
+            margin_used: number;
+            /** Open Positions */
+            open_positions: number;
+            /** Updated At */
+            updated_at: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * PositionClosed
+         * @description Answer to closing a position: the exit fills at the next bar's open.
+         */
+        PositionClosed: {
+            /** Symbol */
+            symbol: string;
+            /** Requested */
+            requested: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * PositionPublic
+         * @description One open position, marked at the last close.
+         */
+        PositionPublic: {
+            /** Symbol */
+            symbol: string;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "long" | "short";
+            /** Qty */
+            qty: number;
+            /** Entry Price */
+            entry_price: number;
+            /** Mark Price */
+            mark_price: number | null;
+            /** Unrealised Pnl */
+            unrealised_pnl: number;
+            /** Stop Loss */
+            stop_loss: number | null;
+            /** Take Profit */
+            take_profit: number | null;
+            /** Liquidation Price */
+            liquidation_price: number | null;
+            /** Margin */
+            margin: number;
+            /** Opened At */
+            opened_at: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * RiskEventPublic
+         * @description One order a circuit breaker blocked, with the reason.
+         */
+        RiskEventPublic: {
+            /** Id */
+            id: number;
+            /**
+             * Time
+             * @description bar time of the blocked signal
+             */
+            time: string;
+            /** Symbol */
+            symbol: string;
+            /** Breaker */
+            breaker: string;
+            /** Reason */
+            reason: string;
+            /** Signal Id */
+            signal_id: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * RiskSettings
+         * @description Circuit-breaker configuration (bounded; unknown keys are refused).
+         *
+         *     Defaults are those of `src.config.Settings`; `from_settings` takes the values
+         *     a deployment configured.
+         */
+        RiskSettings: {
+            /**
+             * Min Rr Enabled
+             * @default true
+             */
+            min_rr_enabled: boolean;
+            /**
+             * Min Rr
+             * @default 3
+             */
+            min_rr: number;
+            /**
+             * Max Open Positions Enabled
+             * @default true
+             */
+            max_open_positions_enabled: boolean;
+            /**
+             * Max Open Positions
+             * @default 5
+             */
+            max_open_positions: number;
+            /**
+             * Daily Loss Limit Enabled
+             * @default true
+             */
+            daily_loss_limit_enabled: boolean;
+            /**
+             * Daily Loss Limit Pct
+             * @default 2.5
+             */
+            daily_loss_limit_pct: number;
+            /**
+             * Loss Streak Enabled
+             * @default true
+             */
+            loss_streak_enabled: boolean;
+            /**
+             * Loss Streak Limit
+             * @default 3
+             */
+            loss_streak_limit: number;
+            /**
+             * Loss Streak Cooldown Minutes
+             * @default 10
+             */
+            loss_streak_cooldown_minutes: number;
+            /**
+             * Overtrading Enabled
+             * @default true
+             */
+            overtrading_enabled: boolean;
+            /**
+             * Max Trades Per Hour
+             * @default 25
+             */
+            max_trades_per_hour: number;
+            /**
+             * Spread Enabled
+             * @default true
+             */
+            spread_enabled: boolean;
+            /**
+             * Max Spread Pct
+             * @default 0.1
+             */
+            max_spread_pct: number;
+            /**
+             * Extreme Volatility Enabled
+             * @default true
+             */
+            extreme_volatility_enabled: boolean;
+            /**
+             * Extreme Volatility Atr Mult
+             * @default 3
+             */
+            extreme_volatility_atr_mult: number;
+            /**
+             * Atr Period
+             * @default 14
+             */
+            atr_period: number;
+            /**
+             * Atr Average Window
+             * @default 20
+             */
+            atr_average_window: number;
+        };
+        /**
+         * SettingsPatch
+         * @description PATCH body: only the fields given change; `risk` may name a few breaker fields.
+         */
+        SettingsPatch: {
+            /**
+             * Confirm Orders
+             * @description orders wait for a person's confirmation
+             */
+            confirm_orders?: boolean | null;
+            /**
+             * Pending Ttl Seconds
+             * @description seconds a confirmation stays open (5 to 86400)
+             * @example 60
+             */
+            pending_ttl_seconds?: number | null;
+            /**
+             * Replay Speed
+             * @description default replay speed, multiple of real time (> 0)
+             * @example 60
+             */
+            replay_speed?: number | null;
+            /**
+             * Risk
+             * @description circuit-breaker fields to change, e.g. {"max_open_positions": 3, "spread_enabled": false}
+             */
+            risk?: {
+                [key: string]: boolean | number;
+            } | null;
+        };
+        /**
+         * SettingsPublic
+         * @description The settings in force (stored values over the environment's defaults).
+         */
+        SettingsPublic: {
+            /** Confirm Orders */
+            confirm_orders: boolean;
+            /** Pending Ttl Seconds */
+            pending_ttl_seconds: number;
+            /** Replay Speed */
+            replay_speed: number;
+            risk: components["schemas"]["RiskSettings"];
+        };
+        /**
+         * SettingsUpdate
+         * @description PUT body: every top-level field; `risk` fields not given keep their value.
+         */
+        SettingsUpdate: {
+            /** Confirm Orders */
+            confirm_orders: boolean;
+            /**
+             * Pending Ttl Seconds
+             * @example 60
+             */
+            pending_ttl_seconds: number;
+            /**
+             * Replay Speed
+             * @example 60
+             */
+            replay_speed: number;
+            /** Risk */
+            risk?: {
+                [key: string]: boolean | number;
+            };
+        };
+        /**
+         * SignalPublic
+         * @description One signal of a strategy on a pair and what became of it.
+         */
+        SignalPublic: {
+            /** Id */
+            id: number;
+            /** Symbol */
+            symbol: string;
+            /** Strategy */
+            strategy: string;
+            /**
+             * Time
+             * @description open time of the signal's bar (UTC)
+             */
+            time: string;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "long" | "short";
+            /** Entry */
+            entry: number;
+            /** Stop Loss */
+            stop_loss: number;
+            /** Take Profit */
+            take_profit: number;
+            /** Confidence */
+            confidence: number;
+            /** Reasons */
+            reasons: string[];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "accepted" | "rejected" | "blocked" | "pending" | "dropped";
+            /** Reason */
+            reason: string;
+            /**
+             * Qty
+             * @description sized quantity (0 unless accepted or pending)
+             */
+            qty: number;
+            /** Order Id */
+            order_id: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * SimTradePublic
+         * @description One closed trade of the simulation (a backtest trade plus its symbol).
+         */
+        SimTradePublic: {
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "long" | "short";
+            /** Entry Time */
+            entry_time: string;
+            /** Exit Time */
+            exit_time: string;
+            /** Entry Price */
+            entry_price: number;
+            /** Exit Price */
+            exit_price: number;
+            /** Qty */
+            qty: number;
+            /** Exit Reason */
+            exit_reason: string;
+            /** Fees */
+            fees: number;
+            /** Funding */
+            funding: number;
+            /** Pnl */
+            pnl: number;
+            /** Symbol */
+            symbol: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * SimulationStart
+         * @description Optional POST body of `/simulation/start`.
+         *
+         *     Without a body (or with no field set) the engine continues its last run,
+         *     after its cursor, or starts the default replay. Otherwise: `speed` is a
+         *     multiple of real time (60 = one minute of bars per second), `"max"` for as
+         *     fast as possible, omitted for the `replay_speed` setting; `start`/`end`
+         *     (UTC, end exclusive) bound the replayed candles (default: all stored).
+         */
+        SimulationStart: {
+            /**
+             * Speed
+             * @description multiple of real time, or 'max'
+             * @example 60
+             * @example max
+             */
+            speed?: number | "max" | null;
+            /**
+             * Start
+             * @example 2025-06-17
+             */
+            start?: string | null;
+            /**
+             * End
+             * @example 2025-06-24
+             */
+            end?: string | null;
+        };
+        /**
+         * StatusPublic
+         * @description Engine state: running or not, the feed, the pairs and how far they got.
+         */
+        StatusPublic: {
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "running" | "stopped";
+            /**
+             * Mode
+             * @constant
+             */
+            mode: "simulation";
+            /** Feed */
+            feed: string | null;
+            /** Speed */
+            speed: number | null;
+            /** Started At */
+            started_at: string | null;
+            /** Pairs */
+            pairs: components["schemas"]["PairStatusPublic"][];
+            /** Candles Processed */
+            candles_processed: number;
+            /** Confirm Orders */
+            confirm_orders: boolean;
+            /**
+             * Finished
+             * @description the replay has played every candle
+             */
+            finished: boolean;
+            /**
+             * Error
+             * @description why the engine stopped on its own, if it did
+             */
+            error: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * StrategyPublic
@@ -709,19 +1730,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-            /** Input */
-            input?: unknown;
-            /** Context */
-            ctx?: Record<string, never>;
-        };
     };
     responses: never;
     parameters: never;
@@ -749,6 +1757,24 @@ export interface operations {
                     "application/json": components["schemas"]["HealthPublic"];
                 };
             };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthPublic"];
+                };
+            };
         };
     };
     list_pairs_pairs_get: {
@@ -767,6 +1793,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PairPublic"][];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
                 };
             };
         };
@@ -1042,6 +2077,15 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyPublic"][];
                 };
             };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
         };
     };
     get_strategy_strategies__name__get: {
@@ -1073,13 +2117,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorPublic"];
                 };
             };
         };
@@ -1100,6 +2144,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SymbolPublic"][];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
                 };
             };
         };
@@ -1163,13 +2216,13 @@ export interface operations {
                     "application/json": components["schemas"]["BacktestSummaryPublic"][];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorPublic"];
                 };
             };
         };
@@ -1241,6 +2294,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BacktestsDeleted"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
                 };
             };
         };
@@ -1328,6 +2390,828 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    list_signals_signals_get: {
+        parameters: {
+            query?: {
+                /** @description only this pair, e.g. BTCUSDT */
+                symbol?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignalPublic"][];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    stream_signals_signals_stream_get: {
+        parameters: {
+            query?: {
+                /** @description only this pair's events */
+                symbol?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    list_orders_orders_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"][];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    create_order_orders_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description makes a retry return the first order */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderCreate"];
+            };
+        };
+        responses: {
+            /** @description a resubmission */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    list_pending_orders_pending_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingPublic"][];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    confirm_pending_orders_pending__pending_id__confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pending_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    reject_pending_orders_pending__pending_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pending_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    get_order_orders__order_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    get_settings_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    replace_settings_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    update_settings_settings_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    get_status_simulation_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    get_portfolio_simulation_portfolio_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortfolioPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    list_positions_simulation_positions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionPublic"][];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    close_position_simulation_positions__symbol__close_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionClosed"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    list_trades_simulation_trades_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimTradePublic"][];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    get_performance_simulation_performance_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PerformancePublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    list_risk_events_simulation_risk_events_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskEventPublic"][];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    start_simulation_start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SimulationStart"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    stop_simulation_stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    reset_simulation_reset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusPublic"];
                 };
             };
             /** @description Unprocessable Entity */

@@ -41,3 +41,53 @@ export type BacktestResult = Schemas["BacktestResultPublic"];
 export type BacktestDetail = Schemas["BacktestPublic"];
 /** Answer of `DELETE /backtests`. */
 export type BacktestsDeleted = Schemas["BacktestsDeleted"];
+
+/* ---------- paper trading (Dashboard and Simulation tabs) ---------- */
+
+/** One row of `GET /pairs`: a followed pair and the strategy that trades it. */
+export type PairInfo = Schemas["PairPublic"];
+/** Body of `POST /pairs`. */
+export type PairCreate = Schemas["PairCreate"];
+
+export type OrderSide = "buy" | "sell";
+export type OrderType = "market" | "limit" | "stop_market" | "stop_limit" | "trailing_stop";
+/** Order statuses of the queue (the generated schema types them as plain strings). */
+export type OrderStatus = "pending_confirmation" | "accepted" | "filled" | "cancelled" | "rejected" | "expired";
+
+/** An order of the simulation's queue; prices and quantities are decimal strings. */
+export type Order = Schemas["OrderPublic"];
+/** A confirmation waiting for a person (`GET /orders/pending`). */
+export type PendingConfirmation = Schemas["PendingPublic"];
+
+/** One strategy signal and its fate (`GET /signals`, SSE `signal` events). */
+export type SimSignal = Schemas["SignalPublic"];
+export type SignalStatus = SimSignal["status"];
+
+/** One pair the engine trades. */
+export type EnginePair = Schemas["PairStatusPublic"];
+/** `GET /simulation/status` (also the answer of start / stop / reset). */
+export type EngineStatus = Schemas["StatusPublic"];
+/** Body of `POST /simulation/start`. */
+export type SimulationStart = Schemas["SimulationStart"];
+/** `GET /simulation/portfolio`. */
+export type Portfolio = Schemas["PortfolioPublic"];
+/** One open position (`GET /simulation/positions`). */
+export type Position = Schemas["PositionPublic"];
+/** Answer of `POST /simulation/positions/{symbol}/close`. */
+export type PositionClosed = Schemas["PositionClosed"];
+/** One closed simulation trade: a backtest trade plus its symbol. */
+export type SimTrade = Schemas["SimTradePublic"];
+/** `GET /simulation/performance`: the backtests' metric set. */
+export type Performance = Schemas["PerformancePublic"];
+/** One block of the risk gate (`GET /simulation/risk-events`). */
+export type RiskEvent = Schemas["RiskEventPublic"];
+
+/** Circuit-breaker settings: `<breaker>_enabled` flags and their limits. */
+export type RiskSettings = Schemas["RiskSettings"];
+/** `GET /settings`: paper-trading settings in force. */
+export type AppSettings = Schemas["SettingsPublic"];
+/** Body of `PATCH /settings`. */
+export type SettingsPatch = Schemas["SettingsPatch"];
+
+/** Event names of `GET /signals/stream`. */
+export type StreamKind = "signal" | "pending" | "order" | "trade" | "status" | "risk";

@@ -5,13 +5,14 @@
  */
 import { useEffect, useState, type FormEvent } from "react";
 
-import type { MarketSymbol, ParamValue, StrategyInfo, TimeframeSpan } from "../api/types";
+import type { MarketSymbol, ParamValue, StrategyInfo } from "../api/types";
 import { Notice } from "../components/Notice";
 import { ProgressBar } from "../components/ProgressBar";
 import type { MessageKey } from "../i18n/en";
 import { useI18n } from "../i18n/I18nProvider";
 import { MAX_RANGE_DAYS, MIN_RANGE_DAYS, addDays, daysInclusive, isDate, lastDaysOf, utcDate } from "../lib/dates";
 import { formatCount, formatSigned } from "../lib/format";
+import { spanOf, timeframesOf } from "../lib/market";
 import { defaultFieldValues, parseFieldValues, type FieldValue, type FieldValues } from "../lib/params";
 import { ParamField } from "./ParamField";
 import type { Catalog } from "./useCatalog";
@@ -25,22 +26,6 @@ const DEFAULT_RANGE_DAYS = 7;
 interface Problem {
   key: MessageKey;
   vars?: Record<string, string | number>;
-}
-
-/** Timeframes offered in the form, in this order (when the symbol can be read at them). */
-const TIMEFRAMES = ["1m", "5m", "15m", "30m", "1h", "4h"] as const;
-
-/** The span of stored data of a symbol: its 1m span, else the first one listed. */
-function spanOf(symbol: MarketSymbol | undefined): TimeframeSpan | undefined {
-  if (!symbol) return undefined;
-  return symbol.timeframes.find((span) => span.timeframe === "1m") ?? symbol.timeframes[0];
-}
-
-/** The offered timeframes the symbol can be read at (all of them when unknown). */
-function timeframesOf(symbol: MarketSymbol | undefined): string[] {
-  const readable = new Set(symbol?.timeframes.map((span) => span.timeframe) ?? []);
-  const offered = TIMEFRAMES.filter((tf) => readable.has(tf));
-  return offered.length > 0 ? offered : [...TIMEFRAMES];
 }
 
 function JobStatus({ job }: { job: JobState }) {

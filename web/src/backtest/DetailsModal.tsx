@@ -19,7 +19,8 @@ interface DetailsModalProps {
   onClose: () => void;
 }
 
-function MetricList({ specs, metrics, testId }: { specs: MetricSpec[]; metrics: Record<string, unknown>; testId: string }) {
+/** Metrics as a definition list, in the order of `specs` (missing ones skipped). */
+export function MetricList({ specs, metrics, testId }: { specs: MetricSpec[]; metrics: Record<string, unknown>; testId: string }) {
   const { t, locale } = useI18n();
   const present = specs.filter((spec) => metrics[spec.key] !== undefined);
   if (present.length === 0) return null;
@@ -56,7 +57,8 @@ function CountList({ counts, labelOf, testId, empty }: { counts: Record<string, 
   );
 }
 
-function TradesTable({ trades }: { trades: Trade[] }) {
+/** Closed trades; `showSymbol` adds a pair column (simulation trades span several pairs). */
+export function TradesTable({ trades, showSymbol = false }: { trades: (Trade & { symbol?: string })[]; showSymbol?: boolean }) {
   const { t, locale } = useI18n();
   if (trades.length === 0) return <p className="muted">{t("trades.empty")}</p>;
   return (
@@ -65,6 +67,7 @@ function TradesTable({ trades }: { trades: Trade[] }) {
         <thead>
           <tr>
             <th scope="col">#</th>
+            {showSymbol ? <th scope="col">{t("col.pair")}</th> : null}
             <th scope="col">{t("trade.side")}</th>
             <th scope="col">{t("trade.entryTime")}</th>
             <th scope="col">{t("trade.exitTime")}</th>
@@ -83,6 +86,7 @@ function TradesTable({ trades }: { trades: Trade[] }) {
             return (
               <tr key={index} data-testid="trade-row">
                 <td className="muted">{index + 1}</td>
+                {showSymbol ? <td className="strong">{trade.symbol ?? "—"}</td> : null}
                 <td>
                   <span className={`side side-${trade.side}`}>{hasMessage(`side.${trade.side}`) ? t(`side.${trade.side}` as MessageKey) : trade.side}</span>
                 </td>

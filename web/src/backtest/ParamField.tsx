@@ -8,11 +8,13 @@ interface ParamFieldProps {
   value: FieldValue;
   onChange: (value: FieldValue) => void;
   disabled: boolean;
+  /** Prefix of the control's id (distinct per form). */
+  idPrefix?: string;
 }
 
-export function ParamField({ param, value, onChange, disabled }: ParamFieldProps) {
+export function ParamField({ param, value, onChange, disabled, idPrefix = "param" }: ParamFieldProps) {
   const { t } = useI18n();
-  const id = `param-${param.name}`;
+  const id = `${idPrefix}-${param.name}`;
   const helpId = `${id}-help`;
   const hints: string[] = [];
   if (param.description) hints.push(param.description);

@@ -3,7 +3,7 @@
  * and formatted, nested counts (exits by reason) as sub-lists, anything else
  * listed under "other" so no metric is ever hidden.
  */
-import type { MessageKey } from "../i18n/en";
+import { en, type MessageKey } from "../i18n/en";
 import {
   formatCount,
   formatNumber,
@@ -66,12 +66,8 @@ export const EXIT_REASONS = ["tp", "sl", "liquidation", "end", "max_hold", "manu
 /** The label key of a metric when one exists. */
 export function metricLabelKey(key: string): MessageKey | null {
   const candidate = `metric.${key}`;
-  return candidate in LABEL_KEYS ? (candidate as MessageKey) : null;
+  return candidate in en ? (candidate as MessageKey) : null;
 }
-
-const LABEL_KEYS: Record<string, true> = Object.fromEntries(
-  [...PERFORMANCE, ...COSTS, ...SIGNALS].map((spec) => [`metric.${spec.key}`, true]),
-);
 
 /** A metric key shown as words when there is no translation (`avg_win` → `avg win`). */
 export function humanize(key: string): string {

@@ -34,9 +34,11 @@ interface ModalProps {
   onClose: () => void;
   children: ReactNode;
   testId?: string;
+  /** `narrow` for short dialogs (confirmations); default `wide`. */
+  size?: "wide" | "narrow";
 }
 
-export function Modal({ title, subtitle, closeLabel, onClose, children, testId }: ModalProps) {
+export function Modal({ title, subtitle, closeLabel, onClose, children, testId, size = "wide" }: ModalProps) {
   const titleId = useId();
   const closeRef = useRef<HTMLButtonElement>(null);
   const dialogRef = useRef<HTMLDivElement>(null);
@@ -73,7 +75,7 @@ export function Modal({ title, subtitle, closeLabel, onClose, children, testId }
         if (event.target === event.currentTarget) onClose();
       }}
     >
-      <div ref={dialogRef} className="modal" role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid={testId}>
+      <div ref={dialogRef} className={size === "narrow" ? "modal modal-narrow" : "modal"} role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid={testId}>
         <header className="modal-header">
           <div>
             <h2 id={titleId}>{title}</h2>

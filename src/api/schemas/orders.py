@@ -1,0 +1,93 @@
+"""Schemas of `/orders` and `/orders/pending`: manual orders, their state, confirmations."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from src.api.schemas.common import RequestModel
+
+CLIENT_ORDER_ID_PATTERN = r"^[.A-Z:/a-z0-9_-]{1,36}$"
+"""Binance's rule for `newClientOrderId`."""
+
+
+class OrderCreate(RequestModel):
+    """POST body. Numbers may be given as JSON numbers or strings ("0.001").
+
+    `client_order_id` (or the `Idempotency-Key` header) makes a retry safe: the
+    same key returns the order already created, never a second one.
+    """
+
+    symbol: str = Field(min_length=1, max_length=32, examples=["BTCUSDT"])
+    side: Literal["buy", "sell"]
+    type: Literal["market", "limit", "stop_market", "stop_limit", "trailing_stop"] = "market"
+    qty: Decimal = Field(gt=0, examples=["0.002"])
+    price: Decimal | None = Field(None, gt=0, description="limit price (limit, stop_limit)")
+    stop_price: Decimal | None = Field(
+        None, gt=0, description="trigger price (stop_market, stop_limit; trailing activation)"
+    )
+    callback_rate_pct: Decimal | None = Field(
+        None, gt=0, description="trailing-stop callback rate in percent (0.1 to 5)"
+    )
+    reduce_only: bool = False
+    stop_loss: Decimal | None = Field(None, gt=0, description="bracket stop-loss of an entry")
+    take_profit: Decimal | None = Field(None, gt=0, description="bracket take-profit of an entry")
+    client_order_id: str | None = Field(
+        None, pattern=CLIENT_ORDER_ID_PATTERN, examples=["my-order-1"]
+    )
+
+
+class OrderPublic(BaseModel):
+    """An order as the queue holds it: decimals as strings, times ISO-8601 UTC (and ms).
+
+    `status`: pending_confirmation → accepted → filled, or cancelled / rejected /
+    expired. Bracket children (reduce-only stop-loss and take-profit, one cancels
+    the other) name their entry in `parent_id`; the entry lists them in `children`.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    client_order_id: str
+    symbol: str
+    side: Literal["buy", "sell"]
+    type: Literal["market", "limit", "stop_market", "stop_limit", "trailing_stop"]
+    qty: str | None
+    price: str | None
+    stop_price: str | None
+    callback_rate_pct: str | None
+    reduce_only: bool
+    stop_loss: str | None
+    take_profit: str | None
+    source: Literal["strategy", "manual"]
+    signal_time_ms: int | None
+    strategy: str | None
+    status: Literal[
+        "pending_confirmation", "accepted", "filled", "cancelled", "rejected", "expired"
+    ]
+    reason: str
+    created_ms: int
+    created_at: str
+    updated_ms: int
+    updated_at: str
+    filled_ms: int | None
+    filled_at: str | None
+    fill_price: float | None
+    parent_id: str | None
+    children: list[str]
+
+
+class PendingPublic(BaseModel):
+    """An order waiting for a person's confirmation until `expires_at` (wall clock)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    order: OrderPublic
+    status: Literal["open", "confirmed", "rejected", "expired", "cancelled"]
+    created_at: str
+    expires_at: str
+    resolved_at: str | None
+    seconds_left: float

@@ -1,0 +1,35 @@
+"""Schemas of `/signals`: recorded strategy signals and what became of each."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SignalFate = Literal["accepted", "rejected", "blocked", "pending", "dropped"]
+"""accepted (an order was queued), rejected (reason), blocked (a circuit breaker),
+pending (waiting for confirmation), dropped (no bar left to fill on)."""
+
+StreamEventKind = Literal["signal", "pending", "order", "trade", "status"]
+"""The `event:` names of `GET /signals/stream`."""
+
+
+class SignalPublic(BaseModel):
+    """One signal of a strategy on a pair and what became of it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    symbol: str
+    strategy: str
+    time: str = Field(description="open time of the signal's bar (UTC)")
+    side: Literal["long", "short"]
+    entry: float
+    stop_loss: float
+    take_profit: float
+    confidence: float
+    reasons: list[str]
+    status: SignalFate
+    reason: str
+    qty: float = Field(description="sized quantity (0 unless accepted or pending)")
+    order_id: str | None

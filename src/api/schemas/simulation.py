@@ -1,0 +1,138 @@
+"""Schemas of `/simulation`: engine state, portfolio, positions, trades, metrics, risk events.
+
+Times are ISO-8601 UTC strings as the engine reports them. Response models allow
+extra keys so a field the engine adds later passes through unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from src.api.schemas.backtests import MetricsPublic, TradePublic
+from src.api.schemas.common import RequestModel, UtcDateTime
+
+
+class SimulationStart(RequestModel):
+    """Optional POST body of `/simulation/start`.
+
+    Without a body (or with no field set) the engine continues its last run,
+    after its cursor, or starts the default replay. Otherwise: `speed` is a
+    multiple of real time (60 = one minute of bars per second), `"max"` for as
+    fast as possible, omitted for the `replay_speed` setting; `start`/`end`
+    (UTC, end exclusive) bound the replayed candles (default: all stored).
+    """
+
+    speed: float | Literal["max"] | None = Field(
+        None, examples=[60, "max"], description="multiple of real time, or 'max'"
+    )
+    start: UtcDateTime | None = Field(None, examples=["2025-06-17"])
+    end: UtcDateTime | None = Field(None, examples=["2025-06-24"])
+
+    @field_validator("speed", mode="before")
+    @classmethod
+    def _speed(cls, value: object) -> object:
+        """One clear message instead of one per union member."""
+        if value is None or value == "max":
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        raise ValueError(f"speed must be a number (times real time) or 'max', not {value!r}")
+
+
+class PairStatusPublic(BaseModel):
+    """One pair the engine trades."""
+
+    model_config = ConfigDict(extra="allow")
+
+    symbol: str
+    strategy: str
+    timeframe: str
+    bars: int
+    last_bar: str | None
+
+
+class StatusPublic(BaseModel):
+    """Engine state: running or not, the feed, the pairs and how far they got."""
+
+    model_config = ConfigDict(extra="allow")
+
+    state: Literal["running", "stopped"]
+    mode: Literal["simulation"]
+    feed: str | None
+    speed: float | None
+    started_at: str | None
+    pairs: list[PairStatusPublic]
+    candles_processed: int
+    confirm_orders: bool
+    finished: bool = Field(description="the replay has played every candle")
+    error: str | None = Field(description="why the engine stopped on its own, if it did")
+
+
+class PortfolioPublic(BaseModel):
+    """Account totals of the paper portfolio."""
+
+    model_config = ConfigDict(extra="allow")
+
+    initial_capital: float
+    cash: float
+    equity: float
+    unrealised_pnl: float
+    realised_pnl: float
+    fees: float
+    funding: float
+    slippage: float
+    margin_used: float
+    open_positions: int
+    updated_at: str | None
+
+
+class PositionPublic(BaseModel):
+    """One open position, marked at the last close."""
+
+    model_config = ConfigDict(extra="allow")
+
+    symbol: str
+    side: Literal["long", "short"]
+    qty: float
+    entry_price: float
+    mark_price: float | None
+    unrealised_pnl: float
+    stop_loss: float | None
+    take_profit: float | None
+    liquidation_price: float | None
+    margin: float
+    opened_at: str
+
+
+class SimTradePublic(TradePublic):
+    """One closed trade of the simulation (a backtest trade plus its symbol)."""
+
+    symbol: str
+
+
+class PerformancePublic(MetricsPublic):
+    """Performance metrics over the simulation (same set as a backtest's)."""
+
+
+class RiskEventPublic(BaseModel):
+    """One order a circuit breaker blocked, with the reason."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    time: str = Field(description="bar time of the blocked signal")
+    symbol: str
+    breaker: str
+    reason: str
+    signal_id: int | None
+
+
+class PositionClosed(BaseModel):
+    """Answer to closing a position: the exit fills at the next bar's open."""
+
+    model_config = ConfigDict(extra="allow")
+
+    symbol: str
+    requested: bool

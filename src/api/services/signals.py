@@ -1,0 +1,71 @@
+"""The `/signals` queries: recorded signals, and a live feed of the engine's events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+
+from src.data.symbols import normalize_symbol
+from src.simulation.engine import SimulationEngine
+from src.simulation.events import EngineEvent, EventSubscription
+
+STREAM_KINDS = frozenset({"signal", "pending", "order", "trade", "status", "risk"})
+"""Event kinds the stream forwards (`risk`: a manual order a circuit breaker blocked)."""
+
+STOP_POLL_SECONDS = 0.5
+"""How often a waiting stream checks whether the server is shutting down."""
+
+
+def event_symbol(data: dict[str, Any]) -> str | None:
+    """The symbol an event is about (an order inside a pending confirmation counts)."""
+    symbol = data.get("symbol")
+    if isinstance(symbol, str):
+        return symbol
+    order = data.get("order")
+    if isinstance(order, dict) and isinstance(order.get("symbol"), str):
+        return str(order["symbol"])
+    return None
+
+
+class SignalService:
+    """Signals as the engine recorded them, and subscriptions to its event hub."""
+
+    def __init__(self, engine: SimulationEngine) -> None:
+        self.engine = engine
+
+    def list(self, symbol: str | None, limit: int) -> list[dict[str, Any]]:
+        """The newest `limit` signals (of one symbol, if given), newest first."""
+        name = None if symbol is None else normalize_symbol(symbol)
+        return [signal.to_dict() for signal in self.engine.signals(symbol=name, limit=limit)]
+
+    def subscribe(self) -> EventSubscription:
+        """A new subscription to the engine's events (call from the event loop)."""
+        return self.engine.subscribe()
+
+    @staticmethod
+    async def events(
+        subscription: EventSubscription,
+        symbol: str | None,
+        stop: anyio.Event | None = None,
+    ) -> AsyncIterator[EngineEvent]:
+        """The subscription's events of the streamed kinds, filtered by symbol.
+
+        Events that name no symbol (status) always pass. Ends soon after `stop` is
+        set (server shutdown); the subscription is closed when the iteration ends
+        or is abandoned (client gone).
+        """
+        try:
+            while stop is None or not stop.is_set():
+                event: EngineEvent | None = None
+                with anyio.move_on_after(STOP_POLL_SECONDS):
+                    event = await subscription.get()
+                if event is None or event.kind not in STREAM_KINDS:
+                    continue
+                about = event_symbol(event.data)
+                if symbol is not None and about is not None and about != symbol:
+                    continue
+                yield event
+        finally:
+            subscription.close()

@@ -1,0 +1,303 @@
+"""The idempotent order queue and the repository it stores orders in.
+
+Every order carries a client order id: the strategy signal's deterministic id
+(`ids.client_order_id`), a manual idempotency key's id (`ids.manual_order_id`),
+one the caller set, or — for a manual order without any key — its own fresh id.
+`OrderQueue.submit` returns `(order, True)` for a new order and `(existing, False)`
+when that client id is already known: the FIRST submission wins and a later one
+never creates a second order, even when its other fields differ. A lock makes
+concurrent submits from threads safe; a repository backed by a database must
+also refuse a duplicate client id (`ConflictError`), which `submit` turns into the
+same `(existing, False)` answer, so two processes cannot double an order either.
+
+An entry with a stop-loss and/or take-profit gets bracket children: a
+reduce-only `stop_market` at the stop-loss and a reduce-only `limit` at the
+take-profit, one-cancels-the-other. Status changes cascade: when one child
+fills, its open sibling is cancelled; when an entry is cancelled, rejected or
+expires, its open children follow.
+"""
+
+from __future__ import annotations
+
+import builtins
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from src.errors import ConflictError, InputError, NotFoundError
+from src.orders.ids import child_order_id, new_order_id
+from src.orders.types import Order, OrderRequest, OrderStatus, opposite
+
+MAX_PAGE = 1000
+
+
+class OrderRepository(Protocol):
+    """Where orders are stored. Implementations return independent copies.
+
+    `add` must raise `ConflictError` when the id or the client order id exists;
+    `update` must raise `NotFoundError` for an unknown id; `list` is newest first
+    (by `created_ms`, then insertion), paged by `limit`/`offset`.
+    """
+
+    def get(self, order_id: str) -> Order | None:
+        """The order with this id, or None."""
+        ...
+
+    def get_by_client_id(self, client_order_id: str) -> Order | None:
+        """The order with this client order id, or None."""
+        ...
+
+    def add(self, order: Order) -> None:
+        """Store a new order."""
+        ...
+
+    def update(self, order: Order) -> None:
+        """Replace the stored order of the same id."""
+        ...
+
+    def list(self, limit: int = 100, offset: int = 0) -> builtins.list[Order]:
+        """A page of orders, newest first."""
+        ...
+
+
+class MemoryOrderRepository:
+    """An in-memory `OrderRepository` (tests, the ephemeral CLI engine); thread-safe."""
+
+    def __init__(self) -> None:
+        self._orders: dict[str, Order] = {}
+        self._by_client: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._orders)
+
+    def get(self, order_id: str) -> Order | None:
+        """The order with this id, or None."""
+        with self._lock:
+            order = self._orders.get(order_id)
+            return None if order is None else order.copy()
+
+    def get_by_client_id(self, client_order_id: str) -> Order | None:
+        """The order with this client order id, or None."""
+        with self._lock:
+            order_id = self._by_client.get(client_order_id)
+            return None if order_id is None else self._orders[order_id].copy()
+
+    def add(self, order: Order) -> None:
+        """Store a new order; `ConflictError` when its id or client order id exists."""
+        with self._lock:
+            if order.id in self._orders:
+                raise ConflictError(f"order id {order.id} already exists")
+            if order.client_order_id in self._by_client:
+                raise ConflictError(f"client order id {order.client_order_id} already exists")
+            self._orders[order.id] = order.copy()
+            self._by_client[order.client_order_id] = order.id
+
+    def update(self, order: Order) -> None:
+        """Replace the stored order of the same id; `NotFoundError` when unknown."""
+        with self._lock:
+            stored = self._orders.get(order.id)
+            if stored is None:
+                raise NotFoundError(f"no order {order.id}")
+            if stored.client_order_id != order.client_order_id:
+                raise ConflictError(f"order {order.id}: the client order id cannot change")
+            self._orders[order.id] = order.copy()
+
+    def list(self, limit: int = 100, offset: int = 0) -> builtins.list[Order]:
+        """A page of orders, newest first (ties: the later added first)."""
+        with self._lock:
+            ordered = sorted(
+                enumerate(self._orders.values()),
+                key=lambda item: (item[1].created_ms, item[0]),
+                reverse=True,
+            )
+            return [order.copy() for _, order in ordered[offset : offset + limit]]
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_PAGE:
+        raise InputError(f"limit {limit} is outside 1..{MAX_PAGE}")
+    if offset < 0:
+        raise InputError(f"offset {offset} must not be negative")
+
+
+class OrderQueue:
+    """Submits orders idempotently and moves them through their statuses."""
+
+    def __init__(
+        self,
+        repository: OrderRepository,
+        id_factory: Callable[[], str] = new_order_id,
+    ) -> None:
+        self.repository = repository
+        self._new_id = id_factory
+        self._lock = threading.RLock()
+
+    # ----- submission ------------------------------------------------------------
+
+    def submit(
+        self, request: OrderRequest, now_ms: int, *, awaiting_confirmation: bool = False
+    ) -> tuple[Order, bool]:
+        """Queue `request`; `(order, True)` if new, `(existing order, False)` if its
+        client order id is already known (the first submission wins).
+
+        The order starts `accepted`, or `pending_confirmation` when a person must
+        confirm it first. Validate the request (`validate_order`) before submitting.
+        """
+        status: OrderStatus = "pending_confirmation" if awaiting_confirmation else "accepted"
+        with self._lock:
+            if request.client_order_id is not None:
+                existing = self.repository.get_by_client_id(request.client_order_id)
+                if existing is not None:
+                    return existing, False
+            order_id = self._new_id()
+            client_id = request.client_order_id or order_id
+            order = Order.from_request(request, order_id, client_id, status, now_ms)
+            children = self._bracket(order, request, status, now_ms)
+            order.children = [child.id for child in children]
+            try:
+                self.repository.add(order)
+            except ConflictError:
+                raced = self.repository.get_by_client_id(client_id)
+                if raced is None:
+                    raise
+                return raced, False
+            for child in children:
+                self.repository.add(child)
+            return order, True
+
+    def _bracket(
+        self, parent: Order, request: OrderRequest, status: OrderStatus, now_ms: int
+    ) -> list[Order]:
+        """The reduce-only OCO children of an entry with stop-loss / take-profit."""
+        if request.reduce_only:
+            return []
+        exit_side = opposite(request.side)
+        legs: list[tuple[str, OrderRequest]] = []
+        if request.stop_loss is not None:
+            legs.append(
+                (
+                    "sl",
+                    OrderRequest(
+                        symbol=request.symbol,
+                        side=exit_side,
+                        type="stop_market",
+                        qty=request.qty,
+                        stop_price=request.stop_loss,
+                        reduce_only=True,
+                        source=request.source,
+                        signal_time_ms=request.signal_time_ms,
+                        strategy=request.strategy,
+                    ),
+                )
+            )
+        if request.take_profit is not None:
+            legs.append(
+                (
+                    "tp",
+                    OrderRequest(
+                        symbol=request.symbol,
+                        side=exit_side,
+                        type="limit",
+                        qty=request.qty,
+                        price=request.take_profit,
+                        reduce_only=True,
+                        source=request.source,
+                        signal_time_ms=request.signal_time_ms,
+                        strategy=request.strategy,
+                    ),
+                )
+            )
+        return [
+            Order.from_request(
+                leg,
+                self._new_id(),
+                child_order_id(parent.client_order_id, role),
+                status,
+                now_ms,
+                parent_id=parent.id,
+            )
+            for role, leg in legs
+        ]
+
+    # ----- queries ---------------------------------------------------------------
+
+    def get(self, order_id: str) -> Order:
+        """The order with this id; `NotFoundError` when unknown."""
+        order = self.repository.get(order_id)
+        if order is None:
+            raise NotFoundError(f"no order {order_id!r}")
+        return order
+
+    def get_by_client_id(self, client_order_id: str) -> Order | None:
+        """The order with this client order id, or None."""
+        return self.repository.get_by_client_id(client_order_id)
+
+    def list(self, limit: int = 100, offset: int = 0) -> builtins.list[Order]:
+        """A page of orders, newest first; `InputError` for a bad page."""
+        _check_page(limit, offset)
+        return self.repository.list(limit, offset)
+
+    # ----- status changes ----------------------------------------------------------
+
+    def accept(self, order_id: str, now_ms: int, reason: str = "") -> Order:
+        """A confirmed order (and its pending children) becomes `accepted`."""
+        return self._move(order_id, "accepted", now_ms, reason)
+
+    def fill(self, order_id: str, price: float, now_ms: int) -> Order:
+        """Mark a fill at `price`; a filled bracket child cancels its open sibling (OCO)."""
+        return self._move(order_id, "filled", now_ms, "", price)
+
+    def cancel(self, order_id: str, now_ms: int, reason: str = "cancelled") -> Order:
+        """Cancel an open order and its open children."""
+        return self._move(order_id, "cancelled", now_ms, reason)
+
+    def reject(self, order_id: str, now_ms: int, reason: str) -> Order:
+        """Reject an open order (and its open children) with a reason."""
+        return self._move(order_id, "rejected", now_ms, reason)
+
+    def expire(self, order_id: str, now_ms: int, reason: str = "expired") -> Order:
+        """Expire an open order (and its open children)."""
+        return self._move(order_id, "expired", now_ms, reason)
+
+    def transition(
+        self,
+        order_id: str,
+        status: OrderStatus,
+        now_ms: int,
+        reason: str = "",
+        fill_price: float | None = None,
+    ) -> Order:
+        """Move an order to any allowed status (with the cascades above)."""
+        return self._move(order_id, status, now_ms, reason, fill_price)
+
+    def _move(
+        self,
+        order_id: str,
+        status: OrderStatus,
+        now_ms: int,
+        reason: str,
+        fill_price: float | None = None,
+    ) -> Order:
+        with self._lock:
+            order = self.get(order_id)
+            order.transition(status, now_ms, reason, fill_price)
+            self.repository.update(order)
+            if status == "filled" and order.parent_id is not None:
+                parent = self.repository.get(order.parent_id)
+                siblings = [] if parent is None else parent.children
+                for sibling_id in siblings:
+                    if sibling_id != order.id:
+                        self._follow(sibling_id, "cancelled", now_ms, f"OCO: {order.id} filled")
+            elif status != "filled":
+                for child_id in order.children:
+                    self._follow(child_id, status, now_ms, f"parent {order.id} {status}")
+            return order
+
+    def _follow(self, order_id: str, status: OrderStatus, now_ms: int, reason: str) -> None:
+        """Cascade `status` to a related order if it is still open and may take it."""
+        related = self.repository.get(order_id)
+        if related is None or not related.is_open or related.status == status:
+            return
+        related.transition(status, now_ms, reason)
+        self.repository.update(related)

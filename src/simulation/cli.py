@@ -1,0 +1,133 @@
+"""`scalplab simulate`: paper-trade stored candles replayed as a live feed.
+
+An ephemeral engine — its own throw-away SQLite database in a temporary
+directory, order confirmation off, the risk gate from the environment —
+replays one pair through the simulation engine (live Cerebro, `QueueFeed`,
+the same `ExecutionModel`) and prints the result in the shape of
+`scalplab backtest --json` (plus `mode`, `feed`, `speed`, `blocked`). With
+non-binding risk limits its trades are exactly the backtest's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from src.backtests.cli import parse_params
+from src.backtests.runner import BacktestRequest, build_result, prepare
+from src.config import Settings, get_settings
+from src.errors import InputError, StrategyError
+from src.simulation.engine import SimulationEngine
+from src.simulation.views import FeedSpec, PairSpec
+from src.storage.db import open_database
+from src.strategies.registry import get_registry
+from src.timeutil import parse_utc, to_ms
+
+
+def register(commands: Any) -> None:
+    """Add the `simulate` command."""
+    run = commands.add_parser(
+        "simulate",
+        help="paper-trade stored candles replayed as a live feed",
+        description="Replay stored candles of [start, end) UTC through the simulation engine "
+        "and print the paper-trading result (the `backtest --json` shape).",
+    )
+    run.add_argument("--feed", choices=["replay"], default="replay", help="candle source")
+    run.add_argument("--pair", required=True, help="symbol, e.g. BTCUSDT")
+    run.add_argument("--strategy", required=True, help="plugin name (see `scalplab strategies`)")
+    run.add_argument("--tf", required=True, help="timeframe, e.g. 1m 5m 15m 1h")
+    run.add_argument("--start", required=True, help="first bar, ISO date or datetime (UTC)")
+    run.add_argument("--end", required=True, help="end, exclusive, ISO date or datetime (UTC)")
+    run.add_argument(
+        "--speed", default="max", help="replay speed: N × real time, or 'max' (default)"
+    )
+    run.add_argument(
+        "--param", action="append", default=[], metavar="K=V", help="strategy param (repeat)"
+    )
+    run.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    run.set_defaults(handler=simulate)
+
+
+def parse_speed(text: str) -> float | None:
+    """`max` → None (as fast as possible), else a positive multiple of real time."""
+    if text.strip().lower() == "max":
+        return None
+    try:
+        speed = float(text)
+    except ValueError:
+        raise InputError(f"--speed must be a number or 'max', not {text!r}") from None
+    if not 0 < speed <= 1_000_000:
+        raise InputError(f"--speed must be within (0, 1000000] or 'max', not {text}")
+    return speed
+
+
+def run_simulation(
+    request: BacktestRequest, settings: Settings, speed: float | None
+) -> dict[str, object]:
+    """Replay `request` through an ephemeral engine; the backtest-shaped result."""
+    registry = get_registry(settings.plugin_dir)
+    run = prepare(request, settings, registry)
+    with tempfile.TemporaryDirectory(prefix="scalplab-sim-") as scratch:
+        sim_settings = settings.model_copy(
+            update={
+                "db_url": "",
+                "db_path": str(Path(scratch) / "simulate.db"),
+                "confirm_orders": False,
+                "initial_capital": settings.simulation_initial_capital,
+            }
+        )
+        database = open_database(sim_settings)
+        engine = SimulationEngine(
+            sim_settings,
+            database,
+            registry,
+            pairs=[PairSpec(run.pair, run.info.name, request.timeframe, dict(run.params))],
+            keep_history=True,
+        )
+        try:
+            engine.start(
+                FeedSpec(speed=speed, start_ms=to_ms(request.start), end_ms=to_ms(request.end))
+            )
+            engine.wait()
+            status = engine.status()
+            if status.error:
+                raise StrategyError(status.error)
+            result = build_result(run, engine.model, sim_settings)
+            statuses = Counter(view.status for view in engine.signals(limit=1000))
+        finally:
+            engine.close()
+            database.dispose()
+    result["mode"] = "simulation"
+    result["feed"] = "replay"
+    result["speed"] = speed
+    result["blocked"] = statuses.get("blocked", 0)
+    return result
+
+
+def simulate(args: argparse.Namespace) -> int:
+    """Run and print one replayed paper-trading session."""
+    settings = get_settings()
+    request = BacktestRequest(
+        pair=args.pair,
+        strategy=args.strategy,
+        timeframe=args.tf,
+        start=parse_utc(args.start, "--start"),
+        end=parse_utc(args.end, "--end"),
+        params=parse_params(args.param),
+    )
+    result = run_simulation(request, settings, parse_speed(args.speed))
+    if args.json:
+        print(json.dumps(result, allow_nan=False))
+        return 0
+    metrics: Any = result["metrics"]
+    print(
+        f"simulation {result['pair']} {result['strategy']} {result['timeframe']} "
+        f"{result['start']} → {result['end']} (replay, speed {args.speed}): "
+        f"trades {metrics['trades']}  net P&L {metrics['net_pnl']:.2f}  "
+        f"final equity {metrics['final_equity']:.2f}  blocked {result['blocked']}"
+    )
+    return 0

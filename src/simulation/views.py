@@ -1,0 +1,301 @@
+"""The engine's public records: plain dataclasses with `to_dict()` (the API's JSON shapes).
+
+Times are ISO-8601 UTC strings in the JSON forms; bar times come from the bar
+clock (a candle's open time), `updated_at`/`started_at` from the wall clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from src.errors import InputError
+from src.orders.execution import ExecutionModel
+from src.orders.models import Trade
+from src.timeutil import iso_ms
+
+EngineState = Literal["running", "stopped"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """Where candles come from: a replay of stored candles at `speed`× (None = max)."""
+
+    kind: Literal["replay"] = "replay"
+    speed: float | None = None
+    start_ms: int | None = None
+    end_ms: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind != "replay":
+            raise InputError(f"feed {self.kind!r} is not available yet; use 'replay'")
+        if self.speed is not None and not 0 < self.speed <= 1_000_000:
+            raise InputError(f"replay speed must be within (0, 1000000] or max, not {self.speed}")
+        if self.start_ms is not None and self.end_ms is not None and self.start_ms >= self.end_ms:
+            raise InputError(
+                f"start {iso_ms(self.start_ms)} must be before end {iso_ms(self.end_ms)}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (also its persisted form)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FeedSpec:
+        """Inverse of `to_dict`."""
+        return cls(
+            kind=data.get("kind", "replay"),
+            speed=data.get("speed"),
+            start_ms=data.get("start_ms"),
+            end_ms=data.get("end_ms"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PairSpec:
+    """One pair the engine trades: symbol, strategy plugin, timeframe, params."""
+
+    symbol: str
+    strategy: str
+    timeframe: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (also its persisted form)."""
+        return {
+            "symbol": self.symbol,
+            "strategy": self.strategy,
+            "timeframe": self.timeframe,
+            "params": dict(self.params),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PairSpec:
+        """Inverse of `to_dict`."""
+        return cls(data["symbol"], data["strategy"], data["timeframe"], dict(data["params"]))
+
+
+@dataclass(frozen=True, slots=True)
+class PairStatus:
+    """How far one pair got."""
+
+    symbol: str
+    strategy: str
+    timeframe: str
+    bars: int
+    last_bar: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineStatus:
+    """`status()`: running or not, the feed, the pairs, progress and the confirm switch."""
+
+    state: EngineState
+    feed: str | None
+    speed: float | None
+    started_at: str | None
+    pairs: list[PairStatus]
+    candles_processed: int
+    confirm_orders: bool
+    finished: bool = False
+    error: str | None = None
+    mode: Literal["simulation"] = "simulation"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        data = asdict(self)
+        data["pairs"] = [pair.to_dict() for pair in self.pairs]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Portfolio:
+    """Account totals of the paper portfolio."""
+
+    initial_capital: float
+    cash: float
+    equity: float
+    unrealised_pnl: float
+    realised_pnl: float
+    fees: float
+    funding: float
+    slippage: float
+    margin_used: float
+    open_positions: int
+    updated_at: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class PositionView:
+    """One open position marked at its feed's last close."""
+
+    symbol: str
+    side: str
+    qty: float
+    entry_price: float
+    mark_price: float | None
+    unrealised_pnl: float
+    stop_loss: float | None
+    take_profit: float | None
+    liquidation_price: float | None
+    margin: float
+    opened_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class SimTrade:
+    """A closed trade: the backtest trade shape plus its symbol."""
+
+    symbol: str
+    trade: Trade
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (`src.backtests.runner.trade_dict` + `symbol`)."""
+        from src.backtests.runner import trade_dict
+
+        return {"symbol": self.symbol, **trade_dict(self.trade)}
+
+
+@dataclass(frozen=True, slots=True)
+class SignalView:
+    """A signal and its fate: accepted, rejected, blocked, pending or dropped."""
+
+    id: int
+    symbol: str
+    strategy: str
+    time_ms: int
+    side: str
+    entry: float
+    stop_loss: float
+    take_profit: float
+    confidence: float
+    reasons: list[str]
+    status: str
+    reason: str
+    qty: float
+    order_id: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (`time` is the signal bar's open time)."""
+        return {
+            "id": self.id,
+            "symbol": self.symbol,
+            "strategy": self.strategy,
+            "time": iso_ms(self.time_ms),
+            "side": self.side,
+            "entry": self.entry,
+            "stop_loss": self.stop_loss,
+            "take_profit": self.take_profit,
+            "confidence": self.confidence,
+            "reasons": list(self.reasons),
+            "status": self.status,
+            "reason": self.reason,
+            "qty": self.qty,
+            "order_id": self.order_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RiskEventView:
+    """A block by a circuit breaker."""
+
+    id: int
+    time_ms: int
+    symbol: str
+    breaker: str
+    reason: str
+    signal_id: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "id": self.id,
+            "time": iso_ms(self.time_ms),
+            "symbol": self.symbol,
+            "breaker": self.breaker,
+            "reason": self.reason,
+            "signal_id": self.signal_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PositionClosed:
+    """Answer to `close_position`: the exit fills at the next bar's open."""
+
+    symbol: str
+    requested: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return asdict(self)
+
+
+def portfolio_of(
+    model: ExecutionModel, initial_capital: float, updated_ms: int | None
+) -> Portfolio:
+    """Portfolio totals from the execution model (realised = booked into cash)."""
+    unrealised = 0.0
+    margin = 0.0
+    open_positions = 0
+    for feed in model.feeds():
+        position = model.position(feed)
+        if position is None:
+            continue
+        open_positions += 1
+        margin += position.margin
+        bar = model.last_bar(feed)
+        if bar is not None:
+            unrealised += position.unrealised(bar.close)
+    totals = model.totals()
+    return Portfolio(
+        initial_capital=initial_capital,
+        cash=model.cash,
+        equity=model.cash + unrealised,
+        unrealised_pnl=unrealised,
+        realised_pnl=model.cash - initial_capital,
+        fees=float(totals["fees"]),
+        funding=float(totals["funding"]),
+        slippage=float(totals["slippage"]),
+        margin_used=margin,
+        open_positions=open_positions,
+        updated_at=None if updated_ms is None else iso_ms(updated_ms),
+    )
+
+
+def positions_of(model: ExecutionModel) -> list[PositionView]:
+    """Every open position, in feed order."""
+    views = []
+    for feed in model.feeds():
+        position = model.position(feed)
+        if position is None:
+            continue
+        bar = model.last_bar(feed)
+        mark = bar.close if bar is not None else None
+        views.append(
+            PositionView(
+                symbol=feed,
+                side=position.side,
+                qty=position.qty,
+                entry_price=position.entry_price,
+                mark_price=mark,
+                unrealised_pnl=position.unrealised(mark) if mark is not None else 0.0,
+                stop_loss=position.stop_loss,
+                take_profit=position.take_profit,
+                liquidation_price=position.liquidation_price,
+                margin=position.margin,
+                opened_at=iso_ms(position.entry_ms),
+            )
+        )
+    return views

@@ -1,0 +1,228 @@
+"""ReplaySource over a real Parquet store: merge order, pacing, resume, stop and bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from src.data.candles import CandleStore
+from src.data.replay import MAX_WAIT_SLICE, ReplaySource
+from src.data.stream import CandleEvent, bars_from_frame
+from src.errors import InputError, NoDataError
+from tests.conftest import real_klines
+
+DAY = 86_400_000
+MINUTE = 60_000
+START = 1_750_118_400_000  # 2025-06-17T00:00:00Z
+SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT", "DOGEUSDT")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> CandleStore:
+    """Two real days of 1m candles of six symbols; ETHUSDT has a real 3-hour hole cut out."""
+    store = CandleStore(tmp_path_factory.mktemp("replay") / "data")
+    for symbol in SYMBOLS:
+        frame = real_klines(symbol)
+        frame = frame[(frame.open_time >= START) & (frame.open_time < START + 2 * DAY)]
+        if symbol == "ETHUSDT":
+            hole = (frame.open_time >= START + 10 * 3_600_000) & (
+                frame.open_time < START + 13 * 3_600_000
+            )
+            frame = frame[~hole]
+        store.merge(symbol, "1m", frame.reset_index(drop=True))
+    return store
+
+
+def _collect(source: ReplaySource) -> list[CandleEvent]:
+    async def main() -> list[CandleEvent]:
+        return [event async for event in source]
+
+    return asyncio.run(main())
+
+
+class FakeTime:
+    """A monotonic clock that only the injected sleep moves (plus explicit work)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_events_are_the_stored_bars_merged_by_close_time(store: CandleStore) -> None:
+    subs = [("ETHUSDT", "1m"), ("btcusdt", "15m"), ("BTCUSDT", "1m")]
+    source = ReplaySource(store, subs, START, START + DAY)
+    assert source.subscriptions == [("ETHUSDT", "1m"), ("BTCUSDT", "15m"), ("BTCUSDT", "1m")]
+    total = source.total
+    events = _collect(source)
+    assert len(events) == total == source.emitted
+    for symbol, tf in source.subscriptions:
+        expected = bars_from_frame(store.read(symbol, tf, START, START + DAY))
+        got = [e.bar for e in events if (e.symbol, e.timeframe) == (symbol, tf)]
+        assert got == expected
+        assert source.last_open_ms(symbol, tf) == expected[-1].open_ms
+    assert all(e.final for e in events)
+    order = {key: i for i, key in enumerate(source.subscriptions)}
+    keys = [(e.close_ms, order[(e.symbol, e.timeframe)]) for e in events]
+    assert keys == sorted(keys)
+    # At a quarter hour the 15m bar closes with the 1m bar that ends it, in subscription order.
+    quarter = [e for e in events if e.close_ms == START + 15 * MINUTE]
+    assert [(e.symbol, e.timeframe) for e in quarter] == [
+        ("ETHUSDT", "1m"),
+        ("BTCUSDT", "15m"),
+        ("BTCUSDT", "1m"),
+    ]
+    assert source.cursor() == {"ETHUSDT": events[-3].bar.open_ms, "BTCUSDT": events[-1].bar.open_ms}
+
+
+def test_last_open_ms_is_known_up_front_and_must_be_unambiguous(store: CandleStore) -> None:
+    source = ReplaySource(store, [("SOLUSDT", "1m"), ("BTCUSDT", "5m"), ("BTCUSDT", "1h")])
+    assert source.last_open_ms("solusdt") == START + 2 * DAY - MINUTE
+    assert source.last_open_ms("BTCUSDT", "1h") == START + 2 * DAY - 3_600_000
+    with pytest.raises(InputError, match="several timeframes"):
+        source.last_open_ms("BTCUSDT")
+    with pytest.raises(InputError, match="ETHUSDT is not subscribed"):
+        source.last_open_ms("ETHUSDT")
+    with pytest.raises(InputError, match="SOLUSDT 5m is not subscribed"):
+        source.last_open_ms("SOLUSDT", "5m")
+
+
+def test_speed_paces_bars_in_wall_time_and_compresses_holes(store: CandleStore) -> None:
+    fake = FakeTime()
+    source = ReplaySource(
+        store,
+        [("ETHUSDT", "1m")],
+        START + 9 * 3_600_000,
+        START + 14 * 3_600_000,
+        speed=60,
+        sleep=fake.sleep,
+        clock=fake.clock,
+    )
+    events = _collect(source)
+    assert len(events) == 2 * 60  # 09:00-10:00 and 13:00-14:00 around the hole
+    assert max(fake.sleeps) <= MAX_WAIT_SLICE
+    # 119 steps of one minute at 60x = 119 s; the 3-hour hole counts as one bar, not 180.
+    assert sum(fake.sleeps) == pytest.approx(119.0)
+    assert fake.now - 1000.0 == pytest.approx(119.0)
+
+
+def test_a_slow_consumer_is_not_made_to_wait_again(store: CandleStore) -> None:
+    fake = FakeTime()
+    source = ReplaySource(
+        store,
+        [("BTCUSDT", "1m"), ("XRPUSDT", "1m")],
+        START,
+        START + 10 * MINUTE,
+        speed=120,
+        sleep=fake.sleep,
+        clock=fake.clock,
+    )
+
+    async def main() -> int:
+        seen = 0
+        async for _ in source:
+            seen += 1
+            if seen == 2:
+                fake.now += 3.0  # the consumer spent 3 s (6 bars' worth at 120x) on one bar
+        return seen
+
+    assert asyncio.run(main()) == 20
+    # 9 steps x 0.5 s = 4.5 s of timeline; 3 s were spent working, so only 1.5 s is slept.
+    assert sum(fake.sleeps) == pytest.approx(1.5)
+
+
+def test_resume_after_continues_each_symbol_after_its_cursor(store: CandleStore) -> None:
+    subs = [("BTCUSDT", "1m"), ("ADAUSDT", "1m")]
+    first = ReplaySource(store, subs, START, START + DAY)
+
+    async def take(n: int) -> list[CandleEvent]:
+        out = []
+        async for event in first:
+            out.append(event)
+            if len(out) == n:
+                await first.aclose()
+        return out
+
+    head = asyncio.run(take(101))
+    assert len(head) == 101 and first.stopped
+    cursor = first.cursor()
+    assert cursor == {"BTCUSDT": START + 50 * MINUTE, "ADAUSDT": START + 49 * MINUTE}
+    second = ReplaySource(store, subs, START, START + DAY, resume_after=cursor)
+    assert second.total == 2 * 1440 - 101
+    tail = _collect(second)
+    assert [e.bar for e in head + tail] == [
+        e.bar for e in _collect(ReplaySource(store, subs, START, START + DAY))
+    ]
+    assert second.last_open_ms("ADAUSDT") == START + DAY - MINUTE
+    done = ReplaySource(store, subs, START, START + DAY, resume_after={"BTCUSDT": START + DAY})
+    assert {e.symbol for e in _collect(done)} == {"ADAUSDT"}
+
+
+def test_stop_from_another_thread_interrupts_a_long_wait(store: CandleStore) -> None:
+    stop = threading.Event()
+    source = ReplaySource(
+        store, [("DOGEUSDT", "1m")], START, START + DAY, speed=1.0, stop_event=stop
+    )
+
+    async def main() -> int:
+        return len([event async for event in source])
+
+    threading.Timer(0.2, source.stop).start()  # the engine's stop, from the API thread
+    started = time.monotonic()
+    assert asyncio.run(main()) == 1  # the first bar at once, then a 60 s wait cut short
+    assert time.monotonic() - started < 0.2 + MAX_WAIT_SLICE + 1.5  # not 60 s
+    assert stop.is_set()
+
+
+def test_full_speed_lets_other_tasks_run(store: CandleStore) -> None:
+    source = ReplaySource(store, [(symbol, "1m") for symbol in SYMBOLS])
+
+    async def main() -> tuple[int, int]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        task = asyncio.create_task(ticker())
+        count = 0
+        async for _ in source:
+            count += 1
+        task.cancel()
+        return count, ticks
+
+    started = time.perf_counter()
+    count, ticks = asyncio.run(main())
+    elapsed = time.perf_counter() - started
+    assert count == 6 * 2 * 1440 - 180
+    assert ticks >= count // 300  # the loop was given back every few hundred events
+    assert count / elapsed > 20_000  # several times what any Cerebro consumer takes
+
+
+def test_bad_input_is_refused_before_anything_plays(store: CandleStore) -> None:
+    with pytest.raises(InputError, match="at least one"):
+        ReplaySource(store, [])
+    with pytest.raises(InputError, match="listed twice"):
+        ReplaySource(store, [("BTCUSDT", "1m"), ("btcusdt", "1m")])
+    for speed in (0, -2, float("inf"), float("nan")):
+        with pytest.raises(InputError, match="speed"):
+            ReplaySource(store, [("BTCUSDT", "1m")], speed=speed)
+    with pytest.raises(InputError, match="unknown timeframe"):
+        ReplaySource(store, [("BTCUSDT", "7m")])
+    with pytest.raises(InputError, match="unsubscribed symbol"):
+        ReplaySource(store, [("BTCUSDT", "1m")], resume_after={"ETHUSDT": START})
+    with pytest.raises(NoDataError, match="LTCUSDT"):
+        ReplaySource(store, [("BTCUSDT", "1m"), ("LTCUSDT", "1m")])
+    with pytest.raises(NoDataError, match="no BTCUSDT 1m candles from"):
+        ReplaySource(store, [("BTCUSDT", "1m")], START - 10 * DAY, START - 9 * DAY)

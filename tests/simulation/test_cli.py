@@ -1,0 +1,96 @@
+"""`scalplab simulate`: a replay through the engine equals the backtest (real sample)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from src.backtests.runner import BacktestRequest, run_backtest
+from src.config import Settings
+from src.errors import InputError
+from src.simulation.cli import parse_speed, register, run_simulation
+from src.timeutil import parse_utc
+from tests.conftest import make_settings
+from tests.simulation.conftest import NON_BINDING_RISK, WEEK_END, WEEK_START
+
+
+def request(strategy: str) -> BacktestRequest:
+    return BacktestRequest(
+        pair="BTCUSDT",
+        strategy=strategy,
+        timeframe="15m",
+        start=parse_utc(WEEK_START, "start"),
+        end=parse_utc(WEEK_END, "end"),
+    )
+
+
+@pytest.mark.parametrize("strategy", ["sma_cross", "smc"])
+def test_replay_equals_backtest(settings: Settings, strategy: str) -> None:
+    backtest = run_backtest(request(strategy), settings)
+    simulated = run_simulation(request(strategy), settings, speed=None)
+    assert backtest["trades"], "the sample must produce trades for the check to mean something"
+    assert simulated["trades"] == backtest["trades"]
+    assert simulated["metrics"] == backtest["metrics"]
+    assert simulated["rejected"] == backtest["rejected"]
+    assert simulated["equity"] == backtest["equity"]
+    assert simulated["signals"] == backtest["signals"]
+    assert simulated["blocked"] == 0 and simulated["mode"] == "simulation"
+
+
+def test_binding_risk_limits_block_and_say_so(data_dir: Path) -> None:
+    settings = make_settings(data_dir, **{**NON_BINDING_RISK, "LOSS_STREAK_LIMIT": 1})
+    backtest = run_backtest(request("sma_cross"), settings)
+    simulated = run_simulation(request("sma_cross"), settings, speed=None)
+    assert simulated["blocked"] > 0
+    assert len(simulated["trades"]) < len(backtest["trades"])  # type: ignore[arg-type]
+
+
+def test_the_command_prints_the_backtest_json_shape(
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    clean_settings_cache: None,
+) -> None:
+    monkeypatch.chdir(data_dir.parent)
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    for key, value in NON_BINDING_RISK.items():
+        monkeypatch.setenv(key, str(value))
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(
+        [
+            "simulate",
+            "--feed",
+            "replay",
+            "--pair",
+            "BTCUSDT",
+            "--strategy",
+            "sma_cross",
+            "--tf",
+            "15m",
+            "--start",
+            WEEK_START,
+            "--end",
+            WEEK_END,
+            "--speed",
+            "max",
+            "--json",
+        ]
+    )
+    assert args.handler(args) == 0
+    printed = json.loads(capsys.readouterr().out)
+    expected = run_backtest(request("sma_cross"), make_settings(data_dir, **NON_BINDING_RISK))
+    assert printed["trades"] == expected["trades"]
+    assert {"id", "metrics", "rejected", "trades"} <= set(printed)
+    assert not (data_dir / "app.db").exists()  # the engine's database is throw-away
+
+
+def test_speed_parsing() -> None:
+    assert parse_speed("max") is None
+    assert parse_speed("60") == 60.0
+    for bad in ("0", "-1", "fast"):
+        with pytest.raises(InputError, match="--speed"):
+            parse_speed(bad)

@@ -1,0 +1,415 @@
+"""The engine's gates on REAL sample bars: confirmation, idempotency, risk, persistence, reset.
+
+Pairs are driven by hand through `SimulationEngine.attach` (what a strategy does per bar:
+`on_bar`, maybe `on_signal`, then `checkpoint`), so each test decides exactly when a
+signal happens; the replay path is covered by test_cli.py and test_crash.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from src.config import Settings
+from src.errors import ConflictError, InputError, NotFoundError
+from src.orders.ids import manual_order_id
+from src.orders.models import Bar
+from src.orders.types import OrderRequest
+from src.simulation.engine import SimulationEngine
+from src.simulation.runner import SimExecutor
+from src.simulation.views import PairSpec
+from src.storage.db import Database
+from src.storage.models import Pair
+from src.storage.models_sim import SIM_TABLES, AppSetting, OrderSim, PendingSim, SignalSim
+from src.strategies.signal import Signal
+from tests.simulation.conftest import FakeClock, real_bars
+
+Make = Callable[..., SimulationEngine]
+SLIP = 1 + 0.01 / 100  # SLIPPAGE_PCT default 0.01 %
+
+
+def step(executor: SimExecutor, bar: Bar, signal: Signal | None = None) -> None:
+    """One closed bar as a strategy drives it."""
+    executor.on_bar(executor.symbol, bar)
+    if signal is not None:
+        executor.on_signal(executor.symbol, bar, signal)
+    executor.checkpoint()
+
+
+def long_signal(bar: Bar) -> Signal:
+    """A long at the close with a 1 % stop and a 4 % target (reward/risk 4)."""
+    return Signal("long", bar.close, bar.close * 0.99, bar.close * 1.04, 60.0, ["test"])
+
+
+def attach(engine: SimulationEngine, symbol: str = "BTCUSDT") -> SimExecutor:
+    return engine.attach(PairSpec(symbol, "sma_cross", "15m"))
+
+
+def orders_snapshot(engine: SimulationEngine) -> list[dict[str, object]]:
+    return [order.to_dict() for order in engine.orders_list(limit=100)]
+
+
+@pytest.fixture
+def bars(data_dir: Path) -> list[Bar]:
+    return real_bars(data_dir)
+
+
+def test_confirm_executes_the_entry_at_the_next_bar_open(
+    make_engine: Make, bars: list[Bar]
+) -> None:
+    engine = make_engine()
+    engine.update_settings({"confirm_orders": True})
+    ex = attach(engine)
+    for bar in bars[:20]:
+        step(ex, bar)
+    step(ex, bars[20], long_signal(bars[20]))
+
+    [signal] = engine.signals()
+    assert signal.status == "pending" and signal.order_id is not None
+    [pending] = engine.pending()
+    assert pending.pending.order.id == signal.order_id
+    assert pending.pending.order.status == "pending_confirmation"
+    assert pending.seconds_left == 60.0
+    step(ex, bars[21])  # waiting: a pending confirmation is not an order fill
+    assert engine.positions() == []
+
+    order = engine.confirm(pending.pending.id)
+    assert order.status == "accepted"
+    assert engine.pending() == []
+    step(ex, bars[22])
+    [position] = engine.positions()
+    assert position.entry_price == pytest.approx(bars[22].open * SLIP, rel=1e-12)
+    assert position.opened_at.startswith("2025-06-17T05:30")
+    entry = next(o for o in engine.orders_list() if o.id == order.id)
+    assert entry.status == "filled" and entry.fill_price == position.entry_price
+
+    before = orders_snapshot(engine)
+    with pytest.raises(ConflictError, match="already confirmed"):
+        engine.confirm(pending.pending.id)
+    with pytest.raises(NotFoundError, match="no pending confirmation"):
+        engine.confirm("p-unknown")
+    assert orders_snapshot(engine) == before
+
+
+def test_rejected_and_expired_confirmations_never_become_orders(
+    make_engine: Make, bars: list[Bar], clock: FakeClock
+) -> None:
+    engine = make_engine()
+    engine.update_settings({"confirm_orders": True, "pending_ttl_seconds": 30})
+    ex = attach(engine)
+    for bar in bars[:20]:
+        step(ex, bar)
+    step(ex, bars[20], long_signal(bars[20]))
+    [first] = engine.pending()
+    rejected = engine.reject(first.pending.id)
+    assert rejected.status == "rejected"
+    with pytest.raises(ConflictError, match="already rejected"):
+        engine.confirm(first.pending.id)
+
+    step(ex, bars[21], long_signal(bars[21]))
+    [second] = engine.pending()
+    clock.advance(31)
+    assert engine.pending() == []  # auto-cancelled on expiry
+    with pytest.raises(ConflictError, match="already expired"):
+        engine.confirm(second.pending.id)
+    for bar in bars[22:30]:
+        step(ex, bar)
+    assert engine.positions() == []
+    statuses = {o.id: o.status for o in engine.orders_list() if o.parent_id is None}
+    assert statuses == {first.pending.order.id: "rejected", second.pending.order.id: "expired"}
+    children = [o for o in engine.orders_list() if o.parent_id is not None]
+    assert len(children) == 4 and {o.status for o in children} == {"rejected", "expired"}
+    assert engine.portfolio().cash == engine.initial_capital
+
+
+def test_expired_confirmation_is_cancelled_by_the_background_sweep(
+    make_engine: Make, bars: list[Bar], clock: FakeClock
+) -> None:
+    engine = make_engine()
+    engine.update_settings({"confirm_orders": True, "pending_ttl_seconds": 5})
+    ex = attach(engine)
+    for bar in bars[:20]:
+        step(ex, bar)
+    step(ex, bars[20], long_signal(bars[20]))
+    [pending] = engine.pending()
+    clock.advance(6)
+    for _ in range(100):
+        order = engine.orders.get(pending.pending.order.id)
+        if order.status == "expired":
+            break
+        threading.Event().wait(0.05)
+    assert engine.orders.get(pending.pending.order.id).status == "expired"
+
+
+def test_signal_without_confirmation_executes_at_once(make_engine: Make, bars: list[Bar]) -> None:
+    engine = make_engine()
+    ex = attach(engine)
+    for bar in bars[:20]:
+        step(ex, bar)
+    step(ex, bars[20], long_signal(bars[20]))
+    [signal] = engine.signals()
+    assert signal.status == "accepted"
+    assert engine.pending() == []
+    step(ex, bars[21])
+    [position] = engine.positions()
+    assert position.entry_price == pytest.approx(bars[21].open * SLIP, rel=1e-12)
+    assert position.qty == signal.qty
+
+
+def test_a_resubmitted_order_is_never_doubled(
+    make_engine: Make, bars: list[Bar], database: Database
+) -> None:
+    engine = make_engine()
+    ex = attach(engine)
+    for bar in bars[:20]:
+        step(ex, bar)
+    request = OrderRequest(
+        symbol="BTCUSDT",
+        side="buy",
+        type="limit",
+        qty="0.010",
+        price="100000.0",
+        client_order_id=manual_order_id("double-click-1"),
+    )
+    first = engine.submit_order(request)
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(engine.submit_order(request)))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {order.id for order in results} == {first.id}
+    engine.close()
+
+    restarted = make_engine()  # a retry after a restart
+    assert restarted.submit_order(request).id == first.id
+    with database.session() as session:
+        count = session.scalar(
+            select(func.count())
+            .select_from(OrderSim)
+            .where(OrderSim.client_order_id == request.client_order_id)
+        )
+    assert count == 1
+
+
+def test_the_same_signal_twice_is_one_order(make_engine: Make, bars: list[Bar]) -> None:
+    engine = make_engine()
+    engine.update_settings({"confirm_orders": True})
+    ex = attach(engine)
+    for bar in bars[:20]:
+        step(ex, bar)
+    signal = long_signal(bars[20])
+    step(ex, bars[20], signal)
+    [order] = [o for o in engine.orders_list() if o.parent_id is None]
+    pending_before = [p.to_dict() for p in engine.pending()]
+    # The same signal again (a retried step): same client id → no second order.
+    with engine._lock:
+        engine._step_bar(ex, bars[20])
+        assert ex.skip  # a bar already applied is not applied twice
+        ex.skip = False
+        record = engine._step_signal(ex, bars[20], signal)
+        ex.holding = False
+        engine._lock.release()
+    assert record is not None
+    assert [o.id for o in engine.orders_list() if o.parent_id is None] == [order.id]
+    assert [p.to_dict() for p in engine.pending()] == pending_before
+    assert engine.signals()[0].status == "rejected"
+
+
+def test_risk_gate_blocks_and_records_the_breaker(make_engine: Make, data_dir: Path) -> None:
+    engine = make_engine()
+    engine.update_settings({"risk": {"max_open_positions": 1}})
+    btc, eth = attach(engine, "BTCUSDT"), attach(engine, "ETHUSDT")
+    btc_bars, eth_bars = real_bars(data_dir, "BTCUSDT"), real_bars(data_dir, "ETHUSDT")
+    for b, e in zip(btc_bars[:20], eth_bars[:20], strict=True):
+        step(btc, b)
+        step(eth, e)
+    step(btc, btc_bars[20], long_signal(btc_bars[20]))
+    step(eth, eth_bars[20], long_signal(eth_bars[20]))
+
+    eth_signal, btc_signal = engine.signals(limit=2)
+    assert btc_signal.status == "accepted"
+    assert eth_signal.status == "blocked"
+    assert "1 open positions reach the limit of 1" in eth_signal.reason
+    assert eth_signal.order_id is None
+    [event] = engine.risk_events()
+    assert (event.symbol, event.breaker, event.signal_id) == (
+        "ETHUSDT",
+        "max_open_positions",
+        eth_signal.id,
+    )
+    assert event.to_dict()["time"] == "2025-06-17T05:00:00Z"
+    assert [o.symbol for o in engine.orders_list() if o.parent_id is None] == ["BTCUSDT"]
+
+
+def test_settings_are_validated_persisted_and_survive_a_restart(
+    make_engine: Make, database: Database
+) -> None:
+    engine = make_engine()
+    before = engine.settings()
+    for bad in (
+        {"pending_ttl_seconds": 1},
+        {"replay_speed": 0},
+        {"risk": {"max_open_positions": -1}},
+        {"risk": {"unknown": 1}},
+        {"nope": True},
+        {"confirm_orders": "yes"},
+    ):
+        with pytest.raises(InputError):
+            engine.update_settings(bad)
+    assert engine.settings() == before
+    updated = engine.update_settings(
+        {"confirm_orders": True, "replay_speed": 120, "risk": {"min_rr": 2.5}}
+    )
+    assert updated.confirm_orders and updated.replay_speed == 120.0
+    assert updated.risk.min_rr == 2.5
+    assert make_engine().settings() == updated
+    with database.session() as session:
+        assert session.get(AppSetting, "confirm_orders").value is True  # type: ignore[union-attr]
+
+
+def test_state_survives_a_restart_and_reset_wipes_only_sim_tables(
+    data_dir: Path, database: Database, make_engine: Make, bars: list[Bar]
+) -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        DATA_DIR=data_dir,
+        SIMULATION_INITIAL_CAPITAL=25_000,
+        MAX_OPEN_POSITIONS=0,
+    )
+    with database.session() as session:
+        session.add(Pair(symbol="BTCUSDT", strategy="sma_cross", timeframe="15m", params={}))
+    engine = make_engine(settings=settings)
+    assert engine.portfolio().cash == 25_000
+    engine.update_settings({"confirm_orders": True})
+    ex = attach(engine)
+    for bar in bars[:20]:
+        step(ex, bar)
+    step(ex, bars[20], long_signal(bars[20]))
+    engine.confirm(engine.pending()[0].pending.id)
+    step(ex, bars[21])
+    step(ex, bars[22], long_signal(bars[22]))  # rejected: position open
+    step(ex, bars[23])
+    view = (
+        engine.portfolio(),
+        engine.positions(),
+        orders_snapshot(engine),
+        [s.to_dict() for s in engine.signals()],
+        engine.status().to_dict(),
+    )
+    engine.close()
+
+    restarted = make_engine(settings=settings)
+    assert restarted.portfolio() == view[0]
+    assert restarted.positions() == view[1] and len(view[1]) == 1
+    assert orders_snapshot(restarted) == view[2]
+    assert [s.to_dict() for s in restarted.signals()] == view[3]
+    assert restarted.status().to_dict() == view[4]
+    assert restarted.model.bars_held("BTCUSDT") == engine.model.bars_held("BTCUSDT")
+
+    restarted.reset()
+    assert restarted.portfolio().cash == 25_000
+    assert restarted.positions() == [] and restarted.orders_list() == []
+    assert restarted.signals() == [] and restarted.settings().confirm_orders is True
+    with database.session() as session:
+        for table in SIM_TABLES:
+            rows = session.scalar(select(func.count()).select_from(table))
+            assert rows == (1 if table.__tablename__ == "engine_state_sim" else 0)
+        assert session.scalar(select(func.count()).select_from(Pair)) == 1
+        assert session.scalar(select(func.count()).select_from(AppSetting)) == 4
+
+
+def test_no_sim_data_outside_sim_tables(
+    make_engine: Make, bars: list[Bar], database: Database
+) -> None:
+    engine = make_engine()
+    engine.update_settings({"confirm_orders": True})
+    ex = attach(engine)
+    for bar in bars[:20]:
+        step(ex, bar)
+    step(ex, bars[20], long_signal(bars[20]))
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(SignalSim)) == 1
+        assert session.scalar(select(func.count()).select_from(PendingSim)) == 1
+    with database.engine.connect() as connection:
+        names = connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type='table'"
+        ).scalars()
+        for name in names:
+            if name.endswith("_sim") or name in ("app_settings", "alembic_version"):
+                continue
+            rows = connection.exec_driver_sql(f'SELECT COUNT(*) FROM "{name}"').scalar_one()
+            assert rows == 0, f"{name} holds simulation data"
+
+
+def test_events_are_published_after_the_commit(make_engine: Make, bars: list[Bar]) -> None:
+    engine = make_engine()
+    ex = attach(engine)
+    for bar in bars[:20]:
+        step(ex, bar)
+
+    async def scenario() -> list[tuple[str, object]]:
+        subscription = engine.subscribe()
+        thread = threading.Thread(target=step, args=(ex, bars[20], long_signal(bars[20])))
+        thread.start()
+        got = []
+        for _ in range(2):
+            event = await asyncio.wait_for(subscription.get(), 5)
+            if event.kind == "signal":
+                # Published after the commit: the row is already readable.
+                assert engine.store.signal(int(event.data["id"])) is not None
+            got.append((event.kind, event.data.get("status")))
+        thread.join()
+        subscription.close()
+        return got
+
+    assert asyncio.run(scenario()) == [("signal", "accepted"), ("order", "accepted")]
+
+
+def test_close_position_exits_at_the_next_open(make_engine: Make, bars: list[Bar]) -> None:
+    engine = make_engine()
+    ex = attach(engine)
+    for bar in bars[:20]:
+        step(ex, bar)
+    step(ex, bars[20], long_signal(bars[20]))
+    step(ex, bars[21])
+    with pytest.raises(NotFoundError):
+        engine.close_position("DOGEUSDT")
+    assert engine.close_position("btcusdt").requested is True
+    step(ex, bars[22])
+    assert engine.positions() == []
+    [trade] = engine.trades()
+    assert trade.to_dict()["exit_reason"] == "manual"
+    assert trade.trade.exit_price == pytest.approx(bars[22].open * (1 - 0.0001), rel=1e-12)
+    with pytest.raises(ConflictError, match="no open position"):
+        engine.close_position("BTCUSDT")
+    assert engine.performance()["trades"] == 1
+
+
+def test_closed_trades_come_back_from_their_rows_after_a_restart(
+    make_engine: Make, bars: list[Bar]
+) -> None:
+    engine = make_engine()
+    ex = attach(engine)
+    for bar in bars[:20]:
+        step(ex, bar)
+    for start in (20, 25):
+        step(ex, bars[start], long_signal(bars[start]))
+        step(ex, bars[start + 1])
+        engine.close_position("BTCUSDT")
+        step(ex, bars[start + 2])
+    trades = engine.model.trades
+    assert len(trades) == 2
+    engine.close()
+    restarted = make_engine()
+    assert restarted.model.trades == trades
+    assert restarted.portfolio() == engine.portfolio()
+    assert restarted.performance() == engine.performance()

@@ -1,0 +1,244 @@
+/**
+ * The followed pairs: a form to add one (symbol, strategy, timeframe and the
+ * strategy's parameters, generated from its metadata like the Backtest form)
+ * and the list with enable / remove per pair.
+ */
+import { useEffect, useMemo, useState, type FormEvent } from "react";
+
+import { createPair, deletePair, setPairEnabled } from "../api/client";
+import type { PairInfo, StrategyInfo } from "../api/types";
+import { ParamField } from "../backtest/ParamField";
+import type { Catalog } from "../backtest/useCatalog";
+import { Notice } from "../components/Notice";
+import { useI18n } from "../i18n/I18nProvider";
+import { messageOf } from "../lib/errors";
+import { formatParams } from "../lib/format";
+import { timeframesOf } from "../lib/market";
+import { defaultFieldValues, parseFieldValues, type FieldProblem, type FieldValue, type FieldValues } from "../lib/params";
+
+const DEFAULT_TIMEFRAME = "15m";
+const DEFAULT_STRATEGY = "smc";
+
+interface PairsCardProps {
+  catalog: Catalog;
+  /** The followed pairs (null while loading). */
+  pairs: PairInfo[] | null;
+  /** Reload the pairs after a change (the engine's pairs follow the list). */
+  onChange: () => void;
+}
+
+export function PairsCard({ catalog, pairs, onChange }: PairsCardProps) {
+  const { t } = useI18n();
+  const { symbols, strategies } = catalog;
+  const [symbol, setSymbol] = useState("");
+  const [strategyName, setStrategyName] = useState("");
+  const [timeframe, setTimeframe] = useState(DEFAULT_TIMEFRAME);
+  const [fields, setFields] = useState<FieldValues>({});
+  const [problems, setProblems] = useState<FieldProblem[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  // Enabled flags being changed, shown at once; dropped when the reloaded list arrives.
+  const [toggled, setToggled] = useState<Record<string, boolean>>({});
+  useEffect(() => setToggled({}), [pairs]);
+
+  // The first symbol not followed yet, and the base strategy, are preselected.
+  const available = useMemo(() => {
+    const followed = new Set(pairs?.map((p) => p.symbol) ?? []);
+    return symbols?.filter((s) => !followed.has(s.symbol)) ?? [];
+  }, [pairs, symbols]);
+  useEffect(() => {
+    if (symbol && available.some((s) => s.symbol === symbol)) return;
+    setSymbol(available[0]?.symbol ?? "");
+  }, [available, symbol]);
+  useEffect(() => {
+    const preferred = strategies?.find((s) => s.name === DEFAULT_STRATEGY) ?? strategies?.[0];
+    if (preferred) selectStrategy(preferred);
+  }, [strategies]);
+
+  function selectStrategy(strategy: StrategyInfo) {
+    setStrategyName(strategy.name);
+    setFields(defaultFieldValues(strategy.params));
+  }
+
+  const strategy = strategies?.find((s) => s.name === strategyName);
+  const offeredTimeframes = timeframesOf(symbols?.find((s) => s.symbol === symbol));
+
+  function run(action: () => Promise<unknown>) {
+    setBusy(true);
+    setError(null);
+    action()
+      .catch((reason: unknown) => setError(t("pairs.actionError", { error: messageOf(reason) })))
+      .finally(() => {
+        setBusy(false);
+        onChange();
+      });
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!strategy || !symbol) return;
+    const parsed = parseFieldValues(strategy.params, fields);
+    setProblems(parsed.problems);
+    if (parsed.problems.length > 0) return;
+    run(() => createPair({ symbol, strategy: strategy.name, timeframe, params: parsed.values, enabled: true }));
+  }
+
+  const loading = symbols === null || strategies === null;
+
+  return (
+    <section className="card" aria-labelledby="pairs-title" data-testid="pairs-card">
+      <h2 id="pairs-title">{t("pairs.title")}</h2>
+      {loading ? <p className="muted">{t("form.loading")}</p> : null}
+      {!loading ? (
+        <form onSubmit={onSubmit} noValidate data-testid="pair-form">
+          <div className="form-grid">
+            <div className="field">
+              <label htmlFor="pair-symbol">{t("form.pair")}</label>
+              <select id="pair-symbol" value={symbol} disabled={busy || available.length === 0} onChange={(e) => setSymbol(e.target.value)}>
+                {available.map((s) => (
+                  <option key={s.symbol} value={s.symbol}>
+                    {s.symbol}
+                  </option>
+                ))}
+              </select>
+              {available.length === 0 ? <small className="help">{t("pairs.allFollowed")}</small> : null}
+            </div>
+            <div className="field">
+              <label htmlFor="pair-strategy">{t("form.strategy")}</label>
+              <select
+                id="pair-strategy"
+                value={strategyName}
+                disabled={busy}
+                onChange={(e) => {
+                  const next = strategies?.find((s) => s.name === e.target.value);
+                  if (next) selectStrategy(next);
+                }}
+              >
+                {strategies?.map((s) => (
+                  <option key={s.name} value={s.name}>
+                    {s.name} v{s.version}
+                  </option>
+                ))}
+              </select>
+              {strategy?.description ? <small className="help">{strategy.description}</small> : null}
+            </div>
+            <div className="field">
+              <label htmlFor="pair-timeframe">{t("form.timeframe")}</label>
+              <select id="pair-timeframe" value={timeframe} disabled={busy} onChange={(e) => setTimeframe(e.target.value)}>
+                {offeredTimeframes.map((tf) => (
+                  <option key={tf} value={tf}>
+                    {tf}
+                  </option>
+                ))}
+              </select>
+            </div>
+          </div>
+          {strategy && strategy.params.length > 0 ? (
+            <details className="params params-collapsible" data-testid="pair-params">
+              <summary>{t("form.params")}</summary>
+              <div className="form-grid">
+                {strategy.params.map((param) => (
+                  <ParamField
+                    key={`${strategy.name}-${param.name}`}
+                    idPrefix="pair-param"
+                    param={param}
+                    value={fields[param.name] ?? (param.type === "bool" ? false : "")}
+                    disabled={busy}
+                    onChange={(value: FieldValue) => setFields((prev) => ({ ...prev, [param.name]: value }))}
+                  />
+                ))}
+              </div>
+            </details>
+          ) : null}
+          {problems.length > 0 ? (
+            <Notice kind="error" testId="pair-form-errors">
+              <strong>{t("form.errorsTitle")}</strong>
+              <ul>
+                {problems.map((problem, index) => (
+                  <li key={index}>{t(problem.key, problem.vars)}</li>
+                ))}
+              </ul>
+            </Notice>
+          ) : null}
+          <div className="form-actions">
+            <button type="submit" className="btn btn-primary" disabled={busy || !strategy || !symbol} data-testid="add-pair">
+              {t("pairs.add")}
+            </button>
+          </div>
+        </form>
+      ) : null}
+
+      {error !== null ? (
+        <Notice kind="error" testId="pairs-error">
+          {error}
+        </Notice>
+      ) : null}
+
+      <div className="table-scroll">
+        <table className="table" data-testid="pairs-table">
+          <thead>
+            <tr>
+              <th scope="col">{t("col.pair")}</th>
+              <th scope="col">{t("col.strategy")}</th>
+              <th scope="col">{t("col.timeframe")}</th>
+              <th scope="col">{t("col.params")}</th>
+              <th scope="col">{t("pairs.enabled")}</th>
+              <th scope="col">{t("col.actions")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {pairs === null ? (
+              <tr>
+                <td colSpan={6} className="muted">
+                  {t("pairs.loading")}
+                </td>
+              </tr>
+            ) : pairs.length === 0 ? (
+              <tr data-testid="pairs-empty">
+                <td colSpan={6} className="muted empty">
+                  {t("pairs.empty")}
+                </td>
+              </tr>
+            ) : (
+              pairs.map((pair) => (
+                <tr key={pair.symbol} data-testid="pair-row" data-symbol={pair.symbol}>
+                  <td className="strong">{pair.symbol}</td>
+                  <td>{pair.strategy}</td>
+                  <td>{pair.timeframe}</td>
+                  <td className="params-cell" title={formatParams(pair.params)}>
+                    {formatParams(pair.params) || <span className="muted">{t("params.defaults")}</span>}
+                  </td>
+                  <td>
+                    <label className="check">
+                      <input
+                        type="checkbox"
+                        checked={toggled[pair.symbol] ?? pair.enabled}
+                        disabled={busy}
+                        aria-label={t("pairs.enabledOf", { pair: pair.symbol })}
+                        onChange={(e) => {
+                          const enabled = e.target.checked;
+                          setToggled((current) => ({ ...current, [pair.symbol]: enabled }));
+                          run(() => setPairEnabled(pair.symbol, enabled));
+                        }}
+                      />
+                    </label>
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      className="btn btn-small btn-danger-ghost"
+                      disabled={busy}
+                      onClick={() => run(() => deletePair(pair.symbol))}
+                    >
+                      {t("pairs.remove")}
+                    </button>
+                  </td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,123 @@
+/** Open positions with their marks, P&L, brackets and liquidation price; each can be closed. */
+import { useState } from "react";
+
+import { closePosition } from "../api/client";
+import type { Position } from "../api/types";
+import { Notice } from "../components/Notice";
+import { useI18n } from "../i18n/I18nProvider";
+import { messageOf } from "../lib/errors";
+import { formatNumber, formatPrice, formatQty, formatSigned, formatTime } from "../lib/format";
+import { SideBadge } from "../live/labels";
+
+interface PositionsCardProps {
+  positions: Position[] | null;
+  onChange: () => void;
+}
+
+function pnlClass(value: number | null): string {
+  if (value === null || value === 0) return "num";
+  return value > 0 ? "num pos" : "num neg";
+}
+
+export function PositionsCard({ positions, onChange }: PositionsCardProps) {
+  const { t, locale } = useI18n();
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [closing, setClosing] = useState<ReadonlySet<string>>(() => new Set());
+
+  function close(symbol: string) {
+    setBusy(symbol);
+    setError(null);
+    closePosition(symbol)
+      .then(() => setClosing((current) => new Set(current).add(symbol)))
+      .catch((reason: unknown) => setError(t("positions.closeError", { error: messageOf(reason) })))
+      .finally(() => {
+        setBusy(null);
+        onChange();
+      });
+  }
+
+  const open = positions ?? [];
+  const stillClosing = [...closing].filter((symbol) => open.some((p) => p.symbol === symbol));
+
+  return (
+    <section className="card" aria-labelledby="positions-title" data-testid="positions-card">
+      <h2 id="positions-title">
+        {t("positions.title")} <span className="muted small">{positions ? t("positions.count", { n: open.length }) : ""}</span>
+      </h2>
+      {error !== null ? (
+        <Notice kind="error" testId="positions-error">
+          {error}
+        </Notice>
+      ) : null}
+      {stillClosing.length > 0 ? (
+        <Notice kind="info" testId="positions-closing">
+          {t("positions.closing", { pairs: stillClosing.join(", ") })}
+        </Notice>
+      ) : null}
+      <div className="table-scroll">
+        <table className="table" data-testid="positions-table">
+          <thead>
+            <tr>
+              <th scope="col">{t("col.pair")}</th>
+              <th scope="col">{t("trade.side")}</th>
+              <th scope="col" className="num">{t("trade.qty")}</th>
+              <th scope="col" className="num">{t("trade.entryPrice")}</th>
+              <th scope="col" className="num">{t("positions.mark")}</th>
+              <th scope="col" className="num">{t("positions.upnl")}</th>
+              <th scope="col" className="num">{t("signal.sl")}</th>
+              <th scope="col" className="num">{t("signal.tp")}</th>
+              <th scope="col" className="num">{t("positions.liquidation")}</th>
+              <th scope="col" className="num">{t("positions.margin")}</th>
+              <th scope="col">{t("positions.opened")}</th>
+              <th scope="col">{t("col.actions")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {positions === null ? (
+              <tr>
+                <td colSpan={12} className="muted">
+                  {t("sim.loading")}
+                </td>
+              </tr>
+            ) : open.length === 0 ? (
+              <tr data-testid="positions-empty">
+                <td colSpan={12} className="muted empty">
+                  {t("positions.empty")}
+                </td>
+              </tr>
+            ) : (
+              open.map((position) => (
+                <tr key={position.symbol} data-testid="position-row" data-symbol={position.symbol} data-side={position.side}>
+                  <td className="strong">{position.symbol}</td>
+                  <td>
+                    <SideBadge side={position.side} />
+                  </td>
+                  <td className="num">{formatQty(position.qty, locale)}</td>
+                  <td className="num">{formatPrice(position.entry_price, locale)}</td>
+                  <td className="num">{formatPrice(position.mark_price, locale)}</td>
+                  <td className={pnlClass(position.unrealised_pnl)}>{formatSigned(position.unrealised_pnl, locale)}</td>
+                  <td className="num">{formatPrice(position.stop_loss, locale)}</td>
+                  <td className="num">{formatPrice(position.take_profit, locale)}</td>
+                  <td className="num">{formatPrice(position.liquidation_price, locale)}</td>
+                  <td className="num">{formatNumber(position.margin, locale)}</td>
+                  <td className="nowrap">{formatTime(position.opened_at)}</td>
+                  <td>
+                    <button
+                      type="button"
+                      className="btn btn-small btn-danger"
+                      disabled={busy !== null || closing.has(position.symbol)}
+                      onClick={() => close(position.symbol)}
+                    >
+                      {t("positions.close")}
+                    </button>
+                  </td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,47 @@
+/** The risk gate's blocks: when, which pair, which circuit breaker and why. */
+import type { RiskEvent } from "../api/types";
+import { useI18n } from "../i18n/I18nProvider";
+import { formatTime } from "../lib/format";
+import { useLabel } from "../live/labels";
+
+export function RiskEventsCard({ events }: { events: RiskEvent[] | null }) {
+  const { t } = useI18n();
+  const label = useLabel();
+  return (
+    <section className="card" aria-labelledby="risk-events-title" data-testid="risk-events-card">
+      <h2 id="risk-events-title">
+        {t("riskEvents.title")} <span className="muted small">{events ? t("riskEvents.count", { n: events.length }) : ""}</span>
+      </h2>
+      {events === null ? (
+        <p className="muted">{t("sim.loading")}</p>
+      ) : events.length === 0 ? (
+        <p className="muted" data-testid="risk-events-empty">
+          {t("riskEvents.empty")}
+        </p>
+      ) : (
+        <div className="table-scroll trades-scroll">
+          <table className="table table-compact" data-testid="risk-events-table">
+            <thead>
+              <tr>
+                <th scope="col">{t("signal.time")}</th>
+                <th scope="col">{t("col.pair")}</th>
+                <th scope="col">{t("riskEvents.breaker")}</th>
+                <th scope="col">{t("signal.reason")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((event, index) => (
+                <tr key={index} data-testid="risk-event-row" data-breaker={event.breaker}>
+                  <td className="nowrap">{formatTime(event.time)}</td>
+                  <td className="strong">{event.symbol}</td>
+                  <td>{label("risk", event.breaker)}</td>
+                  <td>{event.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
