@@ -53,3 +53,9 @@ def clean_settings_cache() -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running for the session,
+    and `asyncio.run` in a later test would refuse to start under it."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterable, Mapping, Sequence
 from typing import Any
@@ -96,6 +97,9 @@ class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
         self._not_empty = threading.Condition(self._lock)
         self._not_full = threading.Condition(self._lock)
         self._items: deque[Bar] = deque()
+        # Wall-clock arrival (time.time_ns) of each queued candle, for latency measurements.
+        self._pushed_ns: deque[int] = deque()
+        self.last_ingress_ns: int | None = None
         self._finished = False
         self._closed = False
         self._last_open_ms = last_open_ms
@@ -130,6 +134,7 @@ class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
                 if not self._accepts(bar):
                     return False
             self._items.append(bar)
+            self._pushed_ns.append(time.time_ns())
             self._last_pushed_ms = bar.open_ms
             self._not_empty.notify()
         return True
@@ -242,6 +247,7 @@ class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
                 bar = None
             elif self._items:
                 bar = self._items.popleft()
+                self.last_ingress_ns = self._pushed_ns.popleft()
                 if self._max_pending and len(self._items) <= self._max_pending // 2:
                     self._not_full.notify_all()
             elif self._finished:

@@ -548,7 +548,11 @@ class SimulationEngine:
                         },
                     )
                 )
-            self._outbox.insert(0, ("signal", _signal_view(row).to_dict()))
+            view = _signal_view(row).to_dict()
+            if executor.feed is not None and executor.feed.last_ingress_ns is not None:
+                # When the candle behind the signal arrived (wall clock): for latency checks.
+                view["candle_in_ns"] = executor.feed.last_ingress_ns
+            self._outbox.insert(0, ("signal", view))
         return record
 
     def _signal_order(

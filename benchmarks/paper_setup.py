@@ -1,0 +1,120 @@
+"""Shared set-up of the paper-trading benchmarks: 50 symbols of real candles and a live server.
+
+Fifty symbols: the six recorded USDT-M symbols of shared/data/real (30 days of
+1m each) and time-shifted copies of them (copy k of a symbol holds its real
+candles moved k days later), so that at any instant the 50 pairs show 50
+different real price paths instead of 50 copies signalling on the same bar.
+The copies get names like `BTC3USDT`. Everything runs against a real
+`scalplab serve` subprocess on 127.0.0.1 with its own temporary DATA_DIR.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from src.data.candles import CandleStore  # noqa: E402
+
+REAL = ROOT.parent / "shared" / "data" / "real" / "klines" / "um"
+BASES = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT")
+DAY_MS = 86_400_000
+# Every gate that could stop signals from becoming orders is opened, so the load is real.
+OPEN_GATES = {
+    "MAX_OPEN_POSITIONS": "0",
+    "DAILY_LOSS_LIMIT_PCT": "0",
+    "LOSS_STREAK_LIMIT": "0",
+    "MAX_TRADES_PER_HOUR": "0",
+    "EXTREME_VOLATILITY_ATR_MULT": "0",
+    "CONFIRM_ORDERS": "false",
+}
+
+
+def build_store(data_dir: Path, symbols: int) -> tuple[list[str], int, int]:
+    """Write `symbols` 1m series; returns their names and the window all of them cover."""
+    store = CandleStore(data_dir)
+    names: list[str] = []
+    first, last = 0, 2**62
+    shift = 0
+    while len(names) < symbols:
+        for base in BASES:
+            if len(names) == symbols:
+                break
+            frame = pd.read_csv(REAL / base / "1m.csv")
+            frame["open_time"] = frame["open_time"] + shift * DAY_MS
+            name = base if shift == 0 else f"{base[:-4]}{shift}USDT"
+            store.merge(name, "1m", frame)
+            names.append(name)
+            first = max(first, int(frame["open_time"].iloc[0]))
+            last = min(last, int(frame["open_time"].iloc[-1]))
+        shift += 1
+    return names, first, last
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen[str]:
+    """`scalplab serve` on 127.0.0.1:port over `data_dir`; returns once it answers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATA_DIR"))}
+    env.update({"DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING", **OPEN_GATES})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "src", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited: {process.stderr.read() if process.stderr else ''}")
+        try:
+            if httpx.get(f"{base}/status/health", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("server did not come up")
+
+
+def add_pairs(base: str, names: list[str], params: dict[str, int]) -> None:
+    """Trade every symbol with sma_cross on 1m."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for name in names:
+            response = client.post(
+                "/pairs",
+                json={"symbol": name, "strategy": "sma_cross", "timeframe": "1m", "params": params},
+            )
+            if response.status_code != 201:
+                raise SystemExit(f"POST /pairs {name}: {response.status_code} {response.text}")
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """Current and peak resident memory of a process, in MB (from /proc)."""
+    fields: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024
+    return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
+
+
+def iso(ms: int) -> str:
+    """Epoch ms → ISO-8601 UTC."""
+    return pd.Timestamp(ms, unit="ms", tz="UTC").isoformat().replace("+00:00", "Z")

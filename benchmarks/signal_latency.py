@@ -1,0 +1,101 @@
+"""Candle-in → signal-on-the-SSE-stream latency for 50 symbols (paper trading).
+
+A real `scalplab serve` replays stored 1m candles of 50 symbols (see
+`paper_setup.py`) through the simulation engine at `--speed`× real time: every
+replayed minute, 50 closed candles arrive together, as Binance closes them. An
+SSE client on `/signals/stream` takes the time each signal event arrives; the
+engine stamps each signal with the wall-clock instant its candle entered the
+engine (`candle_in_ns`). Latency = arrival − candle in, p50/p99 over all signals.
+Usage: `python benchmarks/signal_latency.py [--symbols 50] [--speed 300] [--seconds 60]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+from paper_setup import DAY_MS, add_pairs, build_store, free_port, iso, start_server
+
+
+def collect(
+    base: str, latencies: list[float], stop: threading.Event, ready: threading.Event
+) -> None:
+    """Read the SSE stream; record each signal's latency in ms."""
+    with (
+        httpx.Client(base_url=base, timeout=None) as client,
+        client.stream("GET", "/signals/stream") as response,
+    ):
+        ready.set()
+        kind = ""
+        for line in response.iter_lines():
+            now = time.time_ns()
+            if stop.is_set():
+                return
+            if line.startswith("event:"):
+                kind = line[6:].strip()
+            elif line.startswith("data:") and kind == "signal":
+                data = json.loads(line[5:])
+                if "candle_in_ns" in data:
+                    latencies.append((now - data["candle_in_ns"]) / 1e6)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--symbols", type=int, default=50)
+    parser.add_argument("--speed", type=float, default=300.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        names, first, last = build_store(data_dir, args.symbols)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = start_server(data_dir, port)
+        try:
+            add_pairs(base, names, {"fast": 5, "slow": 20})
+            latencies: list[float] = []
+            stop, ready = threading.Event(), threading.Event()
+            reader = threading.Thread(
+                target=collect, args=(base, latencies, stop, ready), daemon=True
+            )
+            reader.start()
+            ready.wait(10)
+            start = first + DAY_MS  # past the copies' first day
+            end = min(last, start + 2 * DAY_MS)
+            response = httpx.post(
+                f"{base}/simulation/start",
+                json={"speed": args.speed, "start": iso(start), "end": iso(end)},
+                timeout=60,
+            )
+            if response.status_code >= 400:
+                raise SystemExit(f"start: {response.status_code} {response.text}")
+            time.sleep(args.seconds)
+            status = httpx.get(f"{base}/simulation/status", timeout=10).json()
+            stop.set()
+            httpx.post(f"{base}/simulation/stop", timeout=60)
+        finally:
+            server.terminate()
+            server.wait(30)
+    if not latencies:
+        raise SystemExit("no signal arrived")
+    values = np.array(latencies)
+    print(
+        f"{args.symbols} symbols, 1m candles replayed at {args.speed:g}x for {args.seconds:g} s: "
+        f"{status['candles_processed']} candles, {len(values)} signals on /signals/stream"
+    )
+    print(
+        f"candle in -> signal on SSE: p50 {np.percentile(values, 50):.2f} ms, "
+        f"p99 {np.percentile(values, 99):.2f} ms, max {values.max():.2f} ms, "
+        f"mean {statistics.fmean(latencies):.2f} ms  (target p99 <= 10 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
