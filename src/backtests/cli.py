@@ -23,15 +23,7 @@ def register(commands: Any) -> None:
         description="Run a strategy on stored candles in [start, end) UTC; "
         "a date alone means 00:00 UTC of that day.",
     )
-    run.add_argument("--pair", required=True, help="symbol, e.g. BTCUSDT")
-    run.add_argument("--strategy", required=True, help="plugin name (see `scalplab strategies`)")
-    run.add_argument("--tf", required=True, help="timeframe, e.g. 1m 5m 15m 1h")
-    run.add_argument("--start", required=True, help="first bar, ISO date or datetime (UTC)")
-    run.add_argument("--end", required=True, help="end, exclusive, ISO date or datetime (UTC)")
-    run.add_argument(
-        "--param", action="append", default=[], metavar="K=V", help="strategy param (repeat)"
-    )
-    run.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    add_run_arguments(run)
     run.add_argument(
         "--check-lookahead",
         action="store_true",
@@ -52,6 +44,31 @@ def register(commands: Any) -> None:
     delete.add_argument("id", nargs="?")
     delete.add_argument("--all", action="store_true")
     delete.set_defaults(handler=delete_results)
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments every run shares: pair, strategy, timeframe, range, params, --json."""
+    parser.add_argument("--pair", required=True, help="symbol, e.g. BTCUSDT")
+    parser.add_argument("--strategy", required=True, help="plugin name (see `scalplab strategies`)")
+    parser.add_argument("--tf", required=True, help="timeframe, e.g. 1m 5m 15m 1h")
+    parser.add_argument("--start", required=True, help="first bar, ISO date or datetime (UTC)")
+    parser.add_argument("--end", required=True, help="end, exclusive, ISO date or datetime (UTC)")
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="K=V", help="strategy param (repeat)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
+
+def request_from_args(args: argparse.Namespace) -> BacktestRequest:
+    """The run `add_run_arguments` describes."""
+    return BacktestRequest(
+        pair=args.pair,
+        strategy=args.strategy,
+        timeframe=args.tf,
+        start=parse_utc(args.start, "--start"),
+        end=parse_utc(args.end, "--end"),
+        params=parse_params(args.param),
+    )
 
 
 def parse_params(pairs: list[str]) -> dict[str, object]:
@@ -90,14 +107,7 @@ def _summary(result: Mapping[str, Any]) -> str:
 def backtest(args: argparse.Namespace) -> int:
     """Run, store and print one backtest."""
     settings = get_settings()
-    request = BacktestRequest(
-        pair=args.pair,
-        strategy=args.strategy,
-        timeframe=args.tf,
-        start=parse_utc(args.start, "--start"),
-        end=parse_utc(args.end, "--end"),
-        params=parse_params(args.param),
-    )
+    request = request_from_args(args)
     if args.check_lookahead:
         report = check_lookahead(request, settings)
         if not report.clean:

@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from src.backtests.cli import parse_params
+from src.backtests.cli import add_run_arguments, request_from_args
 from src.backtests.runner import BacktestRequest, build_result, prepare
 from src.config import Settings, get_settings
 from src.errors import InputError, StrategyError
@@ -25,7 +25,7 @@ from src.simulation.engine import SimulationEngine
 from src.simulation.views import FeedSpec, PairSpec
 from src.storage.db import open_database
 from src.strategies.registry import get_registry
-from src.timeutil import parse_utc, to_ms
+from src.timeutil import to_ms
 
 
 def register(commands: Any) -> None:
@@ -37,18 +37,10 @@ def register(commands: Any) -> None:
         "and print the paper-trading result (the `backtest --json` shape).",
     )
     run.add_argument("--feed", choices=["replay"], default="replay", help="candle source")
-    run.add_argument("--pair", required=True, help="symbol, e.g. BTCUSDT")
-    run.add_argument("--strategy", required=True, help="plugin name (see `scalplab strategies`)")
-    run.add_argument("--tf", required=True, help="timeframe, e.g. 1m 5m 15m 1h")
-    run.add_argument("--start", required=True, help="first bar, ISO date or datetime (UTC)")
-    run.add_argument("--end", required=True, help="end, exclusive, ISO date or datetime (UTC)")
+    add_run_arguments(run)
     run.add_argument(
         "--speed", default="max", help="replay speed: N × real time, or 'max' (default)"
     )
-    run.add_argument(
-        "--param", action="append", default=[], metavar="K=V", help="strategy param (repeat)"
-    )
-    run.add_argument("--json", action="store_true", help="print the result as one JSON object")
     run.set_defaults(handler=simulate)
 
 
@@ -111,14 +103,7 @@ def run_simulation(
 def simulate(args: argparse.Namespace) -> int:
     """Run and print one replayed paper-trading session."""
     settings = get_settings()
-    request = BacktestRequest(
-        pair=args.pair,
-        strategy=args.strategy,
-        timeframe=args.tf,
-        start=parse_utc(args.start, "--start"),
-        end=parse_utc(args.end, "--end"),
-        params=parse_params(args.param),
-    )
+    request = request_from_args(args)
     result = run_simulation(request, settings, parse_speed(args.speed))
     if args.json:
         print(json.dumps(result, allow_nan=False))
