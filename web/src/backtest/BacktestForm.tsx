@@ -13,8 +13,9 @@ import { useI18n } from "../i18n/I18nProvider";
 import { MAX_RANGE_DAYS, MIN_RANGE_DAYS, addDays, daysInclusive, isDate, lastDaysOf, utcDate } from "../lib/dates";
 import { formatCount, formatSigned } from "../lib/format";
 import { spanOf, timeframesOf } from "../lib/market";
-import { defaultFieldValues, parseFieldValues, type FieldValue, type FieldValues } from "../lib/params";
-import { ParamField } from "./ParamField";
+import { defaultFieldValues, parseFieldValues, type FieldValues } from "../lib/params";
+import { ParamFields } from "./ParamField";
+import { ProblemList } from "../components/ProblemList";
 import type { Catalog } from "./useCatalog";
 import { useBacktestJob, type JobState } from "./useBacktestJob";
 
@@ -268,30 +269,13 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
               <p className="muted">{t("form.noParams")}</p>
             ) : (
               <div className="form-grid">
-                {strategy.params.map((param) => (
-                  <ParamField
-                    key={`${strategy.name}-${param.name}`}
-                    param={param}
-                    value={fields[param.name] ?? (param.type === "bool" ? false : "")}
-                    disabled={busy}
-                    onChange={(value: FieldValue) => setFields((prev) => ({ ...prev, [param.name]: value }))}
-                  />
-                ))}
+                <ParamFields strategy={strategy} fields={fields} setFields={setFields} disabled={busy} />
               </div>
             )}
           </fieldset>
         ) : null}
 
-        {problems.length > 0 ? (
-          <Notice kind="error" testId="form-errors">
-            <strong>{t("form.errorsTitle")}</strong>
-            <ul>
-              {problems.map((problem, index) => (
-                <li key={index}>{t(problem.key, problem.vars)}</li>
-              ))}
-            </ul>
-          </Notice>
-        ) : null}
+        <ProblemList problems={problems} testId="form-errors" />
 
         <div className="form-actions">
           <button type="submit" className="btn btn-primary" disabled={busy || !strategy || !pair} data-testid="run-backtest">

@@ -1,7 +1,7 @@
 /** One strategy parameter as a form control chosen from its metadata. */
 import type { StrategyParam } from "../api/types";
 import { useI18n } from "../i18n/I18nProvider";
-import { hasChoices, stepOf, type FieldValue } from "../lib/params";
+import { hasChoices, stepOf, type FieldValue, type FieldValues } from "../lib/params";
 
 interface ParamFieldProps {
   param: StrategyParam;
@@ -104,5 +104,31 @@ export function ParamField({ param, value, onChange, disabled, idPrefix = "param
       {control}
       {help}
     </div>
+  );
+}
+
+interface ParamFieldsProps {
+  strategy: { name: string; params: StrategyParam[] };
+  fields: FieldValues;
+  setFields: (update: (prev: FieldValues) => FieldValues) => void;
+  disabled: boolean;
+  idPrefix?: string;
+}
+
+/** Every parameter of a strategy as form controls, each defaulting to empty (or unchecked). */
+export function ParamFields({ strategy, fields, setFields, disabled, idPrefix }: ParamFieldsProps) {
+  return (
+    <>
+      {strategy.params.map((param) => (
+        <ParamField
+          key={`${strategy.name}-${param.name}`}
+          idPrefix={idPrefix}
+          param={param}
+          value={fields[param.name] ?? (param.type === "bool" ? false : "")}
+          disabled={disabled}
+          onChange={(value: FieldValue) => setFields((prev) => ({ ...prev, [param.name]: value }))}
+        />
+      ))}
+    </>
   );
 }

@@ -7,14 +7,15 @@ import { useEffect, useMemo, useState, type FormEvent } from "react";
 
 import { createPair, deletePair, setPairEnabled } from "../api/client";
 import type { PairInfo, StrategyInfo } from "../api/types";
-import { ParamField } from "../backtest/ParamField";
+import { ParamFields } from "../backtest/ParamField";
 import type { Catalog } from "../backtest/useCatalog";
 import { Notice } from "../components/Notice";
+import { ProblemList } from "../components/ProblemList";
 import { useI18n } from "../i18n/I18nProvider";
 import { messageOf } from "../lib/errors";
 import { formatParams } from "../lib/format";
 import { timeframesOf } from "../lib/market";
-import { defaultFieldValues, parseFieldValues, type FieldProblem, type FieldValue, type FieldValues } from "../lib/params";
+import { defaultFieldValues, parseFieldValues, type FieldProblem, type FieldValues } from "../lib/params";
 
 const DEFAULT_TIMEFRAME = "15m";
 const DEFAULT_STRATEGY = "smc";
@@ -137,29 +138,11 @@ export function PairsCard({ catalog, pairs, onChange }: PairsCardProps) {
             <details className="params params-collapsible" data-testid="pair-params">
               <summary>{t("form.params")}</summary>
               <div className="form-grid">
-                {strategy.params.map((param) => (
-                  <ParamField
-                    key={`${strategy.name}-${param.name}`}
-                    idPrefix="pair-param"
-                    param={param}
-                    value={fields[param.name] ?? (param.type === "bool" ? false : "")}
-                    disabled={busy}
-                    onChange={(value: FieldValue) => setFields((prev) => ({ ...prev, [param.name]: value }))}
-                  />
-                ))}
+                <ParamFields strategy={strategy} fields={fields} setFields={setFields} disabled={busy} idPrefix="pair-param" />
               </div>
             </details>
           ) : null}
-          {problems.length > 0 ? (
-            <Notice kind="error" testId="pair-form-errors">
-              <strong>{t("form.errorsTitle")}</strong>
-              <ul>
-                {problems.map((problem, index) => (
-                  <li key={index}>{t(problem.key, problem.vars)}</li>
-                ))}
-              </ul>
-            </Notice>
-          ) : null}
+          <ProblemList problems={problems} testId="pair-form-errors" />
           <div className="form-actions">
             <button type="submit" className="btn btn-primary" disabled={busy || !strategy || !symbol} data-testid="add-pair">
               {t("pairs.add")}

@@ -40,7 +40,7 @@ function initialLanguage(): Language {
   return navigator.language.toLowerCase().startsWith("uk") ? "uk" : "en";
 }
 
-/** Fill `{name}` placeholders of a message. */
+/** Fill the `{name}` slots of a message. */
 export function interpolate(message: string, vars?: Vars): string {
   if (!vars) return message;
   return message.replace(/\{(\w+)\}/g, (whole, name: string) =>
