@@ -7,6 +7,7 @@ import { useState } from "react";
 import type { BacktestSummary, StrategyInfo } from "../api/types";
 import { useI18n } from "../i18n/I18nProvider";
 import { formatCount, formatNumber, formatParams, formatPercent, formatPeriod, formatSigned, formatSignedPercent } from "../lib/format";
+import { TableNoticeRow } from "../components/TableNoticeRow";
 
 interface ResultsTableProps {
   rows: BacktestSummary[] | null;
@@ -101,17 +102,9 @@ export function ResultsTable({ rows, strategies, onRefresh, onDetails, onDelete,
           </thead>
           <tbody>
             {rows === null ? (
-              <tr>
-                <td colSpan={13} className="muted">
-                  {t("results.loading")}
-                </td>
-              </tr>
+              <TableNoticeRow colSpan={13} text={t("results.loading")} />
             ) : rows.length === 0 ? (
-              <tr data-testid="results-empty">
-                <td colSpan={13} className="muted empty">
-                  {t("results.empty")}
-                </td>
-              </tr>
+              <TableNoticeRow colSpan={13} text={t("results.empty")} emptyTestId="results-empty" />
             ) : (
               rows.map((row) => {
                 const params = formatParams(changedParams(row, strategies));

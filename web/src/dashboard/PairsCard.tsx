@@ -16,6 +16,7 @@ import { messageOf } from "../lib/errors";
 import { formatParams } from "../lib/format";
 import { timeframesOf } from "../lib/market";
 import { defaultFieldValues, parseFieldValues, type FieldProblem, type FieldValues } from "../lib/params";
+import { TableNoticeRow } from "../components/TableNoticeRow";
 
 const DEFAULT_TIMEFRAME = "15m";
 const DEFAULT_STRATEGY = "smc";
@@ -171,17 +172,9 @@ export function PairsCard({ catalog, pairs, onChange }: PairsCardProps) {
           </thead>
           <tbody>
             {pairs === null ? (
-              <tr>
-                <td colSpan={6} className="muted">
-                  {t("pairs.loading")}
-                </td>
-              </tr>
+              <TableNoticeRow colSpan={6} text={t("pairs.loading")} />
             ) : pairs.length === 0 ? (
-              <tr data-testid="pairs-empty">
-                <td colSpan={6} className="muted empty">
-                  {t("pairs.empty")}
-                </td>
-              </tr>
+              <TableNoticeRow colSpan={6} text={t("pairs.empty")} emptyTestId="pairs-empty" />
             ) : (
               pairs.map((pair) => (
                 <tr key={pair.symbol} data-testid="pair-row" data-symbol={pair.symbol}>

@@ -8,6 +8,7 @@ import { useI18n } from "../i18n/I18nProvider";
 import { messageOf } from "../lib/errors";
 import { formatNumber, formatPrice, formatQty, formatSigned, formatTime } from "../lib/format";
 import { SideBadge } from "../live/labels";
+import { TableNoticeRow } from "../components/TableNoticeRow";
 
 interface PositionsCardProps {
   positions: Position[] | null;
@@ -75,17 +76,9 @@ export function PositionsCard({ positions, onChange }: PositionsCardProps) {
           </thead>
           <tbody>
             {positions === null ? (
-              <tr>
-                <td colSpan={12} className="muted">
-                  {t("sim.loading")}
-                </td>
-              </tr>
+              <TableNoticeRow colSpan={12} text={t("sim.loading")} />
             ) : open.length === 0 ? (
-              <tr data-testid="positions-empty">
-                <td colSpan={12} className="muted empty">
-                  {t("positions.empty")}
-                </td>
-              </tr>
+              <TableNoticeRow colSpan={12} text={t("positions.empty")} emptyTestId="positions-empty" />
             ) : (
               open.map((position) => (
                 <tr key={position.symbol} data-testid="position-row" data-symbol={position.symbol} data-side={position.side}>
