@@ -1,11 +1,15 @@
 """Candle-in → signal-on-the-SSE-stream latency for 50 symbols (paper trading).
 
 A real `scalplab serve` replays stored 1m candles of 50 symbols (see
-`paper_setup.py`) through the simulation engine at `--speed`× real time: every
-replayed minute, 50 closed candles arrive together, as Binance closes them. An
-SSE client on `/signals/stream` takes the time each signal event arrives; the
-engine stamps each signal with the wall-clock instant its candle entered the
-engine (`candle_in_ns`). Latency = arrival − candle in, p50/p99 over all signals.
+`paper_setup.py`) through the simulation engine at `--speed`x real time: every
+replayed minute, 50 closed candles come due together. An SSE client on
+`/signals/stream` takes the time each signal event arrives; the engine stamps
+each signal with the wall-clock instant its candle reached the platform
+(`candle_in_ns`): in a paced replay, the instant the candle's close came due on
+the replay clock, shared by all 50 closes of that minute, so a candle handled
+last in its burst carries the wait behind the other 49 (the worst case: real
+Binance closes arrive spread over a second or two). Latency = arrival - candle
+in, p50/p99 over all signals.
 Usage: `python benchmarks/signal_latency.py [--symbols 50] [--speed 300] [--seconds 60]`.
 """
 

@@ -1,13 +1,17 @@
-"""`QueueFeed`: a live Backtrader feed that plays closed candles pushed from another thread.
+"""`QueueFeed`: a live Backtrader feed that plays closed candles pushed to it.
 
-The paper-trading engine runs one Cerebro per pair in its own thread
-(`runonce=False, preload=False`); candles arrive from a candle stream
+A Cerebro over it runs with `runonce=False, preload=False`, in a thread of its
+own or, in the paper-trading engine, as a greenlet of the driver thread (see
+cooperative mode below); candles arrive from a candle stream
 (`src.data.stream`) on an asyncio loop and are handed over with `push()` /
 `apush()`, or all at once with `pump(stream, feeds)`.
 
 How it behaves inside Cerebro:
 - `islive()` is True, so Cerebro disables preload and runonce and asks the
   feed for one bar at a time through `_load()`;
+- cooperative mode: with `on_empty` set, `_load()` calls it instead of waiting
+  when no bar is queued — the simulation's driver runs every pair's Cerebro as
+  a greenlet of one thread and `on_empty` switches back to it;
 - `_load()` first serves the optional warm-up `history` (marked `history = 1`
   on the extra line of that name, and announced with a `DELAYED` data
   notification), then takes pushed bars in order, each exactly once. When no
@@ -32,7 +36,7 @@ import asyncio
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Mapping, Sequence
 from typing import Any
 
 import backtrader as bt
@@ -112,11 +116,18 @@ class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
         self._ended = False
         self._reached_last = False
         self._live_announced = False
+        self.on_empty: Callable[[], None] | None = None
+        """Cooperative mode: called (on Cerebro's thread) instead of waiting when no bar is
+        queued; it hands control to the producer, which pushes and hands it back (the
+        simulation driver steps every pair's Cerebro this way from one thread)."""
 
     # ----- producer side (any thread) -------------------------------------------------
 
-    def push(self, bar: Bar) -> bool:
+    def push(self, bar: Bar, received_ns: int | None = None) -> bool:
         """Queue a closed candle; False when it is stale (not newer than the last one) or stopped.
+
+        `received_ns` is when the candle reached the platform (`CandleEvent.received_ns`;
+        default: now), kept as `last_ingress_ns` for latency measurements.
 
         Raises `DataError` for a malformed candle or one off the timeframe grid,
         `ConflictError` after `finish()`, after the announced last bar, or once
@@ -134,16 +145,16 @@ class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
                 if not self._accepts(bar):
                     return False
             self._items.append(bar)
-            self._pushed_ns.append(time.time_ns())
+            self._pushed_ns.append(time.time_ns() if received_ns is None else received_ns)
             self._last_pushed_ms = bar.open_ms
             self._not_empty.notify()
         return True
 
-    async def apush(self, bar: Bar) -> bool:
+    async def apush(self, bar: Bar, received_ns: int | None = None) -> bool:
         """`push` for an asyncio producer: waits for room off the event loop when full."""
         if self._max_pending and len(self._items) >= self._max_pending:
-            return await asyncio.to_thread(self.push, bar)
-        return self.push(bar)
+            return await asyncio.to_thread(self.push, bar, received_ns)
+        return self.push(bar, received_ns)
 
     def finish(self) -> None:
         """End of stream: Cerebro stops once the queued bars are played (idempotent)."""
@@ -240,8 +251,10 @@ class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
             self._history_pos += 1
             return True
         bar: Bar | None
+        if self.on_empty is not None and not (self._items or self._finished or self.stopped):
+            self.on_empty()
         with self._lock:
-            if not self._items and not self._finished:
+            if not self._items and not self._finished and self.on_empty is None:
                 self._not_empty.wait(self._poll)
             if self._stop_event.is_set():
                 bar = None
@@ -343,7 +356,7 @@ async def pump(
         if not event.final:
             continue
         feed = feeds.get((event.symbol, event.timeframe))
-        if feed is not None and await feed.apush(event.bar):
+        if feed is not None and await feed.apush(event.bar, event.received_ns):
             pushed += 1
     if finish:
         for feed in feeds.values():

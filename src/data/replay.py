@@ -132,6 +132,7 @@ class ReplaySource:
         self._prev_ms: int | None = None
         self._virtual_ms = 0
         self._wall_start = 0.0
+        self._wall_start_ns = 0
 
     @staticmethod
     def _load(
@@ -204,6 +205,24 @@ class ReplaySource:
         """End the stream (the async-iterator way to stop it)."""
         self.stop()
 
+    def ready(self) -> bool:
+        """True when the next candle can be had without waiting: it is due already (a
+        paced replay), or the replay runs at full speed. False once it has ended.
+
+        A consumer handles what is ready as one burst (closes of the same minute
+        come due together) and settles up before it waits for the next one.
+        """
+        if not self._heap or self._stop.is_set():
+            return False
+        if self._speed is None or self._prev_ms is None:
+            return self._speed is None
+        close_ms = self._heap[0][0]
+        if close_ms <= self._prev_ms:
+            return True
+        step = min(close_ms - self._prev_ms, self._gap_cap_ms)
+        due = self._wall_start + (self._virtual_ms + step) / 1000.0 / self._speed
+        return self._clock() >= due
+
     # ----- iteration -----------------------------------------------------------------
 
     def __aiter__(self) -> ReplaySource:
@@ -217,8 +236,9 @@ class ReplaySource:
         if self._speed is None:
             if self._emitted % YIELD_EVERY == YIELD_EVERY - 1:
                 await asyncio.sleep(0)
+            due_ns = None
         else:
-            await self._pace(close_ms)
+            due_ns = await self._pace(close_ms)
         if self._stop.is_set():
             raise StopAsyncIteration
         track = self._tracks[index]
@@ -229,20 +249,23 @@ class ReplaySource:
             heapq.heappop(heap)
         self._emitted += 1
         self._cursor[track.symbol] = bar.open_ms
-        return CandleEvent(track.symbol, track.timeframe, bar)
+        return CandleEvent(track.symbol, track.timeframe, bar, received_ns=due_ns)
 
-    async def _pace(self, close_ms: int) -> None:
-        """Wait until the wall clock reaches this candle's place in the N× timeline."""
+    async def _pace(self, close_ms: int) -> int:
+        """Wait until the wall clock reaches this candle's place in the N× timeline;
+        returns that instant as wall-clock ns (`time.time_ns()`), its arrival time."""
         assert self._speed is not None
         prev = self._prev_ms
         if prev is None:
             self._wall_start = self._clock()
+            self._wall_start_ns = time.time_ns()
         elif close_ms > prev:
             self._virtual_ms += min(close_ms - prev, self._gap_cap_ms)
         self._prev_ms = close_ms
-        due = self._wall_start + self._virtual_ms / 1000.0 / self._speed
-        delay = due - self._clock()
+        offset = self._virtual_ms / 1000.0 / self._speed
+        delay = self._wall_start + offset - self._clock()
         while delay > 0 and not self._stop.is_set():
             step = min(delay, MAX_WAIT_SLICE)
             await self._sleep(step)
             delay -= step
+        return self._wall_start_ns + round(offset * 1e9)

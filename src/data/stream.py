@@ -38,6 +38,11 @@ class CandleEvent:
     timeframe: str
     bar: Bar
     final: bool = True
+    received_ns: int | None = None
+    """Wall-clock instant (`time.time_ns()`) the candle reached the platform: a WebSocket
+    frame's arrival, or, in a paced replay, the instant its close came due on the replay
+    clock (so a candle read late, behind others of the same close, is not stamped late).
+    None: unknown, the consumer stamps it on arrival."""
 
     @property
     def close_ms(self) -> int:

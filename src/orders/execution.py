@@ -109,6 +109,8 @@ class ExecutionModel:
         self._progress = progress
         self._progress_every = progress_every
         self._bars_seen = 0
+        self.touched: set[str] = set()
+        """Feeds changed since the owner last cleared this (for incremental persistence)."""
 
     # ----- set-up and queries -------------------------------------------------
 
@@ -123,6 +125,7 @@ class ExecutionModel:
         self._feeds[name] = _Feed(
             name=name, rules=rules, funding=funding, last_open_ms=last_open_ms
         )
+        self.touched.add(name)
 
     def position(self, feed: str) -> Position | None:
         """The open position of a feed, if any."""
@@ -180,6 +183,7 @@ class ExecutionModel:
         """Process one closed bar: funding, queued exits and entries at the open, the bracket
         levels, then the resting orders."""
         state = self._feeds[feed]
+        self.touched.add(feed)
         state.index += 1
         held_before = state.position is not None
         if state.position is not None and state.prev_open_ms is not None:
@@ -249,6 +253,7 @@ class ExecutionModel:
         state = self._feeds[feed]
         if state.position is not None or state.pending is not None:
             raise ConflictError(f"{feed} already has a position or a pending entry")
+        self.touched.add(feed)
         state.pending = _Pending(signal=signal, qty=qty, signal_ms=signal_ms)
 
     def place_order(self, feed: str, order: RestingOrder) -> None:
@@ -259,6 +264,7 @@ class ExecutionModel:
         if order.type == "trailing_stop" and order.trail_extreme is None and state.last_bar:
             order.trail_extreme = state.last_bar.close
         state.orders.append(order)
+        self.touched.add(feed)
 
     def cancel_order(self, feed: str, order_id: str, reason: str = "cancelled") -> bool:
         """Cancel a working order; False when it is not working (filled or unknown)."""
@@ -266,6 +272,7 @@ class ExecutionModel:
         for order in state.orders:
             if order.id == order_id:
                 state.orders.remove(order)
+                self.touched.add(feed)
                 time_ms = state.last_bar.open_ms if state.last_bar else 0
                 self._emit("order_cancelled", feed, time_ms, {"id": order_id, "reason": reason})
                 return True
@@ -276,6 +283,7 @@ class ExecutionModel:
         state = self._feeds[feed]
         if state.position is None:
             return False
+        self.touched.add(feed)
         state.exit_request = reason
         return True
 
@@ -284,6 +292,7 @@ class ExecutionModel:
         state = self._feeds[feed]
         if state.closed:
             return
+        self.touched.add(feed)
         state.closed = True
         state.pending = None
         state.exit_request = None
@@ -298,18 +307,27 @@ class ExecutionModel:
 
     # ----- persistence ----------------------------------------------------------
 
-    def state(self) -> dict[str, Any]:
+    def state(self, trades: bool = True, feeds: bool = True) -> dict[str, Any]:
         """Everything needed to continue exactly after a restart (JSON-ready).
 
         Signals and the equity curve are not included: whoever persists the
-        state keeps those as rows of their own.
+        state keeps those as rows of their own. `trades=False` leaves out the
+        closed trades too (each feed's list is empty): for a caller that stores
+        them as rows and hands them back to `restore`. `feeds=False` leaves out
+        the feeds (an empty map): for a caller that stores each with `feed_state`.
         """
         return {
             "cash": self.cash,
             "fees_paid": self.fees_paid,
             "bars_seen": self._bars_seen,
-            "feeds": {name: _feed_state(state) for name, state in self._feeds.items()},
+            "feeds": {
+                name: _feed_state(state, trades) for name, state in self._feeds.items() if feeds
+            },
         }
+
+    def feed_state(self, feed: str, trades: bool = True) -> dict[str, Any]:
+        """One feed's part of `state()`."""
+        return _feed_state(self._feeds[feed], trades)
 
     def restore(self, snapshot: dict[str, Any]) -> None:
         """Load `state()` output into this model, whose feeds are already registered."""
@@ -320,6 +338,7 @@ class ExecutionModel:
             if name not in self._feeds:
                 raise NotFoundError(f"saved state has feed {name} that is not registered")
             _restore_feed(self._feeds[name], data)
+        self.touched.update(self._feeds)
 
     # ----- internals --------------------------------------------------------------
 
@@ -558,7 +577,7 @@ def _bar_dict(bar: Bar | None) -> dict[str, Any] | None:
     return None if bar is None else asdict(bar)
 
 
-def _feed_state(state: _Feed) -> dict[str, Any]:
+def _feed_state(state: _Feed, trades: bool) -> dict[str, Any]:
     pending = state.pending
     return {
         "index": state.index,
@@ -578,7 +597,7 @@ def _feed_state(state: _Feed) -> dict[str, Any]:
         "funding_paid": state.funding_paid,
         "funding_default_instants": state.funding_default_instants,
         "closed": state.closed,
-        "trades": [trade.to_dict() for trade in state.trades],
+        "trades": [trade.to_dict() for trade in state.trades] if trades else [],
         "orders": [order.to_dict() for order in state.orders],
     }
 

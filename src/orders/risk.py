@@ -512,22 +512,19 @@ class AtrTracker:
             return None
         return sum(state.history) / len(state.history)
 
-    def state(self) -> dict[str, Any]:
-        """JSON-able snapshot of every symbol's ATR state."""
+    def state(self, symbols: bool = True) -> dict[str, Any]:
+        """JSON-able snapshot of every symbol's ATR state (`symbols=False`: the settings
+        only, for a caller that stores each symbol with `symbol_state`)."""
         return {
             "period": self.period,
             "window": self.window,
-            "symbols": {
-                name: {
-                    "last_open_ms": s.last_open_ms,
-                    "prev_close": s.prev_close,
-                    "seed": list(s.seed),
-                    "atr": s.atr,
-                    "history": list(s.history),
-                }
-                for name, s in self._symbols.items()
-            },
+            "symbols": {name: _atr_state(s) for name, s in self._symbols.items() if symbols},
         }
+
+    def symbol_state(self, symbol: str) -> dict[str, Any] | None:
+        """One symbol's part of `state()`; None before its first bar."""
+        state = self._symbols.get(symbol)
+        return None if state is None else _atr_state(state)
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> AtrTracker:
@@ -547,6 +544,16 @@ class AtrTracker:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DataError(f"malformed ATR tracker state: {exc}") from None
         return tracker
+
+
+def _atr_state(state: _AtrState) -> dict[str, Any]:
+    return {
+        "last_open_ms": state.last_open_ms,
+        "prev_close": state.prev_close,
+        "seed": list(state.seed),
+        "atr": state.atr,
+        "history": list(state.history),
+    }
 
 
 __all__ = [

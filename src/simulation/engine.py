@@ -1,19 +1,21 @@
 """`SimulationEngine`: paper trading with the backtests' execution model, risk gate and queue.
 
-Per enabled pair a `PairRunner` thread runs the pair's strategy plugin in its
-own Cerebro on a live `QueueFeed`; a pump thread plays the candle stream (a
-`ReplaySource` of stored candles today) into those feeds. Every call the
-strategies make lands here, under one lock, on ONE `ExecutionModel` (fills,
-costs, funding, margin, liquidation — the backtest's, unchanged):
+Per enabled pair a `PairRunner` runs the pair's strategy plugin in its own
+Cerebro on a live `QueueFeed`; one `Driver` thread plays the candle stream (a
+`ReplaySource` of stored candles today) into those feeds and steps each
+pair's Cerebro (a greenlet of that thread) as its candle arrives. Every call
+the strategies make lands here, under one lock, on ONE `ExecutionModel`
+(fills, costs, funding, margin, liquidation — the backtest's, unchanged):
 
     bar    → ExecutionModel.on_bar, the ATR tracker, snapshots
     signal → ExecutionModel.evaluate → RiskGate.check → OrderQueue.submit
              → confirm_orders ? PendingConfirmations.add : ExecutionModel.queue_entry
 
 Every signal is recorded with its fate (accepted, rejected, blocked, pending,
-dropped). Every state change is written in one transaction — the engine state
-row (books, risk gate, cursors, run) plus the rows it changed — before its
-event is published; bars that change nothing are checkpointed at most every
+dropped). Every state change is written in one transaction — the global
+engine state row (cash, risk gate, run), the state rows of the pairs it
+touched (books, ATR window, cursor) and the rows it added — before its event
+is published; bars that change nothing are checkpointed at most every
 `STATE_WRITE_INTERVAL` seconds. A new engine over the same database resumes
 the books, orders and pending confirmations, and `resume()` continues a run
 that was interrupted after the last bar it applied.
@@ -25,11 +27,12 @@ Replay decisions use the bar clock; the pending TTL uses the wall clock
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, cast
@@ -43,7 +46,7 @@ from src.backtests.runner import execution_config, symbol_rules_for
 from src.config import Settings
 from src.data.candles import CandleStore
 from src.data.funding import FundingStore
-from src.data.live_feed import QueueFeed, pump
+from src.data.live_feed import QueueFeed
 from src.data.replay import ReplaySource
 from src.data.stream import bars_from_frame
 from src.data.symbols import SymbolRules, normalize_symbol
@@ -58,11 +61,12 @@ from src.orders.resting import RestingOrder
 from src.orders.risk import AtrTracker, RiskContext, RiskGate
 from src.orders.sizing import risk_position_size
 from src.orders.types import Order, OrderRejected, OrderRequest, validate_order
+from src.simulation.driver import Driver
 from src.simulation.events import EventHub, EventKind, EventSubscription
 from src.simulation.repositories import SqlOrderRepository, SqlPendingRepository
 from src.simulation.runner import PairRunner, SimExecutor
 from src.simulation.settings_store import SettingsStore, SimulationSettings, apply_patch
-from src.simulation.store import SimStore, StoredState
+from src.simulation.store import FeedState, SimStore, StoredState
 from src.simulation.views import (
     EngineStatus,
     FeedSpec,
@@ -91,8 +95,6 @@ STATE_WRITE_INTERVAL = 1.0
 """Longest wall time (s) bars may go unpersisted when nothing but the cursor changed."""
 SWEEP_INTERVAL = 0.25
 """How often (s) expired confirmations are cancelled and idle cursors written."""
-QUEUE_BOUND = 4096
-"""Bars a pair's feed may hold before the replay waits for its strategy (backpressure)."""
 MAX_LIMIT = 1000
 RECENT_TRADES = 100
 """Closed trades handed to the loss-streak breaker."""
@@ -156,6 +158,7 @@ class SimulationEngine:
         self._fixed_pairs = list(pairs) if pairs is not None else None
         self._lock = threading.RLock()
         self._view_lock = threading.Lock()
+        self._view_stale = True
         self._candles = CandleStore(settings.data_dir, EXCHANGE)
         self._funding = FundingStore(settings.data_dir, EXCHANGE)
         self.orders = OrderQueue(SqlOrderRepository(self.store))
@@ -168,7 +171,7 @@ class SimulationEngine:
         )
         self._runners: dict[str, PairRunner] = {}
         self._finished_runners: set[str] = set()
-        self._pump: threading.Thread | None = None
+        self._driver: Driver | None = None
         self._source: ReplaySource | None = None
         self._stop_event = threading.Event()
         self._closed = threading.Event()
@@ -179,6 +182,9 @@ class SimulationEngine:
         self._unsaved = False
         self._last_write = 0.0
         self._interrupted = False
+        self._burst: ExitStack | None = None
+        self._burst_session: Session | None = None
+        self._burst_changed = False
         self._load()
         self._sweeper = threading.Thread(target=self._sweep, name="sim-sweeper", daemon=True)
         self._sweeper.start()
@@ -202,6 +208,7 @@ class SimulationEngine:
         self.version = 0
         self.last_snapshot_ms: int | None = None
         self.last_bar_ms: int | None = None
+        self._recent: list[tuple[int, int, float]] = []
 
     def _load(self) -> None:
         self._fresh_books()
@@ -215,6 +222,7 @@ class SimulationEngine:
             spec = PairSpec.from_dict(data)
             self._register(spec, self.run.last_open.get(spec.symbol))
         self.model.restore(self._with_trades(stored.execution))
+        self._remember(self.model.trades)
         risk = self._sim_settings.risk
         if stored.risk.get("gate"):
             self.gate = RiskGate.from_state(risk, stored.risk["gate"])
@@ -253,17 +261,10 @@ class SimulationEngine:
         rules, _ = symbol_rules_for(symbol, self.config)
         return rules
 
-    def _without_trades(self, execution: dict[str, Any]) -> dict[str, Any]:
-        """The books without their closed trades: those are rows of `trades_sim`,
-        written in the same transaction, so the state row stays small however long
-        the simulation runs (it is rewritten on every state change)."""
-        for feed in execution.get("feeds", {}).values():
-            if "trades" in feed:
-                feed["trades"] = []
-        return execution
-
     def _with_trades(self, execution: dict[str, Any]) -> dict[str, Any]:
-        """Inverse of `_without_trades`: the trades back from their rows, in exit order."""
+        """The stored books have no closed trades (those are rows of `trades_sim`, written
+        in the same transaction, so the state row stays small however long the
+        simulation runs): put them back from their rows, in exit order."""
         feeds = execution.get("feeds", {})
         for row in reversed(self.store.trades(limit=None, offset=0)):
             feed = feeds.get(row.symbol)
@@ -288,20 +289,16 @@ class SimulationEngine:
         return execution
 
     def _state(self) -> StoredState:
+        """The global part of the engine state (each pair's part: `_feed_rows`)."""
         return StoredState(
-            execution=self._without_trades(self.model.state()),
-            risk={"gate": self.gate.state(), "atr": self.atr.state()},
-            cursors={
-                feed: bar.open_ms
-                for feed in self.model.feeds()
-                if (bar := self.model.last_bar(feed)) is not None
-            },
+            execution=self.model.state(trades=False, feeds=False),
+            risk={"gate": self.gate.state(), "atr": self.atr.state(symbols=False)},
+            cursors={},
             run={
                 "run": self.run.to_dict(),
                 "pairs": [spec.to_dict() for spec in self.pairs.values()],
                 "entries": dict(self.entries),
                 "awaiting": dict(self.awaiting),
-                "bars": dict(self.bars),
                 "last_snapshot_ms": self.last_snapshot_ms,
                 "last_bar_ms": self.last_bar_ms,
             },
@@ -309,27 +306,62 @@ class SimulationEngine:
             version=self.version,
         )
 
+    def _feed_rows(self, symbols: set[str]) -> dict[str, FeedState]:
+        """The state rows of these pairs (books, ATR window, cursor, bar count)."""
+        rows = {}
+        for symbol in symbols:
+            bar = self.model.last_bar(symbol)
+            rows[symbol] = FeedState(
+                execution=self.model.feed_state(symbol, trades=False),
+                atr=self.atr.symbol_state(symbol),
+                cursor=None if bar is None else bar.open_ms,
+                bars=self.bars.get(symbol, 0),
+            )
+        return rows
+
     @contextmanager
     def _change(self) -> Iterator[Session]:
         """One state change: rows + engine state in one transaction, then its events.
 
         Callers hold the engine lock. Events queued during the change are published
-        only after the commit; a failed change publishes nothing.
+        only after the commit; a failed change publishes nothing. Inside a burst
+        (`open_burst`) the change joins the burst's transaction, and the state rows,
+        the commit and the events wait for `close_burst`.
         """
         self.version += 1
+        if self._burst is not None:
+            self._burst_changed = True
+            with self.store.transaction() as session:  # the burst's
+                yield session
+                self._apply_changes(session)
+            return
         try:
             with self.store.transaction() as session:
                 yield session
-                events, self._events = self._events, []
-                for event in events:
-                    self._apply_execution_event(session, event)
-                rows, self._rows = self._rows, []
-                session.add_all(rows)
-                self.store.save_state(session, self._state())
+                touched = self._apply_changes(session, save=True)
         except BaseException:
             self.version -= 1
             self._outbox.clear()
             raise
+        self._committed(touched)
+
+    def _apply_changes(self, session: Session, save: bool = False) -> set[str]:
+        """Write what the books booked and the queued rows (and, with `save`, the engine
+        state: the global row and the rows of the pairs touched); the touched pairs."""
+        events, self._events = self._events, []
+        for event in events:
+            self._apply_execution_event(session, event)
+        rows, self._rows = self._rows, []
+        session.add_all(rows)
+        touched = set(self.model.touched)
+        if save:
+            self.store.save_state(session, self._state())
+            self.store.save_feeds(session, self._feed_rows(touched))
+        return touched
+
+    def _committed(self, touched: set[str]) -> None:
+        """After a commit: the touched pairs are stored, the view is stale, events go out."""
+        self.model.touched.difference_update(touched)
         self._dirty = False
         self._unsaved = False
         self._last_write = time.monotonic()
@@ -338,6 +370,44 @@ class SimulationEngine:
         for kind, data in outbox:
             self.hub.publish(kind, data)
 
+    def open_burst(self) -> None:
+        """The driver starts a burst of candles: hold the lock and one transaction for it.
+
+        Every step of the burst joins that transaction; `close_burst` writes the engine
+        state once, commits, and publishes the burst's events. A crash in between loses
+        the whole burst, and the replay resumes before it (the cursors are in it too).
+        """
+        self._lock.acquire()
+        stack = ExitStack()
+        try:
+            self._burst_session = stack.enter_context(self.store.transaction())
+        except BaseException:
+            self._lock.release()
+            raise
+        self._burst = stack
+        self._burst_changed = False
+
+    def close_burst(self) -> None:
+        """Commit the burst (if anything changed) and publish its events."""
+        stack, self._burst = self._burst, None
+        try:
+            if stack is None:
+                return
+            touched: set[str] = set()
+            session, self._burst_session = self._burst_session, None
+            with stack:
+                if self._burst_changed and session is not None:
+                    touched = self._apply_changes(session, save=True)
+            if self._burst_changed:
+                self._committed(touched)
+            else:
+                self._update_view()
+        except BaseException:
+            self._outbox.clear()
+            raise
+        finally:
+            self._lock.release()
+
     def _write(self) -> None:
         """Commit whatever is buffered together with the engine state."""
         with self._change():
@@ -345,6 +415,8 @@ class SimulationEngine:
 
     def _on_execution(self, event: ExecutionEvent) -> None:
         """The model booked something: keep it for the step's transaction."""
+        if event.kind == "exit":
+            self._remember([Trade(**event.data)])
         self._events.append(event)
         self._dirty = True
 
@@ -372,6 +444,14 @@ class SimulationEngine:
                 )
             if order is not None:
                 self._outbox.append(("order", order.to_dict()))
+
+    def _remember(self, trades: Iterable[Trade]) -> None:
+        """Keep the last `RECENT_TRADES` closed trades for the loss-streak breaker, in
+        exit order (ties: pair registration order), without re-sorting every trade."""
+        feeds = self.model.feeds()
+        for trade in trades:
+            bisect.insort(self._recent, (trade.exit_ms, feeds.index(trade.feed), trade.pnl))
+        del self._recent[:-RECENT_TRADES]
 
     def _move_order(
         self,
@@ -413,11 +493,26 @@ class SimulationEngine:
     # ----- the view (cheap reads) ----------------------------------------------------------
 
     def _update_view(self) -> None:
+        """Recompute the portfolio view now (callers hold the engine lock)."""
         portfolio = portfolio_of(self.model, self.initial_capital, self.last_bar_ms)
         positions = positions_of(self.model)
         with self._view_lock:
             self._portfolio = portfolio
             self._positions = positions
+            self._view_stale = False
+
+    def _fresh_view(self) -> None:
+        """Bring the view up to the books, if a step changed them since it was computed.
+
+        The view is recomputed after every commit and at the end of every burst of
+        the driver, not on every bar of every pair (that cost sat between a candle
+        and its signal); a pair driven by hand (`attach`) only marks it stale on a
+        bar that commits nothing, and the next read recomputes it.
+        """
+        if self._view_stale:
+            with self._lock:
+                if self._view_stale:
+                    self._update_view()
 
     # ----- steps driven by the pair runners --------------------------------------------------
 
@@ -468,7 +563,8 @@ class SimulationEngine:
                 self._write()
             elif not executor.skip:
                 self._unsaved = True
-                self._update_view()
+                if self._burst is None:  # a burst refreshes the view once, at its end
+                    self._view_stale = True
         finally:
             executor.holding = False
             self._lock.release()
@@ -598,7 +694,6 @@ class SimulationEngine:
 
     def _risk_context(self, symbol: str, bar: Bar, signal: Signal | None) -> RiskContext:
         equity = self.model.equity
-        trades = sorted(self.model.trades, key=lambda t: t.exit_ms)[-RECENT_TRADES:]
         busy = {feed for feed in self.model.feeds() if self.model.position(feed) is not None}
         open_positions = len(busy | set(self.entries))
         return RiskContext(
@@ -609,7 +704,7 @@ class SimulationEngine:
             equity=equity,
             day_start_equity=self.gate.observe_equity(bar.open_ms, equity),
             open_positions=open_positions,
-            recent_closed=[(t.exit_ms, t.pnl) for t in trades],
+            recent_closed=[(exit_ms, pnl) for exit_ms, _, pnl in self._recent],
             entries_last_hour=self.gate.entries_last_hour(bar.open_ms),
             spread_pct=None,
             atr=self.atr.atr(symbol),
@@ -673,8 +768,7 @@ class SimulationEngine:
                 resume_after=resume,
             )
             self._stop_event = threading.Event()
-            runners: dict[str, PairRunner] = {}
-            feeds: dict[tuple[str, str], QueueFeed] = {}
+            runners: dict[tuple[str, str], PairRunner] = {}
             for pair, info, params in resolved:
                 last_open = source.last_open_ms(pair.symbol, pair.timeframe)
                 if pair.symbol not in self.model.feeds():
@@ -683,17 +777,14 @@ class SimulationEngine:
                 self.run.last_open[pair.symbol] = last_open
                 history = self._history(pair, spec, resume.get(pair.symbol))
                 queue_feed = QueueFeed(
-                    history,
-                    tf=pair.timeframe,
-                    last_open_ms=last_open,
-                    max_pending=QUEUE_BOUND,
-                    stop_event=self._stop_event,
+                    history, tf=pair.timeframe, last_open_ms=last_open, stop_event=self._stop_event
                 )
                 executor = SimExecutor(self, pair.symbol, info.name)
-                runners[pair.symbol] = PairRunner(executor, info, dict(params), queue_feed)
-                feeds[(pair.symbol, pair.timeframe)] = queue_feed
+                runners[(pair.symbol, pair.timeframe)] = PairRunner(
+                    executor, info, dict(params), queue_feed
+                )
             self._source = source
-            self._runners = runners
+            self._runners = {runner.symbol: runner for runner in runners.values()}
             self._finished_runners = set()
             self.run.state = "running"
             self.run.spec = spec
@@ -702,12 +793,8 @@ class SimulationEngine:
             self.run.error = None
             self._outbox.append(("status", self.status().to_dict()))
             self._write()
-            for runner in runners.values():
-                runner.start()
-            self._pump = threading.Thread(
-                target=self._play, args=(source, feeds), name="sim-replay", daemon=True
-            )
-            self._pump.start()
+            self._driver = Driver(source, runners, self._stream_failed, bursts=self)
+            self._driver.start()
             return self.status()
 
     def attach(self, pair: PairSpec, last_open_ms: int | None = None) -> SimExecutor:
@@ -736,14 +823,12 @@ class SimulationEngine:
         frame = self._candles.read(pair.symbol, pair.timeframe, spec.start_ms, cursor + 1)
         return bars_from_frame(frame)
 
-    def _play(self, source: ReplaySource, feeds: dict[tuple[str, str], QueueFeed]) -> None:
-        try:
-            asyncio.run(pump(source, feeds))
-        except ScalpLabError as exc:
-            with self._lock:
-                self.run.error = exc.message
-            for feed in feeds.values():
-                feed.request_stop()
+    def _stream_failed(self, message: str) -> None:
+        """The candle stream broke (a bad stored candle, say): the run stops with it."""
+        with self._lock:
+            if self.run.error is None:
+                self.run.error = message
+            self._stop_event.set()
 
     def resume(self) -> EngineStatus:
         """Continue a run a previous process left running (after a crash or restart)."""
@@ -754,13 +839,11 @@ class SimulationEngine:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until the run ends; True when it did."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for runner in list(self._runners.values()):
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            runner.join(left)
-            if runner.is_alive():
-                return False
-        return True
+        driver = self._driver
+        if driver is None:
+            return True
+        driver.join(timeout)
+        return not driver.is_alive()
 
     def stop(self) -> EngineStatus:
         """Stop the run; positions, orders and confirmations stay as they are."""
@@ -773,10 +856,8 @@ class SimulationEngine:
             runners = list(self._runners.values())
         for runner in runners:
             runner.feed.request_stop()
-        for runner in runners:
-            runner.join(10.0)
-        if self._pump is not None:
-            self._pump.join(10.0)
+        if self._driver is not None:
+            self._driver.join(10.0)
         with self._lock:
             if self.run.state == "running":
                 self.run.state = "stopped"
@@ -847,12 +928,14 @@ class SimulationEngine:
             )
 
     def portfolio(self) -> Portfolio:
-        """Portfolio totals as of the last committed step (no database access)."""
+        """Portfolio totals as of the last step (no database access)."""
+        self._fresh_view()
         with self._view_lock:
             return self._portfolio
 
     def positions(self) -> list[PositionView]:
-        """Open positions as of the last committed step."""
+        """Open positions as of the last step."""
+        self._fresh_view()
         with self._view_lock:
             return list(self._positions)
 

@@ -14,7 +14,7 @@ import builtins
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, or_, select
 
 from src.errors import ConflictError, NotFoundError
 from src.orders.pending import Pending
@@ -50,16 +50,18 @@ class SqlOrderRepository:
     def add(self, order: Order) -> None:
         """Store a new order."""
         with self.store.transaction() as session:
-            if session.get(OrderSim, order.id) is not None:
+            clash = session.execute(
+                select(OrderSim.id).where(
+                    or_(OrderSim.id == order.id, OrderSim.client_order_id == order.client_order_id)
+                )
+            ).first()
+            if clash is not None and clash.id == order.id:
                 raise ConflictError(f"order id {order.id} already exists")
-            taken = session.scalar(
-                select(OrderSim.id).where(OrderSim.client_order_id == order.client_order_id)
-            )
-            if taken is not None:
+            if clash is not None:
                 raise ConflictError(f"client order id {order.client_order_id} already exists")
             last = session.scalar(select(func.max(OrderSim.seq)))
-            session.add(
-                OrderSim(
+            session.execute(
+                insert(OrderSim).values(
                     id=order.id,
                     seq=(last or 0) + 1,
                     client_order_id=order.client_order_id,
@@ -71,7 +73,6 @@ class SqlOrderRepository:
                     data=order.to_dict(),
                 )
             )
-            session.flush()
 
     def update(self, order: Order) -> None:
         """Replace the stored order of the same id."""

@@ -1,4 +1,4 @@
-"""One pair's strategy: a Cerebro in its own thread, fed live, driving a `SimExecutor`.
+"""One pair's strategy: a Cerebro stepped by the driver, fed live, driving a `SimExecutor`.
 
 `SimExecutor` is what the plugin's base class (`src.strategies.base.Executor`)
 calls instead of the execution model: every call is routed to the
@@ -15,10 +15,10 @@ history after a restart) reach the strategy's indicators but not the books.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import TYPE_CHECKING, Any, Literal
 
 import backtrader as bt
+import greenlet
 
 import src.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
 from src.data.live_feed import QueueFeed
@@ -96,8 +96,15 @@ class _Checkpoint(bt.Analyzer):  # type: ignore[misc]
         self.p.executor.checkpoint()
 
 
-class PairRunner(threading.Thread):
-    """Runs `info`'s plugin on a `QueueFeed` in Cerebro until the feed ends or stops."""
+class PairRunner:
+    """Runs `info`'s plugin on a `QueueFeed` in Cerebro, as a greenlet of the driver thread.
+
+    `begin()` (on the driver thread) starts Cerebro, which plays the warm-up
+    history and hands control back as soon as its feed has no bar; each
+    `step()` after a push lets it play the queued bar and hand back again. So
+    every pair's strategy runs on one thread, one bar at a time, with no thread
+    wake-ups or GIL hand-offs between a candle and its signal.
+    """
 
     def __init__(
         self,
@@ -106,13 +113,36 @@ class PairRunner(threading.Thread):
         params: dict[str, Any],
         feed: QueueFeed,
     ) -> None:
-        super().__init__(name=f"sim-{executor.symbol}", daemon=True)
         self.executor = executor
         self.info = info
         self.params = params
         self.feed = feed
         self.error: str | None = None
+        self._greenlet: greenlet.greenlet | None = None
+        self._driver: greenlet.greenlet | None = None
         executor.feed = feed
+
+    @property
+    def symbol(self) -> str:
+        """The pair this runner trades."""
+        return self.executor.symbol
+
+    @property
+    def done(self) -> bool:
+        """True once its Cerebro has returned (end of data, stop or failure)."""
+        return self._greenlet is not None and self._greenlet.dead
+
+    def begin(self) -> None:
+        """Start Cerebro on the calling (driver) thread; returns when it waits for a bar."""
+        self._driver = greenlet.getcurrent()
+        self._greenlet = greenlet.greenlet(self.run)
+        self.feed.on_empty = self._driver.switch
+        self._greenlet.switch()
+
+    def step(self) -> None:
+        """Let Cerebro play what its feed holds; returns when it waits again or has ended."""
+        if self._greenlet is not None and not self._greenlet.dead:
+            self._greenlet.switch()
 
     def run(self) -> None:
         cerebro = bt.Cerebro(
@@ -141,7 +171,7 @@ class PairRunner(threading.Thread):
             self.executor.engine._runner_done(self)
 
     def engine_release(self) -> None:
-        """Release the engine lock if a failed step left it held by this thread."""
+        """Release the engine lock if a failed step left it held by this runner."""
         if self.executor.holding:
             self.executor.holding = False
             self.executor.engine._lock.release()

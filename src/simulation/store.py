@@ -1,5 +1,10 @@
 """The engine's persistence: one transaction per state change over the `_sim` tables.
 
+The engine state is one global row (`engine_state_sim`: cash, the risk gate,
+the run) plus one row per pair (`engine_feeds_sim`: its books, ATR window,
+cursor and bar count); a change rewrites the global row and the rows of the
+pairs it touched, and `load_state` puts the whole state back together.
+
 `SimStore.transaction()` is a re-entrant unit of work per thread: the engine
 opens one around a state change, the SQL repositories of the order queue and
 the pending list (`src.simulation.repositories`) join it, and the engine state
@@ -14,9 +19,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from src.orders.models import Trade
@@ -25,12 +31,26 @@ from src.storage.models import utc_now
 from src.storage.models_sim import (
     ENGINE_STATE_ID,
     SIM_TABLES,
+    EngineFeedSim,
     EngineStateSim,
     RiskEventSim,
     SignalSim,
     SnapshotSim,
     TradeSim,
 )
+
+_STATE = cast(Table, EngineStateSim.__table__)
+_FEEDS = cast(Table, EngineFeedSim.__table__)
+
+
+@dataclass(slots=True)
+class FeedState:
+    """One pair's part of the engine state (a row of `engine_feeds_sim`)."""
+
+    execution: dict[str, Any]
+    atr: dict[str, Any] | None
+    cursor: int | None
+    bars: int
 
 
 @dataclass(slots=True)
@@ -69,12 +89,12 @@ class SimStore:
     # ----- engine state ----------------------------------------------------------
 
     def load_state(self) -> StoredState | None:
-        """The stored engine state, or None on a fresh database."""
+        """The stored engine state, the pairs' rows merged in; None on a fresh database."""
         with self.transaction() as session:
             row = session.get(EngineStateSim, ENGINE_STATE_ID)
             if row is None:
                 return None
-            return StoredState(
+            state = StoredState(
                 execution=dict(row.execution),
                 risk=dict(row.risk),
                 cursors=dict(row.cursors),
@@ -82,20 +102,74 @@ class SimStore:
                 candles_processed=int(row.candles_processed),
                 version=int(row.version),
             )
+            feeds = state.execution.setdefault("feeds", {})
+            atr = state.risk.get("atr")
+            bars = state.run.setdefault("bars", {})
+            for feed in session.scalars(select(EngineFeedSim)):
+                feeds[feed.symbol] = feed.execution
+                if atr is not None and feed.atr is not None:
+                    atr.setdefault("symbols", {})[feed.symbol] = feed.atr
+                if feed.cursor is not None:
+                    state.cursors[feed.symbol] = feed.cursor
+                bars[feed.symbol] = feed.bars
+            return state
+
+    def save_feeds(self, session: Session, feeds: dict[str, FeedState]) -> None:
+        """Upsert the rows of these pairs inside `session`."""
+        if not feeds:
+            return
+        stored = set(
+            session.scalars(select(EngineFeedSim.symbol).where(EngineFeedSim.symbol.in_(feeds)))
+        )
+        rows = [
+            {
+                "symbol": symbol,
+                "execution": feed.execution,
+                "atr": feed.atr,
+                "cursor": feed.cursor,
+                "bars": feed.bars,
+            }
+            for symbol, feed in feeds.items()
+        ]
+        updates = [
+            {"key": symbol, **{k: v for k, v in row.items() if k != "symbol"}}
+            for row in rows
+            if (symbol := row["symbol"]) in stored
+        ]
+        inserts = [row for row in rows if row["symbol"] not in stored]
+        if updates:
+            # Core executemany: the ORM's bulk update costs several times more per change.
+            table = _FEEDS
+            session.execute(
+                update(table)
+                .where(table.c.symbol == bindparam("key"))
+                .values(
+                    execution=bindparam("execution"),
+                    atr=bindparam("atr"),
+                    cursor=bindparam("cursor"),
+                    bars=bindparam("bars"),
+                ),
+                updates,
+            )
+        if inserts:
+            session.execute(insert(_FEEDS), inserts)
 
     def save_state(self, session: Session, state: StoredState) -> None:
-        """Rewrite the engine state row inside `session`."""
-        row = session.get(EngineStateSim, ENGINE_STATE_ID)
-        if row is None:
-            row = EngineStateSim(id=ENGINE_STATE_ID)
-            session.add(row)
-        row.execution = state.execution
-        row.risk = state.risk
-        row.cursors = state.cursors
-        row.run = state.run
-        row.candles_processed = state.candles_processed
-        row.version = state.version
-        row.updated_at = utc_now()
+        """Rewrite the global engine state row inside `session` (one UPDATE; the old row
+        is never read back, so its JSON is not decoded on every change)."""
+        values = {
+            "execution": state.execution,
+            "risk": state.risk,
+            "cursors": state.cursors,
+            "run": state.run,
+            "candles_processed": state.candles_processed,
+            "version": state.version,
+            "updated_at": utc_now(),
+        }
+        table = _STATE
+        statement = update(table).where(table.c.id == ENGINE_STATE_ID).values(**values)
+        if not cast(CursorResult[Any], session.execute(statement)).rowcount:
+            session.execute(insert(table).values(id=ENGINE_STATE_ID, **values))
 
     def reset(self) -> None:
         """Delete every row of every `_sim` table (and nothing else)."""

@@ -49,6 +49,22 @@ class EngineStateSim(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
+class EngineFeedSim(Base):
+    """One pair's part of the engine state: its books, ATR window, cursor and bar count.
+
+    Split from `engine_state_sim` so a state change rewrites only the pairs it
+    touched, not all of them (the global row keeps cash, the risk gate and the run).
+    """
+
+    __tablename__ = "engine_feeds_sim"
+
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    execution: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    atr: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    cursor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    bars: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class OrderSim(Base):
     """One paper order; `client_order_id` is unique, so a resubmission cannot add a row.
 
@@ -70,6 +86,7 @@ class OrderSim(Base):
     __table_args__ = (
         Index("ix_orders_sim_symbol_status", "symbol", "status"),
         Index("ix_orders_sim_created_ms", "created_ms"),
+        Index("ix_orders_sim_seq", "seq", unique=True),
     )
 
 
@@ -180,6 +197,7 @@ class AppSetting(Base):
 
 SIM_TABLES: tuple[type[Base], ...] = (
     EngineStateSim,
+    EngineFeedSim,
     OrderSim,
     PendingSim,
     SignalSim,
@@ -193,6 +211,7 @@ __all__ = [
     "ENGINE_STATE_ID",
     "SIM_TABLES",
     "AppSetting",
+    "EngineFeedSim",
     "EngineStateSim",
     "OrderSim",
     "PendingSim",

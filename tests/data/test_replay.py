@@ -96,6 +96,19 @@ def test_last_open_ms_is_known_up_front_and_must_be_unambiguous(store: CandleSto
         source.last_open_ms("SOLUSDT", "5m")
 
 
+def paced(store: CandleStore, fake: FakeTime, minutes: int, speed: float) -> ReplaySource:
+    """BTCUSDT and XRPUSDT 1m from START, paced at `speed` on the fake clock."""
+    return ReplaySource(
+        store,
+        [("BTCUSDT", "1m"), ("XRPUSDT", "1m")],
+        START,
+        START + minutes * MINUTE,
+        speed=speed,
+        sleep=fake.sleep,
+        clock=fake.clock,
+    )
+
+
 def test_speed_paces_bars_in_wall_time_and_compresses_holes(store: CandleStore) -> None:
     fake = FakeTime()
     source = ReplaySource(
@@ -117,15 +130,7 @@ def test_speed_paces_bars_in_wall_time_and_compresses_holes(store: CandleStore) 
 
 def test_a_slow_consumer_is_not_made_to_wait_again(store: CandleStore) -> None:
     fake = FakeTime()
-    source = ReplaySource(
-        store,
-        [("BTCUSDT", "1m"), ("XRPUSDT", "1m")],
-        START,
-        START + 10 * MINUTE,
-        speed=120,
-        sleep=fake.sleep,
-        clock=fake.clock,
-    )
+    source = paced(store, fake, 10, 120)
 
     async def main() -> int:
         seen = 0
@@ -138,6 +143,29 @@ def test_a_slow_consumer_is_not_made_to_wait_again(store: CandleStore) -> None:
     assert asyncio.run(main()) == 20
     # 9 steps x 0.5 s = 4.5 s of timeline; 3 s were spent working, so only 1.5 s is slept.
     assert sum(fake.sleeps) == pytest.approx(1.5)
+
+
+def test_each_candle_is_stamped_with_the_instant_its_close_came_due(store: CandleStore) -> None:
+    """A candle read late (behind others of the same close, or by a slow consumer) keeps
+    its due instant as `received_ns`: latency measured from it includes the wait."""
+    fake = FakeTime()
+    source = paced(store, fake, 4, 60)
+
+    async def main() -> list[int]:
+        stamps = []
+        async for event in source:
+            assert event.received_ns is not None
+            stamps.append(event.received_ns)
+            fake.now += 0.25  # each candle takes a quarter of a second to handle
+        return stamps
+
+    stamps = asyncio.run(main())
+    first = stamps[0]
+    # Both closes of a minute share one instant; minutes are 1 s apart at 60x, however
+    # long the consumer took (the second candle of each minute was read 0.25 s late).
+    assert [round((t - first) / 1e9, 6) for t in stamps] == [0, 0, 1, 1, 2, 2, 3, 3]
+    full_speed = ReplaySource(store, [("BTCUSDT", "1m")], START, START + MINUTE)
+    assert [e.received_ns for e in _collect(full_speed)] == [None]
 
 
 def test_resume_after_continues_each_symbol_after_its_cursor(store: CandleStore) -> None:
@@ -181,6 +209,34 @@ def test_stop_from_another_thread_interrupts_a_long_wait(store: CandleStore) -> 
     assert asyncio.run(main()) == 1  # the first bar at once, then a 60 s wait cut short
     assert time.monotonic() - started < 0.2 + MAX_WAIT_SLICE + 1.5  # not 60 s
     assert stop.is_set()
+
+
+def test_ready_says_whether_the_next_candle_is_due_already(store: CandleStore) -> None:
+    fake = FakeTime()
+    source = paced(store, fake, 3, 60)
+
+    async def main() -> list[tuple[str, bool]]:
+        seen = []
+        async for event in source:
+            if len(seen) == 3:
+                fake.now += 1.5  # slow on this candle: the next minute came due meanwhile
+            seen.append((event.symbol, source.ready()))
+        return seen
+
+    # The other close of the same minute is ready at once; the next minute is not,
+    # until its instant has passed; after the last candle nothing is.
+    assert asyncio.run(main()) == [
+        ("BTCUSDT", True),
+        ("XRPUSDT", False),
+        ("BTCUSDT", True),
+        ("XRPUSDT", True),
+        ("BTCUSDT", True),
+        ("XRPUSDT", False),
+    ]
+    full_speed = ReplaySource(store, [("BTCUSDT", "1m")], START, START + 2 * MINUTE)
+    assert full_speed.ready()
+    _collect(full_speed)
+    assert not full_speed.ready()
 
 
 def test_full_speed_lets_other_tasks_run(store: CandleStore) -> None:

@@ -1,4 +1,4 @@
-"""The simulation tables: migration 0002 matches the models, constraints, JSON and UTC."""
+"""The simulation tables: migrations 0002 and 0003 match the models, constraints, JSON and UTC."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from tests.conftest import make_settings
 
 SIM_NAMES = {
     "engine_state_sim",
+    "engine_feeds_sim",
     "orders_sim",
     "pending_sim",
     "signals_sim",
@@ -27,7 +28,7 @@ SIM_NAMES = {
 }
 
 
-def test_migration_0002_creates_the_sim_tables_and_matches_the_models(tmp_path: Path) -> None:
+def test_migrations_create_the_sim_tables_and_match_the_models(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     migrate(settings)
     database = Database(settings)
@@ -38,7 +39,7 @@ def test_migration_0002_creates_the_sim_tables_and_matches_the_models(tmp_path: 
         assert all(name.endswith("_sim") for name in SIM_NAMES)
         with database.engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar_one() == "0002"
+            assert version.scalar_one() == "0003"
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
     finally:

@@ -1,0 +1,116 @@
+"""The driver thread: every pair's Cerebro stepped per candle on one thread (real bars)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from src.data.candles import CandleStore
+from src.data.live_feed import QueueFeed
+from src.data.replay import ReplaySource
+from src.data.stream import CandleEvent
+from src.orders.models import Bar
+from src.simulation.driver import Driver
+from src.simulation.engine import SimulationEngine
+from src.simulation.runner import PairRunner
+from src.simulation.views import PairSpec
+from src.strategies.registry import Registry
+from tests.simulation.conftest import real_bars
+
+Make = Callable[..., SimulationEngine]
+
+
+def runner_for(engine: SimulationEngine, registry: Registry, symbol: str) -> PairRunner:
+    executor = engine.attach(PairSpec(symbol, "sma_cross", "15m"))
+    info = registry.get("sma_cross")
+    return PairRunner(executor, info, info.resolve({}), QueueFeed(tf="15m"))
+
+
+async def candles(
+    streams: dict[str, list[Bar]], seen: list[tuple[str, int]], fail_after: int | None = None
+) -> AsyncIterator[CandleEvent]:
+    for i, bars in enumerate(zip(*streams.values(), strict=True)):
+        if fail_after is not None and i == fail_after:
+            raise RuntimeError("socket closed")
+        for symbol, bar in zip(streams, bars, strict=True):
+            seen.append((symbol, bar.open_ms))
+            yield CandleEvent(symbol, "15m", bar)
+
+
+def test_each_candle_is_applied_before_the_next_is_read(
+    make_engine: Make, registry: Registry, data_dir: Path
+) -> None:
+    engine = make_engine()
+    streams = {s: real_bars(data_dir, s)[:200] for s in ("BTCUSDT", "ETHUSDT")}
+    runners = {(s, "15m"): runner_for(engine, registry, s) for s in streams}
+    seen: list[tuple[str, int]] = []
+    applied: list[list[tuple[str, int]]] = []
+    original = engine._step_bar
+
+    def spy(executor: object, bar: Bar) -> None:
+        applied.append(list(seen))  # what the stream had handed out when this bar was applied
+        original(executor, bar)  # type: ignore[arg-type]
+
+    engine._step_bar = spy  # type: ignore[method-assign]
+    errors: list[str] = []
+    driver = Driver(candles(streams, seen), runners, errors.append)
+    driver.start()
+    driver.join(60)
+    assert not driver.is_alive() and errors == []
+    assert driver.candles == 400 and all(r.done for r in runners.values())
+    # Bar k is applied while candle k is the newest one read: nothing queues up behind it.
+    assert [len(before) for before in applied] == list(range(1, 401))
+    assert engine.bars == {"BTCUSDT": 200, "ETHUSDT": 200}
+    assert all(engine.model.position(s) is None for s in streams)  # the natural end closed them
+
+
+def test_a_failing_stream_ends_every_pair_and_reports_once(
+    make_engine: Make, registry: Registry, data_dir: Path
+) -> None:
+    engine = make_engine()
+    streams = {s: real_bars(data_dir, s)[:50] for s in ("BTCUSDT", "ETHUSDT")}
+    runners = {(s, "15m"): runner_for(engine, registry, s) for s in streams}
+    errors: list[str] = []
+    driver = Driver(candles(streams, [], fail_after=30), runners, errors.append)
+    driver.start()
+    driver.join(60)
+    assert not driver.is_alive()
+    assert errors == ["the candle stream failed: RuntimeError: socket closed"]
+    assert driver.candles == 60 and all(r.done for r in runners.values())
+    assert all(r.feed.stopped for r in runners.values())
+
+
+class Recorder:
+    """The `Bursts` side: records how many candles each burst held."""
+
+    def __init__(self, driver_candles: Callable[[], int]) -> None:
+        self.candles = driver_candles
+        self.sizes: list[int] = []
+        self._start = 0
+        self.open = False
+
+    def open_burst(self) -> None:
+        assert not self.open
+        self.open, self._start = True, self.candles()
+
+    def close_burst(self) -> None:
+        assert self.open
+        self.open = False
+        self.sizes.append(self.candles() - self._start)
+
+
+def test_what_the_stream_has_ready_is_one_burst_of_at_most_one_candle_per_pair(
+    make_engine: Make, registry: Registry, data_dir: Path
+) -> None:
+    engine = make_engine()
+    symbols = ("BTCUSDT", "ETHUSDT")
+    runners = {(s, "15m"): runner_for(engine, registry, s) for s in symbols}
+    source = ReplaySource(CandleStore(data_dir), [(s, "15m") for s in symbols], speed=None)
+    driver = Driver(source, runners, lambda message: None)
+    recorder = Recorder(lambda: driver.candles)
+    driver.bursts = recorder
+    driver.start()
+    driver.join(60)
+    assert not driver.is_alive() and not recorder.open
+    # Full speed: everything is ready, so bursts are capped at one candle per pair.
+    assert set(recorder.sizes) == {2} and sum(recorder.sizes) == driver.candles == 2 * 672
