@@ -18,6 +18,7 @@ each runner's Cerebro returns before the thread does.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import logging
 import threading
@@ -64,8 +65,14 @@ class Driver(threading.Thread):
         self.bursts = bursts
         self.candles = 0
         self._in_burst = 0
+        # The context of whoever started the run (an API request's correlation id, say):
+        # what the run does is logged under it.
+        self._context = contextvars.copy_context()
 
     def run(self) -> None:
+        self._context.run(self._run)
+
+    def _run(self) -> None:
         try:
             for runner in self.runners.values():
                 runner.begin()

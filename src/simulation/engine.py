@@ -55,7 +55,7 @@ from src.orders.execution import ExecutionEvent, ExecutionModel
 from src.orders.funding import FundingSchedule
 from src.orders.ids import client_order_id
 from src.orders.models import Bar, SignalRecord, SignalStatus, Trade
-from src.orders.pending import PendingConfirmations, PendingView
+from src.orders.pending import PendingConfirmations, PendingView, pending_id
 from src.orders.queue import OrderQueue
 from src.orders.resting import RestingOrder
 from src.orders.risk import AtrTracker, RiskContext, RiskGate
@@ -577,9 +577,23 @@ class SimulationEngine:
     def _step_finish(self, executor: SimExecutor, natural: bool) -> None:
         if not natural:
             return
-        with self._lock:
+        with self._lock, self._change() as session:
             self.model.finish(executor.symbol)
-            self._write()
+            self._cancel_confirmations(session, executor.symbol)
+
+    def _cancel_confirmations(self, session: Session, symbol: str) -> None:
+        """The pair's data has ended: its open confirmations could never fill."""
+        reason = f"the replay of {symbol} ended: no bar is left to fill the order on"
+        for order_id, plan in list(self.awaiting.items()):
+            if plan.get("feed") != symbol:
+                continue
+            order = self._pending.cancel(pending_id(order_id), reason)
+            self.awaiting.pop(order_id, None)
+            self.store.settle_signal(session, order_id, "cancelled", reason)
+            self._outbox.append(
+                ("pending", self._pending.get(pending_id(order_id)).to_dict(self.clock()))
+            )
+            self._outbox.append(("order", order.to_dict()))
 
     def _step_signal(self, executor: SimExecutor, bar: Bar, signal: Signal) -> SignalRecord:
         symbol = executor.symbol
@@ -1010,10 +1024,11 @@ class SimulationEngine:
             now = self.clock()
             if not any(p.due(now) for p in self._pending.repository.list_open()):
                 return 0
-            with self._change():
+            with self._change() as session:
                 expired = self._pending.expire_due()
                 for item in expired:
                     self.awaiting.pop(item.order.id, None)
+                    self.store.settle_signal(session, item.order.id, "expired", item.order.reason)
                     self._outbox.append(("pending", item.to_dict(self.clock())))
                     self._outbox.append(("order", item.order.to_dict()))
             return len(expired)
@@ -1032,8 +1047,9 @@ class SimulationEngine:
                 and not stored.order.reduce_only
             ):
                 raise ConflictError(f"{feed} already has a position or a pending entry")
-            with self._change():
+            with self._change() as session:
                 order = self._pending.confirm(pending_id)
+                self.store.settle_signal(session, order.id, "accepted", "confirmed")
                 if plan is None:
                     raise ConflictError(f"confirmation {pending_id} has no order to execute")
                 if plan.get("manual"):
@@ -1051,8 +1067,9 @@ class SimulationEngine:
 
     def reject(self, pending_id: str) -> Order:
         """Reject: the order is never executed."""
-        with self._lock, self._change():
+        with self._lock, self._change() as session:
             order = self._pending.reject(pending_id)
+            self.store.settle_signal(session, order.id, "rejected", order.reason)
             self.awaiting.pop(order.id, None)
             rejected = self._pending.get(pending_id)
             self._outbox.append(("pending", rejected.to_dict(self.clock())))

@@ -14,6 +14,7 @@ history after a restart) reach the strategy's indicators but not the books.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -136,6 +137,7 @@ class PairRunner:
         """Start Cerebro on the calling (driver) thread; returns when it waits for a bar."""
         self._driver = greenlet.getcurrent()
         self._greenlet = greenlet.greenlet(self.run)
+        self._greenlet.gr_context = contextvars.copy_context()  # the driver's (a request's id)
         self.feed.on_empty = self._driver.switch
         self._greenlet.switch()
 

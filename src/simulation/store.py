@@ -41,6 +41,7 @@ from src.storage.models_sim import (
 
 _STATE = cast(Table, EngineStateSim.__table__)
 _FEEDS = cast(Table, EngineFeedSim.__table__)
+_SIGNALS = cast(Table, SignalSim.__table__)
 
 
 @dataclass(slots=True)
@@ -185,6 +186,15 @@ class SimStore:
         session.add(row)
         session.flush()
         return row
+
+    @staticmethod
+    def settle_signal(session: Session, order_id: str, status: str, reason: str) -> None:
+        """A signal that waited for confirmation: its final fate, once its order's is known."""
+        session.execute(
+            update(_SIGNALS)
+            .where(_SIGNALS.c.order_id == order_id, _SIGNALS.c.status == "pending")
+            .values(status=status, reason=reason)
+        )
 
     @staticmethod
     def add_trade(session: Session, trade: Trade) -> None:

@@ -170,7 +170,8 @@ class SimTrade:
 
 @dataclass(frozen=True, slots=True)
 class SignalView:
-    """A signal and its fate: accepted, rejected, blocked, pending or dropped."""
+    """A signal and its fate: accepted, rejected, blocked, pending, expired, cancelled or
+    dropped (`src.api.schemas.signals.SignalFate`)."""
 
     id: int
     symbol: str

@@ -110,4 +110,8 @@ def test_kill_9_resumes_positions_orders_and_confirmations(data_dir: Path) -> No
         position["entry_price"],
         position["qty"],
     )
-    assert after["pending"] == before["pending"]  # nobody confirmed the waiting one
+    # Nobody confirmed the waiting one: the restored confirmation stayed open until its
+    # pair's data ended, and was then cancelled, never filled.
+    assert before["pending"] and after["pending"] == []
+    final = {o["id"]: o["status"] for o in after["orders"]}
+    assert all(final[p["order"]["id"]] == "cancelled" for p in before["pending"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+from src.api.logs import request_id_var
 from src.data.candles import CandleStore
 from src.data.live_feed import QueueFeed
 from src.data.replay import ReplaySource
@@ -45,21 +46,28 @@ def test_each_candle_is_applied_before_the_next_is_read(
     runners = {(s, "15m"): runner_for(engine, registry, s) for s in streams}
     seen: list[tuple[str, int]] = []
     applied: list[list[tuple[str, int]]] = []
+    request_ids: set[str | None] = set()
     original = engine._step_bar
 
     def spy(executor: object, bar: Bar) -> None:
         applied.append(list(seen))  # what the stream had handed out when this bar was applied
+        request_ids.add(request_id_var.get())
         original(executor, bar)  # type: ignore[arg-type]
 
     engine._step_bar = spy  # type: ignore[method-assign]
     errors: list[str] = []
-    driver = Driver(candles(streams, seen), runners, errors.append)
+    token = request_id_var.set("req-7f3a")  # the request that started the run
+    try:
+        driver = Driver(candles(streams, seen), runners, errors.append)
+    finally:
+        request_id_var.reset(token)
     driver.start()
     driver.join(60)
     assert not driver.is_alive() and errors == []
     assert driver.candles == 400 and all(r.done for r in runners.values())
     # Bar k is applied while candle k is the newest one read: nothing queues up behind it.
     assert [len(before) for before in applied] == list(range(1, 401))
+    assert request_ids == {"req-7f3a"}  # its steps are logged under that request's id
     assert engine.bars == {"BTCUSDT": 200, "ETHUSDT": 200}
     assert all(engine.model.position(s) is None for s in streams)  # the natural end closed them
 

@@ -81,6 +81,8 @@ def test_confirm_executes_the_entry_at_the_next_bar_open(
     order = engine.confirm(pending.pending.id)
     assert order.status == "accepted"
     assert engine.pending() == []
+    [confirmed] = engine.signals()  # its fate follows its confirmation
+    assert (confirmed.status, confirmed.reason) == ("accepted", "confirmed")
     step(ex, bars[22])
     [position] = engine.positions()
     assert position.entry_price == pytest.approx(bars[22].open * SLIP, rel=1e-12)
@@ -125,6 +127,8 @@ def test_rejected_and_expired_confirmations_never_become_orders(
     children = [o for o in engine.orders_list() if o.parent_id is not None]
     assert len(children) == 4 and {o.status for o in children} == {"rejected", "expired"}
     assert engine.portfolio().cash == engine.initial_capital
+    fates = [(s.status, s.reason) for s in engine.signals()]  # newest first
+    assert fates == [("expired", "confirmation expired"), ("rejected", "rejected by the user")]
 
 
 def test_expired_confirmation_is_cancelled_by_the_background_sweep(

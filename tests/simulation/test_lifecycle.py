@@ -11,6 +11,7 @@ import pytest
 from src.backtests.runner import BacktestRequest, run_backtest, trade_dict
 from src.config import Settings
 from src.errors import ConflictError, InputError
+from src.orders.pending import pending_id
 from src.simulation.engine import SimulationEngine
 from src.simulation.views import FeedSpec
 from src.storage.db import Database
@@ -95,3 +96,24 @@ def test_a_failing_plugin_stops_the_run_with_its_error(
         engine.update_settings({"confirm_orders": True})  # the lock was released
     finally:
         engine.close()
+
+
+def test_confirmations_still_open_when_the_data_ends_are_cancelled(
+    make_engine: Make, database: Database
+) -> None:
+    add_pair(database)
+    engine = make_engine()
+    engine.update_settings({"confirm_orders": True})
+    engine.start(FeedSpec(speed=None, start_ms=START_MS, end_ms=END_MS))
+    assert engine.wait(60) and engine.status().finished
+    # Nobody answered the confirmation before the week ran out: no bar is left to
+    # fill its order on, so it is cancelled rather than left open to be confirmed.
+    assert engine.pending() == []
+    waited = [s for s in engine.signals(limit=1000) if s.order_id is not None]
+    assert waited and all(s.status == "cancelled" for s in waited)
+    assert "ended" in waited[0].reason
+    order = next(o for o in engine.orders_list() if o.id == waited[0].order_id)
+    assert order.status == "cancelled"
+    with pytest.raises(ConflictError, match="already cancelled"):
+        engine.confirm(pending_id(order.id))
+    assert engine.positions() == [] and engine.portfolio().cash == engine.initial_capital

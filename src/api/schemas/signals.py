@@ -6,9 +6,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SignalFate = Literal["accepted", "rejected", "blocked", "pending", "dropped"]
-"""accepted (an order was queued), rejected (reason), blocked (a circuit breaker),
-pending (waiting for confirmation), dropped (no bar left to fill on)."""
+SignalFate = Literal[
+    "accepted", "rejected", "blocked", "pending", "expired", "cancelled", "dropped"
+]
+"""accepted (an order was queued; after a confirmation, once confirmed), rejected (reason;
+also a rejected confirmation), blocked (a circuit breaker), pending (waiting for
+confirmation), expired (its confirmation timed out), cancelled (its pair's data ended
+before it was confirmed), dropped (no bar left to fill on)."""
 
 StreamEventKind = Literal["signal", "pending", "order", "trade", "status"]
 """The `event:` names of `GET /signals/stream`."""

@@ -1538,7 +1538,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "accepted" | "rejected" | "blocked" | "pending" | "dropped";
+            status: "accepted" | "rejected" | "blocked" | "pending" | "expired" | "cancelled" | "dropped";
             /** Reason */
             reason: string;
             /**
