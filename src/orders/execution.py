@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from src.data.symbols import SymbolRules
@@ -574,7 +574,7 @@ def _record(
 
 
 def _bar_dict(bar: Bar | None) -> dict[str, Any] | None:
-    return None if bar is None else asdict(bar)
+    return None if bar is None else {name: getattr(bar, name) for name in bar.__dataclass_fields__}
 
 
 def _feed_state(state: _Feed, trades: bool) -> dict[str, Any]:

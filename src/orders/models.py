@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from src.data.bars import Bar
@@ -38,8 +38,8 @@ class Position:
         return 1 if self.side == "long" else -1
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (also its persisted state)."""
-        return asdict(self)
+        """JSON-ready form (also its persisted state); its fields are all plain values."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     def unrealised(self, price: float) -> float:
         """Mark-to-market P&L at `price` (fees and funding are already in cash)."""
@@ -65,8 +65,8 @@ class Trade:
     bars_held: int
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (also its persisted state)."""
-        return asdict(self)
+        """JSON-ready form (also its persisted state); its fields are all plain values."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 @dataclass(frozen=True, slots=True)
