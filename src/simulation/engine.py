@@ -1034,8 +1034,13 @@ class SimulationEngine:
             return len(expired)
 
     def confirm(self, pending_id: str) -> Order:
-        """Confirm: the entry fills at the next bar's open. Errors change nothing."""
+        """Confirm: the entry fills at the next bar's open. Errors change nothing.
+
+        Confirmations whose TTL ran out are expired (and committed) first: a late
+        confirm is refused, and the expiry it found stays recorded.
+        """
         with self._lock:
+            self.expire_due()
             stored = self._pending.get(pending_id)
             plan = self.awaiting.get(stored.order.id)
             feed = stored.order.symbol
@@ -1066,7 +1071,8 @@ class SimulationEngine:
             return order
 
     def reject(self, pending_id: str) -> Order:
-        """Reject: the order is never executed."""
+        """Reject: the order is never executed (an expired one stays expired)."""
+        self.expire_due()
         with self._lock, self._change() as session:
             order = self._pending.reject(pending_id)
             self.store.settle_signal(session, order.id, "rejected", order.reason)

@@ -150,6 +150,25 @@ def test_expired_confirmation_is_cancelled_by_the_background_sweep(
     assert engine.orders.get(pending.pending.order.id).status == "expired"
 
 
+def test_a_late_confirm_records_the_expiry_it_finds(
+    make_engine: Make, bars: list[Bar], clock: FakeClock
+) -> None:
+    engine = make_engine()
+    engine.update_settings({"confirm_orders": True, "pending_ttl_seconds": 5})
+    ex = attach(engine)
+    for bar in bars[:20]:
+        step(ex, bar)
+    step(ex, bars[20], long_signal(bars[20]))
+    [pending] = engine.pending()
+    clock.advance(6)  # due, and (most likely) not swept yet
+    with pytest.raises(ConflictError, match="expired"):
+        engine.confirm(pending.pending.id)
+    assert engine.orders.get(pending.pending.order.id).status == "expired"
+    assert [s.status for s in engine.signals()] == ["expired"]
+    with pytest.raises(ConflictError, match="already expired"):
+        engine.reject(pending.pending.id)
+
+
 def test_signal_without_confirmation_executes_at_once(make_engine: Make, bars: list[Bar]) -> None:
     engine = make_engine()
     ex = attach(engine)
