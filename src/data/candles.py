@@ -294,7 +294,8 @@ class CandleStore:
             )
         try:
             table = table.select(list(COLUMNS)).cast(CANDLE_SCHEMA, safe=False)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:  # pragma: no cover
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
+            # e.g. a null in a required column (Arrow raises a plain ValueError for it)
             raise DataError(f"candle file {path} has the wrong schema: {exc}") from None
         frame = frame_from_table(table)
         times = frame["open_time"].to_numpy()

@@ -145,6 +145,12 @@ def test_wrong_schema_files(store: CandleStore, btc_csv: pd.DataFrame) -> None:
     with pytest.raises(DataError, match="wrong schema"):
         store.merge("BTCUSDT", "1m", btc_csv.head(3))
     assert digest(path) == before
+    with_gap = btc_csv.head(3).astype({"open": "float64"})
+    with_gap.loc[1, "open"] = None  # a null where every candle needs a price
+    pq.write_table(pa.Table.from_pandas(with_gap, preserve_index=False), path)
+    with pytest.raises(DataError, match=r"wrong schema: .*'open' with null values") as info:
+        store.read("BTCUSDT", "1m")
+    assert "\n" not in str(info.value)
 
 
 def test_foreign_file_without_optional_columns_unsorted(
