@@ -2,9 +2,9 @@
 
 A Cerebro over it runs with `runonce=False, preload=False`, in a thread of its
 own or, in the paper-trading engine, as a greenlet of the driver thread (see
-cooperative mode below); candles arrive from a candle stream
-(`src.data.stream`) on an asyncio loop and are handed over with `push()` /
-`apush()`, or all at once with `pump(stream, feeds)`.
+cooperative mode below). Closed candles are handed over with `push()`, from any
+thread; the simulation's driver (`src.simulation.driver`) pushes the candles of
+a candle stream (`src.data.stream`) that way.
 
 How it behaves inside Cerebro:
 - `islive()` is True, so Cerebro disables preload and runonce and asks the
@@ -32,18 +32,16 @@ the bars a backtest sees.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterable, Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import backtrader as bt
 
 import src.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
 from src.data.bars import Bar
-from src.data.stream import CandleEvent
 from src.data.timeframes import timeframe_ms
 from src.errors import ConflictError, DataError, InputError
 from src.timeutil import iso_ms
@@ -61,7 +59,7 @@ def _datenum(open_ms: int) -> float:
 class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
     """A live feed of closed candles: warm-up `history` first, then whatever is pushed.
 
-    Thread-safe producer side: `push`, `apush`, `finish`, `set_last_open_ms`,
+    Thread-safe producer side: `push`, `finish`, `set_last_open_ms`,
     `request_stop`, `detach`. Everything else runs on Cerebro's thread.
     `max_pending > 0` bounds the queue: a producer that finds it full waits
     until the strategy has taken half of it (backpressure for fast replays).
@@ -149,12 +147,6 @@ class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
             self._last_pushed_ms = bar.open_ms
             self._not_empty.notify()
         return True
-
-    async def apush(self, bar: Bar, received_ns: int | None = None) -> bool:
-        """`push` for an asyncio producer: waits for room off the event loop when full."""
-        if self._max_pending and len(self._items) >= self._max_pending:
-            return await asyncio.to_thread(self.push, bar, received_ns)
-        return self.push(bar, received_ns)
 
     def finish(self) -> None:
         """End of stream: Cerebro stops once the queued bars are played (idempotent)."""
@@ -337,28 +329,3 @@ class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
                 f"last bar {iso_ms(last_open_ms)} is before a candle already received "
                 f"({iso_ms(seen_ms)})"
             )
-
-
-async def pump(
-    stream: AsyncIterable[CandleEvent],
-    feeds: Mapping[tuple[str, str], QueueFeed],
-    *,
-    finish: bool = True,
-) -> int:
-    """Push the closed candles of `stream` into the feed of their `(symbol, timeframe)`.
-
-    In-progress candles (`final=False`) and unrouted subscriptions are skipped.
-    When the stream ends, every feed is finished (unless `finish=False`); a stop
-    of a feed wins over its finish. Returns how many candles were queued.
-    """
-    pushed = 0
-    async for event in stream:
-        if not event.final:
-            continue
-        feed = feeds.get((event.symbol, event.timeframe))
-        if feed is not None and await feed.apush(event.bar, event.received_ns):
-            pushed += 1
-    if finish:
-        for feed in feeds.values():
-            feed.finish()
-    return pushed

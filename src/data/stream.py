@@ -3,7 +3,8 @@
 A *candle stream* is any `AsyncIterator[CandleEvent]` (`CandleStream`). Sources
 produce it — `src.data.replay.ReplaySource` from the Parquet store today, the
 Binance WebSocket adapter later — and consumers read it without knowing which
-source it is; `src.data.live_feed.pump` hands the events to Backtrader feeds.
+source it is; the simulation's driver (`src.simulation.driver`) hands the events
+to Backtrader feeds.
 
 Contract of a stream:
 - one event per candle update; `final=True` marks a closed candle (Binance's

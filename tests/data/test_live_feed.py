@@ -30,9 +30,9 @@ from src.backtests.runner import (
 from src.config import Settings
 from src.data.bars import Bar
 from src.data.candles import CandleStore
-from src.data.live_feed import QueueFeed, pump
+from src.data.live_feed import QueueFeed
 from src.data.replay import ReplaySource
-from src.data.stream import CandleEvent, bars_from_frame
+from src.data.stream import bars_from_frame
 from src.data.timeframes import resample
 from src.errors import ConflictError, DataError, InputError
 from src.orders.execution import ExecutionModel
@@ -160,8 +160,15 @@ def test_replay_through_the_queue_feed_gives_exactly_the_backtest(
     feed = QueueFeed(tf="15m", last_open_ms=last, max_pending=64)
     pushed: list[int] = []
 
-    def producer() -> None:  # the engine's asyncio side, in its own thread and loop
-        pushed.append(asyncio.run(pump(source, {("BTCUSDT", "15m"): feed})))
+    async def play() -> int:
+        played = 0
+        async for event in source:
+            played += feed.push(event.bar, event.received_ns)  # blocks while the queue is full
+        feed.finish()
+        return played
+
+    def producer() -> None:  # the candle stream, on its own thread and asyncio loop
+        pushed.append(asyncio.run(play()))
 
     _run_live(run, model, feed, producer)
     _assert_same_books(model, backtest)
@@ -369,52 +376,6 @@ def test_a_bounded_feed_applies_backpressure(real_bars: list[Bar], running: list
     strategy = running[0].join()
     assert [ms for ms, *_ in strategy.seen] == [bar.open_ms for bar in real_bars]
     assert max(strategy.pending) <= 8
-
-
-def test_pump_routes_closed_candles_and_applies_backpressure_off_the_loop(
-    real_bars: list[Bar], running: list[Running]
-) -> None:
-    btc = QueueFeed(max_pending=4, poll_seconds=0.05)
-    eth = QueueFeed(max_pending=4, poll_seconds=0.05)
-    running.extend([Running(btc), Running(eth)])
-
-    async def stream() -> Any:
-        for bar in real_bars[:50]:
-            yield CandleEvent("BTCUSDT", "1m", bar, final=False)  # in progress: skipped
-            yield CandleEvent("BTCUSDT", "1m", bar)
-            yield CandleEvent("ETHUSDT", "1m", bar)
-            yield CandleEvent("SOLUSDT", "1m", bar)  # nobody subscribed: skipped
-
-    async def main() -> tuple[int, int]:
-        ticks = 0
-
-        async def ticker() -> None:  # the loop stays responsive while feeds are full
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0.001)
-
-        task = asyncio.create_task(ticker())
-        pushed = await pump(stream(), {("BTCUSDT", "1m"): btc, ("ETHUSDT", "1m"): eth})
-        task.cancel()
-        return pushed, ticks
-
-    pushed, ticks = asyncio.run(main())
-    assert pushed == 100
-    assert ticks >= 1
-    for item in running:
-        assert [ms for ms, *_ in item.join().seen] == [bar.open_ms for bar in real_bars[:50]]
-
-
-def test_a_stopped_feed_is_not_finished_by_pump(real_bars: list[Bar]) -> None:
-    feed = QueueFeed()
-    feed.request_stop()
-
-    async def stream() -> Any:
-        yield CandleEvent("BTCUSDT", "1m", real_bars[0])
-
-    assert asyncio.run(pump(stream(), {("BTCUSDT", "1m"): feed}, finish=False)) == 0
-    assert not feed.finished and feed.pending == 0
 
 
 def test_bad_pushes_are_refused_with_a_reason(real_bars: list[Bar]) -> None:

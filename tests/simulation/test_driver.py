@@ -34,8 +34,10 @@ async def candles(
         if fail_after is not None and i == fail_after:
             raise RuntimeError("socket closed")
         for symbol, bar in zip(streams, bars, strict=True):
+            yield CandleEvent(symbol, "15m", bar, final=False)  # in progress: skipped
             seen.append((symbol, bar.open_ms))
             yield CandleEvent(symbol, "15m", bar)
+        yield CandleEvent("SOLUSDT", "15m", bars[0])  # no pair trades it: skipped
 
 
 def test_each_candle_is_applied_before_the_next_is_read(
