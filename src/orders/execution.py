@@ -28,6 +28,7 @@ from src.orders.models import (
     SignalRecord,
     SignalStatus,
     Trade,
+    fields_dict,
 )
 from src.orders.resting import RestingOrder, match
 from src.orders.sizing import liquidation_price, risk_position_size
@@ -320,9 +321,11 @@ class ExecutionModel:
             "cash": self.cash,
             "fees_paid": self.fees_paid,
             "bars_seen": self._bars_seen,
-            "feeds": {
-                name: _feed_state(state, trades) for name, state in self._feeds.items() if feeds
-            },
+            "feeds": (
+                {name: _feed_state(state, trades) for name, state in self._feeds.items()}
+                if feeds
+                else {}
+            ),
         }
 
     def feed_state(self, feed: str, trades: bool = True) -> dict[str, Any]:
@@ -574,7 +577,7 @@ def _record(
 
 
 def _bar_dict(bar: Bar | None) -> dict[str, Any] | None:
-    return None if bar is None else {name: getattr(bar, name) for name in bar.__dataclass_fields__}
+    return None if bar is None else fields_dict(bar)
 
 
 def _feed_state(state: _Feed, trades: bool) -> dict[str, Any]:

@@ -8,11 +8,25 @@ from typing import Any, Literal
 from src.data.bars import Bar
 from src.strategies.signal import Side
 
-__all__ = ["Bar", "ExitReason", "Liquidity", "Position", "SignalRecord", "SignalStatus", "Trade"]
+__all__ = [
+    "Bar",
+    "ExitReason",
+    "Liquidity",
+    "Position",
+    "SignalRecord",
+    "SignalStatus",
+    "Trade",
+    "fields_dict",
+]
 
 ExitReason = Literal["tp", "sl", "liquidation", "end", "max_hold", "manual"]
 Liquidity = Literal["maker", "taker"]
 SignalStatus = Literal["accepted", "rejected", "dropped"]
+
+
+def fields_dict(obj: Any) -> dict[str, Any]:
+    """A dataclass whose fields are all plain values, as a dict (no `asdict` deep copy)."""
+    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
 
 
 @dataclass(slots=True)
@@ -38,8 +52,8 @@ class Position:
         return 1 if self.side == "long" else -1
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (also its persisted state); its fields are all plain values."""
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        """JSON-ready form (also its persisted state)."""
+        return fields_dict(self)
 
     def unrealised(self, price: float) -> float:
         """Mark-to-market P&L at `price` (fees and funding are already in cash)."""
@@ -65,8 +79,8 @@ class Trade:
     bars_held: int
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (also its persisted state); its fields are all plain values."""
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        """JSON-ready form (also its persisted state)."""
+        return fields_dict(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -518,7 +518,9 @@ class AtrTracker:
         return {
             "period": self.period,
             "window": self.window,
-            "symbols": {name: _atr_state(s) for name, s in self._symbols.items() if symbols},
+            "symbols": (
+                {name: _atr_state(s) for name, s in self._symbols.items()} if symbols else {}
+            ),
         }
 
     def symbol_state(self, symbol: str) -> dict[str, Any] | None:

@@ -4,8 +4,9 @@ The driver thread runs the stream (a `ReplaySource` today, the live WebSocket
 adapter later: any async iterable of `CandleEvent`) on its own asyncio loop.
 Every pair's Cerebro is a greenlet of that thread (`PairRunner`): a closed
 candle is pushed into its pair's `QueueFeed` and that pair's strategy is
-stepped at once, so the candle's bar, signal and commit happen before the
-next candle is even read. Nothing waits on another thread: with 50 pairs
+stepped at once, so the candle's bar and signal are applied before the next
+candle is even read; the candles the stream had ready together (one burst)
+are committed at once when it runs dry. Nothing waits on another thread: with 50 pairs
 there are no 50 threads contending for the GIL and the engine lock, and a
 burst of simultaneous closes is worked through back to back. The objects that
 live as long as the run are frozen out of the garbage collector while it runs.
