@@ -50,6 +50,18 @@ def attach(engine: SimulationEngine, symbol: str = "BTCUSDT") -> SimExecutor:
     return engine.attach(PairSpec(symbol, "sma_cross", "15m"))
 
 
+def signal_awaiting_confirmation(
+    engine: SimulationEngine, bars: list[Bar], **settings: object
+) -> SimExecutor:
+    """Confirmation on (plus `settings`), 20 plain bars, then a long signal on bar 20."""
+    engine.update_settings({"confirm_orders": True, **settings})
+    ex = attach(engine)
+    for bar in bars[:20]:
+        step(ex, bar)
+    step(ex, bars[20], long_signal(bars[20]))
+    return ex
+
+
 def orders_snapshot(engine: SimulationEngine) -> list[dict[str, object]]:
     return [order.to_dict() for order in engine.orders_list(limit=100)]
 
@@ -63,11 +75,7 @@ def test_confirm_executes_the_entry_at_the_next_bar_open(
     make_engine: Make, bars: list[Bar]
 ) -> None:
     engine = make_engine()
-    engine.update_settings({"confirm_orders": True})
-    ex = attach(engine)
-    for bar in bars[:20]:
-        step(ex, bar)
-    step(ex, bars[20], long_signal(bars[20]))
+    ex = signal_awaiting_confirmation(engine, bars)
 
     [signal] = engine.signals()
     assert signal.status == "pending" and signal.order_id is not None
@@ -102,11 +110,7 @@ def test_rejected_and_expired_confirmations_never_become_orders(
     make_engine: Make, bars: list[Bar], clock: FakeClock
 ) -> None:
     engine = make_engine()
-    engine.update_settings({"confirm_orders": True, "pending_ttl_seconds": 30})
-    ex = attach(engine)
-    for bar in bars[:20]:
-        step(ex, bar)
-    step(ex, bars[20], long_signal(bars[20]))
+    ex = signal_awaiting_confirmation(engine, bars, pending_ttl_seconds=30)
     [first] = engine.pending()
     rejected = engine.reject(first.pending.id)
     assert rejected.status == "rejected"
@@ -135,11 +139,7 @@ def test_expired_confirmation_is_cancelled_by_the_background_sweep(
     make_engine: Make, bars: list[Bar], clock: FakeClock
 ) -> None:
     engine = make_engine()
-    engine.update_settings({"confirm_orders": True, "pending_ttl_seconds": 5})
-    ex = attach(engine)
-    for bar in bars[:20]:
-        step(ex, bar)
-    step(ex, bars[20], long_signal(bars[20]))
+    signal_awaiting_confirmation(engine, bars, pending_ttl_seconds=5)
     [pending] = engine.pending()
     clock.advance(6)
     for _ in range(100):
@@ -154,11 +154,7 @@ def test_a_late_confirm_records_the_expiry_it_finds(
     make_engine: Make, bars: list[Bar], clock: FakeClock
 ) -> None:
     engine = make_engine()
-    engine.update_settings({"confirm_orders": True, "pending_ttl_seconds": 5})
-    ex = attach(engine)
-    for bar in bars[:20]:
-        step(ex, bar)
-    step(ex, bars[20], long_signal(bars[20]))
+    signal_awaiting_confirmation(engine, bars, pending_ttl_seconds=5)
     [pending] = engine.pending()
     clock.advance(6)  # due, and (most likely) not swept yet
     with pytest.raises(ConflictError, match="expired"):
@@ -312,11 +308,7 @@ def test_state_survives_a_restart_and_reset_wipes_only_sim_tables(
         session.add(Pair(symbol="BTCUSDT", strategy="sma_cross", timeframe="15m", params={}))
     engine = make_engine(settings=settings)
     assert engine.portfolio().cash == 25_000
-    engine.update_settings({"confirm_orders": True})
-    ex = attach(engine)
-    for bar in bars[:20]:
-        step(ex, bar)
-    step(ex, bars[20], long_signal(bars[20]))
+    ex = signal_awaiting_confirmation(engine, bars)
     engine.confirm(engine.pending()[0].pending.id)
     step(ex, bars[21])
     step(ex, bars[22], long_signal(bars[22]))  # rejected: position open
@@ -354,11 +346,7 @@ def test_no_sim_data_outside_sim_tables(
     make_engine: Make, bars: list[Bar], database: Database
 ) -> None:
     engine = make_engine()
-    engine.update_settings({"confirm_orders": True})
-    ex = attach(engine)
-    for bar in bars[:20]:
-        step(ex, bar)
-    step(ex, bars[20], long_signal(bars[20]))
+    signal_awaiting_confirmation(engine, bars)
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(SignalSim)) == 1
         assert session.scalar(select(func.count()).select_from(PendingSim)) == 1
