@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,24 @@ from src.config import Settings, get_settings
 from src.data.candles import CandleStore
 from src.data.funding import FundingStore
 
-# The team's recorded Binance data: shared/ sits beside the repository (also in CI).
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+def _recorded_data() -> Path:
+    """The team's recorded Binance data: shared/data/real beside the repository (as in
+    CI), or beside the repository this checkout was cloned from (a clone elsewhere)."""
+    root = Path(__file__).resolve().parents[1]
+    beside = root.parent / "shared" / "data" / "real"
+    origin = subprocess.run(
+        ["git", "-C", str(root), "config", "--get", "remote.origin.url"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if beside.is_dir() or not origin or not Path(origin).is_dir():
+        return beside
+    return Path(origin).resolve().parent / "shared" / "data" / "real"
+
+
+REAL = _recorded_data()
 
 # Seven full UTC days of the real 30-day 1m series (2025-05-25 → 2025-06-24).
 WEEK_START_MS = 1_750_118_400_000  # 2025-06-17T00:00:00Z
