@@ -54,7 +54,8 @@ lint: install-dev
 	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: install-dev
-	$(BIN)/mypy src
+	@mkdir -p build/typecheck && ln -sfn ../../src build/typecheck/scalplab
+	$(BIN)/mypy
 
 pytest: install-dev web chromium
 	CHROMIUM=$(CHROMIUM) $(BIN)/pytest --cov=src --cov-report=term --cov-fail-under=80 -p no:cacheprovider

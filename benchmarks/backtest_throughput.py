@@ -28,9 +28,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from src.cli import main as scalplab  # noqa: E402
-from src.config import get_settings  # noqa: E402
-from src.data.candles import CandleStore  # noqa: E402
+from scalplab.cli import main as scalplab  # noqa: E402
+from scalplab.config import get_settings  # noqa: E402
+from scalplab.data.candles import CandleStore  # noqa: E402
 
 SERIES = ROOT.parent / "shared" / "data" / "real" / "klines" / "um" / "BTCUSDT" / "1m.csv"
 

@@ -29,10 +29,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from src.data.bars import Bar  # noqa: E402
-from src.data.live_feed import QueueFeed  # noqa: E402
-from src.strategies.base import SignalStrategy  # noqa: E402
-from src.strategies.sma_cross import SmaCrossStrategy  # noqa: E402
+from scalplab.data.bars import Bar  # noqa: E402
+from scalplab.data.live_feed import QueueFeed  # noqa: E402
+from scalplab.strategies.base import SignalStrategy  # noqa: E402
+from scalplab.strategies.sma_cross import SmaCrossStrategy  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "data" / "real" / "klines" / "um"
 BASES = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT")

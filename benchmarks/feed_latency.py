@@ -36,14 +36,14 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from src.backtests.runner import FALLBACK_RULES, execution_config  # noqa: E402
-from src.config import Settings  # noqa: E402
-from src.data.bars import Bar  # noqa: E402
-from src.data.live_feed import QueueFeed  # noqa: E402
-from src.data.stream import bars_from_frame  # noqa: E402
-from src.orders.execution import ExecutionModel  # noqa: E402
-from src.orders.funding import FundingSchedule  # noqa: E402
-from src.strategies.sma_cross import SmaCrossStrategy  # noqa: E402
+from scalplab.backtests.runner import FALLBACK_RULES, execution_config  # noqa: E402
+from scalplab.config import Settings  # noqa: E402
+from scalplab.data.bars import Bar  # noqa: E402
+from scalplab.data.live_feed import QueueFeed  # noqa: E402
+from scalplab.data.stream import bars_from_frame  # noqa: E402
+from scalplab.orders.execution import ExecutionModel  # noqa: E402
+from scalplab.orders.funding import FundingSchedule  # noqa: E402
+from scalplab.strategies.sma_cross import SmaCrossStrategy  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "data" / "real" / "klines" / "um"
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT", "DOGEUSDT")

@@ -23,7 +23,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from src.data.candles import CandleStore  # noqa: E402
+from scalplab.data.candles import CandleStore  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "data" / "real" / "klines" / "um"
 BASES = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT")
@@ -72,7 +72,7 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATA_DIR"))}
     env.update({"DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING", **OPEN_GATES})
     process = subprocess.Popen(
-        [sys.executable, "-m", "src", "serve", "--port", str(port)],
+        [sys.executable, "-m", "scalplab", "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

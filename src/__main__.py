@@ -1,5 +1,5 @@
-"""``python -m src`` is the ``scalplab`` console script."""
+"""``python -m scalplab`` (and ``python -m src`` from the repository root) is the console script."""
 
-from src.cli import main
+from scalplab.cli import main
 
 raise SystemExit(main())

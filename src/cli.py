@@ -11,18 +11,18 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from src.errors import ScalpLabError
+from scalplab.errors import ScalpLabError
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser; each package adds its own sub-commands."""
-    from src.api.cli import register as register_api
-    from src.backtests.cli import register as register_backtests
-    from src.data.cli import register as register_data
-    from src.simulation.cli import register as register_simulation
-    from src.strategies.cli import register as register_strategies
+    from scalplab.api.cli import register as register_api
+    from scalplab.backtests.cli import register as register_backtests
+    from scalplab.data.cli import register as register_data
+    from scalplab.simulation.cli import register as register_simulation
+    from scalplab.strategies.cli import register as register_strategies
 
     parser = argparse.ArgumentParser(
         prog="scalplab",
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: still one line, details only in debug mode
-        from src.config import get_settings
+        from scalplab.config import get_settings
 
         try:
             debug = get_settings().debug

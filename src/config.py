@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from src.errors import ConfigError
+from scalplab.errors import ConfigError
 
 
 class Settings(BaseSettings):

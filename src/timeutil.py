@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from src.errors import InputError
+from scalplab.errors import InputError
 
 
 def parse_utc(text: str, what: str) -> datetime:

@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from src.config import Settings, get_settings
-from src.data.candles import CandleStore
-from src.data.funding import FundingStore
+from scalplab.config import Settings, get_settings
+from scalplab.data.candles import CandleStore
+from scalplab.data.funding import FundingStore
 
 
 def _recorded_data() -> Path:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from src.cli import main
-from src.config import get_settings
+from scalplab.cli import main
+from scalplab.config import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from src.config import Settings, load_settings
-from src.errors import ConfigError
+from scalplab.config import Settings, load_settings
+from scalplab.errors import ConfigError
 
 
 def test_defaults_match_env_example(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,7 @@ import argparse
 import logging
 from typing import Any
 
-from src.config import get_settings
+from scalplab.config import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +30,10 @@ def serve(args: argparse.Namespace) -> int:
     """Prepare the data directory and database, then serve until interrupted."""
     import uvicorn
 
-    from src.api.app import create_app
-    from src.api.logs import configure_logging
-    from src.data.samples import ensure_samples
-    from src.storage.db import migrate
+    from scalplab.api.app import create_app
+    from scalplab.api.logs import configure_logging
+    from scalplab.data.samples import ensure_samples
+    from scalplab.storage.db import migrate
 
     settings = get_settings()
     configure_logging(settings)

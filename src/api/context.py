@@ -5,24 +5,24 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from src.api.services.backtests import BacktestService
-from src.api.services.market import MarketService
-from src.api.services.orders import OrderService
-from src.api.services.pairs import PairService
-from src.api.services.references import References
-from src.api.services.settings import SettingsService
-from src.api.services.signals import SignalService
-from src.api.services.simulation import SimulationService
-from src.api.services.status import HealthService, trading_gate
-from src.api.worker import BacktestWorker
-from src.backtests.storage import ResultStore
-from src.config import Settings
-from src.data.candles import CandleStore
-from src.data.symbols import RulesStore
-from src.errors import ScalpLabError
-from src.simulation.engine import SimulationEngine
-from src.storage.db import Database, migrate
-from src.strategies.registry import Registry, get_registry
+from scalplab.api.services.backtests import BacktestService
+from scalplab.api.services.market import MarketService
+from scalplab.api.services.orders import OrderService
+from scalplab.api.services.pairs import PairService
+from scalplab.api.services.references import References
+from scalplab.api.services.settings import SettingsService
+from scalplab.api.services.signals import SignalService
+from scalplab.api.services.simulation import SimulationService
+from scalplab.api.services.status import HealthService, trading_gate
+from scalplab.api.worker import BacktestWorker
+from scalplab.backtests.storage import ResultStore
+from scalplab.config import Settings
+from scalplab.data.candles import CandleStore
+from scalplab.data.symbols import RulesStore
+from scalplab.errors import ScalpLabError
+from scalplab.simulation.engine import SimulationEngine
+from scalplab.storage.db import Database, migrate
+from scalplab.strategies.registry import Registry, get_registry
 
 EXCHANGE = "binance"
 

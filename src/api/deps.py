@@ -8,17 +8,17 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from src.api.context import AppContext
-from src.api.services.backtests import BacktestService
-from src.api.services.market import MarketService
-from src.api.services.orders import OrderService
-from src.api.services.pairs import PairService
-from src.api.services.settings import SettingsService
-from src.api.services.signals import SignalService
-from src.api.services.simulation import SimulationService
-from src.api.services.status import HealthService
-from src.config import Settings
-from src.strategies.registry import Registry
+from scalplab.api.context import AppContext
+from scalplab.api.services.backtests import BacktestService
+from scalplab.api.services.market import MarketService
+from scalplab.api.services.orders import OrderService
+from scalplab.api.services.pairs import PairService
+from scalplab.api.services.settings import SettingsService
+from scalplab.api.services.signals import SignalService
+from scalplab.api.services.simulation import SimulationService
+from scalplab.api.services.status import HealthService
+from scalplab.config import Settings
+from scalplab.strategies.registry import Registry
 
 
 def get_context(request: Request) -> AppContext:

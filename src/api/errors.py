@@ -11,7 +11,7 @@
 
 Request validation errors keep FastAPI's 422 but carry a one-line `detail`
 (plus the per-field `errors` list for forms). Unexpected exceptions are turned
-into a JSON 500 by `src.api.middleware`.
+into a JSON 500 by `scalplab.api.middleware`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from src.errors import (
+from scalplab.errors import (
     ConfigError,
     ConflictError,
     DataError,

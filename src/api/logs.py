@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from src.config import Settings
+from scalplab.config import Settings
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 """Correlation id of the request being served (set by the middleware)."""

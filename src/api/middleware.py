@@ -18,12 +18,12 @@ import uuid
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from src.api.logs import request_id_var
+from scalplab.api.logs import request_id_var
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
-log = logging.getLogger("src.api.access")
+log = logging.getLogger("scalplab.api.access")
 
 
 def request_id_from(scope: Scope) -> str:

@@ -18,13 +18,13 @@ from concurrent.futures.process import BrokenProcessPool
 from threading import Lock
 from typing import TYPE_CHECKING
 
-from src.backtests.storage import ResultStore
-from src.config import Settings
-from src.errors import ScalpLabError
-from src.storage.db import Database
+from scalplab.backtests.storage import ResultStore
+from scalplab.config import Settings
+from scalplab.errors import ScalpLabError
+from scalplab.storage.db import Database
 
 if TYPE_CHECKING:
-    from src.backtests.runner import BacktestRequest
+    from scalplab.backtests.runner import BacktestRequest
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _worker_store(settings: Settings) -> ResultStore:
 
 def _init_worker(settings: Settings) -> None:
     """Child start-up: JSON logs like the server's."""
-    from src.api.logs import configure_logging
+    from scalplab.api.logs import configure_logging
 
     configure_logging(settings)
 
@@ -72,7 +72,7 @@ def run_job(settings: Settings, job_id: str, request: BacktestRequest) -> str:
     Every failure is recorded on the job row as one line; only a failure to
     write to the database itself escapes (the parent then records it).
     """
-    from src.backtests.runner import run_backtest
+    from scalplab.backtests.runner import run_backtest
 
     store = _worker_store(settings)
     if not store.set_running(job_id):

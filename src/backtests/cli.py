@@ -7,12 +7,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from src.backtests.integrity import check_lookahead
-from src.backtests.runner import BacktestRequest, run_backtest
-from src.backtests.storage import BacktestSummary, ResultStore
-from src.config import get_settings
-from src.errors import InputError
-from src.timeutil import parse_utc
+from scalplab.backtests.integrity import check_lookahead
+from scalplab.backtests.runner import BacktestRequest, run_backtest
+from scalplab.backtests.storage import BacktestSummary, ResultStore
+from scalplab.config import get_settings
+from scalplab.errors import InputError
+from scalplab.timeutil import parse_utc
 
 
 def register(commands: Any) -> None:

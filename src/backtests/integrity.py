@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from src.backtests.runner import (
+from scalplab.backtests.runner import (
     BacktestRequest,
     EngineMode,
     execute,
@@ -19,10 +19,10 @@ from src.backtests.runner import (
     signal_dict,
     trade_dict,
 )
-from src.config import Settings
-from src.errors import StrategyError
-from src.orders.execution import ExecutionModel
-from src.strategies.registry import Registry
+from scalplab.config import Settings
+from scalplab.errors import StrategyError
+from scalplab.orders.execution import ExecutionModel
+from scalplab.strategies.registry import Registry
 
 PRELOADED = EngineMode(runonce=True, preload=True)
 STREAMING = EngineMode(runonce=False, preload=False)

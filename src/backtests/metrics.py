@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from src.orders.models import SignalRecord, Trade
+from scalplab.orders.models import SignalRecord, Trade
 
 EXIT_REASONS = ("tp", "sl", "liquidation", "end", "max_hold", "manual")
 _DAY_MS = 86_400_000

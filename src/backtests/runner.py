@@ -23,21 +23,21 @@ import backtrader as bt
 import numpy as np
 import pandas as pd
 
-from src.backtests.metrics import compute_metrics, rejections_by_reason
-from src.config import Settings
-from src.data.candles import CandleStore
-from src.data.feeds import CandleArrayFeed
-from src.data.funding import FundingStore
-from src.data.samples import EXCHANGE_INFO_NAME, default_samples_dir
-from src.data.symbols import RulesStore, SymbolRules, normalize_symbol, parse_exchange_info
-from src.data.timeframes import timeframe_ms
-from src.errors import InputError, NotFoundError, ScalpLabError, StrategyError
-from src.orders.costs import CostModel
-from src.orders.execution import ExecutionConfig, ExecutionModel
-from src.orders.funding import FundingSchedule
-from src.orders.models import SignalRecord, Trade
-from src.strategies.registry import Registry, StrategyInfo, get_registry
-from src.timeutil import iso_ms, to_ms
+from scalplab.backtests.metrics import compute_metrics, rejections_by_reason
+from scalplab.config import Settings
+from scalplab.data.candles import CandleStore
+from scalplab.data.feeds import CandleArrayFeed
+from scalplab.data.funding import FundingStore
+from scalplab.data.samples import EXCHANGE_INFO_NAME, default_samples_dir
+from scalplab.data.symbols import RulesStore, SymbolRules, normalize_symbol, parse_exchange_info
+from scalplab.data.timeframes import timeframe_ms
+from scalplab.errors import InputError, NotFoundError, ScalpLabError, StrategyError
+from scalplab.orders.costs import CostModel
+from scalplab.orders.execution import ExecutionConfig, ExecutionModel
+from scalplab.orders.funding import FundingSchedule
+from scalplab.orders.models import SignalRecord, Trade
+from scalplab.strategies.registry import Registry, StrategyInfo, get_registry
+from scalplab.timeutil import iso_ms, to_ms
 
 EXCHANGE = "binance"
 # Used only for a symbol with no cached exchange rules; the result says so.

@@ -25,11 +25,11 @@ from typing import Any, Protocol, cast
 from sqlalchemy import CursorResult, Executable, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from src.config import Settings
-from src.errors import ConflictError, DataError, NotFoundError
-from src.storage.db import Database, open_database
-from src.storage.models import Backtest, utc_now
-from src.storage.paths import backtest_result_path
+from scalplab.config import Settings
+from scalplab.errors import ConflictError, DataError, NotFoundError
+from scalplab.storage.db import Database, open_database
+from scalplab.storage.models import Backtest, utc_now
+from scalplab.storage.paths import backtest_result_path
 
 log = logging.getLogger(__name__)
 

@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 import requests
 
-from src.data.candles import CandleStore, empty_candles
-from src.data.integrity import Gap, ms_to_iso
-from src.data.symbols import normalize_symbol
-from src.data.timeframes import timeframe_ms
-from src.errors import DataError, InputError, NotFoundError, TemporaryError
+from scalplab.data.candles import CandleStore, empty_candles
+from scalplab.data.integrity import Gap, ms_to_iso
+from scalplab.data.symbols import normalize_symbol
+from scalplab.data.timeframes import timeframe_ms
+from scalplab.errors import DataError, InputError, NotFoundError, TemporaryError
 
 KLINES_LIMIT = 1500
 """Largest page `/fapi/v1/klines` serves (request weight 10)."""

@@ -1,7 +1,7 @@
 """The candle store: one zstd Parquet file per exchange, symbol and timeframe.
 
 Layout `data/candles/{exchange}/{symbol}/{tf}.parquet` (see
-`src.storage.paths.candle_path`). Columns, sorted by `open_time`, unique:
+`scalplab.storage.paths.candle_path`). Columns, sorted by `open_time`, unique:
 
 | column | type | |
 | --- | --- | --- |
@@ -25,12 +25,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from src.data.integrity import Gap, find_gaps, ms_to_iso, ohlc_violation_mask
-from src.data.parquet_io import locked, read_metadata, read_schema, read_table, write_table_atomic
-from src.data.symbols import normalize_symbol
-from src.data.timeframes import TIMEFRAMES, resample, timeframe_ms
-from src.errors import DataError, InputError, NoDataError
-from src.storage.paths import candle_path
+from scalplab.data.integrity import Gap, find_gaps, ms_to_iso, ohlc_violation_mask
+from scalplab.data.parquet_io import (
+    locked,
+    read_metadata,
+    read_schema,
+    read_table,
+    write_table_atomic,
+)
+from scalplab.data.symbols import normalize_symbol
+from scalplab.data.timeframes import TIMEFRAMES, resample, timeframe_ms
+from scalplab.errors import DataError, InputError, NoDataError
+from scalplab.storage.paths import candle_path
 
 REQUIRED_COLUMNS = ("open_time", "open", "high", "low", "close", "volume")
 OPTIONAL_COLUMNS = ("quote_volume", "trades", "taker_buy_volume", "taker_buy_quote_volume")

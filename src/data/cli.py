@@ -1,7 +1,7 @@
 """`scalplab data …`: import, download, check, rules, samples, list.
 
 Handlers return the exit code; domain errors propagate as `ScalpLabError`s
-and `src.cli.main` prints them as one line.
+and `scalplab.cli.main` prints them as one line.
 """
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from src.config import get_settings
-from src.data.binance_rest import BinanceRestClient, download_klines, fetch_exchange_info
-from src.data.candles import CandleStore
-from src.data.csv_import import ImportReport, import_funding_csv, import_klines_csv
-from src.data.funding import FundingStore
-from src.data.integrity import Gap, IntegrityReport, check_candles, ms_to_iso
-from src.data.samples import import_samples
-from src.data.symbols import RulesStore, normalize_symbol
-from src.data.timeframes import TIMEFRAMES
-from src.errors import DataError, InputError, NotFoundError
+from scalplab.config import get_settings
+from scalplab.data.binance_rest import BinanceRestClient, download_klines, fetch_exchange_info
+from scalplab.data.candles import CandleStore
+from scalplab.data.csv_import import ImportReport, import_funding_csv, import_klines_csv
+from scalplab.data.funding import FundingStore
+from scalplab.data.integrity import Gap, IntegrityReport, check_candles, ms_to_iso
+from scalplab.data.samples import import_samples
+from scalplab.data.symbols import RulesStore, normalize_symbol
+from scalplab.data.timeframes import TIMEFRAMES
+from scalplab.errors import DataError, InputError, NotFoundError
 
 CORRUPT_EXIT = 3
 SHOWN = 10

@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from src.data.candles import CandleStore, ConflictingDataError
-from src.data.funding import FundingStore
-from src.data.integrity import Gap, find_gaps, ms_to_iso, ohlc_violation_mask
-from src.data.symbols import normalize_symbol
-from src.data.timeframes import TIMEFRAMES, timeframe_ms
-from src.errors import DataError, InputError, NotFoundError
+from scalplab.data.candles import CandleStore, ConflictingDataError
+from scalplab.data.funding import FundingStore
+from scalplab.data.integrity import Gap, find_gaps, ms_to_iso, ohlc_violation_mask
+from scalplab.data.symbols import normalize_symbol
+from scalplab.data.timeframes import TIMEFRAMES, timeframe_ms
+from scalplab.errors import DataError, InputError, NotFoundError
 
 KLINE_COLUMNS_12 = (
     "open_time",

@@ -14,7 +14,7 @@ import backtrader as bt
 import numpy as np
 import pandas as pd
 
-import src.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
+import scalplab.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
 
 # Backtrader's date number of 1970-01-01T00:00:00 (days since 0001-01-01, plus one).
 _EPOCH_DATENUM = 719163.0

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from src.data.candles import ConflictingDataError, MergeResult
-from src.data.integrity import ms_to_iso
-from src.data.parquet_io import locked, read_schema, read_table, write_table_atomic
-from src.data.symbols import normalize_symbol
-from src.errors import DataError
-from src.storage.paths import funding_path
+from scalplab.data.candles import ConflictingDataError, MergeResult
+from scalplab.data.integrity import ms_to_iso
+from scalplab.data.parquet_io import locked, read_schema, read_table, write_table_atomic
+from scalplab.data.symbols import normalize_symbol
+from scalplab.errors import DataError
+from scalplab.storage.paths import funding_path
 
 FUNDING_SCHEMA = pa.schema(
     [

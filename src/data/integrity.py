@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from src.data.timeframes import timeframe_ms
+from scalplab.data.timeframes import timeframe_ms
 
 
 def ms_to_iso(ms: int) -> str:

@@ -3,8 +3,8 @@
 A Cerebro over it runs with `runonce=False, preload=False`, in a thread of its
 own or, in the paper-trading engine, as a greenlet of the driver thread (see
 cooperative mode below). Closed candles are handed over with `push()`, from any
-thread; the simulation's driver (`src.simulation.driver`) pushes the candles of
-a candle stream (`src.data.stream`) that way.
+thread; the simulation's driver (`scalplab.simulation.driver`) pushes the candles of
+a candle stream (`scalplab.data.stream`) that way.
 
 How it behaves inside Cerebro:
 - `islive()` is True, so Cerebro disables preload and runonce and asks the
@@ -40,13 +40,13 @@ from typing import Any
 
 import backtrader as bt
 
-import src.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
-from src.data.bars import Bar
-from src.data.timeframes import timeframe_ms
-from src.errors import ConflictError, DataError, InputError
-from src.timeutil import iso_ms
+import scalplab.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
+from scalplab.data.bars import Bar
+from scalplab.data.timeframes import timeframe_ms
+from scalplab.errors import ConflictError, DataError, InputError
+from scalplab.timeutil import iso_ms
 
-# As in `src.data.feeds`: Backtrader's date number of 1970-01-01 and ms per day.
+# As in `scalplab.data.feeds`: Backtrader's date number of 1970-01-01 and ms per day.
 _EPOCH_DATENUM = 719163.0
 _MS_PER_DAY = 86_400_000.0
 

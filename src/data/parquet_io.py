@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from src.errors import DataError
+from scalplab.errors import DataError
 
 COMPRESSION = "zstd"
 

@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from src.data.bars import Bar
-from src.data.candles import CandleStore
-from src.data.stream import CandleEvent
-from src.data.symbols import normalize_symbol
-from src.data.timeframes import timeframe_ms
-from src.errors import InputError
+from scalplab.data.bars import Bar
+from scalplab.data.candles import CandleStore
+from scalplab.data.stream import CandleEvent
+from scalplab.data.symbols import normalize_symbol
+from scalplab.data.timeframes import timeframe_ms
+from scalplab.errors import InputError
 
 Sleep = Callable[[float], Awaitable[None]]
 

@@ -16,12 +16,12 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from src.data.candles import CandleStore
-from src.data.csv_import import ImportReport, import_funding_csv, import_klines_csv
-from src.data.funding import FundingStore
-from src.data.symbols import RulesStore
-from src.data.timeframes import MINUTE_MS
-from src.errors import DataError, NotFoundError
+from scalplab.data.candles import CandleStore
+from scalplab.data.csv_import import ImportReport, import_funding_csv, import_klines_csv
+from scalplab.data.funding import FundingStore
+from scalplab.data.symbols import RulesStore
+from scalplab.data.timeframes import MINUTE_MS
+from scalplab.errors import DataError, NotFoundError
 
 SAMPLE_SYMBOLS = ("BTCUSDT", "ETHUSDT")
 SAMPLE_DAYS = 7

@@ -1,9 +1,9 @@
 """Candle streams: the one shape in which closed candles travel from a source to the engine.
 
 A *candle stream* is any `AsyncIterator[CandleEvent]` (`CandleStream`). Sources
-produce it — `src.data.replay.ReplaySource` from the Parquet store today, the
+produce it — `scalplab.data.replay.ReplaySource` from the Parquet store today, the
 Binance WebSocket adapter later — and consumers read it without knowing which
-source it is; the simulation's driver (`src.simulation.driver`) hands the events
+source it is; the simulation's driver (`scalplab.simulation.driver`) hands the events
 to Backtrader feeds.
 
 Contract of a stream:
@@ -27,8 +27,8 @@ from typing import TypeAlias
 import numpy as np
 import pandas as pd
 
-from src.data.bars import Bar
-from src.data.timeframes import timeframe_ms
+from scalplab.data.bars import Bar
+from scalplab.data.timeframes import timeframe_ms
 
 
 @dataclass(frozen=True, slots=True)

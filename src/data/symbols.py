@@ -19,8 +19,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from src.errors import DataError, InputError, NotFoundError
-from src.storage.paths import symbol_rules_path
+from scalplab.errors import DataError, InputError, NotFoundError
+from scalplab.storage.paths import symbol_rules_path
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from src.errors import InputError
+from scalplab.errors import InputError
 
 MINUTE_MS = 60_000
 

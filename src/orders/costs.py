@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from src.orders.models import Liquidity
+from scalplab.orders.models import Liquidity
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ of bar t is gated and sized at once, its market entry fills at the open of bar
 t+1 (slipped), the stop-loss, take-profit and liquidation levels are live from
 that bar on, each bar checks the open before the range, funding is settled at
 00/08/16 UTC, and whatever is still open at the end closes at the last close.
-Backtrader strategies (`src.strategies.base`) and the paper-trading engine both
+Backtrader strategies (`scalplab.strategies.base`) and the paper-trading engine both
 drive it through `on_bar` / `on_signal` / `finish`, so the two cannot drift.
 """
 
@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from src.data.symbols import SymbolRules
-from src.errors import ConflictError, NotFoundError
-from src.orders.costs import CostModel
-from src.orders.funding import FundingSchedule
-from src.orders.models import (
+from scalplab.data.symbols import SymbolRules
+from scalplab.errors import ConflictError, NotFoundError
+from scalplab.orders.costs import CostModel
+from scalplab.orders.funding import FundingSchedule
+from scalplab.orders.models import (
     Bar,
     ExitReason,
     Liquidity,
@@ -30,9 +30,9 @@ from src.orders.models import (
     Trade,
     fields_dict,
 )
-from src.orders.resting import RestingOrder, match
-from src.orders.sizing import liquidation_price, risk_position_size
-from src.strategies.signal import Side, Signal
+from scalplab.orders.resting import RestingOrder, match
+from scalplab.orders.sizing import liquidation_price, risk_position_size
+from scalplab.strategies.signal import Side, Signal
 
 RR_TOLERANCE = 1e-9
 QTY_EPSILON = 1e-12

@@ -13,7 +13,7 @@ import hashlib
 import re
 import uuid
 
-from src.errors import InputError
+from scalplab.errors import InputError
 
 CLIENT_ORDER_ID_PATTERN = r"^[.A-Z:/a-z0-9_-]{1,36}$"
 """Binance's rule for `newClientOrderId`."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from src.data.bars import Bar
-from src.strategies.signal import Side
+from scalplab.data.bars import Bar
+from scalplab.strategies.signal import Side
 
 __all__ = [
     "Bar",

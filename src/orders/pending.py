@@ -21,9 +21,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from src.errors import ConflictError, InputError, NotFoundError
-from src.orders.queue import OrderQueue
-from src.orders.types import Order, OrderStatus
+from scalplab.errors import ConflictError, InputError, NotFoundError
+from scalplab.orders.queue import OrderQueue
+from scalplab.orders.types import Order, OrderStatus
 
 PendingStatus = Literal["open", "confirmed", "rejected", "expired", "cancelled"]
 

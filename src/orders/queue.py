@@ -24,9 +24,9 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from src.errors import ConflictError, InputError, NotFoundError
-from src.orders.ids import child_order_id, new_order_id
-from src.orders.types import Order, OrderRequest, OrderStatus, opposite
+from scalplab.errors import ConflictError, InputError, NotFoundError
+from scalplab.orders.ids import child_order_id, new_order_id
+from scalplab.orders.types import Order, OrderRequest, OrderStatus, opposite
 
 MAX_PAGE = 1000
 

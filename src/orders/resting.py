@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from src.data.bars import Bar
-from src.orders.costs import CostModel
-from src.orders.models import Liquidity
+from scalplab.data.bars import Bar
+from scalplab.orders.costs import CostModel
+from scalplab.orders.models import Liquidity
 
 RestingType = Literal["market", "limit", "stop_market", "stop_limit", "trailing_stop"]
 

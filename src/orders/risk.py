@@ -33,10 +33,10 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from src.config import Settings
-from src.data.bars import Bar
-from src.errors import ConfigError, DataError, InputError
-from src.timeutil import iso_ms
+from scalplab.config import Settings
+from scalplab.data.bars import Bar
+from scalplab.errors import ConfigError, DataError, InputError
+from scalplab.timeutil import iso_ms
 
 BREAKERS: tuple[str, ...] = (
     "min_rr",
@@ -64,7 +64,7 @@ def _default(name: str) -> Any:
 class RiskSettings(BaseModel):
     """Circuit-breaker configuration (bounded; unknown keys are refused).
 
-    Defaults are those of `src.config.Settings`; `from_settings` takes the values
+    Defaults are those of `scalplab.config.Settings`; `from_settings` takes the values
     a deployment configured.
     """
 

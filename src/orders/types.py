@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any, Literal, get_args
 
-from src.data.symbols import SymbolRules, normalize_symbol
-from src.errors import ConflictError, InputError
-from src.orders.ids import check_client_order_id
-from src.timeutil import iso_ms
+from scalplab.data.symbols import SymbolRules, normalize_symbol
+from scalplab.errors import ConflictError, InputError
+from scalplab.orders.ids import check_client_order_id
+from scalplab.timeutil import iso_ms
 
 OrderType = Literal["market", "limit", "stop_market", "stop_limit", "trailing_stop"]
 OrderSide = Literal["buy", "sell"]
@@ -251,7 +251,7 @@ class OrderRequest:
     ) -> OrderRequest:
         """The market entry with bracket of a strategy signal.
 
-        The sized `qty` is already on the step grid (see `src.orders.sizing`); the
+        The sized `qty` is already on the step grid (see `scalplab.orders.sizing`); the
         bracket levels are rounded to the nearest tick so the request passes
         `validate_order` as the exchange would require.
         """

@@ -1,7 +1,7 @@
 """Paper trading: the simulation engine, its pair runners, persistence and CLI.
 
 `SimulationEngine(settings, database, registry, clock=time.time, pairs=None,
-keep_history=False)` in `src.simulation.engine`; records in `src.simulation.views`.
+keep_history=False)` in `scalplab.simulation.engine`; records in `scalplab.simulation.views`.
 Public API (as in the issue-3 design): start(feed: FeedSpec | None) -> EngineStatus,
 stop(), reset(), status(), portfolio(), positions(), trades(limit, offset),
 performance(), signals(symbol=None, limit=100), risk_events(limit=100), pending(),

@@ -17,15 +17,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from src.backtests.cli import add_run_arguments, request_from_args
-from src.backtests.runner import BacktestRequest, build_result, prepare
-from src.config import Settings, get_settings
-from src.errors import InputError, StrategyError
-from src.simulation.engine import SimulationEngine
-from src.simulation.views import FeedSpec, PairSpec
-from src.storage.db import open_database
-from src.strategies.registry import get_registry
-from src.timeutil import to_ms
+from scalplab.backtests.cli import add_run_arguments, request_from_args
+from scalplab.backtests.runner import BacktestRequest, build_result, prepare
+from scalplab.config import Settings, get_settings
+from scalplab.errors import InputError, StrategyError
+from scalplab.simulation.engine import SimulationEngine
+from scalplab.simulation.views import FeedSpec, PairSpec
+from scalplab.storage.db import open_database
+from scalplab.strategies.registry import get_registry
+from scalplab.timeutil import to_ms
 
 
 def register(commands: Any) -> None:

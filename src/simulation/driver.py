@@ -26,9 +26,9 @@ import threading
 from collections.abc import AsyncIterable, Callable, Mapping
 from typing import Protocol
 
-from src.data.stream import CandleEvent
-from src.errors import ScalpLabError
-from src.simulation.runner import PairRunner
+from scalplab.data.stream import CandleEvent
+from scalplab.errors import ScalpLabError
+from scalplab.simulation.runner import PairRunner
 
 log = logging.getLogger(__name__)
 

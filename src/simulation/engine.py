@@ -41,33 +41,33 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from src.backtests.metrics import compute_metrics
-from src.backtests.runner import execution_config, symbol_rules_for
-from src.config import Settings
-from src.data.candles import CandleStore
-from src.data.funding import FundingStore
-from src.data.live_feed import QueueFeed
-from src.data.replay import ReplaySource
-from src.data.stream import bars_from_frame
-from src.data.symbols import SymbolRules, normalize_symbol
-from src.errors import ConflictError, InputError, NotFoundError, ScalpLabError
-from src.orders.execution import ExecutionEvent, ExecutionModel
-from src.orders.funding import FundingSchedule
-from src.orders.ids import client_order_id
-from src.orders.models import Bar, SignalRecord, SignalStatus, Trade
-from src.orders.pending import PendingConfirmations, PendingView, pending_id
-from src.orders.queue import OrderQueue
-from src.orders.resting import RestingOrder
-from src.orders.risk import AtrTracker, RiskContext, RiskGate
-from src.orders.sizing import risk_position_size
-from src.orders.types import Order, OrderRejected, OrderRequest, validate_order
-from src.simulation.driver import Driver
-from src.simulation.events import EventHub, EventKind, EventSubscription
-from src.simulation.repositories import SqlOrderRepository, SqlPendingRepository
-from src.simulation.runner import PairRunner, SimExecutor
-from src.simulation.settings_store import SettingsStore, SimulationSettings, apply_patch
-from src.simulation.store import FeedState, SimStore, StoredState
-from src.simulation.views import (
+from scalplab.backtests.metrics import compute_metrics
+from scalplab.backtests.runner import execution_config, symbol_rules_for
+from scalplab.config import Settings
+from scalplab.data.candles import CandleStore
+from scalplab.data.funding import FundingStore
+from scalplab.data.live_feed import QueueFeed
+from scalplab.data.replay import ReplaySource
+from scalplab.data.stream import bars_from_frame
+from scalplab.data.symbols import SymbolRules, normalize_symbol
+from scalplab.errors import ConflictError, InputError, NotFoundError, ScalpLabError
+from scalplab.orders.execution import ExecutionEvent, ExecutionModel
+from scalplab.orders.funding import FundingSchedule
+from scalplab.orders.ids import client_order_id
+from scalplab.orders.models import Bar, SignalRecord, SignalStatus, Trade
+from scalplab.orders.pending import PendingConfirmations, PendingView, pending_id
+from scalplab.orders.queue import OrderQueue
+from scalplab.orders.resting import RestingOrder
+from scalplab.orders.risk import AtrTracker, RiskContext, RiskGate
+from scalplab.orders.sizing import risk_position_size
+from scalplab.orders.types import Order, OrderRejected, OrderRequest, validate_order
+from scalplab.simulation.driver import Driver
+from scalplab.simulation.events import EventHub, EventKind, EventSubscription
+from scalplab.simulation.repositories import SqlOrderRepository, SqlPendingRepository
+from scalplab.simulation.runner import PairRunner, SimExecutor
+from scalplab.simulation.settings_store import SettingsStore, SimulationSettings, apply_patch
+from scalplab.simulation.store import FeedState, SimStore, StoredState
+from scalplab.simulation.views import (
     EngineStatus,
     FeedSpec,
     PairSpec,
@@ -81,12 +81,12 @@ from src.simulation.views import (
     portfolio_of,
     positions_of,
 )
-from src.storage.db import Database
-from src.storage.models import Pair
-from src.storage.models_sim import RiskEventSim, SignalSim, SnapshotSim
-from src.strategies.registry import Registry
-from src.strategies.signal import Signal
-from src.timeutil import iso_ms
+from scalplab.storage.db import Database
+from scalplab.storage.models import Pair
+from scalplab.storage.models_sim import RiskEventSim, SignalSim, SnapshotSim
+from scalplab.strategies.registry import Registry
+from scalplab.strategies.signal import Signal
+from scalplab.timeutil import iso_ms
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """SQL implementations of the order queue's and the pending list's repositories.
 
 `SqlOrderRepository` (`orders_sim`) and `SqlPendingRepository` (`pending_sim`)
-fulfil the Protocols of `src.orders.queue` and `src.orders.pending`. They join
+fulfil the Protocols of `scalplab.orders.queue` and `scalplab.orders.pending`. They join
 the caller's open `SimStore.transaction()` when there is one (the engine's
 state-change transaction), so an order, its confirmation and the engine state
 are committed together. Each row keeps the record's full JSON form beside the
@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy import func, insert, or_, select
 
-from src.errors import ConflictError, NotFoundError
-from src.orders.pending import Pending
-from src.orders.types import Order
-from src.simulation.store import SimStore
-from src.storage.models_sim import OrderSim, PendingSim
+from scalplab.errors import ConflictError, NotFoundError
+from scalplab.orders.pending import Pending
+from scalplab.orders.types import Order
+from scalplab.simulation.store import SimStore
+from scalplab.storage.models_sim import OrderSim, PendingSim
 
 
 def _moment(epoch_seconds: float) -> datetime:

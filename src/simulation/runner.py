@@ -1,6 +1,6 @@
 """One pair's strategy: a Cerebro stepped by the driver, fed live, driving a `SimExecutor`.
 
-`SimExecutor` is what the plugin's base class (`src.strategies.base.Executor`)
+`SimExecutor` is what the plugin's base class (`scalplab.strategies.base.Executor`)
 calls instead of the execution model: every call is routed to the
 `SimulationEngine`, which applies it to the shared `ExecutionModel` under its
 lock. A bar and everything the strategy does on it (its signal, a max-hold
@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING, Any, Literal
 import backtrader as bt
 import greenlet
 
-import src.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
-from src.data.live_feed import QueueFeed
-from src.errors import ScalpLabError
-from src.orders.models import Bar, Position, SignalRecord
-from src.strategies.registry import StrategyInfo
-from src.strategies.signal import Signal
+import scalplab.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
+from scalplab.data.live_feed import QueueFeed
+from scalplab.errors import ScalpLabError
+from scalplab.orders.models import Bar, Position, SignalRecord
+from scalplab.strategies.registry import StrategyInfo
+from scalplab.strategies.signal import Signal
 
 if TYPE_CHECKING:
-    from src.simulation.engine import SimulationEngine
+    from scalplab.simulation.engine import SimulationEngine
 
 log = logging.getLogger(__name__)
 

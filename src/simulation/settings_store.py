@@ -1,7 +1,7 @@
 """Runtime settings of paper trading, changed from the dashboard and kept in `app_settings`.
 
 `confirm_orders`, `pending_ttl_seconds`, `replay_speed` and the risk gate's
-`RiskSettings` start from the environment (`src.config.Settings`) and, once
+`RiskSettings` start from the environment (`scalplab.config.Settings`) and, once
 changed, are read from the database, so a restart keeps what the operator set.
 `app_settings` is not a `_sim` table: a simulation reset does not undo them.
 A patch is validated as a whole before anything is written; an out-of-range
@@ -15,12 +15,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from src.config import Settings
-from src.errors import InputError
-from src.orders.risk import RiskSettings
-from src.storage.db import Database
-from src.storage.models import utc_now
-from src.storage.models_sim import AppSetting
+from scalplab.config import Settings
+from scalplab.errors import InputError
+from scalplab.orders.risk import RiskSettings
+from scalplab.storage.db import Database
+from scalplab.storage.models import utc_now
+from scalplab.storage.models_sim import AppSetting
 
 KEYS = ("confirm_orders", "pending_ttl_seconds", "replay_speed", "risk")
 

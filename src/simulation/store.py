@@ -7,7 +7,7 @@ pairs it touched, and `load_state` puts the whole state back together.
 
 `SimStore.transaction()` is a re-entrant unit of work per thread: the engine
 opens one around a state change, the SQL repositories of the order queue and
-the pending list (`src.simulation.repositories`) join it, and the engine state
+the pending list (`scalplab.simulation.repositories`) join it, and the engine state
 row is rewritten in the same transaction, so the books and the rows they
 describe are committed together or not at all (a `kill -9` can only lose a
 change that was never acknowledged).
@@ -25,10 +25,10 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from src.orders.models import Trade
-from src.storage.db import Database
-from src.storage.models import utc_now
-from src.storage.models_sim import (
+from scalplab.orders.models import Trade
+from scalplab.storage.db import Database
+from scalplab.storage.models import utc_now
+from scalplab.storage.models_sim import (
     ENGINE_STATE_ID,
     SIM_TABLES,
     EngineFeedSim,

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from src.errors import InputError
-from src.orders.execution import ExecutionModel
-from src.orders.models import Trade
-from src.timeutil import iso_ms
+from scalplab.errors import InputError
+from scalplab.orders.execution import ExecutionModel
+from scalplab.orders.models import Trade
+from scalplab.timeutil import iso_ms
 
 EngineState = Literal["running", "stopped"]
 
@@ -162,8 +162,8 @@ class SimTrade:
     trade: Trade
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form (`src.backtests.runner.trade_dict` + `symbol`)."""
-        from src.backtests.runner import trade_dict
+        """JSON form (`scalplab.backtests.runner.trade_dict` + `symbol`)."""
+        from scalplab.backtests.runner import trade_dict
 
         return {"symbol": self.symbol, **trade_dict(self.trade)}
 
@@ -171,7 +171,7 @@ class SimTrade:
 @dataclass(frozen=True, slots=True)
 class SignalView:
     """A signal and its fate: accepted, rejected, blocked, pending, expired, cancelled or
-    dropped (`src.api.schemas.signals.SignalFate`)."""
+    dropped (`scalplab.api.schemas.signals.SignalFate`)."""
 
     id: int
     symbol: str

@@ -22,8 +22,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from src.config import Settings
-from src.errors import ConfigError, DataError, TemporaryError
+from scalplab.config import Settings
+from scalplab.errors import ConfigError, DataError, TemporaryError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000

@@ -6,7 +6,7 @@ the backtest index or, later, into live trading. The one shared table is
 `app_settings` (runtime settings the dashboard changes: order confirmation,
 the pending TTL, the replay speed, the risk gate).
 
-Same declarative `Base` and naming convention as `src.storage.models`; bar
+Same declarative `Base` and naming convention as `scalplab.storage.models`; bar
 times are UTC epoch milliseconds (`BigInteger`, exact on every backend) and
 wall-clock times are `UTCDateTime`. Full records are kept as JSON beside the
 indexed columns, so a row round-trips without loss.
@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from src.storage.models import Base, utc_now
+from scalplab.storage.models import Base, utc_now
 
 ENGINE_STATE_ID = 1
 """The single row of `engine_state_sim`."""

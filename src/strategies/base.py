@@ -19,12 +19,12 @@ from typing import Any, ClassVar, Literal, Protocol
 
 import backtrader as bt
 
-import src.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
-from src.data.bars import Bar
-from src.errors import StrategyError
-from src.strategies.params import ParamInfo
-from src.strategies.signal import Signal
-from src.timeutil import iso_ms
+import scalplab.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
+from scalplab.data.bars import Bar
+from scalplab.errors import StrategyError
+from scalplab.strategies.params import ParamInfo
+from scalplab.strategies.signal import Signal
+from scalplab.timeutil import iso_ms
 
 # Params of the base class that are plumbing, not strategy settings.
 INTERNAL_PARAMS = frozenset({"executor", "feed_name"})

@@ -7,8 +7,8 @@ import json
 import sys
 from typing import Any
 
-from src.config import get_settings
-from src.strategies.registry import get_registry
+from scalplab.config import get_settings
+from scalplab.strategies.registry import get_registry
 
 
 def register(commands: Any) -> None:

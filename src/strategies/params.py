@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from src.errors import InputError
+from scalplab.errors import InputError
 
 ParamType = Literal["int", "float", "bool", "str"]
 

@@ -19,10 +19,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
 
-import src.strategies as package
-from src.errors import NotFoundError
-from src.strategies.base import INTERNAL_PARAMS, SignalStrategy
-from src.strategies.params import ParamSpec, resolve_params, type_of
+import scalplab.strategies as package
+from scalplab.errors import NotFoundError
+from scalplab.strategies.base import INTERNAL_PARAMS, SignalStrategy
+from scalplab.strategies.params import ParamSpec, resolve_params, type_of
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 _FRAMEWORK_MODULES = frozenset({"base", "cli", "params", "registry", "signal"})
@@ -174,7 +174,7 @@ def discover(plugin_dir: Path | None = None) -> Registry:
 def get_registry(plugin_dir: Path | None = None) -> Registry:
     """The registry for the configured `STRATEGIES_DIR` (or the given directory)."""
     if plugin_dir is None:
-        from src.config import get_settings
+        from scalplab.config import get_settings
 
         plugin_dir = get_settings().plugin_dir
     return discover(plugin_dir)

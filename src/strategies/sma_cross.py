@@ -13,9 +13,9 @@ from typing import ClassVar
 
 import backtrader as bt
 
-from src.strategies.base import SignalStrategy
-from src.strategies.params import ParamInfo
-from src.strategies.signal import Signal
+from scalplab.strategies.base import SignalStrategy
+from scalplab.strategies.params import ParamInfo
+from scalplab.strategies.signal import Signal
 
 
 class SmaCrossStrategy(SignalStrategy):

@@ -72,9 +72,9 @@ from typing import ClassVar, NamedTuple
 
 import backtrader as bt
 
-from src.strategies.base import SignalStrategy
-from src.strategies.params import ParamInfo
-from src.strategies.signal import Signal
+from scalplab.strategies.base import SignalStrategy
+from scalplab.strategies.params import ParamInfo
+from scalplab.strategies.signal import Signal
 
 DIRECTIONS = ("both", "long", "short")
 ZONE_MODES = ("any", "ob", "fvg")

@@ -19,9 +19,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from src.api.app import create_app
-from src.config import Settings
-from src.data.samples import import_samples
+from scalplab.api.app import create_app
+from scalplab.config import Settings
+from scalplab.data.samples import import_samples
 from tests.conftest import make_settings
 
 

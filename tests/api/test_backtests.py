@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from src.api.app import create_app
-from src.api.schemas.backtests import BacktestResultPublic, BacktestSummaryPublic
-from src.api.worker import BacktestWorker
-from src.backtests.runner import BacktestRequest, run_backtest
-from src.backtests.storage import ResultStore
-from src.config import Settings
-from src.data.samples import import_samples
+from scalplab.api.app import create_app
+from scalplab.api.schemas.backtests import BacktestResultPublic, BacktestSummaryPublic
+from scalplab.api.worker import BacktestWorker
+from scalplab.backtests.runner import BacktestRequest, run_backtest
+from scalplab.backtests.storage import ResultStore
+from scalplab.config import Settings
+from scalplab.data.samples import import_samples
 from tests.api.conftest import wait_for_backtest
 from tests.conftest import make_settings
 
@@ -31,7 +31,7 @@ RUN = {
 }
 
 EXPLODING_PLUGIN = '''
-from src.strategies.base import SignalStrategy
+from scalplab.strategies.base import SignalStrategy
 
 
 class Exploding(SignalStrategy):

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from src.api.logs import JsonFormatter
+from scalplab.api.logs import JsonFormatter
 from tests.api.conftest import add_pair, wait_for_simulation
 
 
@@ -85,7 +85,7 @@ def test_each_request_id_tags_what_the_request_caused(
     lines = captured.lines()
     by_id = {rid: _caused_by(lines, rid) for rid in ("corr-settings", "corr-start", "corr-order")}
     assert any(
-        line["logger"] == "src.api.services.settings" and "confirm_orders" in line["message"]
+        line["logger"] == "scalplab.api.services.settings" and "confirm_orders" in line["message"]
         for line in by_id["corr-settings"]
     )
     assert any(
@@ -93,7 +93,7 @@ def test_each_request_id_tags_what_the_request_caused(
         for line in by_id["corr-start"]
     )
     [order_line] = [
-        line for line in by_id["corr-order"] if line["logger"] == "src.api.services.orders"
+        line for line in by_id["corr-order"] if line["logger"] == "scalplab.api.services.orders"
     ]
     assert order_line["order_id"] == order_id and "created" in order_line["message"]
     assert any(
@@ -105,7 +105,7 @@ def test_each_request_id_tags_what_the_request_caused(
         for line in _caused_by(lines, "corr-refused")
     )
     assert any("simulation stopped" in line["message"] for line in _caused_by(lines, "corr-stop"))
-    access = [line for line in lines if line["logger"] == "src.api.access"]
+    access = [line for line in lines if line["logger"] == "scalplab.api.access"]
     assert {line["request_id"] for line in access} >= {
         "corr-settings",
         "corr-start",

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from src.api.app import create_app
-from src.api.errors import status_for, validation_message
-from src.config import Settings
-from src.errors import (
+from scalplab.api.app import create_app
+from scalplab.api.errors import status_for, validation_message
+from scalplab.config import Settings
+from scalplab.errors import (
     ConfigError,
     ConflictError,
     DataError,

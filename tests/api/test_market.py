@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from src.api.app import create_app
-from src.data.candles import CandleStore
-from src.data.samples import default_samples_dir
+from scalplab.api.app import create_app
+from scalplab.data.candles import CandleStore
+from scalplab.data.samples import default_samples_dir
 from tests.conftest import make_settings, real_klines
 
 WEEK_START_S = 1_750_118_400  # 2025-06-17T00:00:00Z

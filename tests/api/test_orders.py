@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from src.api.app import create_app
-from src.config import Settings
+from scalplab.api.app import create_app
+from scalplab.config import Settings
 from tests.api.conftest import add_pair, wait_for_simulation
 
 SLOW = {"speed": 9000, "start": "2025-06-17", "end": "2025-06-19"}

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from src.api.cli import register
+from scalplab.api.cli import register
 from tests.api.conftest import free_port, serve_env, wait_until_up
 
 
@@ -52,7 +52,7 @@ def test_serve_imports_the_sample_and_answers_over_http(tmp_path: Path) -> None:
     assert process.returncode == 0
     lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     assert len(lines) == len(stderr.splitlines())  # every log line is one JSON object
-    access = [line for line in lines if line["logger"] == "src.api.access"]
+    access = [line for line in lines if line["logger"] == "scalplab.api.access"]
     assert any(line["request_id"] == "serve-test-1" and line["status"] == 200 for line in access)
     assert any("imported the bundled sample" in line["message"] for line in lines)
     assert "tok-very-secret" not in stderr

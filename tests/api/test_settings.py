@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from src.api.app import create_app
-from src.config import Settings
+from scalplab.api.app import create_app
+from scalplab.config import Settings
 
 
 def test_defaults_come_from_the_environment(settings: Settings, tmp_path: Path) -> None:

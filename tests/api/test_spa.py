@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from src.api.app import create_app
-from src.config import Settings
+from scalplab.api.app import create_app
+from scalplab.config import Settings
 
 INDEX = "<!doctype html><title>ScalpLab</title><div id=root></div>"
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}

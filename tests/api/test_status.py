@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from src.api.app import create_app
-from src.api.logs import JsonFormatter, configure_logging, request_id_var, secret_values
-from src.api.services.status import trading_gate
-from src.config import Settings
+from scalplab.api.app import create_app
+from scalplab.api.logs import JsonFormatter, configure_logging, request_id_var, secret_values
+from scalplab.api.services.status import trading_gate
+from scalplab.config import Settings
 from tests.conftest import make_settings
 
 
@@ -96,9 +96,9 @@ def test_request_id_is_echoed_or_generated(client: TestClient) -> None:
 def test_access_log_is_json_with_the_request_id(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="src.api.access"):
+    with caplog.at_level(logging.INFO, logger="scalplab.api.access"):
         client.get("/status/health?token=secret-in-query", headers={"X-Request-ID": "abc123"})
-    [record] = [r for r in caplog.records if r.name == "src.api.access"]
+    [record] = [r for r in caplog.records if r.name == "scalplab.api.access"]
     line = json.loads(JsonFormatter().format(record))
     assert line["request_id"] == "abc123"
     assert line["path"] == "/status/health" and line["status"] == 200

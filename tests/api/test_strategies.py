@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from src.config import Settings
-from src.strategies.registry import get_registry
+from scalplab.config import Settings
+from scalplab.strategies.registry import get_registry
 
 
 def test_list_matches_the_registry(client: TestClient, settings: Settings) -> None:

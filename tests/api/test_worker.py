@@ -7,11 +7,11 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 
-from src.api.worker import _crash_reason, _worker_store, progress_writer, run_job
-from src.backtests.runner import BacktestRequest
-from src.backtests.storage import ResultStore
-from src.config import Settings
-from src.errors import NoDataError
+from scalplab.api.worker import _crash_reason, _worker_store, progress_writer, run_job
+from scalplab.backtests.runner import BacktestRequest
+from scalplab.backtests.storage import ResultStore
+from scalplab.config import Settings
+from scalplab.errors import NoDataError
 
 WEEK = (datetime(2025, 6, 17, tzinfo=UTC), datetime(2025, 6, 24, tzinfo=UTC))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from src.cli import main
-from src.config import get_settings
+from scalplab.cli import main
+from scalplab.config import get_settings
 
 ARGS = [
     "backtest",
@@ -135,7 +135,7 @@ def test_strategy_that_raises_is_a_one_line_error(
     plugins = data_dir / "strategies"
     plugins.mkdir()
     (plugins / "bad.py").write_text(
-        "from src.strategies.base import SignalStrategy\n"
+        "from scalplab.strategies.base import SignalStrategy\n"
         "class Bad(SignalStrategy):\n"
         "    name = 'bad'\n"
         "    def generate_signal(self):\n"

@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from src.backtests.metrics import (
+from scalplab.backtests.metrics import (
     compute_metrics,
     daily_returns,
     max_drawdown_pct,
     rejections_by_reason,
     sharpe_sortino,
 )
-from src.orders.models import SignalRecord, Trade
+from scalplab.orders.models import SignalRecord, Trade
 
 DAY = 86_400_000
 

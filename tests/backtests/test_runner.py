@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from src.backtests.integrity import check_lookahead
-from src.backtests.runner import BacktestRequest, EngineMode, run_backtest
-from src.errors import InputError, NoDataError, NotFoundError, StrategyError
-from src.strategies.registry import Registry, discover
+from scalplab.backtests.integrity import check_lookahead
+from scalplab.backtests.runner import BacktestRequest, EngineMode, run_backtest
+from scalplab.errors import InputError, NoDataError, NotFoundError, StrategyError
+from scalplab.strategies.registry import Registry, discover
 from tests.backtests import plugins
 from tests.conftest import make_settings, real_funding, real_klines
 

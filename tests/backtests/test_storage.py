@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from src.backtests.runner import BacktestRequest, run_backtest
-from src.backtests.storage import ResultStore, new_backtest_id, one_line
-from src.errors import ConflictError, DataError, NotFoundError
+from scalplab.backtests.runner import BacktestRequest, run_backtest
+from scalplab.backtests.storage import ResultStore, new_backtest_id, one_line
+from scalplab.errors import ConflictError, DataError, NotFoundError
 from tests.conftest import make_settings
 
 START = datetime(2025, 6, 17, tzinfo=UTC)

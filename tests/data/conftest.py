@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from src.data.candles import CandleStore
-from src.data.funding import FundingStore
+from scalplab.data.candles import CandleStore
+from scalplab.data.funding import FundingStore
 from tests.conftest import REAL
 from tests.data.binance_replay import ReplayServer, ReplayState
 

@@ -9,16 +9,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from src.data.binance_rest import (
+from scalplab.data.binance_rest import (
     KLINES_LIMIT,
     BinanceRestClient,
     download_klines,
     fetch_exchange_info,
     klines_to_frame,
 )
-from src.data.candles import CandleStore
-from src.data.symbols import RulesStore
-from src.errors import DataError, InputError, NotFoundError, TemporaryError
+from scalplab.data.candles import CandleStore
+from scalplab.data.symbols import RulesStore
+from scalplab.errors import DataError, InputError, NotFoundError, TemporaryError
 from tests.data.binance_replay import Fault, ReplayServer
 from tests.data.conftest import Sleeps, tree_digest
 

@@ -10,7 +10,7 @@ import backtrader as bt
 import pandas as pd
 import pytest
 
-from src.data import btcompat
+from scalplab.data import btcompat
 from tests.conftest import real_klines
 
 

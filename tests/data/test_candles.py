@@ -11,9 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from src.data.candles import COLUMNS, CandleStore, ConflictingDataError, normalize_candles
-from src.data.timeframes import resample
-from src.errors import DataError, InputError, NoDataError
+from scalplab.data.candles import COLUMNS, CandleStore, ConflictingDataError, normalize_candles
+from scalplab.data.timeframes import resample
+from scalplab.errors import DataError, InputError, NoDataError
 from tests.data.conftest import digest
 
 HOUR = 3_600_000

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from src.data.candles import CandleStore
-from src.data.csv_import import import_funding_csv, import_klines_csv
-from src.data.funding import FundingStore
-from src.errors import DataError, InputError, NotFoundError
+from scalplab.data.candles import CandleStore
+from scalplab.data.csv_import import import_funding_csv, import_klines_csv
+from scalplab.data.funding import FundingStore
+from scalplab.errors import DataError, InputError, NotFoundError
 from tests.data.conftest import BTC_1M, BTC_5M, BTC_FUNDING, NEAR_1M, tree_digest
 
 NEAR_LINES = NEAR_1M.read_text().splitlines()

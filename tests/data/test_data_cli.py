@@ -1,4 +1,4 @@
-"""`scalplab data …` end to end through `src.cli.main`, on real files and a replay server."""
+"""`scalplab data …` end to end through `scalplab.cli.main`, on real files and a replay server."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from src.cli import main
-from src.data.candles import CandleStore
-from src.data.funding import FundingStore
-from src.data.symbols import RulesStore
+from scalplab.cli import main
+from scalplab.data.candles import CandleStore
+from scalplab.data.funding import FundingStore
+from scalplab.data.symbols import RulesStore
 from tests.data.binance_replay import ReplayServer
 from tests.data.conftest import BTC_1M, BTC_FUNDING, EXCHANGE_INFO, NEAR_1M, tree_digest
 

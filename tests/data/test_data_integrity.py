@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from src.data.integrity import Gap, check_candles, find_gaps, ms_to_iso
+from scalplab.data.integrity import Gap, check_candles, find_gaps, ms_to_iso
 
 
 def test_real_klines_are_clean(btc_csv: pd.DataFrame) -> None:

@@ -8,9 +8,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from src.data.candles import ConflictingDataError
-from src.data.funding import FundingStore
-from src.errors import DataError
+from scalplab.data.candles import ConflictingDataError
+from scalplab.data.funding import FundingStore
+from scalplab.errors import DataError
 from tests.data.conftest import BTC_FUNDING, digest
 
 

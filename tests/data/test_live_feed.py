@@ -3,7 +3,7 @@
 The key check: on real BTCUSDT candles (1m and 15m resampled from 1m), a
 `Cerebro(runonce=False, preload=False)` over a `QueueFeed` fed by a producer
 thread, running the `sma_cross` and `smc` plugins through an `ExecutionModel`
-wired as `src.backtests.runner.execute` wires it, records exactly the signals,
+wired as `scalplab.backtests.runner.execute` wires it, records exactly the signals,
 trades and equity curve of the `CandleArrayFeed` backtest.
 """
 
@@ -20,22 +20,22 @@ from typing import Any
 import backtrader as bt
 import pytest
 
-from src.backtests.runner import (
+from scalplab.backtests.runner import (
     BacktestRequest,
     PreparedRun,
     execute,
     execution_config,
     prepare,
 )
-from src.config import Settings
-from src.data.bars import Bar
-from src.data.candles import CandleStore
-from src.data.live_feed import QueueFeed
-from src.data.replay import ReplaySource
-from src.data.stream import bars_from_frame
-from src.data.timeframes import resample
-from src.errors import ConflictError, DataError, InputError
-from src.orders.execution import ExecutionModel
+from scalplab.config import Settings
+from scalplab.data.bars import Bar
+from scalplab.data.candles import CandleStore
+from scalplab.data.live_feed import QueueFeed
+from scalplab.data.replay import ReplaySource
+from scalplab.data.stream import bars_from_frame
+from scalplab.data.timeframes import resample
+from scalplab.errors import ConflictError, DataError, InputError
+from scalplab.orders.execution import ExecutionModel
 from tests.conftest import make_settings, real_klines
 
 START = datetime(2025, 6, 17, tzinfo=UTC)

@@ -9,10 +9,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from src.data.candles import CandleStore
-from src.data.parquet_io import read_metadata, read_schema, read_table, write_table_atomic
-from src.data.symbols import RulesStore
-from src.errors import DataError
+from scalplab.data.candles import CandleStore
+from scalplab.data.parquet_io import read_metadata, read_schema, read_table, write_table_atomic
+from scalplab.data.symbols import RulesStore
+from scalplab.errors import DataError
 from tests.data.conftest import EXCHANGE_INFO, digest
 
 

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from src.data.candles import CandleStore
-from src.data.replay import MAX_WAIT_SLICE, ReplaySource
-from src.data.stream import CandleEvent, bars_from_frame
-from src.errors import InputError, NoDataError
+from scalplab.data.candles import CandleStore
+from scalplab.data.replay import MAX_WAIT_SLICE, ReplaySource
+from scalplab.data.stream import CandleEvent, bars_from_frame
+from scalplab.errors import InputError, NoDataError
 from tests.conftest import real_klines
 
 DAY = 86_400_000

@@ -8,17 +8,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from src.data.candles import CandleStore
-from src.data.funding import FundingStore
-from src.data.integrity import check_candles
-from src.data.samples import (
+from scalplab.data.candles import CandleStore
+from scalplab.data.funding import FundingStore
+from scalplab.data.integrity import check_candles
+from scalplab.data.samples import (
     build_sample_files,
     default_samples_dir,
     ensure_samples,
     import_samples,
 )
-from src.data.symbols import RulesStore
-from src.errors import DataError, NotFoundError
+from scalplab.data.symbols import RulesStore
+from scalplab.errors import DataError, NotFoundError
 from tests.conftest import REAL
 from tests.data.conftest import EXCHANGE_INFO, tree_digest
 

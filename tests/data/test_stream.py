@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from src.data.bars import Bar
-from src.data.stream import CandleEvent, CandleStream, bars_from_frame, merge_streams
-from src.data.timeframes import resample
+from scalplab.data.bars import Bar
+from scalplab.data.stream import CandleEvent, CandleStream, bars_from_frame, merge_streams
+from scalplab.data.timeframes import resample
 from tests.conftest import real_klines
 
 

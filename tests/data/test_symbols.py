@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from src.data.symbols import RulesStore, SymbolRules, normalize_symbol, parse_exchange_info
-from src.errors import DataError, InputError, NotFoundError
+from scalplab.data.symbols import RulesStore, SymbolRules, normalize_symbol, parse_exchange_info
+from scalplab.errors import DataError, InputError, NotFoundError
 from tests.data.conftest import EXCHANGE_INFO, SPOT_EXCHANGE_INFO
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from src.data.timeframes import TIMEFRAMES, resample, timeframe_ms
-from src.errors import InputError
+from scalplab.data.timeframes import TIMEFRAMES, resample, timeframe_ms
+from scalplab.errors import InputError
 from tests.data.conftest import BTC_5M
 
 HOUR = 3_600_000

@@ -127,7 +127,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with log_path.open("wb") as log:
         # cwd is the data dir so that no developer `.env` is read.
         process = subprocess.Popen(
-            [sys.executable, "-m", "src", "serve", "--port", str(port)],
+            [sys.executable, "-m", "scalplab", "serve", "--port", str(port)],
             cwd=data_dir,
             env=env,
             stdout=log,

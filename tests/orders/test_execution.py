@@ -12,12 +12,12 @@ from decimal import Decimal
 
 import pytest
 
-from src.data.symbols import SymbolRules
-from src.orders.costs import CostModel
-from src.orders.execution import ExecutionConfig, ExecutionModel
-from src.orders.funding import FundingSchedule
-from src.orders.models import Bar
-from src.strategies.signal import Signal
+from scalplab.data.symbols import SymbolRules
+from scalplab.orders.costs import CostModel
+from scalplab.orders.execution import ExecutionConfig, ExecutionModel
+from scalplab.orders.funding import FundingSchedule
+from scalplab.orders.models import Bar
+from scalplab.strategies.signal import Signal
 
 H = 3_600_000
 T0 = 1_750_000_000_000 - 1_750_000_000_000 % (8 * H)  # an 8-hour boundary (a settlement)
@@ -324,9 +324,9 @@ def test_equity_marks_open_positions_to_the_close() -> None:
 
 # ----- the simulation's extensions: evaluate/queue, resting orders, state, events ------------
 
-from src.errors import ConflictError, NotFoundError  # noqa: E402
-from src.orders.execution import ExecutionEvent  # noqa: E402
-from src.orders.resting import RestingOrder  # noqa: E402
+from scalplab.errors import ConflictError, NotFoundError  # noqa: E402
+from scalplab.orders.execution import ExecutionEvent  # noqa: E402
+from scalplab.orders.resting import RestingOrder  # noqa: E402
 
 
 def test_evaluate_neither_records_nor_queues_and_queue_entry_refuses_a_second() -> None:

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from src.errors import InputError
-from src.orders.ids import (
+from scalplab.errors import InputError
+from scalplab.orders.ids import (
     CLIENT_ORDER_ID_PATTERN,
     check_client_order_id,
     child_order_id,

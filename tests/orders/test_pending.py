@@ -13,16 +13,16 @@ from decimal import Decimal
 
 import pytest
 
-from src.errors import ConflictError, InputError, NotFoundError
-from src.orders.pending import (
+from scalplab.errors import ConflictError, InputError, NotFoundError
+from scalplab.orders.pending import (
     MemoryPendingRepository,
     Pending,
     PendingConfirmations,
     iso_seconds,
     pending_id,
 )
-from src.orders.queue import MemoryOrderRepository, OrderQueue
-from src.orders.types import Order, OrderRequest
+from scalplab.orders.queue import MemoryOrderRepository, OrderQueue
+from scalplab.orders.types import Order, OrderRequest
 
 C0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC).timestamp()
 BAR_MS = 1_750_118_400_000

@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from src.errors import ConflictError, InputError, NotFoundError
-from src.orders.ids import client_order_id, manual_order_id
-from src.orders.queue import MemoryOrderRepository, OrderQueue
-from src.orders.types import Order, OrderRequest
+from scalplab.errors import ConflictError, InputError, NotFoundError
+from scalplab.orders.ids import client_order_id, manual_order_id
+from scalplab.orders.queue import MemoryOrderRepository, OrderQueue
+from scalplab.orders.types import Order, OrderRequest
 
 D = Decimal
 T = 1_750_118_400_000  # 2025-06-17T00:00:00Z

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from src.data.bars import Bar
-from src.orders.costs import CostModel
-from src.orders.resting import RestingOrder, match, trail_level
+from scalplab.data.bars import Bar
+from scalplab.orders.costs import CostModel
+from scalplab.orders.resting import RestingOrder, match, trail_level
 
 COSTS = CostModel(taker_fee_pct=0.05, maker_fee_pct=0.02, slippage_pct=0.1)
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from src.config import Settings
-from src.data.bars import Bar
-from src.errors import ConfigError, DataError, InputError
-from src.orders.risk import (
+from scalplab.config import Settings
+from scalplab.data.bars import Bar
+from scalplab.errors import ConfigError, DataError, InputError
+from scalplab.orders.risk import (
     BREAKERS,
     NO_SPREAD_DATA,
     AtrTracker,

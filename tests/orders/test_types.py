@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from src.data.symbols import SymbolRules, parse_exchange_info
-from src.errors import ConflictError, InputError
-from src.orders.types import (
+from scalplab.data.symbols import SymbolRules, parse_exchange_info
+from scalplab.errors import ConflictError, InputError
+from scalplab.orders.types import (
     Order,
     OrderRejected,
     OrderRequest,

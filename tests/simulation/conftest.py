@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from src.config import Settings
-from src.data.candles import CandleStore
-from src.data.samples import import_samples
-from src.data.stream import bars_from_frame
-from src.orders.models import Bar
-from src.simulation.engine import SimulationEngine
-from src.storage.db import Database, open_database
-from src.strategies.registry import Registry, discover
+from scalplab.config import Settings
+from scalplab.data.candles import CandleStore
+from scalplab.data.samples import import_samples
+from scalplab.data.stream import bars_from_frame
+from scalplab.orders.models import Bar
+from scalplab.simulation.engine import SimulationEngine
+from scalplab.storage.db import Database, open_database
+from scalplab.strategies.registry import Registry, discover
 from tests.conftest import make_settings
 
 WEEK_START = "2025-06-17"

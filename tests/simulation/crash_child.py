@@ -18,12 +18,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from src.config import Settings
-from src.simulation.engine import SimulationEngine
-from src.simulation.views import FeedSpec
-from src.storage.db import open_database
-from src.strategies.registry import discover
-from src.timeutil import parse_utc, to_ms
+from scalplab.config import Settings
+from scalplab.simulation.engine import SimulationEngine
+from scalplab.simulation.views import FeedSpec
+from scalplab.storage.db import open_database
+from scalplab.strategies.registry import discover
+from scalplab.timeutil import parse_utc, to_ms
 
 START = "2025-06-17T00:00:00"
 END = "2025-06-17T06:00:00"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from src.backtests.runner import BacktestRequest, run_backtest
-from src.config import Settings
-from src.errors import InputError
-from src.simulation.cli import parse_speed, register, run_simulation
-from src.timeutil import parse_utc
+from scalplab.backtests.runner import BacktestRequest, run_backtest
+from scalplab.config import Settings
+from scalplab.errors import InputError
+from scalplab.simulation.cli import parse_speed, register, run_simulation
+from scalplab.timeutil import parse_utc
 from tests.conftest import make_settings
 from tests.simulation.conftest import NON_BINDING_RISK, WEEK_END, WEEK_START
 

@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from src.config import Settings
-from src.data.candles import CandleStore
-from src.storage.db import open_database
-from src.storage.models import Pair
-from src.timeutil import parse_utc, to_ms
+from scalplab.config import Settings
+from scalplab.data.candles import CandleStore
+from scalplab.storage.db import open_database
+from scalplab.storage.models import Pair
+from scalplab.timeutil import parse_utc, to_ms
 from tests.simulation.crash_child import END, START, child_settings
 
 REPO = Path(__file__).resolve().parents[2]

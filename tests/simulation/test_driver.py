@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-from src.api.logs import request_id_var
-from src.data.candles import CandleStore
-from src.data.live_feed import QueueFeed
-from src.data.replay import ReplaySource
-from src.data.stream import CandleEvent
-from src.orders.models import Bar
-from src.simulation.driver import Driver
-from src.simulation.engine import SimulationEngine
-from src.simulation.runner import PairRunner
-from src.simulation.views import PairSpec
-from src.strategies.registry import Registry
+from scalplab.api.logs import request_id_var
+from scalplab.data.candles import CandleStore
+from scalplab.data.live_feed import QueueFeed
+from scalplab.data.replay import ReplaySource
+from scalplab.data.stream import CandleEvent
+from scalplab.orders.models import Bar
+from scalplab.simulation.driver import Driver
+from scalplab.simulation.engine import SimulationEngine
+from scalplab.simulation.runner import PairRunner
+from scalplab.simulation.views import PairSpec
+from scalplab.strategies.registry import Registry
 from tests.simulation.conftest import real_bars
 
 Make = Callable[..., SimulationEngine]

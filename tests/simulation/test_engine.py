@@ -15,18 +15,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from src.config import Settings
-from src.errors import ConflictError, InputError, NotFoundError
-from src.orders.ids import manual_order_id
-from src.orders.models import Bar
-from src.orders.types import OrderRequest
-from src.simulation.engine import SimulationEngine
-from src.simulation.runner import SimExecutor
-from src.simulation.views import PairSpec
-from src.storage.db import Database
-from src.storage.models import Pair
-from src.storage.models_sim import SIM_TABLES, AppSetting, OrderSim, PendingSim, SignalSim
-from src.strategies.signal import Signal
+from scalplab.config import Settings
+from scalplab.errors import ConflictError, InputError, NotFoundError
+from scalplab.orders.ids import manual_order_id
+from scalplab.orders.models import Bar
+from scalplab.orders.types import OrderRequest
+from scalplab.simulation.engine import SimulationEngine
+from scalplab.simulation.runner import SimExecutor
+from scalplab.simulation.views import PairSpec
+from scalplab.storage.db import Database
+from scalplab.storage.models import Pair
+from scalplab.storage.models_sim import SIM_TABLES, AppSetting, OrderSim, PendingSim, SignalSim
+from scalplab.strategies.signal import Signal
 from tests.simulation.conftest import FakeClock, real_bars
 
 Make = Callable[..., SimulationEngine]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from src.simulation.events import EventHub
+from scalplab.simulation.events import EventHub
 
 
 def test_events_published_from_threads_reach_every_subscriber_in_order() -> None:

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from src.backtests.runner import BacktestRequest, run_backtest, trade_dict
-from src.config import Settings
-from src.errors import ConflictError, InputError
-from src.orders.pending import pending_id
-from src.simulation.engine import SimulationEngine
-from src.simulation.views import FeedSpec
-from src.storage.db import Database
-from src.storage.models import Pair
-from src.strategies.registry import discover
-from src.timeutil import parse_utc, to_ms
+from scalplab.backtests.runner import BacktestRequest, run_backtest, trade_dict
+from scalplab.config import Settings
+from scalplab.errors import ConflictError, InputError
+from scalplab.orders.pending import pending_id
+from scalplab.simulation.engine import SimulationEngine
+from scalplab.simulation.views import FeedSpec
+from scalplab.storage.db import Database
+from scalplab.storage.models import Pair
+from scalplab.strategies.registry import discover
+from scalplab.timeutil import parse_utc, to_ms
 from tests.simulation.conftest import WEEK_END, WEEK_START, FakeClock
 
 Make = Callable[..., SimulationEngine]
@@ -75,7 +75,7 @@ def test_a_failing_plugin_stops_the_run_with_its_error(
     plugins = tmp_path / "plugins"
     plugins.mkdir()
     (plugins / "broken.py").write_text(
-        "from src.strategies.base import SignalStrategy\n"
+        "from scalplab.strategies.base import SignalStrategy\n"
         "class Broken(SignalStrategy):\n"
         "    name = 'broken'\n"
         "    def generate_signal(self):\n"

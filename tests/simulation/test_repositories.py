@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from src.errors import ConflictError, NotFoundError
-from src.orders.pending import PendingConfirmations
-from src.orders.queue import OrderQueue
-from src.orders.types import OrderRequest
-from src.simulation.repositories import SqlOrderRepository, SqlPendingRepository
-from src.simulation.store import SimStore
-from src.storage.db import Database
+from scalplab.errors import ConflictError, NotFoundError
+from scalplab.orders.pending import PendingConfirmations
+from scalplab.orders.queue import OrderQueue
+from scalplab.orders.types import OrderRequest
+from scalplab.simulation.repositories import SqlOrderRepository, SqlPendingRepository
+from scalplab.simulation.store import SimStore
+from scalplab.storage.db import Database
 from tests.simulation.conftest import FakeClock
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from src.simulation.engine import SimulationEngine
-from src.simulation.store import FeedState, SimStore, StoredState
-from src.storage.db import Database
+from scalplab.simulation.engine import SimulationEngine
+from scalplab.simulation.store import FeedState, SimStore, StoredState
+from scalplab.storage.db import Database
 from tests.simulation.conftest import real_bars
 from tests.simulation.test_engine import attach, long_signal, step
 

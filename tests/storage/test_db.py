@@ -10,10 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
-from src.errors import ConfigError, DataError, TemporaryError
-from src.storage import models_sim  # noqa: F401  (the _sim tables are part of the schema)
-from src.storage.db import Database, database_url, downgrade, migrate, open_database
-from src.storage.models import Base, Pair, UTCDateTime
+from scalplab.errors import ConfigError, DataError, TemporaryError
+from scalplab.storage import models_sim  # noqa: F401  (the _sim tables are part of the schema)
+from scalplab.storage.db import Database, database_url, downgrade, migrate, open_database
+from scalplab.storage.models import Base, Pair, UTCDateTime
 from tests.conftest import make_settings
 
 

@@ -10,10 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
-import src.storage.models_sim as sim
-from src.errors import DataError
-from src.storage.db import Database, downgrade, migrate, open_database
-from src.storage.models import Base
+import scalplab.storage.models_sim as sim
+from scalplab.errors import DataError
+from scalplab.storage.db import Database, downgrade, migrate, open_database
+from scalplab.storage.models import Base
 from tests.conftest import make_settings
 
 SIM_NAMES = {

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, make_url, select
 
-from src.backtests.storage import ResultStore
-from src.config import Settings
-from src.errors import NotFoundError
-from src.storage.db import Database, downgrade, migrate
-from src.storage.models import Pair
+from scalplab.backtests.storage import ResultStore
+from scalplab.config import Settings
+from scalplab.errors import NotFoundError
+from scalplab.storage.db import Database, downgrade, migrate
+from scalplab.storage.models import Pair
 from tests.conftest import make_settings
 
 ADMIN_URL = os.environ.get("SCALPLAB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from src.errors import InputError
-from src.strategies.params import ParamSpec, type_of
-from src.strategies.signal import Signal
+from scalplab.errors import InputError
+from scalplab.strategies.params import ParamSpec, type_of
+from scalplab.strategies.signal import Signal
 
 
 def test_signal_validation_and_geometry() -> None:

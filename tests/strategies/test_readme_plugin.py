@@ -6,8 +6,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from src.backtests.runner import BacktestRequest, run_backtest
-from src.strategies.registry import discover
+from scalplab.backtests.runner import BacktestRequest, run_backtest
+from scalplab.strategies.registry import discover
 from tests.conftest import make_settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"

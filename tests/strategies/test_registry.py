@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from src.errors import InputError, NotFoundError
-from src.strategies.registry import discover
+from scalplab.errors import InputError, NotFoundError
+from scalplab.strategies.registry import discover
 
 USER_PLUGIN = '''
-from src.strategies.base import SignalStrategy
-from src.strategies.params import ParamInfo
+from scalplab.strategies.base import SignalStrategy
+from scalplab.strategies.params import ParamInfo
 
 
 class Breakout(SignalStrategy):

@@ -18,17 +18,17 @@ import backtrader as bt
 import pandas as pd
 import pytest
 
-from src.backtests.integrity import check_lookahead
-from src.backtests.runner import BacktestRequest, run_backtest
-from src.data.feeds import CandleArrayFeed
-from src.data.symbols import SymbolRules
-from src.errors import InputError
-from src.orders.costs import CostModel
-from src.orders.execution import ExecutionConfig, ExecutionModel
-from src.orders.funding import FundingSchedule
-from src.orders.models import SignalRecord
-from src.strategies.registry import discover
-from src.strategies.smc import SmcStrategy
+from scalplab.backtests.integrity import check_lookahead
+from scalplab.backtests.runner import BacktestRequest, run_backtest
+from scalplab.data.feeds import CandleArrayFeed
+from scalplab.data.symbols import SymbolRules
+from scalplab.errors import InputError
+from scalplab.orders.costs import CostModel
+from scalplab.orders.execution import ExecutionConfig, ExecutionModel
+from scalplab.orders.funding import FundingSchedule
+from scalplab.orders.models import SignalRecord
+from scalplab.strategies.registry import discover
+from scalplab.strategies.smc import SmcStrategy
 from tests.conftest import make_settings, real_klines
 
 T0 = 1_750_118_400_000  # 2025-06-17T00:00:00Z

@@ -17,8 +17,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def main(argv: list[str]) -> int:
     """Dump the schema to `argv[0]` (stdout when absent)."""
     sys.path.insert(0, str(REPO_ROOT))
-    from src.api.app import create_app
-    from src.config import Settings
+    from scalplab.api.app import create_app
+    from scalplab.config import Settings
 
     with tempfile.TemporaryDirectory() as data_dir:
         app = create_app(Settings(DATA_DIR=data_dir))  # type: ignore[call-arg]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from src.api.routes import (
+from scalplab.api.routes import (
     backtests,
     market,
     orders,
@@ -15,7 +15,7 @@ from src.api.routes import (
     status,
     strategies,
 )
-from src.api.schemas.common import ErrorPublic
+from scalplab.api.schemas.common import ErrorPublic
 
 # Every route documents its 422 with the app's error body (not FastAPI's default).
 api_router = APIRouter(responses={422: {"model": ErrorPublic}})

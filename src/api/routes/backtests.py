@@ -8,16 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from src.api.deps import BacktestsDep
-from src.api.schemas.backtests import (
+from scalplab.api.deps import BacktestsDep
+from scalplab.api.schemas.backtests import (
     BacktestCreate,
     BacktestPublic,
     BacktestQueued,
     BacktestsDeleted,
     BacktestSummaryPublic,
 )
-from src.api.schemas.common import ErrorPublic
-from src.backtests.storage import BacktestJob, BacktestSummary
+from scalplab.api.schemas.common import ErrorPublic
+from scalplab.backtests.storage import BacktestJob, BacktestSummary
 
 router = APIRouter(prefix="/backtests", tags=["backtests"])
 

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from src.api.deps import MarketDep
-from src.api.schemas.common import ErrorPublic, UtcDateTime
-from src.api.schemas.market import CandlePublic, SymbolPublic
+from scalplab.api.deps import MarketDep
+from scalplab.api.schemas.common import ErrorPublic, UtcDateTime
+from scalplab.api.schemas.market import CandlePublic, SymbolPublic
 
 router = APIRouter(prefix="/market", tags=["market"])
 

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from src.api.deps import OrdersDep
-from src.api.schemas.common import ErrorPublic
-from src.api.schemas.orders import OrderCreate, OrderPublic, PendingPublic
+from scalplab.api.deps import OrdersDep
+from scalplab.api.schemas.common import ErrorPublic
+from scalplab.api.schemas.orders import OrderCreate, OrderPublic, PendingPublic
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from src.api.deps import PairsDep, SessionDep
-from src.api.schemas.common import ErrorPublic
-from src.api.schemas.pairs import PairCreate, PairPatch, PairPublic, PairUpdate
-from src.storage.models import Pair
+from scalplab.api.deps import PairsDep, SessionDep
+from scalplab.api.schemas.common import ErrorPublic
+from scalplab.api.schemas.pairs import PairCreate, PairPatch, PairPublic, PairUpdate
+from scalplab.storage.models import Pair
 
 router = APIRouter(prefix="/pairs", tags=["pairs"])
 

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from src.api.deps import RuntimeSettingsDep
-from src.api.schemas.common import ErrorPublic
-from src.api.schemas.settings import SettingsPatch, SettingsPublic, SettingsUpdate
+from scalplab.api.deps import RuntimeSettingsDep
+from scalplab.api.schemas.common import ErrorPublic
+from scalplab.api.schemas.settings import SettingsPatch, SettingsPublic, SettingsUpdate
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 

@@ -21,11 +21,11 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from src.api.deps import SignalsDep, SimulationDep
-from src.api.schemas.common import ErrorPublic
-from src.api.schemas.signals import SignalPublic
-from src.data.symbols import normalize_symbol
-from src.simulation.events import EngineEvent, EventSubscription
+from scalplab.api.deps import SignalsDep, SimulationDep
+from scalplab.api.schemas.common import ErrorPublic
+from scalplab.api.schemas.signals import SignalPublic
+from scalplab.data.symbols import normalize_symbol
+from scalplab.simulation.events import EngineEvent, EventSubscription
 
 router = APIRouter(prefix="/signals", tags=["signals"])
 

@@ -12,9 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, status
 from starlette.concurrency import run_in_threadpool
 
-from src.api.deps import SimulationDep
-from src.api.schemas.common import ErrorPublic
-from src.api.schemas.simulation import (
+from scalplab.api.deps import SimulationDep
+from scalplab.api.schemas.common import ErrorPublic
+from scalplab.api.schemas.simulation import (
     PerformancePublic,
     PortfolioPublic,
     PositionClosed,

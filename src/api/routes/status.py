@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
-from src.api.deps import HealthDep
-from src.api.schemas.status import HealthPublic
+from scalplab.api.deps import HealthDep
+from scalplab.api.schemas.status import HealthPublic
 
 router = APIRouter(prefix="/status", tags=["status"])
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from src.api.deps import RegistryDep
-from src.api.schemas.common import ErrorPublic
-from src.api.schemas.strategies import StrategyPublic
+from scalplab.api.deps import RegistryDep
+from scalplab.api.schemas.common import ErrorPublic
+from scalplab.api.schemas.strategies import StrategyPublic
 
 router = APIRouter(prefix="/strategies", tags=["strategies"])
 

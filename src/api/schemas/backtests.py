@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from src.api.schemas.common import ParamValue, RequestModel, UtcDateTime
+from scalplab.api.schemas.common import ParamValue, RequestModel, UtcDateTime
 
 BacktestStatus = Literal["queued", "running", "done", "failed"]
 

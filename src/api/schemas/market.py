@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from src.api.schemas.common import UtcDateTime
+from scalplab.api.schemas.common import UtcDateTime
 
 
 class TimeframeSpan(BaseModel):

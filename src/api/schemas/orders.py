@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from src.api.schemas.common import RequestModel
+from scalplab.api.schemas.common import RequestModel
 
 CLIENT_ORDER_ID_PATTERN = r"^[.A-Z:/a-z0-9_-]{1,36}$"
 """Binance's rule for `newClientOrderId`."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from src.api.schemas.common import ParamValue, RequestModel, UtcDateTime
+from scalplab.api.schemas.common import ParamValue, RequestModel, UtcDateTime
 
 
 class PairUpdate(RequestModel):

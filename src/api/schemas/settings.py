@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from src.api.schemas.common import RequestModel
-from src.orders.risk import RiskSettings
+from scalplab.api.schemas.common import RequestModel
+from scalplab.orders.risk import RiskSettings
 
 RiskValue = bool | int | float
 

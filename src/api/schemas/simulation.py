@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from src.api.schemas.backtests import MetricsPublic, TradePublic
-from src.api.schemas.common import RequestModel, UtcDateTime
+from scalplab.api.schemas.backtests import MetricsPublic, TradePublic
+from scalplab.api.schemas.common import RequestModel, UtcDateTime
 
 
 class SimulationStart(RequestModel):

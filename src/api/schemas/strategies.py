@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from src.api.schemas.common import ParamValue
+from scalplab.api.schemas.common import ParamValue
 
 
 class ParamPublic(BaseModel):

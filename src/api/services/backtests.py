@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from src.api.services.market import datetime_to_ms, ms_to_datetime
-from src.api.services.references import References
-from src.api.worker import BacktestWorker
-from src.backtests.runner import BacktestRequest
-from src.backtests.storage import BacktestJob, BacktestSummary, ResultStore
-from src.data.timeframes import timeframe_ms
-from src.errors import InputError, NoDataError
+from scalplab.api.services.market import datetime_to_ms, ms_to_datetime
+from scalplab.api.services.references import References
+from scalplab.api.worker import BacktestWorker
+from scalplab.backtests.runner import BacktestRequest
+from scalplab.backtests.storage import BacktestJob, BacktestSummary, ResultStore
+from scalplab.data.timeframes import timeframe_ms
+from scalplab.errors import InputError, NoDataError
 
 MIN_RANGE = timedelta(days=1)
 MAX_RANGE = timedelta(days=30)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Lock
 
-from src.data.candles import CandleStore
-from src.data.symbols import normalize_symbol
-from src.data.timeframes import TIMEFRAMES, timeframe_ms
-from src.errors import InputError, NoDataError
-from src.timeutil import to_ms
+from scalplab.data.candles import CandleStore
+from scalplab.data.symbols import normalize_symbol
+from scalplab.data.timeframes import TIMEFRAMES, timeframe_ms
+from scalplab.errors import InputError, NoDataError
+from scalplab.timeutil import to_ms
 
 MAX_BARS = 20_000
 """Most bars one candles request may return."""

@@ -13,10 +13,10 @@ import threading
 from decimal import Decimal
 from typing import Any, Literal
 
-from src.errors import ConflictError, InputError
-from src.orders.ids import manual_order_id
-from src.orders.types import OrderRequest, OrderSide, OrderType
-from src.simulation.engine import SimulationEngine
+from scalplab.errors import ConflictError, InputError
+from scalplab.orders.ids import manual_order_id
+from scalplab.orders.types import OrderRequest, OrderSide, OrderType
+from scalplab.simulation.engine import SimulationEngine
 
 log = logging.getLogger(__name__)
 

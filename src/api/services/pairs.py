@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from src.api.services.references import ParamValue, References
-from src.data.symbols import normalize_symbol
-from src.errors import ConflictError, NotFoundError
-from src.storage.models import Pair, utc_now
+from scalplab.api.services.references import ParamValue, References
+from scalplab.data.symbols import normalize_symbol
+from scalplab.errors import ConflictError, NotFoundError
+from scalplab.storage.models import Pair, utc_now
 
 
 class PairService:

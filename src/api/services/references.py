@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from src.data.candles import CandleStore
-from src.data.symbols import RulesStore, normalize_symbol
-from src.data.timeframes import timeframe_ms
-from src.errors import InputError, NotFoundError
-from src.strategies.registry import Registry, StrategyInfo
+from scalplab.data.candles import CandleStore
+from scalplab.data.symbols import RulesStore, normalize_symbol
+from scalplab.data.timeframes import timeframe_ms
+from scalplab.errors import InputError, NotFoundError
+from scalplab.strategies.registry import Registry, StrategyInfo
 
 ParamValue = int | float | bool | str
 

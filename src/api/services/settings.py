@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from src.simulation.engine import SimulationEngine
+from scalplab.simulation.engine import SimulationEngine
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import anyio
 
-from src.data.symbols import normalize_symbol
-from src.simulation.engine import SimulationEngine
-from src.simulation.events import EngineEvent, EventSubscription
+from scalplab.data.symbols import normalize_symbol
+from scalplab.simulation.engine import SimulationEngine
+from scalplab.simulation.events import EngineEvent, EventSubscription
 
 STREAM_KINDS = frozenset({"signal", "pending", "order", "trade", "status", "risk"})
 """Event kinds the stream forwards (`risk`: a manual order a circuit breaker blocked)."""

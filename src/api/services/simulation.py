@@ -11,9 +11,9 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from src.simulation.engine import SimulationEngine
-from src.simulation.views import FeedSpec
-from src.timeutil import to_ms
+from scalplab.simulation.engine import SimulationEngine
+from scalplab.simulation.views import FeedSpec
+from scalplab.timeutil import to_ms
 
 log = logging.getLogger(__name__)
 

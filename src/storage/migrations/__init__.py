@@ -1,1 +1,1 @@
-"""Alembic migrations of the application database (run by `src.storage.db.migrate`)."""
+"""Alembic migrations of the application database (run by `scalplab.storage.db.migrate`)."""

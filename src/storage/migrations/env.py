@@ -1,4 +1,4 @@
-"""Alembic environment of ScalpLab, configured from code (see `src.storage.db.migrate`).
+"""Alembic environment of ScalpLab, configured from code (see `scalplab.storage.db.migrate`).
 
 `migrate()` hands over an open connection in `config.attributes["connection"]`;
 without one (the `alembic` command line pointed at this directory) the URL comes
@@ -10,10 +10,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from src.config import Settings, load_settings
-from src.storage import models_sim  # noqa: F401  (registers the _sim tables on Base.metadata)
-from src.storage.db import create_db_engine
-from src.storage.models import Base
+from scalplab.config import Settings, load_settings
+from scalplab.storage import models_sim  # noqa: F401  (registers the _sim tables on Base.metadata)
+from scalplab.storage.db import create_db_engine
+from scalplab.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata

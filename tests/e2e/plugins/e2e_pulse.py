@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from src.strategies.base import SignalStrategy
-from src.strategies.params import ParamInfo
-from src.strategies.signal import Signal
+from scalplab.strategies.base import SignalStrategy
+from scalplab.strategies.params import ParamInfo
+from scalplab.strategies.signal import Signal
 
 
 class PulseStrategy(SignalStrategy):
