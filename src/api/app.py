@@ -14,6 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from scalplab import __version__
 from scalplab.api.context import AppContext
 from scalplab.api.errors import install_error_handlers
 from scalplab.api.logs import install_request_id_stamping
@@ -21,7 +22,6 @@ from scalplab.api.middleware import RequestContextMiddleware
 from scalplab.api.routes import API_PREFIXES, api_router
 from scalplab.api.spa import DEFAULT_DIST, install_spa
 from scalplab.config import Settings
-from scalplab import __version__
 
 
 def create_app(settings: Settings, web_dist: Path | None = None) -> FastAPI:

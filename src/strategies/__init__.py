@@ -1,4 +1,4 @@
-"""The strategy plugin contract: `from scalplab.strategies import SignalStrategy, Signal, ParamInfo`.
+"""The strategy plugin contract: `from scalplab.strategies import SignalStrategy, Signal`.
 
 Everything a plugin needs is exported here; the registry, the built-in plugins and
 the base class's plumbing live in the modules of this package.

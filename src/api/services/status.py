@@ -6,9 +6,9 @@ import time
 from dataclasses import dataclass
 from threading import Lock
 
+from scalplab import __version__
 from scalplab.config import Settings
 from scalplab.storage.db import Database
-from scalplab import __version__
 
 PING_TTL_SECONDS = 1.0
 
