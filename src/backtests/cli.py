@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from scalplab.backtests.integrity import check_lookahead
-from scalplab.backtests.runner import BacktestRequest, run_backtest
+from scalplab.backtests.runner import run_backtest
 from scalplab.backtests.storage import BacktestSummary, ResultStore
 from scalplab.config import get_settings
 from scalplab.errors import InputError
-from scalplab.timeutil import parse_utc
+from scalplab.orders.run_args import add_run_arguments, request_from_args
 
 
 def register(commands: Any) -> None:
@@ -46,47 +46,12 @@ def register(commands: Any) -> None:
     delete.set_defaults(handler=delete_results)
 
 
-def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """The arguments every run shares: pair, strategy, timeframe, range, params, --json."""
-    parser.add_argument("--pair", required=True, help="symbol, e.g. BTCUSDT")
-    parser.add_argument("--strategy", required=True, help="plugin name (see `scalplab strategies`)")
-    parser.add_argument("--tf", required=True, help="timeframe, e.g. 1m 5m 15m 1h")
-    parser.add_argument("--start", required=True, help="first bar, ISO date or datetime (UTC)")
-    parser.add_argument("--end", required=True, help="end, exclusive, ISO date or datetime (UTC)")
-    parser.add_argument(
-        "--param", action="append", default=[], metavar="K=V", help="strategy param (repeat)"
-    )
-    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
-
-
-def request_from_args(args: argparse.Namespace) -> BacktestRequest:
-    """The run `add_run_arguments` describes."""
-    return BacktestRequest(
-        pair=args.pair,
-        strategy=args.strategy,
-        timeframe=args.tf,
-        start=parse_utc(args.start, "--start"),
-        end=parse_utc(args.end, "--end"),
-        params=parse_params(args.param),
-    )
-
-
-def parse_params(pairs: list[str]) -> dict[str, object]:
-    """`["fast=10", "rr=3"]` → `{"fast": "10", "rr": "3"}` (typed later by the plugin's specs)."""
-    params: dict[str, object] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"--param {pair!r} must look like NAME=VALUE")
-        params[key.strip()] = value.strip()
-    return params
-
-
 def _summary(result: Mapping[str, Any]) -> str:
     m = result["metrics"]
     pf = "n/a" if m["profit_factor"] is None else f"{m['profit_factor']:.2f}"
     sharpe = "n/a" if m["sharpe"] is None else f"{m['sharpe']:.2f}"
     rejected = ", ".join(f"{k} {v}" for k, v in result["rejected"].items()) or "none"
+    blocked = ", ".join(f"{k} {v}" for k, v in result["blocked"].items()) or "none"
     exits = ", ".join(f"{k} {v}" for k, v in m["exits"].items() if v) or "none"
     return "\n".join(
         (
@@ -99,7 +64,7 @@ def _summary(result: Mapping[str, Any]) -> str:
             f"  fees {m['fees']:.2f}  slippage {m['slippage']:.2f}  funding {m['funding']:.2f}",
             f"  exits: {exits}",
             f"  signals {m['signals_generated']} (accepted {m['signals_accepted']}); "
-            f"rejected: {rejected}",
+            f"rejected: {rejected}; blocked: {blocked}",
         )
     )
 

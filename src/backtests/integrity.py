@@ -11,17 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scalplab.backtests.runner import (
-    BacktestRequest,
-    EngineMode,
-    execute,
-    prepare,
-    signal_dict,
-    trade_dict,
-)
+from scalplab.backtests.runner import EngineMode, RunBooks, execute
 from scalplab.config import Settings
 from scalplab.errors import StrategyError
-from scalplab.orders.execution import ExecutionModel
+from scalplab.orders.models import signal_dict, trade_dict
+from scalplab.orders.runs import RunRequest, prepare_run
 from scalplab.strategies.registry import Registry
 
 PRELOADED = EngineMode(runonce=True, preload=True)
@@ -36,15 +30,16 @@ class LookaheadReport:
     message: str
 
 
-def _fingerprint(model: ExecutionModel) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    return [signal_dict(s) for s in model.signals], [trade_dict(t) for t in model.trades]
+def _fingerprint(books: RunBooks) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    signals = [signal_dict(s) for s in books.log.records]
+    return signals, [trade_dict(t) for t in books.sandbox.model.trades]
 
 
 def check_lookahead(
-    request: BacktestRequest, settings: Settings, registry: Registry | None = None
+    request: RunRequest, settings: Settings, registry: Registry | None = None
 ) -> LookaheadReport:
     """Run preloaded and streaming; clean only when both give the same signals and trades."""
-    run = prepare(request, settings, registry)
+    run = prepare_run(request, settings, registry)
     preloaded = _fingerprint(execute(run, settings, mode=PRELOADED))
     name = run.info.name
     try:

@@ -1,68 +1,37 @@
-"""The backtest runner: stored candles → Cerebro → the execution model → a result dict.
+"""The backtest runner: stored candles → Cerebro → the order pipeline → a result dict.
 
-One run = one pair, one strategy, one timeframe, `[start, end)` in UTC. The
-strategy runs in Backtrader on a lean array feed (`stdstats=False`; the
-execution model keeps the books), so the platform is at least as fast as a
-default Cerebro while applying the futures execution semantics exactly.
+One run = one pair, one strategy, one timeframe, `[start, end)` in UTC. The strategy
+runs in Backtrader on lean array feeds (`stdstats=False`; the sandbox keeps the books)
+and drives the same order pipeline as paper trading — checks and sizing, `min_rr` and
+every circuit breaker on bar time, the idempotent queue (in memory) — with order
+confirmation off. The platform is at least as fast as a default Cerebro while applying
+the futures execution semantics exactly.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
-import secrets
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from decimal import Decimal
-from functools import lru_cache
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import backtrader as bt
 import numpy as np
-import pandas as pd
 
-from scalplab.backtests.metrics import compute_metrics, rejections_by_reason
 from scalplab.config import Settings
-from scalplab.data.candles import CandleStore
 from scalplab.data.feeds import CandleArrayFeed
-from scalplab.data.funding import FundingStore
-from scalplab.data.samples import EXCHANGE_INFO_NAME, default_samples_dir
-from scalplab.data.symbols import RulesStore, SymbolRules, normalize_symbol, parse_exchange_info
-from scalplab.data.timeframes import timeframe_ms
-from scalplab.errors import InputError, NotFoundError, ScalpLabError, StrategyError
-from scalplab.orders.costs import CostModel
-from scalplab.orders.execution import ExecutionConfig, ExecutionModel
-from scalplab.orders.funding import FundingSchedule
-from scalplab.orders.models import SignalRecord, Trade
-from scalplab.strategies.registry import Registry, StrategyInfo, get_registry
-from scalplab.timeutil import iso_ms, to_ms
+from scalplab.errors import InputError, ScalpLabError, StrategyError
+from scalplab.orders.execution import ExecutionConfig
+from scalplab.orders.executor import BookExecutor
+from scalplab.orders.models import Bar, BookKey
+from scalplab.orders.pipeline import OrderPipeline
+from scalplab.orders.results import SignalLog, build_result
+from scalplab.orders.runs import PreparedRun, RunRequest, prepare_run
+from scalplab.orders.sandbox import Sandbox, open_sandbox
+from scalplab.strategies.registry import Registry
 
-EXCHANGE = "binance"
-# Used only for a symbol with no cached exchange rules; the result says so.
-FALLBACK_RULES = SymbolRules(
-    symbol="",
-    tick_size=Decimal("0.0001"),
-    step_size=Decimal("0.001"),
-    min_qty=Decimal("0.001"),
-    min_notional=Decimal("5"),
-    price_precision=4,
-    quantity_precision=3,
-)
-MAX_SIGNALS_KEPT = 10_000
-
-
-@dataclass(frozen=True)
-class BacktestRequest:
-    """What to run: `[start, end)` in UTC, params by name (validated against the plugin)."""
-
-    pair: str
-    strategy: str
-    timeframe: str
-    start: datetime
-    end: datetime
-    params: Mapping[str, object] = field(default_factory=dict)
+PROGRESS_EVERY = 2000
+"""Bars between two progress reports."""
 
 
 @dataclass(frozen=True)
@@ -74,86 +43,44 @@ class EngineMode:
 
 
 @dataclass
-class PreparedRun:
-    """Everything a run needs, loaded and validated before Cerebro starts."""
+class RunBooks:
+    """A finished run's sandbox (books, queue, gate) and its signals."""
 
-    request: BacktestRequest
-    pair: str
-    info: StrategyInfo
-    params: dict[str, int | float | bool | str]
-    candles: pd.DataFrame
-    funding: FundingSchedule
-    rules: SymbolRules
-    rules_source: str
+    sandbox: Sandbox
+    log: SignalLog
 
 
-@lru_cache(maxsize=1)
-def _bundled_rules() -> dict[str, SymbolRules]:
-    path = default_samples_dir() / "rest" / EXCHANGE_INFO_NAME
-    try:
-        return parse_exchange_info(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, ScalpLabError):
-        return {}
+class _ProgressExecutor(BookExecutor):
+    """A book executor that also reports how far the run got."""
+
+    def __init__(
+        self, pipeline: OrderPipeline, book: str, total: int, report: Callable[[float], None]
+    ) -> None:
+        super().__init__(pipeline, book)
+        self._total = max(total, 1)
+        self._report = report
+        self._seen = 0
+
+    def on_bar(self, bar: Bar) -> None:
+        self.pipeline.on_bar(self.book, bar)
+        self._seen += 1
+        if self._seen % PROGRESS_EVERY == 0:
+            self._report(min(self._seen / self._total, 1.0))
 
 
-def symbol_rules_for(pair: str, settings: Settings) -> tuple[SymbolRules, str]:
-    """Rules of `pair` and where they came from.
-
-    The store's exchangeInfo cache first (`scalplab data rules`), then the
-    recorded 2021 exchangeInfo bundled with the sample, then `FALLBACK_RULES`;
-    the result's `symbol_rules.source` says which.
-    """
-    try:
-        return RulesStore(settings.data_dir, EXCHANGE).get(pair), "exchange_info"
-    except NotFoundError:
-        pass
-    bundled = _bundled_rules().get(pair)
-    if bundled is not None:
-        return bundled, "bundled_exchange_info_2021"
-    return replace(FALLBACK_RULES, symbol=pair), "fallback"
-
-
-def prepare(
-    request: BacktestRequest, settings: Settings, registry: Registry | None = None
-) -> PreparedRun:
-    """Validate the request and load candles, funding and symbol rules."""
-    pair = normalize_symbol(request.pair)
-    timeframe_ms(request.timeframe)
-    start_ms, end_ms = to_ms(request.start), to_ms(request.end)
-    if start_ms >= end_ms:
-        raise InputError(f"start {iso_ms(start_ms)} must be before end {iso_ms(end_ms)}")
-    info = (registry or get_registry(settings.plugin_dir)).get(request.strategy)
-    params = info.resolve(dict(request.params))
-    candles = CandleStore(settings.data_dir, EXCHANGE).read(
-        pair, request.timeframe, start_ms, end_ms
+def open_run(run: PreparedRun, settings: Settings) -> tuple[RunBooks, str]:
+    """The run's sandbox with its book registered (confirmation off, queue in memory)."""
+    log = SignalLog()
+    sandbox = open_sandbox(
+        ExecutionConfig.from_settings(settings),
+        run.risk,
+        listener=log,
+        track_atr=run.risk.active("extreme_volatility"),
     )
-    funding_rows = FundingStore(settings.data_dir, EXCHANGE).read(pair)
-    funding = FundingSchedule(
-        zip(
-            funding_rows["funding_time"].to_numpy(dtype=np.int64).tolist(),
-            funding_rows["funding_rate"].to_numpy(dtype=np.float64).tolist(),
-            strict=True,
-        ),
-        settings.default_funding_rate,
+    book = sandbox.model.add_book(
+        BookKey(run.pair, run.info.name), run.rules, run.funding, last_open_ms=run.last_open_ms
     )
-    rules, rules_source = symbol_rules_for(pair, settings)
-    return PreparedRun(request, pair, info, params, candles, funding, rules, rules_source)
-
-
-def execution_config(settings: Settings) -> ExecutionConfig:
-    """The execution model's economics from the settings."""
-    return ExecutionConfig(
-        initial_capital=settings.initial_capital,
-        risk_per_trade_pct=settings.risk_per_trade_pct,
-        max_leverage=settings.max_leverage,
-        min_rr=settings.min_rr,
-        maint_margin_pct=settings.maint_margin_pct,
-        costs=CostModel(
-            taker_fee_pct=settings.taker_fee_pct,
-            maker_fee_pct=settings.maker_fee_pct,
-            slippage_pct=settings.slippage_pct,
-        ),
-    )
+    return RunBooks(sandbox, log), book
 
 
 def execute(
@@ -161,23 +88,19 @@ def execute(
     settings: Settings,
     progress: Callable[[float], None] | None = None,
     mode: EngineMode = EngineMode(),
-) -> ExecutionModel:
-    """Run the strategy through Cerebro; returns the execution model holding the books."""
+) -> RunBooks:
+    """Run the strategy through Cerebro; returns the sandbox holding the books."""
     random.seed(settings.random_seed)
     np.random.seed(settings.random_seed)
-    total = len(run.candles)
-    model = ExecutionModel(
-        execution_config(settings),
-        progress=(lambda seen: progress(min(seen / total, 1.0))) if progress else None,
-    )
-    model.add_feed(
-        run.pair,
-        run.rules,
-        run.funding,
-        last_open_ms=int(run.candles["open_time"].iloc[-1]),
+    books, book = open_run(run, settings)
+    pipeline = books.sandbox.pipeline
+    executor = (
+        BookExecutor(pipeline, book)
+        if progress is None
+        else _ProgressExecutor(pipeline, book, len(run.candles), progress)
     )
     try:
-        strategy = _run_cerebro(run, model, mode)
+        strategy = _run_cerebro(run, executor, mode)
     except ScalpLabError:
         raise
     except Exception as exc:
@@ -191,24 +114,27 @@ def execute(
     _check_warmup(run, int(strategy._minperiod))
     if progress is not None:
         progress(1.0)
-    return model
+    return books
 
 
-def _run_cerebro(run: PreparedRun, model: ExecutionModel, mode: EngineMode) -> Any:
+def _run_cerebro(run: PreparedRun, executor: BookExecutor, mode: EngineMode) -> Any:
     cerebro = bt.Cerebro(
         stdstats=False, runonce=mode.runonce, preload=mode.preload, maxcpus=1, quicknotify=True
     )
     cerebro.adddata(CandleArrayFeed(run.candles), name=run.pair)
-    cerebro.addstrategy(run.info.cls, executor=model, feed_name=run.pair, **run.params)
+    for extra in run.extras:
+        cerebro.adddata(CandleArrayFeed(extra.candles, extra.stamp_offset_ms), name=extra.name)
+    cerebro.addstrategy(run.info.cls, executor=executor, **run.params)
     [strategy] = cerebro.run()
     return strategy
 
 
 def _warmup_bars(run: PreparedRun, settings: Settings) -> int:
-    model = ExecutionModel(execution_config(settings))
-    model.add_feed(run.pair, run.rules, run.funding)
+    books, book = open_run(run, settings)
     try:
-        strategy = _run_cerebro(run, model, EngineMode(runonce=False, preload=True))
+        strategy = _run_cerebro(
+            run, BookExecutor(books.sandbox.pipeline, book), EngineMode(runonce=False)
+        )
     except Exception:
         return 0
     return int(strategy._minperiod)
@@ -225,111 +151,16 @@ def _check_warmup(run: PreparedRun, warmup: int) -> None:
         )
 
 
-def trade_dict(trade: Trade) -> dict[str, object]:
-    """One trade in the result's JSON shape."""
-    return {
-        "side": trade.side,
-        "entry_time": iso_ms(trade.entry_ms),
-        "exit_time": iso_ms(trade.exit_ms),
-        "entry_price": trade.entry_price,
-        "exit_price": trade.exit_price,
-        "qty": trade.qty,
-        "exit_reason": trade.exit_reason,
-        "fees": trade.fees,
-        "funding": trade.funding,
-        "slippage": trade.slippage,
-        "pnl": trade.pnl,
-        "bars_held": trade.bars_held,
-    }
-
-
-def signal_dict(record: SignalRecord) -> dict[str, object]:
-    """One signal record in the result's JSON shape."""
-    return {
-        "time": iso_ms(record.time_ms),
-        "side": record.side,
-        "entry": record.entry,
-        "stop_loss": record.stop_loss,
-        "take_profit": record.take_profit,
-        "confidence": record.confidence,
-        "reasons": list(record.reasons),
-        "status": record.status,
-        "reason": record.reason,
-        "qty": record.qty,
-    }
-
-
-def result_hash(result: Mapping[str, object]) -> str:
-    """SHA-256 of what a run computed (trades, metrics, rejections, equity, signals)."""
-    core = {key: result[key] for key in ("metrics", "rejected", "trades", "equity", "signals")}
-    text = json.dumps(core, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def build_result(run: PreparedRun, model: ExecutionModel, settings: Settings) -> dict[str, object]:
-    """The result dict: the CLI's `--json` output, the stored file and the API's `result`."""
-    request = run.request
-    trades = model.trades
-    signals = model.signals
-    metrics = compute_metrics(
-        trades,
-        model.equity_curve,
-        signals,
-        model.totals(),
-        settings.initial_capital,
-        model.equity,
-    )
-    created = datetime.now(UTC)
-    result: dict[str, object] = {
-        "id": f"{created.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}",
-        "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "pair": run.pair,
-        "strategy": run.info.name,
-        "strategy_version": run.info.version,
-        "timeframe": request.timeframe,
-        "start": iso_ms(to_ms(request.start)),
-        "end": iso_ms(to_ms(request.end)),
-        "first_bar": iso_ms(int(run.candles["open_time"].iloc[0])),
-        "last_bar": iso_ms(int(run.candles["open_time"].iloc[-1])),
-        "params": dict(run.params),
-        "settings": {
-            "initial_capital": settings.initial_capital,
-            "risk_per_trade_pct": settings.risk_per_trade_pct,
-            "max_leverage": settings.max_leverage,
-            "slippage_pct": settings.slippage_pct,
-            "taker_fee_pct": settings.taker_fee_pct,
-            "maker_fee_pct": settings.maker_fee_pct,
-            "min_rr": settings.min_rr,
-            "default_funding_rate": settings.default_funding_rate,
-            "maint_margin_pct": settings.maint_margin_pct,
-            "random_seed": settings.random_seed,
-        },
-        "symbol_rules": {
-            "source": run.rules_source,
-            "tick_size": str(run.rules.tick_size),
-            "step_size": str(run.rules.step_size),
-            "min_qty": str(run.rules.min_qty),
-            "min_notional": str(run.rules.min_notional),
-        },
-        "metrics": metrics,
-        "rejected": rejections_by_reason(signals),
-        "trades": [trade_dict(t) for t in trades],
-        "equity": [[iso_ms(ms), value] for ms, value in model.equity_curve],
-        "signals": [signal_dict(s) for s in signals[:MAX_SIGNALS_KEPT]],
-        "signals_truncated": len(signals) > MAX_SIGNALS_KEPT,
-    }
-    result["result_hash"] = result_hash(result)
-    return result
-
-
 def run_backtest(
-    request: BacktestRequest,
+    request: RunRequest,
     settings: Settings,
     progress: Callable[[float], None] | None = None,
     mode: EngineMode = EngineMode(),
     registry: Registry | None = None,
 ) -> dict[str, object]:
     """Validate, load, run and summarise one backtest (not stored: see `ResultStore`)."""
-    run = prepare(request, settings, registry)
-    model = execute(run, settings, progress, mode)
-    return build_result(run, model, settings)
+    run = prepare_run(request, settings, registry)
+    books = execute(run, settings, progress, mode)
+    return build_result(
+        run, books.sandbox.model, books.log.records, settings, settings.initial_capital
+    )

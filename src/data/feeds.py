@@ -4,6 +4,8 @@
 numpy arrays instead (about 1.5x faster, see BACKTRADER-NOTES.md) and carries the
 bar's UTC open time in epoch milliseconds as an extra line, `open_ms`, so
 strategies and the execution model never convert Backtrader's float dates.
+Backtrader's own clock (`datetime`) is the open time plus `stamp_offset_ms`: 0 for
+the run's feed, the alignment of `scalplab.strategies.feeds` for an extra feed.
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ class CandleArrayFeed(bt.feed.DataBase):
 
     lines = ("open_ms",)
 
-    def __init__(self, candles: pd.DataFrame) -> None:
+    def __init__(self, candles: pd.DataFrame, stamp_offset_ms: int = 0) -> None:
         super().__init__()
         self._open_ms = candles["open_time"].to_numpy(dtype=np.int64)
-        self._datenum = epoch_ms_to_datenum(self._open_ms)
+        self._datenum = epoch_ms_to_datenum(self._open_ms + stamp_offset_ms)
         self._columns = [
             candles[name].to_numpy(dtype=np.float64)
             for name in ("open", "high", "low", "close", "volume")

@@ -27,7 +27,12 @@ How it behaves inside Cerebro:
 
 Like `CandleArrayFeed` it carries each bar's UTC open time in epoch ms on the
 `open_ms` line, so strategies, the execution model and the engine see exactly
-the bars a backtest sees.
+the bars a backtest sees, and stamps Backtrader's clock with the open time plus
+`stamp_offset_ms` (an extra feed's alignment, `scalplab.strategies.feeds`).
+
+An extra feed of a strategy is a *follower* (`leader=` the strategy's base feed): it
+never waits for a bar (the driver queues its bars before it steps the strategy), and
+it ends when its leader does.
 """
 
 from __future__ import annotations
@@ -76,8 +81,12 @@ class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
         poll_seconds: float = 0.1,
         max_pending: int = 0,
         stop_event: threading.Event | None = None,
+        stamp_offset_ms: int = 0,
+        leader: QueueFeed | None = None,
     ) -> None:
         super().__init__()
+        self._stamp_offset_ms = int(stamp_offset_ms)
+        self.leader = leader
         if poll_seconds <= 0:
             raise InputError(f"poll_seconds must be positive, not {poll_seconds}")
         if max_pending < 0:
@@ -238,6 +247,8 @@ class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
     def _load(self) -> bool | None:
         if self._reached_last or self._stop_event.is_set():
             return self._end()
+        if self.leader is not None and self.leader.ended:
+            return self._end()
         if self._history_pos < len(self._history):
             self._fill(self._history[self._history_pos], history=True)
             self._history_pos += 1
@@ -246,7 +257,12 @@ class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
         if self.on_empty is not None and not (self._items or self._finished or self.stopped):
             self.on_empty()
         with self._lock:
-            if not self._items and not self._finished and self.on_empty is None:
+            if (
+                not self._items
+                and not self._finished
+                and self.on_empty is None
+                and self.leader is None
+            ):
                 self._not_empty.wait(self._poll)
             if self._stop_event.is_set():
                 bar = None
@@ -279,7 +295,7 @@ class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
 
     def _fill(self, bar: Bar, history: bool) -> None:
         lines: Any = self.lines
-        lines.datetime[0] = _datenum(bar.open_ms)
+        lines.datetime[0] = _datenum(bar.open_ms + self._stamp_offset_ms)
         lines.open[0] = bar.open
         lines.high[0] = bar.high
         lines.low[0] = bar.low

@@ -16,9 +16,10 @@ bar of the longest subscribed timeframe, so a missing day does not stall a
 replay. Waits are cut into short slices, so `stop()` (thread-safe) ends the
 stream promptly; `aclose()` does the same from the event loop.
 
-`last_open_ms(symbol)` is known before the first event, so the consumer can
-mark the final bar exactly as a backtest does, and `resume_after` continues an
-interrupted replay after the last bar each symbol had processed.
+`last_open_ms(symbol, timeframe)` is known before the first event, so the consumer
+can mark the final bar exactly as a backtest does, and `resume_close_ms` continues
+an interrupted replay after the bars that closed by then (the consumer commits whole
+close-time groups, so every subscription resumes at the same instant).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import asyncio
 import heapq
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -104,7 +105,7 @@ class ReplaySource:
         end_ms: int | None = None,
         speed: float | None = None,
         sleep: Sleep = asyncio.sleep,
-        resume_after: Mapping[str, int] | None = None,
+        resume_close_ms: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         stop_event: threading.Event | None = None,
     ) -> None:
@@ -115,11 +116,9 @@ class ReplaySource:
         keys = [(normalize_symbol(symbol), tf) for symbol, tf in subscriptions]
         if len(set(keys)) != len(keys):
             raise InputError("a replay subscription is listed twice")
-        resume = {normalize_symbol(k): int(v) for k, v in (resume_after or {}).items()}
-        unknown = sorted(set(resume) - {symbol for symbol, _ in keys})
-        if unknown:
-            raise InputError(f"resume_after names unsubscribed symbol(s): {', '.join(unknown)}")
-        self._tracks = [self._load(store, s, tf, start_ms, end_ms, resume) for s, tf in keys]
+        self._tracks = [
+            self._load(store, s, tf, start_ms, end_ms, resume_close_ms) for s, tf in keys
+        ]
         self._speed = speed
         self._sleep = sleep
         self._clock = clock
@@ -128,7 +127,6 @@ class ReplaySource:
         self._heap = [(t.close_ms(), i) for i, t in enumerate(self._tracks) if t.remaining]
         heapq.heapify(self._heap)
         self._emitted = 0
-        self._cursor: dict[str, int] = dict(resume)
         self._prev_ms: int | None = None
         self._virtual_ms = 0
         self._wall_start = 0.0
@@ -141,17 +139,23 @@ class ReplaySource:
         tf: str,
         start_ms: int | None,
         end_ms: int | None,
-        resume: Mapping[str, int],
+        resume_close_ms: int | None,
     ) -> _Track:
         step = timeframe_ms(tf)
         frame = store.read(symbol, tf, start_ms, end_ms)
         times = frame["open_time"].to_numpy(dtype=np.int64)
         prices = np.ascontiguousarray(frame[list(PRICE_COLUMNS)].to_numpy(dtype=np.float64))
         track = _Track(symbol, tf, step, times, prices, last_open_ms=int(times[-1]))
-        after = resume.get(symbol)
-        if after is not None:
-            track.cursor = int(np.searchsorted(times, after, side="right"))
+        if resume_close_ms is not None:
+            track.cursor = int(np.searchsorted(times + step, resume_close_ms, side="right"))
         return track
+
+    def bars_until(self, symbol: str, timeframe: str, close_ms: int) -> list[Bar]:
+        """The bars of a subscription that closed by `close_ms` (a resumed run's warm-up)."""
+        track = self._track(symbol, timeframe)
+        count = int(np.searchsorted(track.times + track.step_ms, close_ms, side="right"))
+        times = track.times[:count].tolist()
+        return [Bar(t, *row) for t, row in zip(times, track.prices[:count].tolist(), strict=True)]
 
     # ----- what is known up front --------------------------------------------------
 
@@ -160,35 +164,26 @@ class ReplaySource:
         """The `(symbol, timeframe)` pairs, normalised, in subscription order."""
         return [(t.symbol, t.timeframe) for t in self._tracks]
 
-    def last_open_ms(self, symbol: str, timeframe: str | None = None) -> int:
-        """Open time of the final bar the replay holds for `symbol` (and `timeframe`).
+    def last_open_ms(self, symbol: str, timeframe: str) -> int:
+        """Open time of the final bar the replay holds for `symbol` at `timeframe`."""
+        return self._track(symbol, timeframe).last_open_ms
 
-        `timeframe` may be left out when the symbol has one subscription.
-        """
-        symbol = normalize_symbol(symbol)
-        found = [t for t in self._tracks if t.symbol == symbol]
-        if timeframe is not None:
-            found = [t for t in found if t.timeframe == timeframe]
-        if len(found) == 1:
-            return found[0].last_open_ms
-        what = symbol if timeframe is None else f"{symbol} {timeframe}"
-        if not found:
-            raise InputError(f"{what} is not subscribed in this replay")
-        raise InputError(f"{symbol} is subscribed on several timeframes: name the timeframe")
+    def _track(self, symbol: str, timeframe: str) -> _Track:
+        name = normalize_symbol(symbol)
+        for track in self._tracks:
+            if track.symbol == name and track.timeframe == timeframe:
+                return track
+        raise InputError(f"{name} {timeframe} is not subscribed in this replay")
 
     @property
     def total(self) -> int:
-        """Closed candles this replay will emit in all (after `resume_after`)."""
+        """Closed candles this replay will emit in all (after `resume_close_ms`)."""
         return self._emitted + sum(t.remaining for t in self._tracks)
 
     @property
     def emitted(self) -> int:
         """Closed candles emitted so far."""
         return self._emitted
-
-    def cursor(self) -> dict[str, int]:
-        """Per symbol, the open time of the last emitted bar (a `resume_after` value)."""
-        return dict(self._cursor)
 
     # ----- stopping ------------------------------------------------------------------
 
@@ -248,7 +243,6 @@ class ReplaySource:
         else:
             heapq.heappop(heap)
         self._emitted += 1
-        self._cursor[track.symbol] = bar.open_ms
         return CandleEvent(track.symbol, track.timeframe, bar, received_ns=due_ns)
 
     async def _pace(self, close_ms: int) -> int:

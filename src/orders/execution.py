@@ -1,53 +1,44 @@
-"""The one execution model of ScalpLab, bar by bar (backtest = simulation).
+"""The one execution model of ScalpLab, bar by bar (backtest = replay = paper).
 
-It implements the execution semantics of ARCHITECTURE.md: a signal on the close
-of bar t is gated and sized at once, its market entry fills at the open of bar
-t+1 (slipped), the stop-loss, take-profit and liquidation levels are live from
-that bar on, each bar checks the open before the range, funding is settled at
-00/08/16 UTC, and whatever is still open at the end closes at the last close.
-Backtrader strategies (`scalplab.strategies.base`) and the paper-trading engine both
-drive it through `on_bar` / `on_signal` / `finish`, so the two cannot drift.
+It implements the execution semantics of ARCHITECTURE.md for any number of books
+(one strategy on one symbol each) sharing one account: a queued market entry fills
+at the open of the next bar (slipped), its stop-loss, take-profit and liquidation
+levels are live from that bar on, each bar checks the open before the range, funding
+is settled at 00/08/16 UTC, and whatever is still open at the end closes at the last
+close. It holds no opinion on whether a signal should trade: the order pipeline
+(`scalplab.orders.pipeline`) gates, sizes and queues, and hands accepted orders to the
+simulated venue that wraps this model. What happens is reported as typed venue events
+(`scalplab.orders.events`) that name the queue's order ids.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
+from scalplab.config import Settings
 from scalplab.data.symbols import SymbolRules
 from scalplab.errors import ConflictError, NotFoundError
+from scalplab.orders import book as book_state
+from scalplab.orders.book import BookState, EntryOrder, ExitRequest
 from scalplab.orders.costs import CostModel
-from scalplab.orders.funding import FundingSchedule
-from scalplab.orders.models import (
-    Bar,
-    ExitReason,
-    Liquidity,
-    Position,
-    SignalRecord,
-    SignalStatus,
-    Trade,
-    fields_dict,
+from scalplab.orders.events import (
+    FundingSettled,
+    OrderCancelled,
+    OrderFilled,
+    PositionClosed,
+    PositionOpened,
+    VenueEvent,
 )
+from scalplab.orders.funding import FundingSchedule
+from scalplab.orders.levels import bracket_exit
+from scalplab.orders.models import Bar, BookKey, ExitReason, Liquidity, Position, Trade
 from scalplab.orders.resting import RestingOrder, match
-from scalplab.orders.sizing import liquidation_price, risk_position_size
-from scalplab.strategies.signal import Side, Signal
+from scalplab.orders.sizing import liquidation_price
+from scalplab.strategies.signal import Side
 
-RR_TOLERANCE = 1e-9
 QTY_EPSILON = 1e-12
-
-EventKind = Literal["entry", "exit", "funding", "order_filled", "order_cancelled"]
-
-
-@dataclass(frozen=True, slots=True)
-class ExecutionEvent:
-    """Something the books recorded: a position opened or closed, funding, an order's end."""
-
-    kind: EventKind
-    feed: str
-    time_ms: int
-    data: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,118 +48,142 @@ class ExecutionConfig:
     initial_capital: float
     risk_per_trade_pct: float
     max_leverage: float
-    min_rr: float
     maint_margin_pct: float
     costs: CostModel
 
-
-@dataclass(slots=True)
-class _Pending:
-    signal: Signal
-    qty: float
-    signal_ms: int
-
-
-@dataclass(slots=True)
-class _Feed:
-    name: str
-    rules: SymbolRules
-    funding: FundingSchedule
-    last_open_ms: int | None
-    index: int = -1
-    prev_open_ms: int | None = None
-    last_bar: Bar | None = None
-    position: Position | None = None
-    pending: _Pending | None = None
-    exit_request: ExitReason | None = None
-    bars_in_market: int = 0
-    slippage: float = 0.0
-    funding_paid: float = 0.0
-    funding_default_instants: int = 0
-    closed: bool = False
-    trades: list[Trade] = field(default_factory=list)
-    orders: list[RestingOrder] = field(default_factory=list)
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, initial_capital: float | None = None
+    ) -> ExecutionConfig:
+        """The economics the environment configures (`initial_capital` overrides)."""
+        return cls(
+            initial_capital=settings.initial_capital
+            if initial_capital is None
+            else initial_capital,
+            risk_per_trade_pct=settings.risk_per_trade_pct,
+            max_leverage=settings.max_leverage,
+            maint_margin_pct=settings.maint_margin_pct,
+            costs=CostModel(
+                taker_fee_pct=settings.taker_fee_pct,
+                maker_fee_pct=settings.maker_fee_pct,
+                slippage_pct=settings.slippage_pct,
+            ),
+        )
 
 
 class ExecutionModel:
-    """Cash, positions, fills, costs and the signal gate for one or more feeds."""
+    """Cash, positions, fills and costs of one account over one or more books."""
 
     def __init__(
         self,
         config: ExecutionConfig,
-        progress: Callable[[int], None] | None = None,
-        progress_every: int = 2000,
-        on_event: Callable[[ExecutionEvent], None] | None = None,
+        on_event: Callable[[VenueEvent], None] | None = None,
+        keep_equity: bool = True,
     ) -> None:
         self.config = config
-        self._on_event = on_event
+        self.on_event = on_event
+        self.keep_equity = keep_equity
         self.cash = config.initial_capital
         self.fees_paid = 0.0
-        self.signals: list[SignalRecord] = []
         self.equity_curve: list[tuple[int, float]] = []
-        self._feeds: dict[str, _Feed] = {}
-        self._progress = progress
-        self._progress_every = progress_every
-        self._bars_seen = 0
+        self.bars_seen = 0
+        self._books: dict[str, BookState] = {}
         self.touched: set[str] = set()
-        """Feeds changed since the owner last cleared this (for incremental persistence)."""
+        """Books changed since the owner last cleared this (for incremental persistence)."""
 
     # ----- set-up and queries -------------------------------------------------
 
-    def add_feed(
+    def add_book(
         self,
-        name: str,
+        key: BookKey,
         rules: SymbolRules,
         funding: FundingSchedule,
         last_open_ms: int | None = None,
-    ) -> None:
-        """Register a feed; `last_open_ms` marks its final bar (signals there are dropped)."""
-        self._feeds[name] = _Feed(
-            name=name, rules=rules, funding=funding, last_open_ms=last_open_ms
-        )
-        self.touched.add(name)
+    ) -> str:
+        """Register a book; `last_open_ms` marks its final bar. Returns the book id."""
+        self._books[key.id] = BookState(key, rules, funding, last_open_ms)
+        self.touched.add(key.id)
+        return key.id
 
-    def position(self, feed: str) -> Position | None:
-        """The open position of a feed, if any."""
-        return self._feeds[feed].position
+    def has_book(self, book: str) -> bool:
+        """Whether `book` is registered."""
+        return book in self._books
 
-    def bars_held(self, feed: str) -> int:
+    def book(self, book: str) -> BookState:
+        """A book's state (`NotFoundError` when unknown)."""
+        try:
+            return self._books[book]
+        except KeyError:
+            raise NotFoundError(f"no book {book}") from None
+
+    def books(self) -> list[str]:
+        """Registered book ids, in registration order."""
+        return list(self._books)
+
+    def set_last_open(self, book: str, last_open_ms: int | None) -> None:
+        """Mark the final bar of a book's data (signals there are dropped)."""
+        self.book(book).last_open_ms = last_open_ms
+
+    def position(self, book: str) -> Position | None:
+        """The open position of a book, if any."""
+        return self._books[book].position
+
+    def pending_entry(self, book: str) -> EntryOrder | None:
+        """The entry waiting for the next bar's open, if any."""
+        return self._books[book].entry
+
+    def bars_held(self, book: str) -> int:
         """Bars since the open position's entry bar, that bar included (0 when flat)."""
-        state = self._feeds[feed]
+        state = self._books[book]
         if state.position is None:
             return 0
         return state.index - state.position.entry_index + 1
 
-    def feeds(self) -> list[str]:
-        """Registered feed names, in registration order."""
-        return list(self._feeds)
+    def last_bar(self, book: str) -> Bar | None:
+        """The last bar processed on a book."""
+        return self._books[book].last_bar
 
-    def last_bar(self, feed: str) -> Bar | None:
-        """The last bar processed on a feed."""
-        return self._feeds[feed].last_bar
-
-    def open_orders(self, feed: str) -> list[RestingOrder]:
-        """Orders still working on a feed."""
-        return list(self._feeds[feed].orders)
+    def open_orders(self, book: str) -> list[RestingOrder]:
+        """Orders still working on a book."""
+        return list(self._books[book].orders)
 
     @property
     def trades(self) -> list[Trade]:
-        """Every closed trade, in exit order per feed, feeds in registration order."""
-        return [trade for state in self._feeds.values() for trade in state.trades]
+        """Every closed trade, in exit order per book, books in registration order."""
+        return [trade for state in self._books.values() for trade in state.trades]
 
     @property
     def equity(self) -> float:
         """Cash plus the unrealised P&L of every open position at its last close."""
-        unrealised = sum(
-            state.position.unrealised(state.last_bar.close)
-            for state in self._feeds.values()
-            if state.position is not None and state.last_bar is not None
-        )
+        unrealised = 0.0
+        for state in self._books.values():
+            position, bar = state.position, state.last_bar
+            if position is not None and bar is not None:
+                unrealised += (bar.close - position.entry_price) * position.qty * position.direction
         return self.cash + unrealised
+
+    def busy_books(self) -> set[str]:
+        """Books holding a position or an entry waiting to fill."""
+        return {
+            name
+            for name, state in self._books.items()
+            if state.position is not None or state.entry is not None
+        }
+
+    def margin_in_use(self) -> float:
+        """Initial margin of the open positions and of the entries waiting to fill."""
+        leverage = self.config.max_leverage
+        used = 0.0
+        for state in self._books.values():
+            if state.position is not None:
+                used += state.position.margin
+            if state.entry is not None and state.last_bar is not None:
+                used += state.entry.qty * state.last_bar.close / leverage
+        return used
 
     def totals(self) -> dict[str, float | int]:
         """Run-wide totals of costs and exposure."""
-        states = list(self._feeds.values())
+        states = list(self._books.values())
         return {
             "fees": self.fees_paid,
             "slippage": sum(s.slippage for s in states),
@@ -180,24 +195,25 @@ class ExecutionModel:
 
     # ----- the bar loop ---------------------------------------------------------
 
-    def on_bar(self, feed: str, bar: Bar) -> None:
-        """Process one closed bar: funding, queued exits and entries at the open, the bracket
-        levels, then the resting orders."""
-        state = self._feeds[feed]
-        self.touched.add(feed)
+    def on_bar(self, book: str, bar: Bar) -> None:
+        """Process one closed bar: funding, a queued exit and entry at the open, the
+        bracket levels, then the working orders."""
+        state = self._books[book]
+        self.touched.add(book)
         state.index += 1
         held_before = state.position is not None
-        if state.position is not None and state.prev_open_ms is not None:
+        if held_before and state.prev_open_ms is not None:
             self._settle_funding(state, bar)
-        if state.position is not None and state.exit_request is not None:
-            reason = state.exit_request
+        exit_request = state.exit
+        state.exit = None
+        if exit_request is not None and state.position is not None:
+            price = self._slip_exit(state.position, bar.open)
             self._close(
-                state, bar, self._slip_exit(state.position, bar.open), bar.open, "taker", reason
+                state, bar, price, bar.open, "taker", exit_request.reason, exit_request.order_id
             )
-        state.exit_request = None
         opened = False
-        if state.pending is not None:
-            self._open_pending(state, bar)
+        if state.entry is not None:
+            self._open_entry(state, bar)
             opened = True
         if state.position is not None:
             self._check_levels(state, bar)
@@ -207,149 +223,121 @@ class ExecutionModel:
             state.bars_in_market += 1
         state.prev_open_ms = bar.open_ms
         state.last_bar = bar
-        self.equity_curve.append((bar.open_ms, self.equity))
-        self._bars_seen += 1
-        if self._progress is not None and self._bars_seen % self._progress_every == 0:
-            self._progress(self._bars_seen)
+        self.bars_seen += 1
+        if self.keep_equity:
+            self.equity_curve.append((bar.open_ms, self.equity))
 
-    def evaluate(self, feed: str, bar: Bar, signal: Signal) -> SignalRecord:
-        """Gate and size a signal produced on the close of `bar`, without queueing it.
+    def submit_entry(self, book: str, entry: EntryOrder) -> None:
+        """Queue a market entry with its bracket, filling at the next bar's open."""
+        state = self._books[book]
+        if state.position is not None or state.entry is not None:
+            raise ConflictError(f"{book} already has a position or a pending entry")
+        self.touched.add(book)
+        state.entry = entry
 
-        The record says `accepted` (with the size), `rejected` (with the reason) or
-        `dropped` (a signal on the feed's last bar); it is not added to `signals`.
-        """
-        state = self._feeds[feed]
-        if state.last_open_ms is not None and bar.open_ms >= state.last_open_ms:
-            return _record(feed, bar, signal, "dropped", "last_bar")
-        if state.position is not None or state.pending is not None:
-            return _record(feed, bar, signal, "rejected", "position_open")
-        if not signal.levels_valid:
-            return _record(feed, bar, signal, "rejected", "invalid_levels")
-        if signal.reward_risk < self.config.min_rr - RR_TOLERANCE:
-            return _record(feed, bar, signal, "rejected", "min_rr")
-        qty = risk_position_size(
-            self.equity,
-            signal.entry,
-            signal.stop_loss,
-            self.config.risk_per_trade_pct,
-            self.config.max_leverage,
-            state.rules.step_size,
-        )
-        if qty <= 0 or qty < float(state.rules.min_qty):
-            return _record(feed, bar, signal, "rejected", "min_qty", qty)
-        if qty * signal.entry < float(state.rules.min_notional):
-            return _record(feed, bar, signal, "rejected", "min_notional", qty)
-        return _record(feed, bar, signal, "accepted", "", qty)
-
-    def on_signal(self, feed: str, bar: Bar, signal: Signal) -> SignalRecord:
-        """Gate and size a signal produced on the close of `bar`; queue its entry if accepted."""
-        record = self.evaluate(feed, bar, signal)
-        self.signals.append(record)
-        if record.status == "accepted":
-            self.queue_entry(feed, signal, record.qty, bar.open_ms)
-        return record
-
-    def queue_entry(self, feed: str, signal: Signal, qty: float, signal_ms: int) -> None:
-        """Queue a market entry with the signal's bracket, filling at the next bar's open."""
-        state = self._feeds[feed]
-        if state.position is not None or state.pending is not None:
-            raise ConflictError(f"{feed} already has a position or a pending entry")
-        self.touched.add(feed)
-        state.pending = _Pending(signal=signal, qty=qty, signal_ms=signal_ms)
-
-    def place_order(self, feed: str, order: RestingOrder) -> None:
+    def place_order(self, book: str, order: RestingOrder) -> None:
         """Add a working order; a trailing stop starts trailing from the last close."""
-        state = self._feeds[feed]
+        state = self._books[book]
         if any(existing.id == order.id for existing in state.orders):
-            raise ConflictError(f"order {order.id} is already working on {feed}")
+            raise ConflictError(f"order {order.id} is already working on {book}")
         if order.type == "trailing_stop" and order.trail_extreme is None and state.last_bar:
             order.trail_extreme = state.last_bar.close
         state.orders.append(order)
-        self.touched.add(feed)
+        self.touched.add(book)
 
-    def cancel_order(self, feed: str, order_id: str, reason: str = "cancelled") -> bool:
-        """Cancel a working order; False when it is not working (filled or unknown)."""
-        state = self._feeds[feed]
+    def cancel_order(self, book: str, order_id: str, reason: str = "cancelled") -> bool:
+        """Cancel a working order or the pending entry; False when it is not working."""
+        state = self._books[book]
+        time_ms = state.last_bar.open_ms if state.last_bar else 0
+        if state.entry is not None and state.entry.order_id == order_id:
+            state.entry = None
+            self.touched.add(book)
+            self._emit(OrderCancelled(book, order_id, time_ms, reason))
+            return True
         for order in state.orders:
             if order.id == order_id:
                 state.orders.remove(order)
-                self.touched.add(feed)
-                time_ms = state.last_bar.open_ms if state.last_bar else 0
-                self._emit("order_cancelled", feed, time_ms, {"id": order_id, "reason": reason})
+                self.touched.add(book)
+                self._emit(OrderCancelled(book, order_id, time_ms, reason))
                 return True
         return False
 
-    def request_exit(self, feed: str, reason: ExitReason) -> bool:
-        """Queue a market exit at the next bar's open (max-hold, manual)."""
-        state = self._feeds[feed]
+    def request_exit(self, book: str, reason: ExitReason, order_id: str | None = None) -> bool:
+        """Queue a market exit at the next bar's open (max-hold, manual); False when flat."""
+        state = self._books[book]
         if state.position is None:
             return False
-        self.touched.add(feed)
-        state.exit_request = reason
+        self.touched.add(book)
+        state.exit = ExitRequest(reason, order_id)
         return True
 
-    def finish(self, feed: str) -> None:
-        """End of data: close at the last close (taker, slipped) and drop a pending entry."""
-        state = self._feeds[feed]
+    def finish(self, book: str) -> None:
+        """End of data: close at the last close (taker, slipped); drop what waits."""
+        state = self._books[book]
         if state.closed:
             return
-        self.touched.add(feed)
+        self.touched.add(book)
         state.closed = True
-        state.pending = None
-        state.exit_request = None
+        time_ms = state.last_bar.open_ms if state.last_bar else 0
+        reason = "the data ended before it could fill"
+        if state.entry is not None:
+            entry, state.entry = state.entry, None
+            self._emit(OrderCancelled(book, entry.order_id, time_ms, reason))
+        if state.exit is not None:
+            exit_request, state.exit = state.exit, None
+            if exit_request.order_id is not None:
+                self._emit(OrderCancelled(book, exit_request.order_id, time_ms, reason))
         bar = state.last_bar
         if state.position is None or bar is None:
             return
-        self._close(
-            state, bar, self._slip_exit(state.position, bar.close), bar.close, "taker", "end"
-        )
+        price = self._slip_exit(state.position, bar.close)
+        self._close(state, bar, price, bar.close, "taker", "end", None)
         if self.equity_curve and self.equity_curve[-1][0] == bar.open_ms:
             self.equity_curve[-1] = (bar.open_ms, self.equity)
 
     # ----- persistence ----------------------------------------------------------
 
-    def state(self, trades: bool = True, feeds: bool = True) -> dict[str, Any]:
+    def state(self, trades: bool = True, books: bool = True) -> dict[str, Any]:
         """Everything needed to continue exactly after a restart (JSON-ready).
 
-        Signals and the equity curve are not included: whoever persists the
-        state keeps those as rows of their own. `trades=False` leaves out the
-        closed trades too (each feed's list is empty): for a caller that stores
-        them as rows and hands them back to `restore`. `feeds=False` leaves out
-        the feeds (an empty map): for a caller that stores each with `feed_state`.
+        The equity curve is not included (its owner keeps it). `trades=False` leaves
+        out the closed trades (for a caller that stores them as rows and hands them
+        back to `restore`); `books=False` leaves out the books (an empty map: for a
+        caller that stores each with `book_state`).
         """
         return {
             "cash": self.cash,
             "fees_paid": self.fees_paid,
-            "bars_seen": self._bars_seen,
-            "feeds": (
-                {name: _feed_state(state, trades) for name, state in self._feeds.items()}
-                if feeds
+            "bars_seen": self.bars_seen,
+            "books": (
+                {name: book_state.dump(state, trades) for name, state in self._books.items()}
+                if books
                 else {}
             ),
         }
 
-    def feed_state(self, feed: str, trades: bool = True) -> dict[str, Any]:
-        """One feed's part of `state()`."""
-        return _feed_state(self._feeds[feed], trades)
+    def book_state(self, book: str, trades: bool = True) -> dict[str, Any]:
+        """One book's part of `state()`."""
+        return book_state.dump(self._books[book], trades)
 
     def restore(self, snapshot: dict[str, Any]) -> None:
-        """Load `state()` output into this model, whose feeds are already registered."""
+        """Load `state()` output into this model, whose books are already registered."""
         self.cash = float(snapshot["cash"])
         self.fees_paid = float(snapshot["fees_paid"])
-        self._bars_seen = int(snapshot["bars_seen"])
-        for name, data in snapshot["feeds"].items():
-            if name not in self._feeds:
-                raise NotFoundError(f"saved state has feed {name} that is not registered")
-            _restore_feed(self._feeds[name], data)
-        self.touched.update(self._feeds)
+        self.bars_seen = int(snapshot["bars_seen"])
+        for name, data in snapshot["books"].items():
+            if name not in self._books:
+                raise NotFoundError(f"saved state has book {name} that is not registered")
+            book_state.load(self._books[name], data)
+        self.touched.update(self._books)
 
     # ----- internals --------------------------------------------------------------
 
-    def _emit(self, kind: EventKind, feed: str, time_ms: int, data: dict[str, Any]) -> None:
-        if self._on_event is not None:
-            self._on_event(ExecutionEvent(kind, feed, time_ms, data))
+    def _emit(self, event: VenueEvent) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
 
-    def _settle_funding(self, state: _Feed, bar: Bar) -> None:
+    def _settle_funding(self, state: BookState, bar: Bar) -> None:
         position = state.position
         assert position is not None and state.prev_open_ms is not None
         for instant in state.funding.instants_between(state.prev_open_ms, bar.open_ms):
@@ -360,148 +348,133 @@ class ExecutionModel:
             self.cash -= amount
             position.funding += amount
             state.funding_paid += amount
-            self._emit(
-                "funding",
-                state.name,
-                bar.open_ms,
-                {"instant_ms": instant, "rate": rate, "amount": amount},
-            )
+            self._emit(FundingSettled(state.key.id, bar.open_ms, instant, rate, amount))
 
-    def _open_pending(self, state: _Feed, bar: Bar) -> None:
-        pending = state.pending
-        assert pending is not None
-        state.pending = None
-        signal = pending.signal
-        price = self.config.costs.slipped(bar.open, buying=signal.side == "long")
+    def _open_entry(self, state: BookState, bar: Bar) -> None:
+        entry = state.entry
+        assert entry is not None
+        state.entry = None
+        price = self.config.costs.slipped(bar.open, buying=entry.side == "long")
         self._open(
             state,
             bar,
-            signal.side,
-            pending.qty,
+            entry.side,
+            entry.qty,
             price,
             bar.open,
             "taker",
-            signal.stop_loss,
-            signal.take_profit,
+            order_ids=(entry.order_id, entry.stop_order_id, entry.take_profit_order_id),
+            levels=(entry.stop_loss, entry.take_profit),
         )
 
     def _open(
         self,
-        state: _Feed,
+        state: BookState,
         bar: Bar,
         side: Side,
         qty: float,
         price: float,
         reference: float,
         liquidity: Liquidity,
-        stop_loss: float | None,
-        take_profit: float | None,
+        order_ids: tuple[str | None, str | None, str | None],
+        levels: tuple[float | None, float | None],
     ) -> None:
         fee = self.config.costs.fee(price * qty, liquidity)
         self.cash -= fee
         self.fees_paid += fee
         slippage = abs(price - reference) * qty
         state.slippage += slippage
+        leverage = self.config.max_leverage
+        entry_id, stop_id, take_profit_id = order_ids
         state.position = Position(
             side=side,
             qty=qty,
             entry_price=price,
             entry_ms=bar.open_ms,
             entry_index=state.index,
-            stop_loss=stop_loss,
-            take_profit=take_profit,
+            stop_loss=levels[0],
+            take_profit=levels[1],
             liquidation_price=liquidation_price(
-                price, side == "long", self.config.max_leverage, self.config.maint_margin_pct
+                price, side == "long", leverage, self.config.maint_margin_pct
             ),
-            margin=price * qty / self.config.max_leverage,
+            margin=price * qty / leverage,
             fees=fee,
             funding=0.0,
             slippage=slippage,
+            entry_order_id=entry_id,
+            stop_order_id=stop_id,
+            take_profit_order_id=take_profit_id,
         )
-        self._emit("entry", state.name, bar.open_ms, state.position.to_dict())
+        if self.on_event is not None:
+            book = state.key.id
+            if entry_id is not None:
+                self._emit(OrderFilled(book, entry_id, bar.open_ms, price, qty, liquidity))
+            self._emit(PositionOpened(book, bar.open_ms, state.position))
 
-    def _check_levels(self, state: _Feed, bar: Bar, stops_only: bool = False) -> None:
+    def _check_levels(self, state: BookState, bar: Bar, stops_only: bool = False) -> None:
         position = state.position
         assert position is not None
-        is_long = position.side == "long"
-        stops: list[tuple[float, ExitReason]] = [(position.liquidation_price, "liquidation")]
-        if position.stop_loss is not None:
-            stops.insert(0, (position.stop_loss, "sl"))
+        hit = bracket_exit(position, bar, stops_only)
+        if hit is None:
+            return
+        if hit.reason == "tp":
+            order_id = position.take_profit_order_id
+            self._close(state, bar, hit.price, hit.price, "maker", "tp", order_id)
+            return
+        order_id = position.stop_order_id if hit.reason == "sl" else None
+        price = self._slip_exit(position, hit.price)
+        self._close(state, bar, price, hit.price, "taker", hit.reason, order_id)
 
-        def nearest(levels: list[tuple[float, ExitReason]]) -> tuple[float, ExitReason]:
-            return min(levels, key=lambda level: abs(level[0] - position.entry_price))
-
-        tp = position.take_profit
-        if tp is None or stops_only:
-            tp = math.inf if is_long else -math.inf
-        if is_long:
-            gapped = [lv for lv in stops if bar.open <= lv[0]]
-            tp_gapped = bar.open >= tp
-            reached = [lv for lv in stops if bar.low <= lv[0]]
-            tp_reached = bar.high >= tp
-        else:
-            gapped = [lv for lv in stops if bar.open >= lv[0]]
-            tp_gapped = bar.open <= tp
-            reached = [lv for lv in stops if bar.high >= lv[0]]
-            tp_reached = bar.low <= tp
-        if gapped and not stops_only:
-            _, reason = nearest(gapped)
-            self._close(state, bar, self._slip_exit(position, bar.open), bar.open, "taker", reason)
-        elif tp_gapped:
-            self._close(state, bar, bar.open, bar.open, "maker", "tp")
-        elif reached:
-            level, reason = nearest(reached)
-            self._close(state, bar, self._slip_exit(position, level), level, "taker", reason)
-        elif tp_reached:
-            self._close(state, bar, tp, tp, "maker", "tp")
-
-    def _work_orders(self, state: _Feed, bar: Bar) -> bool:
+    def _work_orders(self, state: BookState, bar: Bar) -> bool:
         """Match the working orders against the bar; True when one opened a position."""
         opened = False
+        book = state.key.id
         for order in list(state.orders):
             if order not in state.orders:
                 continue  # cancelled by an earlier fill in this bar
             position = state.position
             if order.reduce_only and position is None:
-                self.cancel_order(state.name, order.id, "reduce-only order with no position")
+                self.cancel_order(book, order.id, "reduce-only order with no position")
+                continue
+            if (
+                order.reduce_only
+                and position is not None
+                and (position.side == "long") == order.buying
+            ):
+                self.cancel_order(
+                    book, order.id, "a reduce-only order must be opposite the position"
+                )
                 continue
             if not order.reduce_only and position is not None:
-                self.cancel_order(state.name, order.id, "position_open")
+                self.cancel_order(book, order.id, "position_open")
                 continue
             fill = match(order, bar, self.config.costs)
             if fill is None:
                 continue
             state.orders.remove(order)
-            self._emit(
-                "order_filled",
-                state.name,
-                bar.open_ms,
-                {"id": order.id, "price": fill.price, "liquidity": fill.liquidity},
-            )
             if order.reduce_only:
                 assert position is not None
-                closes = (position.side == "long") != order.buying
-                if not closes:
-                    continue
                 qty = min(order.qty, position.qty)
-                self._close(state, bar, fill.price, fill.reference, fill.liquidity, "manual", qty)
-            else:
-                side: Side = "long" if order.buying else "short"
-                self._open(
-                    state,
-                    bar,
-                    side,
-                    order.qty,
-                    fill.price,
-                    fill.reference,
-                    fill.liquidity,
-                    order.stop_loss,
-                    order.take_profit,
+                self._close(
+                    state, bar, fill.price, fill.reference, fill.liquidity, "manual", order.id, qty
                 )
-                opened = True
-                # The bracket is live at once; within the fill bar only the stops are
-                # checked (the bar's high may have come before the fill).
-                self._check_levels(state, bar, stops_only=True)
+                continue
+            side: Side = "long" if order.buying else "short"
+            self._open(
+                state,
+                bar,
+                side,
+                order.qty,
+                fill.price,
+                fill.reference,
+                fill.liquidity,
+                order_ids=(order.id, order.stop_order_id, order.take_profit_order_id),
+                levels=(order.stop_loss, order.take_profit),
+            )
+            opened = True
+            # The bracket is live at once; within the fill bar only the stops are
+            # checked (the bar's high may have come before the fill).
+            self._check_levels(state, bar, stops_only=True)
         return opened
 
     def _slip_exit(self, position: Position, price: float) -> float:
@@ -509,12 +482,13 @@ class ExecutionModel:
 
     def _close(
         self,
-        state: _Feed,
+        state: BookState,
         bar: Bar,
         price: float,
         reference: float,
         liquidity: Liquidity,
         reason: ExitReason,
+        order_id: str | None,
         qty: float | None = None,
     ) -> None:
         position = state.position
@@ -530,8 +504,10 @@ class ExecutionModel:
         self.fees_paid += fee
         slippage = abs(price - reference) * closing
         state.slippage += slippage
+        entry_order_id = position.entry_order_id
         trade = Trade(
-            feed=state.name,
+            symbol=state.key.symbol,
+            strategy=state.key.strategy,
             side=position.side,
             entry_ms=position.entry_ms,
             exit_ms=bar.open_ms,
@@ -547,7 +523,8 @@ class ExecutionModel:
         )
         state.trades.append(trade)
         remaining = position.qty - closing
-        if remaining <= QTY_EPSILON * max(1.0, position.qty):
+        flat = remaining <= QTY_EPSILON * max(1.0, position.qty)
+        if flat:
             state.position = None
         else:
             position.qty = remaining
@@ -555,74 +532,8 @@ class ExecutionModel:
             position.funding -= funding
             position.slippage -= entry_slippage
             position.margin *= 1.0 - share
-        self._emit("exit", state.name, bar.open_ms, trade.to_dict())
-
-
-def _record(
-    feed: str, bar: Bar, signal: Signal, status: SignalStatus, reason: str, qty: float = 0.0
-) -> SignalRecord:
-    return SignalRecord(
-        feed=feed,
-        time_ms=bar.open_ms,
-        side=signal.side,
-        entry=signal.entry,
-        stop_loss=signal.stop_loss,
-        take_profit=signal.take_profit,
-        confidence=signal.confidence,
-        reasons=tuple(signal.reasons),
-        status=status,
-        reason=reason,
-        qty=qty,
-    )
-
-
-def _bar_dict(bar: Bar | None) -> dict[str, Any] | None:
-    return None if bar is None else fields_dict(bar)
-
-
-def _feed_state(state: _Feed, trades: bool) -> dict[str, Any]:
-    pending = state.pending
-    return {
-        "index": state.index,
-        "prev_open_ms": state.prev_open_ms,
-        "last_bar": _bar_dict(state.last_bar),
-        "position": state.position.to_dict() if state.position else None,
-        "pending": None
-        if pending is None
-        else {
-            "signal": pending.signal.to_dict(),
-            "qty": pending.qty,
-            "signal_ms": pending.signal_ms,
-        },
-        "exit_request": state.exit_request,
-        "bars_in_market": state.bars_in_market,
-        "slippage": state.slippage,
-        "funding_paid": state.funding_paid,
-        "funding_default_instants": state.funding_default_instants,
-        "closed": state.closed,
-        "trades": [trade.to_dict() for trade in state.trades] if trades else [],
-        "orders": [order.to_dict() for order in state.orders],
-    }
-
-
-def _restore_feed(state: _Feed, data: dict[str, Any]) -> None:
-    state.index = int(data["index"])
-    state.prev_open_ms = data["prev_open_ms"]
-    state.last_bar = Bar(**data["last_bar"]) if data["last_bar"] else None
-    state.position = Position(**data["position"]) if data["position"] else None
-    pending = data["pending"]
-    state.pending = (
-        None
-        if pending is None
-        else _Pending(
-            signal=Signal(**pending["signal"]), qty=pending["qty"], signal_ms=pending["signal_ms"]
-        )
-    )
-    state.exit_request = data["exit_request"]
-    state.bars_in_market = int(data["bars_in_market"])
-    state.slippage = float(data["slippage"])
-    state.funding_paid = float(data["funding_paid"])
-    state.funding_default_instants = int(data["funding_default_instants"])
-    state.closed = bool(data["closed"])
-    state.trades = [Trade(**trade) for trade in data["trades"]]
-    state.orders = [RestingOrder.from_dict(order) for order in data["orders"]]
+        if self.on_event is not None:
+            book = state.key.id
+            if order_id is not None:
+                self._emit(OrderFilled(book, order_id, bar.open_ms, price, closing, liquidity))
+            self._emit(PositionClosed(book, trade, order_id, entry_order_id, flat))

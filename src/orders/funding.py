@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from scalplab.data.exchange import EXCHANGE
+from scalplab.data.funding import FundingStore
 
 FUNDING_INTERVAL_MS = 8 * 3600 * 1000
 
@@ -34,3 +40,16 @@ class FundingSchedule:
         """Settlement instants in `(after_ms, until_ms]`."""
         first = (after_ms // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS
         return range(first, until_ms + 1, FUNDING_INTERVAL_MS)
+
+
+def load_schedule(data_dir: Path, symbol: str, default_rate: float) -> FundingSchedule:
+    """The stored funding rates of `symbol` (none stored: the default rate everywhere)."""
+    rows = FundingStore(data_dir, EXCHANGE).read(symbol)
+    return FundingSchedule(
+        zip(
+            rows["funding_time"].to_numpy(dtype=np.int64).tolist(),
+            rows["funding_rate"].to_numpy(dtype=np.float64).tolist(),
+            strict=True,
+        ),
+        default_rate,
+    )

@@ -1,27 +1,52 @@
-"""Plain typed records shared by the execution model, the backtests and the simulation."""
+"""Plain typed records shared by the execution model, the order pipeline and every mode.
+
+A *book* is one strategy trading one symbol: it holds at most one position and one
+pending entry (ARCHITECTURE.md: one open position per (strategy, symbol)). Its id is
+`"SYMBOL/strategy"` (`book_id`), the key of every per-book structure.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from scalplab.data.bars import Bar
 from scalplab.strategies.signal import Side
+from scalplab.timeutil import iso_ms
 
 __all__ = [
+    "SIGNAL_FATES",
     "Bar",
+    "BookKey",
     "ExitReason",
     "Liquidity",
     "Position",
+    "SignalFate",
     "SignalRecord",
-    "SignalStatus",
     "Trade",
+    "book_id",
     "fields_dict",
+    "signal_dict",
+    "trade_dict",
 ]
 
 ExitReason = Literal["tp", "sl", "liquidation", "end", "max_hold", "manual"]
 Liquidity = Literal["maker", "taker"]
-SignalStatus = Literal["accepted", "rejected", "dropped"]
+SignalFate = Literal[
+    "accepted", "rejected", "blocked", "pending", "expired", "cancelled", "dropped"
+]
+"""What became of a signal, in every mode and every view (CLI JSON, API, SPA):
+
+- accepted: its entry order was queued (at once, or once a person confirmed it);
+- rejected: an execution-model check or `min_rr` refused it (`reason` says which), or a
+  person rejected its confirmation;
+- blocked: a circuit breaker refused it (`breaker` and `reason`);
+- pending: it waits for a person's confirmation;
+- expired: its confirmation timed out;
+- cancelled: its confirmation was withdrawn (the pair's data ended first);
+- dropped: produced on the last bar, with no bar left to fill it on (not a rejection).
+"""
+SIGNAL_FATES: tuple[str, ...] = get_args(SignalFate)
 
 
 def fields_dict(obj: Any) -> dict[str, Any]:
@@ -29,9 +54,37 @@ def fields_dict(obj: Any) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
 
 
+def book_id(symbol: str, strategy: str) -> str:
+    """The id of the book of `strategy` on `symbol`: `"BTCUSDT/sma_cross"`."""
+    return f"{symbol}/{strategy}"
+
+
+@dataclass(frozen=True, slots=True)
+class BookKey:
+    """Which strategy trades which symbol (one position at a time)."""
+
+    symbol: str
+    strategy: str
+
+    @property
+    def id(self) -> str:
+        """`"SYMBOL/strategy"`."""
+        return book_id(self.symbol, self.strategy)
+
+    @classmethod
+    def parse(cls, text: str) -> BookKey:
+        """Inverse of `id`."""
+        symbol, _, strategy = text.partition("/")
+        return cls(symbol, strategy)
+
+
 @dataclass(slots=True)
 class Position:
-    """An open isolated-margin position on one feed."""
+    """An open isolated-margin position of one book.
+
+    `stop_loss`/`take_profit` are the tick-rounded levels that fill; the order ids
+    name the queue's orders behind them (None for a position opened without one).
+    """
 
     side: Side
     qty: float
@@ -45,6 +98,9 @@ class Position:
     fees: float
     funding: float
     slippage: float
+    entry_order_id: str | None = None
+    stop_order_id: str | None = None
+    take_profit_order_id: str | None = None
 
     @property
     def direction(self) -> int:
@@ -62,9 +118,11 @@ class Position:
 
 @dataclass(frozen=True, slots=True)
 class Trade:
-    """A closed round trip. `fees` and `funding` are costs paid (funding < 0 = received)."""
+    """A closed quantity of one book. `fees` and `funding` are costs paid (funding < 0 =
+    received); a position closed in several fills gives one trade per fill."""
 
-    feed: str
+    symbol: str
+    strategy: str
     side: Side
     entry_ms: int
     exit_ms: int
@@ -78,16 +136,27 @@ class Trade:
     pnl: float
     bars_held: int
 
+    @property
+    def book(self) -> str:
+        """The id of the book the trade belongs to."""
+        return book_id(self.symbol, self.strategy)
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (also its persisted state)."""
+        """Persisted form (every field, times in ms)."""
         return fields_dict(self)
 
 
 @dataclass(frozen=True, slots=True)
 class SignalRecord:
-    """What became of one signal: accepted, rejected (with a reason) or dropped."""
+    """One signal and its fate (`SignalFate`), with the levels it was decided on.
 
-    feed: str
+    `stop_loss`/`take_profit` are the signal's levels rounded to the tick (the ones
+    sizing, the gate and every fill use); `breaker` names the circuit breaker of a
+    `blocked` signal; `order_id` the queued entry of an accepted or pending one.
+    """
+
+    symbol: str
+    strategy: str
     time_ms: int
     side: Side
     entry: float
@@ -95,6 +164,45 @@ class SignalRecord:
     take_profit: float
     confidence: float
     reasons: tuple[str, ...]
-    status: SignalStatus
+    status: SignalFate
     reason: str = ""
     qty: float = 0.0
+    breaker: str | None = None
+    order_id: str | None = None
+
+
+def trade_dict(trade: Trade) -> dict[str, object]:
+    """One trade in the result's JSON shape (ISO-8601 UTC times)."""
+    return {
+        "symbol": trade.symbol,
+        "strategy": trade.strategy,
+        "side": trade.side,
+        "entry_time": iso_ms(trade.entry_ms),
+        "exit_time": iso_ms(trade.exit_ms),
+        "entry_price": trade.entry_price,
+        "exit_price": trade.exit_price,
+        "qty": trade.qty,
+        "exit_reason": trade.exit_reason,
+        "fees": trade.fees,
+        "funding": trade.funding,
+        "slippage": trade.slippage,
+        "pnl": trade.pnl,
+        "bars_held": trade.bars_held,
+    }
+
+
+def signal_dict(record: SignalRecord) -> dict[str, object]:
+    """One signal record in the result's JSON shape."""
+    return {
+        "time": iso_ms(record.time_ms),
+        "side": record.side,
+        "entry": record.entry,
+        "stop_loss": record.stop_loss,
+        "take_profit": record.take_profit,
+        "confidence": record.confidence,
+        "reasons": list(record.reasons),
+        "status": record.status,
+        "reason": record.reason,
+        "breaker": record.breaker,
+        "qty": record.qty,
+    }

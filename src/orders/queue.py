@@ -114,6 +114,17 @@ class MemoryOrderRepository:
             return [order.copy() for _, order in ordered[offset : offset + limit]]
 
 
+def bracket_ids(order: Order) -> tuple[str | None, str | None]:
+    """The ids of an entry's stop-loss and take-profit children (None where it has none).
+
+    `OrderQueue.submit` creates the stop-loss child first, then the take-profit one.
+    """
+    children = iter(order.children)
+    stop = next(children, None) if order.stop_loss is not None else None
+    take_profit = next(children, None) if order.take_profit is not None else None
+    return stop, take_profit
+
+
 def _check_page(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(f"limit {limit} is outside 1..{MAX_PAGE}")

@@ -33,7 +33,8 @@ RestingType = Literal["market", "limit", "stop_market", "stop_limit", "trailing_
 
 @dataclass(slots=True)
 class RestingOrder:
-    """An order working on one feed until it fills or is cancelled."""
+    """An order working on one book until it fills or is cancelled (`stop_loss` and
+    `take_profit`: the bracket its fill opens, with the ids of the orders behind them)."""
 
     id: str
     side: Literal["buy", "sell"]
@@ -45,6 +46,8 @@ class RestingOrder:
     reduce_only: bool = False
     stop_loss: float | None = None
     take_profit: float | None = None
+    stop_order_id: str | None = None
+    take_profit_order_id: str | None = None
     placed_ms: int = 0
     triggered: bool = False
     trail_extreme: float | None = None

@@ -27,14 +27,13 @@ accepted-entry times across a restart; `AtrTracker` keeps the rolling ATR.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scalplab.config import Settings
-from scalplab.data.bars import Bar
 from scalplab.errors import ConfigError, DataError, InputError
 from scalplab.timeutil import iso_ms
 
@@ -135,6 +134,17 @@ class RiskSettings(BaseModel):
             limit = min(limit, self.loss_streak_cooldown_minutes)
         return enabled and limit > 0
 
+    def active_breakers(self) -> list[str]:
+        """The checks that bind with these settings, in checking order."""
+        return [breaker for breaker in BREAKERS if self.active(breaker)]
+
+    def without_breakers(self) -> RiskSettings:
+        """A copy with every circuit breaker switched off (`min_rr` stays as it is): the
+        research switch of a backtest."""
+        return self.model_copy(
+            update={f"{breaker}_enabled": False for breaker in BREAKERS if breaker != "min_rr"}
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         return self.model_dump()
@@ -162,21 +172,19 @@ class RiskContext:
     """Everything the gate needs about one prospective order, at bar time `now_ms`.
 
     `reward_risk` is `None` for an order without both bracket levels (the `min_rr`
-    breaker then does not apply); `recent_closed` holds `(exit_ms, pnl)` of the
-    latest closed trades, oldest first (at least `loss_streak_limit` of them);
-    `entries_last_hour` counts the entries accepted in `(now_ms − 1 h, now_ms]`;
-    `spread_pct`, `atr` and `atr_avg` are `None` when unknown.
+    check then does not apply); `open_positions` counts the books holding a position,
+    an entry waiting to fill or an order waiting for confirmation; `spread_pct`,
+    `atr` and `atr_avg` are `None` when unknown. What the gate has seen before (the
+    UTC day's start equity, accepted entries, closed trades) it keeps itself.
     """
 
     symbol: str
+    strategy: str
     side: str
     reward_risk: float | None
     now_ms: int
     equity: float
-    day_start_equity: float
     open_positions: int
-    recent_closed: Sequence[tuple[int, float]] = ()
-    entries_last_hour: int = 0
     spread_pct: float | None = None
     atr: float | None = None
     atr_avg: float | None = None
@@ -198,10 +206,11 @@ class RiskDecision:
 
 @dataclass(frozen=True, slots=True)
 class RiskEvent:
-    """A recorded block: when (bar time), which symbol, which breaker, why."""
+    """A recorded block: when (bar time), which book, which breaker, why."""
 
     time_ms: int
     symbol: str
+    strategy: str
     breaker: str
     reason: str
 
@@ -210,17 +219,9 @@ class RiskEvent:
         """The event of a blocking decision (`InputError` for an allowing one)."""
         if decision.allowed or decision.breaker is None:
             raise InputError("only a blocking risk decision becomes a risk event")
-        return cls(context.now_ms, context.symbol, decision.breaker, decision.reason)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form (time as ms and ISO-8601 UTC)."""
-        return {
-            "time_ms": self.time_ms,
-            "time": iso_ms(self.time_ms),
-            "symbol": self.symbol,
-            "breaker": self.breaker,
-            "reason": self.reason,
-        }
+        return cls(
+            context.now_ms, context.symbol, context.strategy, decision.breaker, decision.reason
+        )
 
 
 def day_start_ms(now_ms: int) -> int:
@@ -247,7 +248,9 @@ class RiskGate:
     Not thread-safe on its own: the simulation engine calls it under its lock.
     """
 
-    STATE_VERSION: ClassVar[int] = 1
+    STATE_VERSION: ClassVar[int] = 2
+    RECENT_TRADES: ClassVar[int] = 1000
+    """Closed trades kept for the loss-streak breaker (its limit is at most 1000)."""
 
     def __init__(self, settings: RiskSettings | None = None) -> None:
         self.settings = settings if settings is not None else RiskSettings()
@@ -256,21 +259,32 @@ class RiskGate:
         self._day_ms: int | None = None
         self._day_start_equity: float | None = None
         self._entries: deque[int] = deque()
+        self._recent: deque[tuple[int, float]] = deque(maxlen=self.RECENT_TRADES)
 
-    # ----- bookkeeping helpers the engine feeds --------------------------------
+    # ----- what the pipeline tells the gate --------------------------------------
 
-    def observe_equity(self, now_ms: int, equity: float) -> float:
-        """The equity at the start of `now_ms`'s UTC day (first observation of that day)."""
-        day = day_start_ms(now_ms)
-        if self._day_ms is None or day > self._day_ms or self._day_start_equity is None:
+    def on_bar(self, now_ms: int, equity: Callable[[], float]) -> None:
+        """A bar of bar time `now_ms` is about to be processed: the first one of a UTC day
+        fixes that day's start equity (`equity()`: the account before that bar)."""
+        day = now_ms - now_ms % DAY_MS
+        if self._day_ms is None or day > self._day_ms:
             self._day_ms = day
-            self._day_start_equity = equity
+            self._day_start_equity = equity()
+
+    def day_start_equity(self, now_ms: int, equity: float) -> float:
+        """The equity at the start of `now_ms`'s UTC day (`equity` before any bar of it)."""
+        self.on_bar(now_ms, lambda: equity)
+        assert self._day_start_equity is not None
         return self._day_start_equity
 
     def record_entry(self, now_ms: int) -> None:
         """Count an accepted entry for the overtrading breaker."""
         self._entries.append(now_ms)
         self._prune(now_ms)
+
+    def record_trade(self, exit_ms: int, pnl: float) -> None:
+        """Remember a closed trade (in exit order) for the loss-streak breaker."""
+        self._recent.append((exit_ms, pnl))
 
     def entries_last_hour(self, now_ms: int) -> int:
         """Entries recorded in the rolling hour `(now_ms − 1 h, now_ms]`."""
@@ -340,16 +354,17 @@ class RiskGate:
                 "daily_loss_limit",
                 f"daily loss limit {limit:g} % was reached today; blocked until {iso_ms(until)}",
             )
-        if ctx.day_start_equity <= 0:
+        start = self.day_start_equity(ctx.now_ms, ctx.equity)
+        if start <= 0:
             return _allow()
-        loss_pct = (ctx.day_start_equity - ctx.equity) / ctx.day_start_equity * 100.0
+        loss_pct = (start - ctx.equity) / start * 100.0
         if loss_pct < limit - TOLERANCE:
             return _allow()
         until = day_start_ms(ctx.now_ms) + DAY_MS
         self._daily_block_until_ms = until
         return _block(
             "daily_loss_limit",
-            f"equity {ctx.equity:.2f} is down {loss_pct:.2f} % from {ctx.day_start_equity:.2f} "
+            f"equity {ctx.equity:.2f} is down {loss_pct:.2f} % from {start:.2f} "
             f"at the UTC day start (limit {limit:g} %); blocked until {iso_ms(until)}",
         )
 
@@ -357,7 +372,7 @@ class RiskGate:
         limit = self.settings.loss_streak_limit
         streak = 0
         last_loss_ms: int | None = None
-        for exit_ms, pnl in reversed(ctx.recent_closed):
+        for exit_ms, pnl in reversed(self._recent):
             if exit_ms > ctx.now_ms:
                 continue
             if pnl >= 0:
@@ -381,11 +396,12 @@ class RiskGate:
 
     def _overtrading(self, ctx: RiskContext) -> RiskDecision:
         limit = self.settings.max_trades_per_hour
-        if ctx.entries_last_hour < limit:
+        entries = self.entries_last_hour(ctx.now_ms)
+        if entries < limit:
             return _allow()
         return _block(
             "overtrading",
-            f"{ctx.entries_last_hour} entries in the last hour reach the limit of {limit} per hour",
+            f"{entries} entries in the last hour reach the limit of {limit} per hour",
         )
 
     def _spread(self, ctx: RiskContext) -> RiskDecision:
@@ -423,23 +439,35 @@ class RiskGate:
             "day_ms": self._day_ms,
             "day_start_equity": self._day_start_equity,
             "entries_ms": list(self._entries),
+            "recent_trades": [list(trade) for trade in self._recent],
         }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Continue from `state()` (`DataError` when it is malformed; nothing changes then)."""
+        try:
+            if state.get("version") not in (1, self.STATE_VERSION):
+                raise ValueError(f"unsupported version {state.get('version')!r}")
+            daily = _opt_int(state["daily_block_until_ms"])
+            streak = _opt_int(state["streak_block_until_ms"])
+            day = _opt_int(state["day_ms"])
+            equity = state["day_start_equity"]
+            entries = deque(int(moment) for moment in state["entries_ms"])
+            recent = [(int(ms), float(pnl)) for ms, pnl in state.get("recent_trades", [])]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DataError(f"malformed risk gate state: {exc}") from None
+        self._daily_block_until_ms = daily
+        self._streak_block_until_ms = streak
+        self._day_ms = day
+        self._day_start_equity = None if equity is None else float(equity)
+        self._entries = entries
+        self._recent.clear()
+        self._recent.extend(recent)
 
     @classmethod
     def from_state(cls, settings: RiskSettings, state: dict[str, Any]) -> RiskGate:
         """A gate continuing from `state()` (`DataError` when it is malformed)."""
         gate = cls(settings)
-        try:
-            if state.get("version") != cls.STATE_VERSION:
-                raise ValueError(f"unsupported version {state.get('version')!r}")
-            gate._daily_block_until_ms = _opt_int(state["daily_block_until_ms"])
-            gate._streak_block_until_ms = _opt_int(state["streak_block_until_ms"])
-            gate._day_ms = _opt_int(state["day_ms"])
-            equity = state["day_start_equity"]
-            gate._day_start_equity = None if equity is None else float(equity)
-            gate._entries = deque(int(moment) for moment in state["entries_ms"])
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise DataError(f"malformed risk gate state: {exc}") from None
+        gate.load_state(state)
         return gate
 
 
@@ -447,121 +475,9 @@ def _opt_int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-@dataclass(slots=True)
-class _AtrState:
-    period: int
-    window: int
-    last_open_ms: int | None = None
-    prev_close: float | None = None
-    seed: list[float] = field(default_factory=list)
-    atr: float | None = None
-    history: deque[float] = field(default_factory=deque)
-
-
-class AtrTracker:
-    """Wilder ATR per symbol, fed closed bars, plus the average of its recent values.
-
-    The first ATR is the mean true range of the first `period` bars (the first
-    bar's true range is its high − low); then `ATR = (ATR × (n − 1) + TR) / n`.
-    `atr_avg` is the mean of the `window` ATR values BEFORE the current one, so a
-    spike is compared against the calm that preceded it. A bar whose open time is
-    not after the symbol's last one is ignored (a replay resuming after a restart).
-    """
-
-    def __init__(self, period: int = 14, window: int = 20) -> None:
-        if period < 1 or window < 1:
-            raise InputError(f"ATR period and window must be >= 1, not {period} and {window}")
-        self.period = period
-        self.window = window
-        self._symbols: dict[str, _AtrState] = {}
-
-    def update(self, symbol: str, bar: Bar) -> float | None:
-        """Feed one closed bar; returns the symbol's ATR after it (None while warming up)."""
-        state = self._symbols.get(symbol)
-        if state is None:
-            state = _AtrState(self.period, self.window, history=deque(maxlen=self.window))
-            self._symbols[symbol] = state
-        if state.last_open_ms is not None and bar.open_ms <= state.last_open_ms:
-            return state.atr
-        true_range = bar.high - bar.low
-        if state.prev_close is not None:
-            true_range = max(
-                true_range, abs(bar.high - state.prev_close), abs(bar.low - state.prev_close)
-            )
-        if state.atr is None:
-            state.seed.append(true_range)
-            if len(state.seed) == state.period:
-                state.atr = sum(state.seed) / state.period
-                state.seed = []
-        else:
-            state.history.append(state.atr)
-            state.atr = (state.atr * (state.period - 1) + true_range) / state.period
-        state.prev_close = bar.close
-        state.last_open_ms = bar.open_ms
-        return state.atr
-
-    def atr(self, symbol: str) -> float | None:
-        """The current ATR of `symbol` (None before `period` bars)."""
-        state = self._symbols.get(symbol)
-        return None if state is None else state.atr
-
-    def atr_avg(self, symbol: str) -> float | None:
-        """Mean of the `window` ATR values before the current one (None until known)."""
-        state = self._symbols.get(symbol)
-        if state is None or len(state.history) < state.window:
-            return None
-        return sum(state.history) / len(state.history)
-
-    def state(self, symbols: bool = True) -> dict[str, Any]:
-        """JSON-able snapshot of every symbol's ATR state (`symbols=False`: the settings
-        only, for a caller that stores each symbol with `symbol_state`)."""
-        return {
-            "period": self.period,
-            "window": self.window,
-            "symbols": (
-                {name: _atr_state(s) for name, s in self._symbols.items()} if symbols else {}
-            ),
-        }
-
-    def symbol_state(self, symbol: str) -> dict[str, Any] | None:
-        """One symbol's part of `state()`; None before its first bar."""
-        state = self._symbols.get(symbol)
-        return None if state is None else _atr_state(state)
-
-    @classmethod
-    def from_state(cls, state: dict[str, Any]) -> AtrTracker:
-        """A tracker continuing from `state()` (`DataError` when it is malformed)."""
-        try:
-            tracker = cls(int(state["period"]), int(state["window"]))
-            for name, data in state["symbols"].items():
-                tracker._symbols[str(name)] = _AtrState(
-                    period=tracker.period,
-                    window=tracker.window,
-                    last_open_ms=_opt_int(data["last_open_ms"]),
-                    prev_close=None if data["prev_close"] is None else float(data["prev_close"]),
-                    seed=[float(v) for v in data["seed"]],
-                    atr=None if data["atr"] is None else float(data["atr"]),
-                    history=deque((float(v) for v in data["history"]), maxlen=tracker.window),
-                )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise DataError(f"malformed ATR tracker state: {exc}") from None
-        return tracker
-
-
-def _atr_state(state: _AtrState) -> dict[str, Any]:
-    return {
-        "last_open_ms": state.last_open_ms,
-        "prev_close": state.prev_close,
-        "seed": list(state.seed),
-        "atr": state.atr,
-        "history": list(state.history),
-    }
-
-
 __all__ = [
     "BREAKERS",
     "NO_SPREAD_DATA",
-    "AtrTracker",
     "RiskContext",
     "RiskDecision",
     "RiskEvent",

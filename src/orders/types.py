@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal, get_args
 
 from scalplab.data.symbols import SymbolRules, normalize_symbol
@@ -97,11 +97,11 @@ def to_decimal(value: object, what: str) -> Decimal:
 
 
 def round_to_tick(value: float, tick: Decimal) -> Decimal:
-    """`value` rounded to the nearest multiple of `tick` (half to even); unchanged if tick 0."""
+    """`value` to the nearest multiple of `tick`, halves away from zero (0 tick: unchanged)."""
     number = Decimal(str(value))
     if tick <= 0:
         return number
-    steps = (number / tick).to_integral_value(rounding=ROUND_HALF_EVEN)
+    steps = (number / tick).to_integral_value(rounding=ROUND_HALF_UP)
     return _plain(steps * tick)
 
 
@@ -241,9 +241,8 @@ class OrderRequest:
         symbol: str,
         side: str,
         qty: float,
-        stop_loss: float,
-        take_profit: float,
-        rules: SymbolRules,
+        stop_loss: Decimal,
+        take_profit: Decimal,
         *,
         strategy: str,
         signal_time_ms: int,
@@ -251,17 +250,16 @@ class OrderRequest:
     ) -> OrderRequest:
         """The market entry with bracket of a strategy signal.
 
-        The sized `qty` is already on the step grid (see `scalplab.orders.sizing`); the
-        bracket levels are rounded to the nearest tick so the request passes
-        `validate_order` as the exchange would require.
+        The sized `qty` is already on the step grid (see `scalplab.orders.sizing`) and
+        the bracket levels on the tick grid (`round_to_tick`, when the signal was decided).
         """
         return cls(
             symbol=symbol,
             side=order_side(side),
             type="market",
-            qty=_plain(Decimal(str(qty))),
-            stop_loss=round_to_tick(stop_loss, rules.tick_size),
-            take_profit=round_to_tick(take_profit, rules.tick_size),
+            qty=_plain(Decimal(repr(qty))),
+            stop_loss=stop_loss,
+            take_profit=take_profit,
             client_order_id=client_order_id,
             source="strategy",
             signal_time_ms=signal_time_ms,

@@ -5,7 +5,7 @@ directory, order confirmation off, the risk gate from the environment —
 replays one pair through the simulation engine (live Cerebro, `QueueFeed`,
 the same `ExecutionModel`) and prints the result in the shape of
 `scalplab backtest --json` (plus `mode`, `feed`, `speed`, `blocked`). With
-non-binding risk limits its trades are exactly the backtest's.
+the same settings its trades are exactly the backtest's, circuit breakers included.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from scalplab.backtests.cli import add_run_arguments, request_from_args
-from scalplab.backtests.runner import BacktestRequest, build_result, prepare
 from scalplab.config import Settings, get_settings
 from scalplab.errors import InputError, StrategyError
+from scalplab.orders.results import build_result
+from scalplab.orders.run_args import add_run_arguments, request_from_args
+from scalplab.orders.runs import RunRequest, prepare_run
 from scalplab.simulation.engine import SimulationEngine
+from scalplab.simulation.queries import signal_record
 from scalplab.simulation.views import FeedSpec, PairSpec
 from scalplab.storage.db import open_database
 from scalplab.strategies.registry import get_registry
@@ -58,11 +60,11 @@ def parse_speed(text: str) -> float | None:
 
 
 def run_simulation(
-    request: BacktestRequest, settings: Settings, speed: float | None
+    request: RunRequest, settings: Settings, speed: float | None
 ) -> dict[str, object]:
     """Replay `request` through an ephemeral engine; the backtest-shaped result."""
     registry = get_registry(settings.plugin_dir)
-    run = prepare(request, settings, registry)
+    run = prepare_run(request, settings, registry)
     with tempfile.TemporaryDirectory(prefix="scalplab-sim-") as scratch:
         sim_settings = settings.model_copy(
             update={
@@ -81,6 +83,7 @@ def run_simulation(
             keep_history=True,
         )
         try:
+            engine.update_settings({"risk": run.risk.to_dict()})
             engine.start(
                 FeedSpec(speed=speed, start_ms=to_ms(request.start), end_ms=to_ms(request.end))
             )
@@ -88,15 +91,20 @@ def run_simulation(
             status = engine.status()
             if status.error:
                 raise StrategyError(status.error)
-            result = build_result(run, engine.model, sim_settings)
-            statuses = Counter(view.status for view in engine.signals(limit=1000))
+            signals = [signal_record(row) for row in reversed(engine.store.signals(None, None))]
+            result = build_result(
+                run,
+                engine.account.model,
+                signals,
+                sim_settings,
+                sim_settings.simulation_initial_capital,
+            )
         finally:
             engine.close()
             database.dispose()
     result["mode"] = "simulation"
     result["feed"] = "replay"
     result["speed"] = speed
-    result["blocked"] = statuses.get("blocked", 0)
     return result
 
 
@@ -113,6 +121,6 @@ def simulate(args: argparse.Namespace) -> int:
         f"simulation {result['pair']} {result['strategy']} {result['timeframe']} "
         f"{result['start']} → {result['end']} (replay, speed {args.speed}): "
         f"trades {metrics['trades']}  net P&L {metrics['net_pnl']:.2f}  "
-        f"final equity {metrics['final_equity']:.2f}  blocked {result['blocked']}"
+        f"final equity {metrics['final_equity']:.2f}  blocked {metrics['signals_blocked']}"
     )
     return 0

@@ -1,19 +1,22 @@
 """`Driver`: one thread that plays a candle stream into every pair's strategy.
 
-The driver thread runs the stream (a `ReplaySource` today, the live WebSocket
-adapter later: any async iterable of `CandleEvent`) on its own asyncio loop.
-Every pair's Cerebro is a greenlet of that thread (`PairRunner`): a closed
-candle is pushed into its pair's `QueueFeed` and that pair's strategy is
-stepped at once, so the candle's bar and signal are applied before the next
-candle is even read; the candles the stream had ready together (one burst)
-are committed at once when it runs dry. Nothing waits on another thread: with 50 pairs
-there are no 50 threads contending for the GIL and the engine lock, and a
-burst of simultaneous closes is worked through back to back. The objects that
-live as long as the run are frozen out of the garbage collector while it runs.
+The driver thread runs the stream (a candle source: a replay of stored candles today,
+the live WebSocket adapter next; any async iterable of `CandleEvent`) on its own
+asyncio loop. Every pair's Cerebro is a greenlet of that thread (`PairRunner`): a
+closed candle is pushed into every feed that takes it — the base feed of the pairs
+trading that symbol and timeframe, the extra feeds of the pairs that declared it — and
+a pair whose base bar arrived is stepped at once, so the candle's bar and signal are
+applied before the next candle is even read. A pair with extra feeds is stepped when
+every candle closing at the same instant has been pushed (the end of the close-time
+group), so it sees its extra bars exactly as a backtest does. The candles of one
+close-time group that the stream had ready together form one burst, committed at
+once. Nothing waits on another thread: with 50 pairs there are no 50 threads
+contending for the GIL and the engine lock. The objects that live as long as the run
+are frozen out of the garbage collector while it runs.
 
-When the stream ends every feed is finished (its pair closes as a backtest
-does); when it is stopped every feed ends without playing more. Either way
-each runner's Cerebro returns before the thread does.
+When the stream ends every feed is finished (its pair closes as a backtest does);
+when it is stopped every feed ends without playing more. Either way each runner's
+Cerebro returns before the thread does.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ import contextvars
 import gc
 import logging
 import threading
-from collections.abc import AsyncIterable, Callable, Mapping
+from collections.abc import AsyncIterable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
+from scalplab.data.live_feed import QueueFeed
 from scalplab.data.stream import CandleEvent
 from scalplab.errors import ScalpLabError
 from scalplab.simulation.runner import PairRunner
@@ -34,7 +39,7 @@ log = logging.getLogger(__name__)
 
 
 class Bursts(Protocol):
-    """Groups the steps of one burst of candles into one commit (the engine)."""
+    """Groups the steps of one burst of candles into one commit (the engine's stepper)."""
 
     def open_burst(self) -> None:
         """The first candle of a burst is about to be stepped."""
@@ -43,29 +48,55 @@ class Bursts(Protocol):
         """The burst is over: commit its changes, then publish their events."""
 
 
-class Driver(threading.Thread):
-    """Plays `stream` into `runners` (keyed by `(symbol, timeframe)`) on one thread.
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where the candles of one `(symbol, timeframe)` go: a runner's base or extra feed."""
 
-    With `bursts`, the candles the stream has ready at once (it says so with a
-    `ready()` method, as `ReplaySource` does) are stepped as one burst of at
-    most one candle per runner, committed together; without `ready()` every
-    candle is its own burst.
+    runner: PairRunner
+    feed: QueueFeed
+    base: bool
+
+
+def routes_of(
+    runners: Sequence[PairRunner], keys: dict[str, list[tuple[str, str]]]
+) -> dict[tuple[str, str], list[Route]]:
+    """Routes by `(symbol, timeframe)`: `keys[book]` lists a runner's base key first, then
+    the keys of its extra feeds in declaration order."""
+    routes: dict[tuple[str, str], list[Route]] = {}
+    for runner in runners:
+        base, *extras = keys[runner.book]
+        routes.setdefault(base, []).append(Route(runner, runner.feed, True))
+        for key, (_, feed) in zip(extras, runner.extras, strict=True):
+            routes.setdefault(key, []).append(Route(runner, feed, False))
+    return routes
+
+
+class Driver(threading.Thread):
+    """Plays `stream` into the runners along `routes` on one thread.
+
+    With `bursts`, the candles of one close-time group the stream has ready at once
+    (it says so with a `ready()` method, as `ReplaySource` does) are stepped as one
+    burst, committed together; without `ready()` every candle ends its group.
     """
 
     def __init__(
         self,
         stream: AsyncIterable[CandleEvent],
-        runners: Mapping[tuple[str, str], PairRunner],
+        runners: Sequence[PairRunner],
+        routes: dict[tuple[str, str], list[Route]],
         on_error: Callable[[str], None],
         bursts: Bursts | None = None,
     ) -> None:
         super().__init__(name="sim-driver", daemon=True)
         self.stream = stream
-        self.runners = dict(runners)
+        self.runners = list(runners)
+        self.routes = routes
         self.on_error = on_error
         self.bursts = bursts
         self.candles = 0
-        self._in_burst = 0
+        self._group_close: int | None = None
+        self._deferred: list[PairRunner] = []
+        self._in_burst = False
         # The context of whoever started the run (an API request's correlation id, say):
         # what the run does is logged under it.
         self._context = contextvars.copy_context()
@@ -75,7 +106,7 @@ class Driver(threading.Thread):
 
     def _run(self) -> None:
         try:
-            for runner in self.runners.values():
+            for runner in self.runners:
                 runner.begin()
             # Everything built so far (the strategies, their warm-up) lives as long as the
             # run: keep it out of the collector, whose full passes over it paused the thread
@@ -89,43 +120,63 @@ class Driver(threading.Thread):
             log.exception("candle stream failed")
             self._fail(f"the candle stream failed: {type(exc).__name__}: {exc}")
         finally:
-            for runner in self.runners.values():
-                runner.feed.finish()
+            for runner in self.runners:
+                for feed in runner.feeds:
+                    feed.finish()
                 runner.step()
             gc.unfreeze()
 
     def _fail(self, message: str) -> None:
         self.on_error(message)
-        for runner in self.runners.values():
+        for runner in self.runners:
             runner.feed.request_stop()
 
     async def _play(self) -> None:
-        runners = self.runners
         ready: Callable[[], bool] | None = getattr(self.stream, "ready", None)
-        limit = max(1, len(runners))
         try:
             async for event in self.stream:
                 if not event.final:
                     continue
-                runner = runners.get((event.symbol, event.timeframe))
-                if runner is None or runner.done:
+                routes = self.routes.get((event.symbol, event.timeframe))
+                if not routes:
                     continue
-                self._open()
-                if runner.feed.push(event.bar, event.received_ns):
-                    self.candles += 1
-                    runner.step()
-                if ready is None or self._in_burst >= limit or not ready():
-                    self._close()
+                close_ms = event.close_ms
+                if self._group_close is not None and close_ms != self._group_close:
+                    self._end_group()
+                self._group_close = close_ms
+                self._apply(event, routes)
+                if ready is None or not ready():
+                    self._end_group()
         finally:
-            self._close()
+            self._end_group()
 
-    def _open(self) -> None:
-        if self.bursts is not None and not self._in_burst:
-            self.bursts.open_burst()
-        self._in_burst += 1
+    def _apply(self, event: CandleEvent, routes: list[Route]) -> None:
+        for route in routes:
+            runner = route.runner
+            if runner.done or not route.feed.push(event.bar, event.received_ns):
+                continue
+            if not route.base:
+                continue
+            self.candles += 1
+            if runner.extras:
+                self._deferred.append(runner)
+                continue
+            self._open_burst()
+            runner.step()
 
-    def _close(self) -> None:
+    def _end_group(self) -> None:
+        deferred, self._deferred = self._deferred, []
+        for runner in deferred:
+            self._open_burst()
+            runner.step()
+        self._group_close = None
         if self._in_burst:
-            self._in_burst = 0
+            self._in_burst = False
             if self.bursts is not None:
                 self.bursts.close_burst()
+
+    def _open_burst(self) -> None:
+        if not self._in_burst:
+            self._in_burst = True
+            if self.bursts is not None:
+                self.bursts.open_burst()

@@ -19,17 +19,23 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from scalplab.orders.pending import PendingView
+from scalplab.orders.types import Order
+from scalplab.simulation.views import EngineStatus, RiskEventView, SignalView, TradeView
+
 EventKind = Literal["signal", "pending", "order", "trade", "status", "risk"]
+StreamPayload = SignalView | PendingView | Order | TradeView | EngineStatus | RiskEventView
+"""What an event carries: the typed record of its kind."""
 DEFAULT_QUEUE_SIZE = 1000
 
 
 @dataclass(frozen=True, slots=True)
 class EngineEvent:
-    """One event: a sequence number, its kind, JSON-ready data and when it was published."""
+    """One event: a sequence number, its kind, its typed record and when it was published."""
 
     seq: int
     kind: EventKind
-    data: dict[str, Any]
+    data: StreamPayload
     published_ns: int
 
     def to_dict(self) -> dict[str, Any]:
@@ -37,7 +43,7 @@ class EngineEvent:
         return {
             "seq": self.seq,
             "kind": self.kind,
-            "data": self.data,
+            "data": self.data.to_dict(),
             "published_ns": self.published_ns,
         }
 
@@ -128,7 +134,7 @@ class EventHub:
             if subscription in self._subscriptions:
                 self._subscriptions.remove(subscription)
 
-    def publish(self, kind: EventKind, data: dict[str, Any]) -> EngineEvent:
+    def publish(self, kind: EventKind, data: StreamPayload) -> EngineEvent:
         """Send an event to every subscriber; safe from any thread, never blocks."""
         with self._lock:
             event = EngineEvent(next(self._seq), kind, data, time.perf_counter_ns())

@@ -1,22 +1,21 @@
-"""One pair's strategy: a Cerebro stepped by the driver, fed live, driving a `SimExecutor`.
+"""One pair's strategy: a Cerebro stepped by the driver, fed live, driving its book.
 
-`SimExecutor` is what the plugin's base class (`scalplab.strategies.base.Executor`)
-calls instead of the execution model: every call is routed to the
-`SimulationEngine`, which applies it to the shared `ExecutionModel` under its
-lock. A bar and everything the strategy does on it (its signal, a max-hold
-exit) form one step: the engine lock is taken when the bar arrives and
-released by the checkpoint analyzer, which Backtrader runs right after the
-strategy's `next()`/`prenext()`, once the step's state is committed. So a
-commit never holds half a bar of another pair, and a restart resumes on a
-bar boundary. Bars at or before the feed's last applied bar (the warm-up
-history after a restart) reach the strategy's indicators but not the books.
+`StepExecutor` is what the plugin's base class (`scalplab.strategies.base.Executor`)
+calls: every call goes to the engine's `Steps` (the stepper), which applies it to the
+order pipeline under the engine lock. A bar and everything the strategy does on it
+(its signal, a max-hold exit) form one step: the lock and a unit of work are taken
+when the bar arrives and given back by the checkpoint analyzer, which Backtrader runs
+right after the strategy's `next()`/`prenext()`. So a commit never holds half a bar
+of another pair, and a restart resumes on a bar boundary. Bars at or before the book's
+last applied bar (the warm-up history after a restart) reach the strategy's
+indicators but not the books.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 import backtrader as bt
 import greenlet
@@ -24,12 +23,9 @@ import greenlet
 import scalplab.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
 from scalplab.data.live_feed import QueueFeed
 from scalplab.errors import ScalpLabError
-from scalplab.orders.models import Bar, Position, SignalRecord
+from scalplab.orders.models import Bar, Position
 from scalplab.strategies.registry import StrategyInfo
 from scalplab.strategies.signal import Signal
-
-if TYPE_CHECKING:
-    from scalplab.simulation.engine import SimulationEngine
 
 log = logging.getLogger(__name__)
 
@@ -38,55 +34,88 @@ EXACTBARS = 1
 memory stays flat however long the simulation runs (replay == backtest is tested with it)."""
 
 
-class SimExecutor:
-    """The executor one pair's strategy drives; routes every call to the engine."""
+class Steps(Protocol):
+    """What a pair's strategy does to its book, one step at a time (the engine's stepper)."""
 
-    def __init__(self, engine: SimulationEngine, symbol: str, strategy: str) -> None:
-        self.engine = engine
-        self.symbol = symbol
-        self.strategy = strategy
+    def begin_bar(self, book: str, bar: Bar, candle_in_ns: int | None) -> bool:
+        """Take the lock and open a unit; apply the bar. False: it was applied before."""
+        ...
+
+    def signal(self, book: str, bar: Bar, signal: Signal) -> object:
+        """A signal on the close of `bar`."""
+        ...
+
+    def close_position(self, book: str, reason: Literal["max_hold"]) -> bool:
+        """Close the book's position at the next bar's open."""
+        ...
+
+    def bars_held(self, book: str) -> int:
+        """Bars the book's position has been held."""
+        ...
+
+    def position(self, book: str) -> Position | None:
+        """The book's open position."""
+        ...
+
+    def end_bar(self) -> None:
+        """Close the step's unit (commit) and give the lock back."""
+        ...
+
+    def finish(self, book: str, natural: bool) -> None:
+        """The book's feed ended (`natural`: its data ended, not a stop)."""
+        ...
+
+    def runner_done(self, runner: PairRunner) -> None:
+        """The runner's Cerebro returned (end, stop or failure)."""
+        ...
+
+
+class StepExecutor:
+    """The executor one book's strategy drives; routes every call to the stepper."""
+
+    def __init__(self, steps: Steps, book: str) -> None:
+        self.steps = steps
+        self.book = book
         self.holding = False
-        self.skip = False
+        self.applied = False
         self.feed: QueueFeed | None = None
 
-    def on_bar(self, feed: str, bar: Bar) -> None:
+    def on_bar(self, bar: Bar) -> None:
         """A bar closed: applied to the books unless it was applied before."""
-        self.engine._step_bar(self, bar)
+        ingress = None if self.feed is None else self.feed.last_ingress_ns
+        self.holding = True
+        self.applied = self.steps.begin_bar(self.book, bar, ingress)
 
-    def on_signal(self, feed: str, bar: Bar, signal: Signal) -> SignalRecord | None:
-        """Gate, risk-check, queue or ask for confirmation."""
-        if self.skip:
-            return None
-        return self.engine._step_signal(self, bar, signal)
+    def on_signal(self, bar: Bar, signal: Signal) -> object:
+        """Checks, sizing, risk gate, queue, confirmation."""
+        return self.steps.signal(self.book, bar, signal) if self.applied else None
 
-    def bars_held(self, feed: str) -> int:
-        """Bars the open position has been held (0 during warm-up replays)."""
-        if self.skip:
-            return 0
-        return self.engine.model.bars_held(feed)
+    def bars_held(self) -> int:
+        """Bars the open position has been held (0 on warm-up history)."""
+        return self.steps.bars_held(self.book) if self.applied else 0
 
-    def request_exit(self, feed: str, reason: Literal["max_hold"]) -> bool:
-        """Queue a market exit at the next bar's open."""
-        if self.skip:
-            return False
-        return self.engine._request_exit(self, reason)
+    def request_exit(self, reason: Literal["max_hold"]) -> bool:
+        """Close the position at the next bar's open."""
+        return self.steps.close_position(self.book, reason) if self.applied else False
 
-    def position(self, feed: str) -> Position | None:
-        """The open position of this pair."""
-        return self.engine.model.position(feed)
+    def position(self) -> Position | None:
+        """The book's open position."""
+        return self.steps.position(self.book)
 
-    def finish(self, feed: str) -> None:
-        """Cerebro stopped: at the natural end of the data the books close the pair."""
+    def finish(self) -> None:
+        """Cerebro stopped: at the natural end of the data the books close the book."""
         natural = self.feed is not None and not self.feed.stopped
-        self.engine._step_finish(self, natural)
+        self.steps.finish(self.book, natural)
 
     def checkpoint(self) -> None:
-        """End of a step: commit what changed and release the engine lock."""
-        self.engine._step_commit(self)
+        """End of a step: commit what changed and give the lock back."""
+        if self.holding:
+            self.holding = False
+            self.steps.end_bar()
 
 
 class _Checkpoint(bt.Analyzer):  # type: ignore[misc]
-    """Runs after the strategy on every bar (warm-up included): commits the step."""
+    """Runs after the strategy on every step (warm-up included): ends the step."""
 
     params = (("executor", None),)
 
@@ -98,35 +127,40 @@ class _Checkpoint(bt.Analyzer):  # type: ignore[misc]
 
 
 class PairRunner:
-    """Runs `info`'s plugin on a `QueueFeed` in Cerebro, as a greenlet of the driver thread.
+    """Runs `info`'s plugin on live feeds in Cerebro, as a greenlet of the driver thread.
 
-    `begin()` (on the driver thread) starts Cerebro, which plays the warm-up
-    history and hands control back as soon as its feed has no bar; each
-    `step()` after a push lets it play the queued bar and hand back again. So
-    every pair's strategy runs on one thread, one bar at a time, with no thread
-    wake-ups or GIL hand-offs between a candle and its signal.
+    `begin()` (on the driver thread) starts Cerebro, which plays the warm-up history and
+    hands control back as soon as its base feed has no bar; each `step()` after a push
+    lets it play what was queued and hand back again. `extras` are the plugin's declared
+    feeds (followers of the base feed: they never wait).
     """
 
     def __init__(
         self,
-        executor: SimExecutor,
+        executor: StepExecutor,
         info: StrategyInfo,
         params: dict[str, Any],
         feed: QueueFeed,
+        extras: list[tuple[str, QueueFeed]] | None = None,
     ) -> None:
         self.executor = executor
         self.info = info
         self.params = params
         self.feed = feed
+        self.extras = list(extras or [])
         self.error: str | None = None
         self._greenlet: greenlet.greenlet | None = None
-        self._driver: greenlet.greenlet | None = None
         executor.feed = feed
 
     @property
-    def symbol(self) -> str:
-        """The pair this runner trades."""
-        return self.executor.symbol
+    def book(self) -> str:
+        """The book this runner trades."""
+        return self.executor.book
+
+    @property
+    def feeds(self) -> list[QueueFeed]:
+        """The base feed and the extra feeds."""
+        return [self.feed, *(feed for _, feed in self.extras)]
 
     @property
     def done(self) -> bool:
@@ -135,14 +169,14 @@ class PairRunner:
 
     def begin(self) -> None:
         """Start Cerebro on the calling (driver) thread; returns when it waits for a bar."""
-        self._driver = greenlet.getcurrent()
+        driver = greenlet.getcurrent()
         self._greenlet = greenlet.greenlet(self.run)
         self._greenlet.gr_context = contextvars.copy_context()  # the driver's (a request's id)
-        self.feed.on_empty = self._driver.switch
+        self.feed.on_empty = driver.switch
         self._greenlet.switch()
 
     def step(self) -> None:
-        """Let Cerebro play what its feed holds; returns when it waits again or has ended."""
+        """Let Cerebro play what its feeds hold; returns when it waits again or has ended."""
         if self._greenlet is not None and not self._greenlet.dead:
             self._greenlet.switch()
 
@@ -155,10 +189,10 @@ class PairRunner:
             quicknotify=True,
             exactbars=EXACTBARS,
         )
-        cerebro.adddata(self.feed, name=self.executor.symbol)
-        cerebro.addstrategy(
-            self.info.cls, executor=self.executor, feed_name=self.executor.symbol, **self.params
-        )
+        cerebro.adddata(self.feed, name=self.book)
+        for name, extra in self.extras:
+            cerebro.adddata(extra, name=name)
+        cerebro.addstrategy(self.info.cls, executor=self.executor, **self.params)
         cerebro.addanalyzer(_Checkpoint, executor=self.executor)
         try:
             cerebro.run()
@@ -166,14 +200,9 @@ class PairRunner:
             self.error = exc.message
         except Exception as exc:
             self.error = f"strategy {self.info.name!r} failed: {type(exc).__name__}: {exc}"
-            log.exception("pair runner %s failed", self.executor.symbol)
+            log.exception("pair runner %s failed", self.book)
         finally:
-            self.feed.detach()
-            self.engine_release()
-            self.executor.engine._runner_done(self)
-
-    def engine_release(self) -> None:
-        """Release the engine lock if a failed step left it held by this runner."""
-        if self.executor.holding:
-            self.executor.holding = False
-            self.executor.engine._lock.release()
+            for feed in self.feeds:
+                feed.detach()
+            self.executor.checkpoint()  # a failed step still ends (and gives the lock back)
+            self.executor.steps.runner_done(self)

@@ -1,23 +1,24 @@
 """The engine's persistence: one transaction per state change over the `_sim` tables.
 
 The engine state is one global row (`engine_state_sim`: cash, the risk gate,
-the run) plus one row per pair (`engine_feeds_sim`: its books, ATR window,
-cursor and bar count); a change rewrites the global row and the rows of the
-pairs it touched, and `load_state` puts the whole state back together.
+the run) plus one row per book (`engine_feeds_sim`: its position and orders, ATR
+window, cursor and bar count); a change rewrites the global row and the rows of
+the books it touched, and `load_state` puts the whole state back together.
 
-`SimStore.transaction()` is a re-entrant unit of work per thread: the engine
-opens one around a state change, the SQL repositories of the order queue and
-the pending list (`scalplab.simulation.repositories`) join it, and the engine state
-row is rewritten in the same transaction, so the books and the rows they
-describe are committed together or not at all (a `kill -9` can only lose a
-change that was never acknowledged).
+`SimStore.unit()` is a re-entrant unit of work per thread: the engine's journal
+opens one around a state change (a bar, a burst of bars, a confirmation), the SQL
+repositories of the order queue and the pending list
+(`scalplab.simulation.repositories`) join its transaction through `transaction()`,
+and the engine state rows are rewritten in the same transaction, so the books and
+the rows they describe are committed together or not at all (a `kill -9` can only
+lose a change that was never acknowledged).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -25,7 +26,7 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from scalplab.orders.models import Trade
+from scalplab.orders.models import ExitReason, Trade
 from scalplab.storage.db import Database
 from scalplab.storage.models import utc_now
 from scalplab.storage.models_sim import (
@@ -45,8 +46,8 @@ _SIGNALS = cast(Table, SignalSim.__table__)
 
 
 @dataclass(slots=True)
-class FeedState:
-    """One pair's part of the engine state (a row of `engine_feeds_sim`)."""
+class BookRow:
+    """One book's part of the engine state (a row of `engine_feeds_sim`)."""
 
     execution: dict[str, Any]
     atr: dict[str, Any] | None
@@ -74,18 +75,41 @@ class SimStore:
         self._local = threading.local()
 
     @contextmanager
+    def unit(self) -> Iterator[None]:
+        """A unit of work on this thread: every `transaction()` inside it joins one
+        database transaction, begun at the first statement and committed when the unit
+        ends (rolled back if it raises). Re-entrant: an inner unit joins the outer one."""
+        local = self._local
+        if getattr(local, "unit", None) is not None:
+            yield
+            return
+        with ExitStack() as stack:
+            local.unit = stack
+            try:
+                yield
+            finally:
+                local.unit = None
+                local.session = None
+
+    @contextmanager
     def transaction(self) -> Iterator[Session]:
         """The current thread's open transaction, or a new one committed at the end."""
-        current: Session | None = getattr(self._local, "session", None)
+        local = self._local
+        current: Session | None = getattr(local, "session", None)
         if current is not None:
             yield current
             return
+        unit: ExitStack | None = getattr(local, "unit", None)
+        if unit is not None:
+            local.session = unit.enter_context(self.database.session())
+            yield local.session
+            return
         with self.database.session() as session:
-            self._local.session = session
+            local.session = session
             try:
                 yield session
             finally:
-                self._local.session = None
+                local.session = None
 
     # ----- engine state ----------------------------------------------------------
 
@@ -103,47 +127,47 @@ class SimStore:
                 candles_processed=int(row.candles_processed),
                 version=int(row.version),
             )
-            feeds = state.execution.setdefault("feeds", {})
+            books = state.execution.setdefault("books", state.execution.pop("feeds", {}))
             atr = state.risk.get("atr")
             bars = state.run.setdefault("bars", {})
-            for feed in session.scalars(select(EngineFeedSim)):
-                feeds[feed.symbol] = feed.execution
-                if atr is not None and feed.atr is not None:
-                    atr.setdefault("symbols", {})[feed.symbol] = feed.atr
-                if feed.cursor is not None:
-                    state.cursors[feed.symbol] = feed.cursor
-                bars[feed.symbol] = feed.bars
+            for book in session.scalars(select(EngineFeedSim)):
+                books[book.book] = book.execution
+                if atr is not None and book.atr is not None:
+                    atr.setdefault("books", atr.pop("symbols", {}))[book.book] = book.atr
+                if book.cursor is not None:
+                    state.cursors[book.book] = book.cursor
+                bars[book.book] = book.bars
             return state
 
-    def save_feeds(self, session: Session, feeds: dict[str, FeedState]) -> None:
-        """Upsert the rows of these pairs inside `session`."""
-        if not feeds:
+    def save_books(self, session: Session, books: dict[str, BookRow]) -> None:
+        """Upsert the rows of these books inside `session`."""
+        if not books:
             return
         stored = set(
-            session.scalars(select(EngineFeedSim.symbol).where(EngineFeedSim.symbol.in_(feeds)))
+            session.scalars(select(EngineFeedSim.book).where(EngineFeedSim.book.in_(books)))
         )
         rows = [
             {
-                "symbol": symbol,
-                "execution": feed.execution,
-                "atr": feed.atr,
-                "cursor": feed.cursor,
-                "bars": feed.bars,
+                "book": name,
+                "execution": row.execution,
+                "atr": row.atr,
+                "cursor": row.cursor,
+                "bars": row.bars,
             }
-            for symbol, feed in feeds.items()
+            for name, row in books.items()
         ]
         updates = [
-            {"key": symbol, **{k: v for k, v in row.items() if k != "symbol"}}
+            {"key": name, **{k: v for k, v in row.items() if k != "book"}}
             for row in rows
-            if (symbol := row["symbol"]) in stored
+            if (name := row["book"]) in stored
         ]
-        inserts = [row for row in rows if row["symbol"] not in stored]
+        inserts = [row for row in rows if row["book"] not in stored]
         if updates:
             # Core executemany: the ORM's bulk update costs several times more per change.
             table = _FEEDS
             session.execute(
                 update(table)
-                .where(table.c.symbol == bindparam("key"))
+                .where(table.c.book == bindparam("key"))
                 .values(
                     execution=bindparam("execution"),
                     atr=bindparam("atr"),
@@ -201,7 +225,8 @@ class SimStore:
         """Insert a closed trade."""
         session.add(
             TradeSim(
-                symbol=trade.feed,
+                symbol=trade.symbol,
+                strategy=trade.strategy,
                 side=trade.side,
                 entry_ms=trade.entry_ms,
                 exit_ms=trade.exit_ms,
@@ -230,7 +255,7 @@ class SimStore:
         with self.transaction() as session:
             return session.get(SignalSim, signal_id)
 
-    def trades(self, limit: int | None, offset: int) -> list[TradeSim]:
+    def trades(self, limit: int | None, offset: int) -> list[Trade]:
         """Closed trades, newest first (exit time, then insertion); all with `limit=None`."""
         with self.transaction() as session:
             query = (
@@ -239,7 +264,7 @@ class SimStore:
                 .limit(limit)
                 .offset(offset)
             )
-            return list(session.scalars(query))
+            return [_trade(row) for row in session.scalars(query)]
 
     def trade_count(self) -> int:
         """How many trades are stored."""
@@ -256,3 +281,22 @@ class SimStore:
         """Every portfolio snapshot, oldest first."""
         with self.transaction() as session:
             return list(session.scalars(select(SnapshotSim).order_by(SnapshotSim.time_ms)))
+
+
+def _trade(row: TradeSim) -> Trade:
+    return Trade(
+        symbol=row.symbol,
+        strategy=row.strategy,
+        side="long" if row.side == "long" else "short",
+        entry_ms=row.entry_ms,
+        exit_ms=row.exit_ms,
+        entry_price=row.entry_price,
+        exit_price=row.exit_price,
+        qty=row.qty,
+        exit_reason=cast(ExitReason, row.exit_reason),
+        fees=row.fees,
+        funding=row.funding,
+        slippage=row.slippage,
+        pnl=row.pnl,
+        bars_held=row.bars_held,
+    )

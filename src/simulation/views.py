@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from scalplab.data.timeframes import timeframe_ms
 from scalplab.errors import InputError
 from scalplab.orders.execution import ExecutionModel
-from scalplab.orders.models import Trade
+from scalplab.orders.models import Trade, book_id, trade_dict
 from scalplab.timeutil import iso_ms
 
 EngineState = Literal["running", "stopped"]
@@ -53,12 +54,22 @@ class FeedSpec:
 
 @dataclass(frozen=True, slots=True)
 class PairSpec:
-    """One pair the engine trades: symbol, strategy plugin, timeframe, params."""
+    """One pair the engine trades: symbol, strategy plugin, timeframe, params (a book)."""
 
     symbol: str
     strategy: str
     timeframe: str
     params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def book(self) -> str:
+        """The id of the pair's book (`SYMBOL/strategy`)."""
+        return book_id(self.symbol, self.strategy)
+
+    @property
+    def step_ms(self) -> int:
+        """Length of one bar of the pair's timeframe."""
+        return timeframe_ms(self.timeframe)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (also its persisted form)."""
@@ -135,9 +146,10 @@ class Portfolio:
 
 @dataclass(frozen=True, slots=True)
 class PositionView:
-    """One open position marked at its feed's last close."""
+    """One open position marked at its book's last close."""
 
     symbol: str
+    strategy: str
     side: str
     qty: float
     entry_price: float
@@ -155,17 +167,14 @@ class PositionView:
 
 
 @dataclass(frozen=True, slots=True)
-class SimTrade:
-    """A closed trade: the backtest trade shape plus its symbol."""
+class TradeView:
+    """A closed trade as the API shows it (the backtest trade shape)."""
 
-    symbol: str
     trade: Trade
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form (`scalplab.backtests.runner.trade_dict` + `symbol`)."""
-        from scalplab.backtests.runner import trade_dict
-
-        return {"symbol": self.symbol, **trade_dict(self.trade)}
+        """JSON form (`scalplab.orders.models.trade_dict`)."""
+        return trade_dict(self.trade)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +196,10 @@ class SignalView:
     reason: str
     qty: float
     order_id: str | None
+    breaker: str | None = None
+    candle_in_ns: int | None = None
+    """When the candle behind the signal reached the platform (wall-clock ns; stream
+    events only, for latency measurements)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (`time` is the signal bar's open time)."""
@@ -205,6 +218,8 @@ class SignalView:
             "reason": self.reason,
             "qty": self.qty,
             "order_id": self.order_id,
+            "breaker": self.breaker,
+            "candle_in_ns": self.candle_in_ns,
         }
 
 
@@ -215,6 +230,7 @@ class RiskEventView:
     id: int
     time_ms: int
     symbol: str
+    strategy: str
     breaker: str
     reason: str
     signal_id: int | None
@@ -225,6 +241,7 @@ class RiskEventView:
             "id": self.id,
             "time": iso_ms(self.time_ms),
             "symbol": self.symbol,
+            "strategy": self.strategy,
             "breaker": self.breaker,
             "reason": self.reason,
             "signal_id": self.signal_id,
@@ -236,6 +253,7 @@ class PositionClosed:
     """Answer to `close_position`: the exit fills at the next bar's open."""
 
     symbol: str
+    strategy: str
     requested: bool
 
     def to_dict(self) -> dict[str, Any]:
@@ -250,13 +268,13 @@ def portfolio_of(
     unrealised = 0.0
     margin = 0.0
     open_positions = 0
-    for feed in model.feeds():
-        position = model.position(feed)
+    for book in model.books():
+        position = model.position(book)
         if position is None:
             continue
         open_positions += 1
         margin += position.margin
-        bar = model.last_bar(feed)
+        bar = model.last_bar(book)
         if bar is not None:
             unrealised += position.unrealised(bar.close)
     totals = model.totals()
@@ -276,17 +294,19 @@ def portfolio_of(
 
 
 def positions_of(model: ExecutionModel) -> list[PositionView]:
-    """Every open position, in feed order."""
+    """Every open position, in book order."""
     views = []
-    for feed in model.feeds():
-        position = model.position(feed)
+    for book in model.books():
+        position = model.position(book)
         if position is None:
             continue
-        bar = model.last_bar(feed)
+        key = model.book(book).key
+        bar = model.last_bar(book)
         mark = bar.close if bar is not None else None
         views.append(
             PositionView(
-                symbol=feed,
+                symbol=key.symbol,
+                strategy=key.strategy,
                 side=position.side,
                 qty=position.qty,
                 entry_price=position.entry_price,

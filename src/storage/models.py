@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -77,14 +78,17 @@ class Pair(Base):
     __tablename__ = "pairs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    symbol: Mapped[str] = mapped_column(String(32), unique=True)
+    symbol: Mapped[str] = mapped_column(String(32))
     strategy: Mapped[str] = mapped_column(String(64))
     timeframe: Mapped[str] = mapped_column(String(8))
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
-    __table_args__ = (Index("ix_pairs_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_pairs_created_at", "created_at"),
+        UniqueConstraint("symbol", "strategy"),
+    )
 
 
 class Backtest(Base):

@@ -50,15 +50,16 @@ class EngineStateSim(Base):
 
 
 class EngineFeedSim(Base):
-    """One pair's part of the engine state: its books, ATR window, cursor and bar count.
+    """One book's part of the engine state: its positions and orders, ATR window, cursor
+    and bar count (`book` = `SYMBOL/strategy`).
 
-    Split from `engine_state_sim` so a state change rewrites only the pairs it
+    Split from `engine_state_sim` so a state change rewrites only the books it
     touched, not all of them (the global row keeps cash, the risk gate and the run).
     """
 
     __tablename__ = "engine_feeds_sim"
 
-    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    book: Mapped[str] = mapped_column(String(128), primary_key=True)
     execution: Mapped[dict[str, Any]] = mapped_column(default=dict)
     atr: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     cursor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -127,6 +128,7 @@ class SignalSim(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     qty: Mapped[float] = mapped_column(Float, default=0.0)
     order_id: Mapped[str | None] = mapped_column(String(64))
+    breaker: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     __table_args__ = (Index("ix_signals_sim_symbol_time_ms", "symbol", "time_ms"),)
 
@@ -138,6 +140,7 @@ class TradeSim(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     symbol: Mapped[str] = mapped_column(String(32))
+    strategy: Mapped[str] = mapped_column(String(64), default="", server_default="")
     side: Mapped[str] = mapped_column(String(8))
     entry_ms: Mapped[int] = mapped_column(BigInteger)
     exit_ms: Mapped[int] = mapped_column(BigInteger)
@@ -178,6 +181,7 @@ class RiskEventSim(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     time_ms: Mapped[int] = mapped_column(BigInteger)
     symbol: Mapped[str] = mapped_column(String(32))
+    strategy: Mapped[str] = mapped_column(String(64), default="", server_default="")
     breaker: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
     signal_id: Mapped[int | None] = mapped_column(Integer)

@@ -1,15 +1,21 @@
 """`SignalStrategy`: the base class of every strategy plugin.
 
 A plugin is a Backtrader strategy with class attributes `name`, `version`,
-`description`, Backtrader `params` (with optional `param_info` metadata) and one
-method, `generate_signal(self) -> Signal | None`, called on the close of every
-bar once the plugin's indicators are ready. Everything else belongs to this base
-class and the execution model it drives: the reward/risk gate, sizing, the
-bracket (entry, stop-loss, take-profit, liquidation), one open position per
-feed, the max-hold exit and the record of every signal and rejection.
+`description`, Backtrader `params` (with optional `param_info` metadata), optional
+extra `feeds`, and one method, `generate_signal(self) -> Signal | None`, called on the
+close of every bar of the run's timeframe once the plugin's indicators are ready.
+Everything else belongs to this base class and the order pipeline it drives: the
+reward/risk gate and circuit breakers, sizing, the bracket (entry, stop-loss,
+take-profit, liquidation), one open position per (strategy, symbol), the max-hold
+exit and the record of every signal.
 
-Strategies never call an exchange or a database; the execution model is handed
-in by the runner (backtest) or the simulation engine (paper trading).
+Extra feeds: `feeds = ("1h", "BTCUSDT:5m")` asks for other timeframes of the run's
+symbol and for reference symbols; they are `self.datas[1:]` in declaration order, in
+backtests and paper trading alike. At the close of a bar of the run's timeframe a
+strategy sees only extra-feed bars that have closed by then, never a forming one.
+
+Strategies never call an exchange or a database; the executor (the order pipeline's
+view of one book) is handed in by the backtest runner or the paper-trading engine.
 """
 
 from __future__ import annotations
@@ -27,29 +33,29 @@ from scalplab.strategies.signal import Signal
 from scalplab.timeutil import iso_ms
 
 # Params of the base class that are plumbing, not strategy settings.
-INTERNAL_PARAMS = frozenset({"executor", "feed_name"})
+INTERNAL_PARAMS = frozenset({"executor"})
 
 
 class Executor(Protocol):
-    """What the base class drives: the execution model (backtest) or the simulation's adapter."""
+    """What the base class drives for its book (one strategy on one symbol)."""
 
-    def on_bar(self, feed: str, bar: Bar) -> None:
-        """A bar closed: fills, funding, levels."""
+    def on_bar(self, bar: Bar) -> None:
+        """A bar of the run's timeframe closed: fills, funding, levels."""
 
-    def on_signal(self, feed: str, bar: Bar, signal: Signal) -> object:
-        """A signal on the close of `bar`: gate, size, queue (or ask for confirmation)."""
+    def on_signal(self, bar: Bar, signal: Signal) -> object:
+        """A signal on the close of `bar`: checks, sizing, risk gate, queue."""
 
-    def bars_held(self, feed: str) -> int:
+    def bars_held(self) -> int:
         """Bars the open position has been held, its entry bar included (0 when flat)."""
 
-    def request_exit(self, feed: str, reason: Literal["max_hold"]) -> bool:
+    def request_exit(self, reason: Literal["max_hold"]) -> bool:
         """Close the position at the next bar's open."""
 
-    def position(self, feed: str) -> object | None:
-        """The open position of the feed, if any."""
+    def position(self) -> object | None:
+        """The open position, if any."""
 
-    def finish(self, feed: str) -> None:
-        """The feed ended."""
+    def finish(self) -> None:
+        """The data ended."""
 
 
 class SignalStrategy(bt.Strategy):
@@ -59,11 +65,12 @@ class SignalStrategy(bt.Strategy):
     version: ClassVar[str] = "1.0.0"
     description: ClassVar[str] = ""
     param_info: ClassVar[dict[str, ParamInfo]] = {}
+    feeds: ClassVar[tuple[str, ...]] = ()
+    """Extra feeds: a timeframe of the run's symbol (`"1h"`) or `"SYMBOL:tf"`."""
 
     params: ClassVar[Any] = (
         ("max_hold_bars", 0),
         ("executor", None),
-        ("feed_name", ""),
     )
 
     base_param_info: ClassVar[dict[str, ParamInfo]] = {
@@ -83,22 +90,37 @@ class SignalStrategy(bt.Strategy):
     def start(self) -> None:
         executor = self.p.executor
         if executor is None:
-            raise StrategyError(f"strategy {self.name!r} was started without an execution model")
+            raise StrategyError(f"strategy {self.name!r} was started without an executor")
         self._executor: Executor = executor
-        self._feed: str = self.p.feed_name or self.data._name or "data0"
         self._open_ms_line = getattr(self.data.lines, "open_ms", None)
         self._max_hold: int = int(self.p.max_hold_bars)
+        self._last_open_ms: int | None = None
+
+    def _new_bar(self) -> Bar | None:
+        """The bar of the run's timeframe that just closed, or None when this step only
+        moved an extra feed (Backtrader steps on every feed's bars)."""
+        if not len(self.data):
+            return None
+        bar = self._bar()
+        if bar.open_ms == self._last_open_ms:
+            return None
+        self._last_open_ms = bar.open_ms
+        return bar
 
     def prenext(self) -> None:
-        # Indicators are still warming up: the bar still counts (equity, funding).
-        self._executor.on_bar(self._feed, self._bar())
+        # Indicators (or an extra feed) are still warming up: the bar still counts.
+        bar = self._new_bar()
+        if bar is not None:
+            self._executor.on_bar(bar)
 
     def next(self) -> None:
-        bar = self._bar()
+        bar = self._new_bar()
+        if bar is None:
+            return
         executor: Executor = self._executor
-        executor.on_bar(self._feed, bar)
-        if self._max_hold and executor.bars_held(self._feed) >= self._max_hold:
-            executor.request_exit(self._feed, "max_hold")
+        executor.on_bar(bar)
+        if self._max_hold and executor.bars_held() >= self._max_hold:
+            executor.request_exit("max_hold")
         try:
             signal = self.generate_signal()
         except Exception as exc:
@@ -111,10 +133,10 @@ class SignalStrategy(bt.Strategy):
                 raise StrategyError(
                     f"strategy {self.name!r} returned {type(signal).__name__}, not a Signal"
                 )
-            executor.on_signal(self._feed, bar, signal)
+            executor.on_signal(bar, signal)
 
     def stop(self) -> None:
-        self._executor.finish(self._feed)
+        self._executor.finish()
 
     # ----- helpers for plugins -------------------------------------------------
 
@@ -135,8 +157,8 @@ class SignalStrategy(bt.Strategy):
 
     @property
     def in_position(self) -> bool:
-        """Whether this feed holds a position right now (plugins may skip work then)."""
-        return self._executor.position(self._feed) is not None
+        """Whether this book holds a position right now (plugins may skip work then)."""
+        return self._executor.position() is not None
 
 
 def finite(*values: float) -> bool:

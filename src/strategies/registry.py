@@ -20,12 +20,13 @@ from types import ModuleType
 from typing import Any, cast
 
 import scalplab.strategies as package
-from scalplab.errors import NotFoundError
+from scalplab.errors import InputError, NotFoundError
 from scalplab.strategies.base import INTERNAL_PARAMS, SignalStrategy
+from scalplab.strategies.feeds import FeedRef, parse_feeds
 from scalplab.strategies.params import ParamSpec, resolve_params, type_of
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
-_FRAMEWORK_MODULES = frozenset({"base", "cli", "params", "registry", "signal"})
+_FRAMEWORK_MODULES = frozenset({"base", "cli", "feeds", "params", "registry", "signal"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class StrategyInfo:
     params: dict[str, ParamSpec]
     cls: type[SignalStrategy]
     source: str
+    feeds: tuple[FeedRef, ...] = ()
 
     def resolve(self, given: dict[str, object]) -> dict[str, int | float | bool | str]:
         """Validated parameter values (defaults for the ones not given)."""
@@ -50,6 +52,7 @@ class StrategyInfo:
             "version": self.version,
             "description": self.description,
             "params": [spec.to_dict() for spec in self.params.values()],
+            "feeds": [str(feed) for feed in self.feeds],
         }
 
 
@@ -94,7 +97,8 @@ class Registry:
             return
         try:
             specs = param_specs(cls)
-        except (TypeError, ValueError) as exc:
+            feeds = parse_feeds(cls.feeds)
+        except (TypeError, ValueError, InputError) as exc:
             self.errors.append(f"{source}: strategy {name!r}: {exc}")
             return
         doc = inspect.getdoc(cls) or ""
@@ -105,6 +109,7 @@ class Registry:
             params=specs,
             cls=cls,
             source=source,
+            feeds=feeds,
         )
 
 

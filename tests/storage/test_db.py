@@ -52,7 +52,7 @@ def test_migrate_creates_parent_dir_tables_and_indexes(tmp_path: Path) -> None:
         assert "ix_pairs_created_at" in {ix["name"] for ix in inspector.get_indexes("pairs")}
         with database.engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar_one() == "0003"  # head: 0003_engine_feeds
+            assert version.scalar_one() == "0004"  # head: 0003_engine_feeds
             # the migration and the models describe the same schema
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
@@ -119,7 +119,7 @@ def test_a_failed_transaction_rolls_back_and_becomes_a_data_error(tmp_path: Path
         ):
             session.add(Pair(symbol="ETHUSDT", strategy="smc", timeframe="1h", params={}))
             session.flush()
-            session.add(Pair(symbol="BTCUSDT", strategy="x", timeframe="1m", params={}))
+            session.add(Pair(symbol="BTCUSDT", strategy="smc", timeframe="1m", params={}))
         with database.session() as session:  # the whole transaction is gone, ETH included
             assert [p.symbol for p in session.scalars(select(Pair))] == ["BTCUSDT"]
     finally:

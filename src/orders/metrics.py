@@ -109,6 +109,7 @@ def compute_metrics(
         "signals_generated": len(signals),
         "signals_accepted": statuses.get("accepted", 0),
         "signals_rejected": statuses.get("rejected", 0),
+        "signals_blocked": statuses.get("blocked", 0),
         "signals_dropped": statuses.get("dropped", 0),
         "bars": bars,
     }
@@ -117,4 +118,10 @@ def compute_metrics(
 def rejections_by_reason(signals: Sequence[SignalRecord]) -> dict[str, int]:
     """Counts of rejected signals by reason, sorted by reason."""
     counts = Counter(s.reason for s in signals if s.status == "rejected")
+    return dict(sorted(counts.items()))
+
+
+def blocks_by_breaker(signals: Sequence[SignalRecord]) -> dict[str, int]:
+    """Counts of blocked signals by circuit breaker, sorted by breaker."""
+    counts = Counter(s.breaker or "" for s in signals if s.status == "blocked")
     return dict(sorted(counts.items()))

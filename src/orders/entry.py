@@ -1,0 +1,120 @@
+"""The levels an entry trades at: a signal's levels on the tick, a manual order sized.
+
+ARCHITECTURE.md fixes the levels that execute as the signal's stop-loss and
+take-profit rounded to the symbol's tick (nearest, halves away from zero, in Decimal)
+when the signal is produced; sizing, the reward/risk gate, the orders shown in
+`/orders` and every fill use them, in every mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from scalplab.data.symbols import SymbolRules
+from scalplab.orders.models import Bar, Position
+from scalplab.orders.sizing import risk_position_size
+from scalplab.orders.types import OrderRejected, OrderRequest, round_to_tick
+from scalplab.strategies.signal import Signal
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPlan:
+    """A signal's entry and its bracket on the tick grid (`*_tick`: the exact decimals)."""
+
+    side: str
+    entry: float
+    stop_loss_tick: Decimal
+    take_profit_tick: Decimal
+
+    @property
+    def stop_loss(self) -> float:
+        """The stop-loss that fills."""
+        return float(self.stop_loss_tick)
+
+    @property
+    def take_profit(self) -> float:
+        """The take-profit that fills."""
+        return float(self.take_profit_tick)
+
+    @property
+    def levels_valid(self) -> bool:
+        """Stop on the losing side of the entry, take-profit on the winning side."""
+        stop, target = self.stop_loss, self.take_profit
+        if self.side == "long":
+            return stop < self.entry < target
+        return target < self.entry < stop
+
+    @property
+    def reward_risk(self) -> float:
+        """`|take_profit − entry| / |entry − stop_loss|` (0 when the risk is zero)."""
+        risk = abs(self.entry - self.stop_loss)
+        return abs(self.take_profit - self.entry) / risk if risk > 0 else 0.0
+
+
+def plan_signal(rules: SymbolRules, signal: Signal) -> EntryPlan:
+    """The signal's levels rounded to the tick."""
+    return EntryPlan(
+        side=signal.side,
+        entry=signal.entry,
+        stop_loss_tick=round_to_tick(signal.stop_loss, rules.tick_size),
+        take_profit_tick=round_to_tick(signal.take_profit, rules.tick_size),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Sizing:
+    """A sized quantity, or the reason it cannot trade (`reason` empty: it can)."""
+
+    qty: float
+    reason: str = ""
+
+
+def size_entry(
+    rules: SymbolRules,
+    equity: float,
+    entry: float,
+    stop: float,
+    risk_per_trade_pct: float,
+    max_leverage: float,
+    free_margin: float,
+) -> Sizing:
+    """`qty = min(equity × risk% / |entry − stop|, equity × leverage / entry)` down to the
+    step, and the checks on it: min_qty, min_notional, insufficient_margin (its initial
+    margin over the equity not already held as margin)."""
+    qty = risk_position_size(equity, entry, stop, risk_per_trade_pct, max_leverage, rules.step_size)
+    if qty <= 0 or qty < float(rules.min_qty):
+        return Sizing(qty, "min_qty")
+    if qty * entry < float(rules.min_notional):
+        return Sizing(qty, "min_notional")
+    if qty * entry / max_leverage > free_margin * (1 + 1e-9):
+        return Sizing(qty, "insufficient_margin")
+    return Sizing(qty)
+
+
+def plan_manual(
+    request: OrderRequest,
+    bar: Bar,
+    position: Position | None,
+    size: Callable[[float, float], float],
+) -> OrderRequest:
+    """A person's order as it will be queued: an entry without a quantity but with a
+    stop-loss is sized by risk like a signal; a reduce-only order needs a position to
+    reduce, on the other side."""
+    if request.reduce_only:
+        if position is None:
+            raise OrderRejected("a reduce_only order needs an open position to reduce")
+        if (position.side == "long") == (request.side == "buy"):
+            raise OrderRejected(
+                f"a reduce_only {request.side} cannot reduce a {position.side} position"
+            )
+        if request.qty is None:
+            raise OrderRejected("qty is required for a reduce_only order")
+        return request
+    if request.qty is not None or request.stop_loss is None:
+        return request
+    qty = size(float(request.entry_price(bar.close)), float(request.stop_loss))
+    if qty <= 0:
+        raise OrderRejected("the risk-sized quantity is zero: widen the stop or add equity")
+    return request.with_qty(Decimal(repr(qty)))

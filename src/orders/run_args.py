@@ -1,0 +1,89 @@
+"""The command-line arguments every run shares (`scalplab backtest`, `scalplab simulate`)."""
+
+from __future__ import annotations
+
+import argparse
+
+from scalplab.errors import InputError
+from scalplab.orders.runs import RunRequest
+from scalplab.timeutil import parse_utc
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Pair, strategy, timeframe, range, params, risk overrides, switches and --json."""
+    parser.add_argument("--pair", required=True, help="symbol, e.g. BTCUSDT")
+    parser.add_argument("--strategy", required=True, help="plugin name (see `scalplab strategies`)")
+    parser.add_argument("--tf", required=True, help="timeframe, e.g. 1m 5m 15m 1h")
+    parser.add_argument("--start", required=True, help="first bar, ISO date or datetime (UTC)")
+    parser.add_argument("--end", required=True, help="end, exclusive, ISO date or datetime (UTC)")
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="K=V", help="strategy param (repeat)"
+    )
+    parser.add_argument(
+        "--risk",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="risk setting for this run, e.g. min_rr=2 or daily_loss_limit_pct=5 (repeat); "
+        "defaults come from the environment",
+    )
+    parser.add_argument(
+        "--no-breakers",
+        action="store_true",
+        help="research switch: run with every circuit breaker off (min_rr still applies)",
+    )
+    parser.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="run on the part of the range the stored data covers instead of refusing",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
+
+def request_from_args(args: argparse.Namespace) -> RunRequest:
+    """The run `add_run_arguments` describes."""
+    return RunRequest(
+        pair=args.pair,
+        strategy=args.strategy,
+        timeframe=args.tf,
+        start=parse_utc(args.start, "--start"),
+        end=parse_utc(args.end, "--end"),
+        params=parse_pairs(args.param, "--param"),
+        risk=parse_risk(args.risk),
+        breakers=not args.no_breakers,
+        allow_partial=args.allow_partial,
+    )
+
+
+def parse_pairs(pairs: list[str], flag: str) -> dict[str, object]:
+    """`["fast=10", "rr=3"]` → `{"fast": "10", "rr": "3"}` (typed later by their specs)."""
+    values: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"{flag} {pair!r} must look like NAME=VALUE")
+        values[key.strip()] = value.strip()
+    return values
+
+
+def parse_risk(pairs: list[str]) -> dict[str, object]:
+    """`--risk` values as JSON-typed overrides: `true`/`false`, integers, decimals."""
+    values: dict[str, object] = {}
+    for key, text in parse_pairs(pairs, "--risk").items():
+        assert isinstance(text, str)
+        values[key] = _typed(key, text)
+    return values
+
+
+def _typed(key: str, text: str) -> object:
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"--risk {key}={text!r}: expected a number, true or false") from None

@@ -1,0 +1,144 @@
+"""A run of one strategy on one pair over stored candles: what to run and what it loads.
+
+Backtests (`scalplab.backtests`) and replays through paper trading
+(`scalplab.simulation`) share this: the same request, the same validation, the same
+bars, extra feeds, funding, symbol rules and risk settings, so the two can be compared
+bar for bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from scalplab.config import Settings
+from scalplab.data.candles import CandleStore
+from scalplab.data.exchange import EXCHANGE
+from scalplab.data.rules import symbol_rules_for
+from scalplab.data.symbols import SymbolRules, normalize_symbol
+from scalplab.data.timeframes import timeframe_ms
+from scalplab.errors import InputError, NoDataError
+from scalplab.orders.funding import FundingSchedule, load_schedule
+from scalplab.orders.risk import RiskSettings
+from scalplab.strategies.feeds import FeedRef, stamp_offset_ms
+from scalplab.strategies.registry import Registry, StrategyInfo, get_registry
+from scalplab.timeutil import iso_ms, to_ms
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What to run: `[start, end)` in UTC, params by name (validated against the plugin).
+
+    `risk` overrides the environment's risk settings for this run (fields of
+    `RiskSettings`); `breakers=False` is the research switch that turns every circuit
+    breaker off (`min_rr` stays); `allow_partial` runs on the part of the range the
+    store covers instead of refusing a range it covers only in part.
+    """
+
+    pair: str
+    strategy: str
+    timeframe: str
+    start: datetime
+    end: datetime
+    params: Mapping[str, object] = field(default_factory=dict)
+    risk: Mapping[str, object] = field(default_factory=dict)
+    breakers: bool = True
+    allow_partial: bool = False
+
+
+@dataclass(frozen=True)
+class ExtraFeed:
+    """A declared extra feed, loaded: its bars and their alignment to the run's bars."""
+
+    ref: FeedRef
+    symbol: str
+    timeframe: str
+    candles: pd.DataFrame
+    stamp_offset_ms: int
+
+    @property
+    def name(self) -> str:
+        """`SYMBOL:tf`."""
+        return f"{self.symbol}:{self.timeframe}"
+
+
+@dataclass
+class PreparedRun:
+    """Everything a run needs, loaded and validated before any strategy code runs."""
+
+    request: RunRequest
+    pair: str
+    info: StrategyInfo
+    params: dict[str, int | float | bool | str]
+    candles: pd.DataFrame
+    extras: list[ExtraFeed]
+    funding: FundingSchedule
+    rules: SymbolRules
+    rules_source: str
+    risk: RiskSettings
+
+    @property
+    def first_open_ms(self) -> int:
+        """Open time of the first bar played."""
+        return int(self.candles["open_time"].iloc[0])
+
+    @property
+    def last_open_ms(self) -> int:
+        """Open time of the last bar played."""
+        return int(self.candles["open_time"].iloc[-1])
+
+
+def run_risk(settings: Settings, request: RunRequest) -> RiskSettings:
+    """The run's risk settings: the environment's, the request's overrides, the switch."""
+    risk = RiskSettings.from_settings(settings)
+    if request.risk:
+        risk = risk.updated(dict(request.risk))
+    return risk if request.breakers else risk.without_breakers()
+
+
+def prepare_run(
+    request: RunRequest, settings: Settings, registry: Registry | None = None
+) -> PreparedRun:
+    """Validate the request and load candles, extra feeds, funding and symbol rules."""
+    pair = normalize_symbol(request.pair)
+    timeframe_ms(request.timeframe)
+    start_ms, end_ms = to_ms(request.start), to_ms(request.end)
+    if start_ms >= end_ms:
+        raise InputError(f"start {iso_ms(start_ms)} must be before end {iso_ms(end_ms)}")
+    info = (registry or get_registry(settings.plugin_dir)).get(request.strategy)
+    params = info.resolve(dict(request.params))
+    risk = run_risk(settings, request)
+    store = CandleStore(settings.data_dir, EXCHANGE)
+    candles = store.read(pair, request.timeframe, start_ms, end_ms)
+    extras = [
+        _extra(store, info, ref, pair, request.timeframe, start_ms, end_ms) for ref in info.feeds
+    ]
+    funding = load_schedule(settings.data_dir, pair, settings.default_funding_rate)
+    rules, rules_source = symbol_rules_for(pair, settings.data_dir)
+    return PreparedRun(
+        request, pair, info, params, candles, extras, funding, rules, rules_source, risk
+    )
+
+
+def _extra(
+    store: CandleStore,
+    info: StrategyInfo,
+    ref: FeedRef,
+    pair: str,
+    base_timeframe: str,
+    start_ms: int,
+    end_ms: int,
+) -> ExtraFeed:
+    symbol, timeframe = ref.resolve(pair)
+    try:
+        frame = store.read(symbol, timeframe, start_ms, end_ms)
+    except NoDataError:
+        raise NoDataError(
+            f"strategy {info.name!r} declares feed {symbol}:{timeframe}, which has no stored "
+            f"candles in {iso_ms(start_ms)} → {iso_ms(end_ms)}: import or download "
+            f"{symbol} first"
+        ) from None
+    return ExtraFeed(ref, symbol, timeframe, frame, stamp_offset_ms(timeframe, base_timeframe))

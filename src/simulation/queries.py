@@ -1,0 +1,147 @@
+"""The paper engine's read model: what the API and a bot ask about the portfolio.
+
+Portfolio totals and open positions are recomputed once per committed unit of work
+(`refresh`, called by the journal) and served from that snapshot without the engine
+lock, so a burst of bars never waits for a reader and a reader never waits for a burst.
+Signals, trades, orders and risk events are read from their `_sim` rows.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import cast
+
+from scalplab.data.symbols import normalize_symbol
+from scalplab.errors import InputError
+from scalplab.orders.metrics import compute_metrics
+from scalplab.orders.models import SignalFate, SignalRecord
+from scalplab.orders.pending import PendingView
+from scalplab.orders.types import Order
+from scalplab.simulation.account import PaperAccount
+from scalplab.simulation.recorder import risk_event_view, signal_view
+from scalplab.simulation.store import SimStore
+from scalplab.simulation.views import (
+    Portfolio,
+    PositionView,
+    RiskEventView,
+    SignalView,
+    TradeView,
+    positions_of,
+)
+from scalplab.storage.models_sim import SignalSim
+
+MAX_LIMIT = 1000
+
+
+def check_page(limit: int, offset: int = 0) -> None:
+    """`InputError` for a page outside `1..1000` rows or a negative offset."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InputError(f"limit {limit} is outside 1..{MAX_LIMIT}")
+    if offset < 0:
+        raise InputError(f"offset {offset} must not be negative")
+
+
+class ReadModel:
+    """Queries over the paper portfolio."""
+
+    def __init__(
+        self,
+        account: PaperAccount,
+        store: SimStore,
+        lock: threading.RLock,
+    ) -> None:
+        self.account = account
+        self.store = store
+        self.lock = lock
+        self._view_lock = threading.Lock()
+        self._portfolio: Portfolio | None = None
+        self._positions: list[PositionView] = []
+
+    def refresh(self) -> None:
+        """Recompute the portfolio view (the caller holds the engine lock)."""
+        account = self.account
+        portfolio = account.portfolio(account.last_bar_ms)
+        positions = positions_of(account.model)
+        with self._view_lock:
+            self._portfolio = portfolio
+            self._positions = positions
+
+    def portfolio(self) -> Portfolio:
+        """Portfolio totals as of the last commit (no lock, no database)."""
+        with self._view_lock:
+            portfolio = self._portfolio
+        if portfolio is None:
+            with self.lock:
+                self.refresh()
+            return self.portfolio()
+        return portfolio
+
+    def positions(self) -> list[PositionView]:
+        """Open positions as of the last commit."""
+        self.portfolio()
+        with self._view_lock:
+            return list(self._positions)
+
+    def trades(self, limit: int = 100, offset: int = 0) -> list[TradeView]:
+        """Closed trades, newest exit first."""
+        check_page(limit, offset)
+        return [TradeView(trade) for trade in self.store.trades(limit, offset)]
+
+    def signals(self, symbol: str | None = None, limit: int = 100) -> list[SignalView]:
+        """Newest signals first, with their fate."""
+        check_page(limit)
+        name = None if symbol is None else normalize_symbol(symbol)
+        return [signal_view(row) for row in self.store.signals(name, limit)]
+
+    def risk_events(self, limit: int = 100) -> list[RiskEventView]:
+        """Newest circuit-breaker blocks first."""
+        check_page(limit)
+        return [risk_event_view(row) for row in self.store.risk_events(limit)]
+
+    def orders(self, limit: int = 100, offset: int = 0) -> list[Order]:
+        """Orders of the queue, newest first."""
+        return self.account.queue.list(limit, offset)
+
+    def order(self, order_id: str) -> Order:
+        """One order (`NotFoundError` when unknown)."""
+        return self.account.queue.get(order_id)
+
+    def pending(self) -> list[PendingView]:
+        """Open confirmations with their countdown."""
+        return self.account.pending.list()
+
+    def performance(self) -> dict[str, object]:
+        """Metrics over the simulation (`compute_metrics`, equity from the snapshots)."""
+        with self.lock:
+            account = self.account
+            model = account.model
+            trades = sorted(model.trades, key=lambda t: (t.exit_ms, t.book))
+            equity = [(row.time_ms, row.equity) for row in self.store.snapshots()]
+            final = model.equity
+            last = account.last_bar_ms
+            if last is not None and (not equity or equity[-1][0] < last):
+                equity.append((last, final))
+            records = [signal_record(row) for row in self.store.signals(None, None)]
+            return compute_metrics(
+                trades, equity, records, model.totals(), account.initial_capital, final
+            )
+
+
+def signal_record(row: SignalSim) -> SignalRecord:
+    """A stored signal as a run's record (what the metrics count)."""
+    return SignalRecord(
+        symbol=row.symbol,
+        strategy=row.strategy,
+        time_ms=row.time_ms,
+        side="long" if row.side == "long" else "short",
+        entry=row.entry,
+        stop_loss=row.stop_loss,
+        take_profit=row.take_profit,
+        confidence=row.confidence,
+        reasons=tuple(row.reasons),
+        status=cast(SignalFate, row.status),
+        reason=row.reason,
+        qty=row.qty,
+        breaker=row.breaker,
+        order_id=row.order_id,
+    )
