@@ -24,7 +24,7 @@ from scalplab.errors import ScalpLabError
 from scalplab.storage.db import Database
 
 if TYPE_CHECKING:
-    from scalplab.backtests.runner import BacktestRequest
+    from scalplab.orders.runs import RunRequest
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def progress_writer(store: ResultStore, job_id: str) -> Callable[[float], None]:
     return report
 
 
-def run_job(settings: Settings, job_id: str, request: BacktestRequest) -> str:
+def run_job(settings: Settings, job_id: str, request: RunRequest) -> str:
     """Run one backtest in the worker process; returns the final status.
 
     Every failure is recorded on the job row as one line; only a failure to
@@ -125,7 +125,7 @@ class BacktestWorker:
             )
         return self._executor
 
-    def submit(self, job_id: str, request: BacktestRequest) -> None:
+    def submit(self, job_id: str, request: RunRequest) -> None:
         """Queue job `job_id` (its row must exist, status queued)."""
         with self._lock:
             if self._closing:

@@ -42,7 +42,7 @@ UNFINISHED = ("queued", "running")
 
 
 class JobRequest(Protocol):
-    """What a backtest job needs to know up front (`runner.BacktestRequest` fits)."""
+    """What a backtest job needs to know up front (`runner.RunRequest` fits)."""
 
     @property
     def pair(self) -> str: ...

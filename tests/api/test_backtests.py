@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 from scalplab.api.app import create_app
 from scalplab.api.schemas.backtests import BacktestResultPublic, BacktestSummaryPublic
 from scalplab.api.worker import BacktestWorker
-from scalplab.backtests.runner import BacktestRequest, run_backtest
+from scalplab.backtests.runner import run_backtest
 from scalplab.backtests.storage import ResultStore
 from scalplab.config import Settings
 from scalplab.data.samples import import_samples
+from scalplab.orders.runs import RunRequest
 from tests.api.conftest import wait_for_backtest
 from tests.conftest import make_settings
 
@@ -87,7 +88,7 @@ def test_a_backtest_runs_in_the_worker_process_and_is_stored(
 
     # the worker computed exactly what an in-process run computes (deterministic hash)
     direct = run_backtest(
-        BacktestRequest(
+        RunRequest(
             "BTCUSDT",
             "sma_cross",
             "15m",
@@ -194,7 +195,7 @@ def test_unknown_ids_are_404(client: TestClient) -> None:
 
 
 def _stored_result(settings: Settings) -> dict[str, Any]:
-    request = BacktestRequest(
+    request = RunRequest(
         "ETHUSDT",
         "sma_cross",
         "1h",
@@ -248,7 +249,7 @@ def test_a_corrupt_result_file_is_reported_and_kept(client: TestClient, settings
 
 def test_unfinished_jobs_are_failed_on_restart(settings: Settings, tmp_path: Path) -> None:
     store = ResultStore(settings)
-    request = BacktestRequest(
+    request = RunRequest(
         "BTCUSDT",
         "sma_cross",
         "15m",
@@ -269,7 +270,7 @@ def test_unfinished_jobs_are_failed_on_restart(settings: Settings, tmp_path: Pat
 def test_shutdown_fails_the_jobs_still_in_the_worker(settings: Settings) -> None:
     store = ResultStore(settings)
     worker = BacktestWorker(settings, store)
-    request = BacktestRequest(
+    request = RunRequest(
         "BTCUSDT",
         "sma_cross",
         "1m",

@@ -8,17 +8,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scalplab.api.worker import _crash_reason, _worker_store, progress_writer, run_job
-from scalplab.backtests.runner import BacktestRequest
 from scalplab.backtests.storage import ResultStore
 from scalplab.config import Settings
 from scalplab.errors import NoDataError
+from scalplab.orders.runs import RunRequest
 
 WEEK = (datetime(2025, 6, 17, tzinfo=UTC), datetime(2025, 6, 24, tzinfo=UTC))
 
 
 def test_run_job_stores_a_done_result(settings: Settings) -> None:
     store = ResultStore(settings)
-    request = BacktestRequest("ETHUSDT", "sma_cross", "30m", *WEEK, {"slow": 20})
+    request = RunRequest("ETHUSDT", "sma_cross", "30m", *WEEK, {"slow": 20})
     job_id = store.create_job(request)
     assert run_job(settings, job_id, request) == "done"
     job = store.job(job_id)
@@ -32,7 +32,7 @@ def test_run_job_records_a_domain_failure(settings: Settings) -> None:
     store = ResultStore(settings)
     # past the stored week: the runner reports that no candles are in range
     july = (datetime(2025, 7, 1, tzinfo=UTC), datetime(2025, 7, 2, tzinfo=UTC))
-    request = BacktestRequest("ETHUSDT", "sma_cross", "1m", *july, {})
+    request = RunRequest("ETHUSDT", "sma_cross", "1m", *july, {})
     job_id = store.create_job(request)
     assert run_job(settings, job_id, request) == "failed"
     job = store.job(job_id)
@@ -43,8 +43,8 @@ def test_run_job_records_a_domain_failure(settings: Settings) -> None:
 
 def test_run_job_records_an_unexpected_crash(settings: Settings) -> None:
     store = ResultStore(settings)
-    request = BacktestRequest("ETHUSDT", "sma_cross", "1m", *WEEK, params=None)  # type: ignore[arg-type]
-    job_id = store.create_job(BacktestRequest("ETHUSDT", "sma_cross", "1m", *WEEK, {}))
+    request = RunRequest("ETHUSDT", "sma_cross", "1m", *WEEK, params=None)  # type: ignore[arg-type]
+    job_id = store.create_job(RunRequest("ETHUSDT", "sma_cross", "1m", *WEEK, {}))
     assert run_job(settings, job_id, request) == "failed"
     assert store.job(job_id).error == "unexpected TypeError: 'NoneType' object is not iterable"
     store.close()
@@ -52,7 +52,7 @@ def test_run_job_records_an_unexpected_crash(settings: Settings) -> None:
 
 def test_run_job_skips_a_deleted_job(settings: Settings) -> None:
     store = ResultStore(settings)
-    request = BacktestRequest("ETHUSDT", "sma_cross", "1h", *WEEK, {})
+    request = RunRequest("ETHUSDT", "sma_cross", "1h", *WEEK, {})
     job_id = store.create_job(request)
     store.delete(job_id)
     assert run_job(settings, job_id, request) == "deleted"
@@ -62,7 +62,7 @@ def test_run_job_skips_a_deleted_job(settings: Settings) -> None:
 
 def test_progress_is_throttled(settings: Settings, tmp_path: Path) -> None:
     store = ResultStore(settings)
-    request = BacktestRequest("ETHUSDT", "sma_cross", "1h", *WEEK, {})
+    request = RunRequest("ETHUSDT", "sma_cross", "1h", *WEEK, {})
     job_id = store.create_job(request)
     store.set_running(job_id)
     report = progress_writer(store, job_id)

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from scalplab.backtests.integrity import check_lookahead
-from scalplab.backtests.runner import BacktestRequest, EngineMode, run_backtest
+from scalplab.backtests.runner import EngineMode, run_backtest
 from scalplab.errors import InputError, NoDataError, NotFoundError, StrategyError
+from scalplab.orders.runs import RunRequest
 from scalplab.strategies.registry import Registry, discover
 from tests.backtests import plugins
 from tests.conftest import make_settings, real_funding, real_klines
@@ -28,8 +29,8 @@ def registry() -> Registry:
     return reg
 
 
-def request(strategy: str = "sma_cross", tf: str = "15m", **params: object) -> BacktestRequest:
-    return BacktestRequest("BTCUSDT", strategy, tf, START, END, params)
+def request(strategy: str = "sma_cross", tf: str = "15m", **params: object) -> RunRequest:
+    return RunRequest("BTCUSDT", strategy, tf, START, END, params)
 
 
 def test_result_shape_and_bar_count(real_week_dir: Path, registry: Registry) -> None:
@@ -147,18 +148,18 @@ def test_bad_inputs_give_clear_errors(real_week_dir: Path, registry: Registry) -
         run_backtest(request(tf="7m"), settings, registry=registry)
     with pytest.raises(NoDataError):
         run_backtest(
-            BacktestRequest("ETHUSDT", "sma_cross", "1m", START, END), settings, registry=registry
+            RunRequest("ETHUSDT", "sma_cross", "1m", START, END), settings, registry=registry
         )
     with pytest.raises(NoDataError):
         late = datetime(2026, 1, 1, tzinfo=UTC)
         run_backtest(
-            BacktestRequest("BTCUSDT", "sma_cross", "1m", late, late.replace(day=5)),
+            RunRequest("BTCUSDT", "sma_cross", "1m", late, late.replace(day=5)),
             settings,
             registry=registry,
         )
     with pytest.raises(InputError, match="must be before"):
         run_backtest(
-            BacktestRequest("BTCUSDT", "sma_cross", "1m", END, START), settings, registry=registry
+            RunRequest("BTCUSDT", "sma_cross", "1m", END, START), settings, registry=registry
         )
     with pytest.raises(InputError, match=r"needs 201 bars of warm-up .* only 168 1h bars"):
         run_backtest(request(tf="1h", slow=200), settings, registry=registry)

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from scalplab.backtests.runner import BacktestRequest, run_backtest
+from scalplab.backtests.runner import run_backtest
 from scalplab.backtests.storage import ResultStore, new_backtest_id, one_line
 from scalplab.errors import ConflictError, DataError, NotFoundError
+from scalplab.orders.runs import RunRequest
 from tests.conftest import make_settings
 
 START = datetime(2025, 6, 17, tzinfo=UTC)
@@ -27,7 +28,7 @@ END = datetime(2025, 6, 24, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def real_result(real_week_dir: Path) -> dict[str, Any]:
     """One real sma_cross run on 15m bars of the real week."""
-    request = BacktestRequest("BTCUSDT", "sma_cross", "15m", START, END, {"fast": 5})
+    request = RunRequest("BTCUSDT", "sma_cross", "15m", START, END, {"fast": 5})
     return run_backtest(request, make_settings(real_week_dir))
 
 

@@ -21,8 +21,8 @@ import backtrader as bt
 import pytest
 
 from scalplab.backtests.runner import (
-    BacktestRequest,
     PreparedRun,
+    RunRequest,
     execute,
     execution_config,
     prepare,
@@ -49,7 +49,7 @@ def _prepared(
 ) -> tuple[PreparedRun, Settings]:
     settings = make_settings(data_dir)
     end = START.replace(day=START.day + days)
-    return prepare(BacktestRequest("BTCUSDT", strategy, tf, START, end), settings), settings
+    return prepare(RunRequest("BTCUSDT", strategy, tf, START, end), settings), settings
 
 
 def _live_model(run: PreparedRun, settings: Settings, last_open_ms: int | None) -> ExecutionModel:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from scalplab.backtests.metrics import (
+from scalplab.orders.metrics import (
     compute_metrics,
     daily_returns,
     max_drawdown_pct,

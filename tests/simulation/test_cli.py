@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from scalplab.backtests.runner import BacktestRequest, run_backtest
+from scalplab.backtests.runner import run_backtest
 from scalplab.config import Settings
 from scalplab.errors import InputError
+from scalplab.orders.runs import RunRequest
 from scalplab.simulation.cli import parse_speed, register, run_simulation
 from scalplab.timeutil import parse_utc
 from tests.conftest import make_settings
 from tests.simulation.conftest import NON_BINDING_RISK, WEEK_END, WEEK_START
 
 
-def request(strategy: str) -> BacktestRequest:
-    return BacktestRequest(
+def request(strategy: str) -> RunRequest:
+    return RunRequest(
         pair="BTCUSDT",
         strategy=strategy,
         timeframe="15m",

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from scalplab.backtests.runner import BacktestRequest, run_backtest, trade_dict
+from scalplab.backtests.runner import run_backtest
 from scalplab.config import Settings
 from scalplab.errors import ConflictError, InputError
+from scalplab.orders.models import trade_dict
 from scalplab.orders.pending import pending_id
+from scalplab.orders.runs import RunRequest
 from scalplab.simulation.engine import SimulationEngine
 from scalplab.simulation.views import FeedSpec
 from scalplab.storage.db import Database
@@ -54,7 +56,7 @@ def test_stop_then_start_continues_after_the_cursor_with_the_backtest_result(
     assert status.pairs[0].last_bar == "2025-06-23T23:45:00Z"
 
     backtest = run_backtest(
-        BacktestRequest(
+        RunRequest(
             "BTCUSDT", "sma_cross", "15m", parse_utc(WEEK_START, "s"), parse_utc(WEEK_END, "e")
         ),
         settings,

@@ -6,7 +6,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scalplab.backtests.runner import BacktestRequest, run_backtest
+from scalplab.backtests.runner import run_backtest
+from scalplab.orders.runs import RunRequest
 from scalplab.strategies.registry import discover
 from tests.conftest import make_settings
 
@@ -21,7 +22,7 @@ def test_readme_plugin_example_runs(real_week_dir: Path, tmp_path: Path) -> None
     info = registry.get("breakout")
     assert info.params["lookback"].max == 500
     result = run_backtest(
-        BacktestRequest(
+        RunRequest(
             "BTCUSDT",
             "breakout",
             "15m",

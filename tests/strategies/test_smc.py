@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from scalplab.backtests.integrity import check_lookahead
-from scalplab.backtests.runner import BacktestRequest, run_backtest
+from scalplab.backtests.runner import run_backtest
 from scalplab.data.feeds import CandleArrayFeed
 from scalplab.data.symbols import SymbolRules
 from scalplab.errors import InputError
@@ -27,6 +27,7 @@ from scalplab.orders.costs import CostModel
 from scalplab.orders.execution import ExecutionConfig, ExecutionModel
 from scalplab.orders.funding import FundingSchedule
 from scalplab.orders.models import SignalRecord
+from scalplab.orders.runs import RunRequest
 from scalplab.strategies.registry import discover
 from scalplab.strategies.smc import SmcStrategy
 from tests.conftest import make_settings, real_klines
@@ -331,7 +332,7 @@ def test_real_btc_15m_signals_have_valid_levels(params: dict[str, float], at_lea
 def test_runs_through_the_platform_runner_without_look_ahead(real_week_dir: Path) -> None:
     settings = make_settings(real_week_dir)
     start, end = datetime(2025, 6, 17, tzinfo=UTC), datetime(2025, 6, 24, tzinfo=UTC)
-    request = BacktestRequest("BTCUSDT", "smc", "5m", start, end, {"swing_length": 4})
+    request = RunRequest("BTCUSDT", "smc", "5m", start, end, {"swing_length": 4})
     result = run_backtest(request, settings)
     metrics, rejected = result["metrics"], result["rejected"]
     assert isinstance(metrics, dict) and metrics["trades"] > 0

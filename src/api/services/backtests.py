@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from scalplab.api.services.market import datetime_to_ms, ms_to_datetime
 from scalplab.api.services.references import References
 from scalplab.api.worker import BacktestWorker
-from scalplab.backtests.runner import BacktestRequest
 from scalplab.backtests.storage import BacktestJob, BacktestSummary, ResultStore
 from scalplab.data.timeframes import timeframe_ms
 from scalplab.errors import InputError, NoDataError
+from scalplab.orders.runs import RunRequest
 
 MIN_RANGE = timedelta(days=1)
 MAX_RANGE = timedelta(days=30)
@@ -60,7 +60,7 @@ class BacktestService:
         check_range(start, end)
         resolved = info.resolve(dict(params))
         self._check_candles(symbol, timeframe, start, end)
-        request = BacktestRequest(
+        request = RunRequest(
             pair=symbol,
             strategy=info.name,
             timeframe=timeframe,
