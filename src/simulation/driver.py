@@ -157,17 +157,16 @@ class Driver(threading.Thread):
                 continue
             if not route.base:
                 continue
+            self._open_burst()
             self.candles += 1
             if runner.extras:
                 self._deferred.append(runner)
-                continue
-            self._open_burst()
-            runner.step()
+            else:
+                runner.step()
 
     def _end_group(self) -> None:
         deferred, self._deferred = self._deferred, []
         for runner in deferred:
-            self._open_burst()
             runner.step()
         self._group_close = None
         if self._in_burst:

@@ -59,25 +59,27 @@ def spec() -> FeedSpec:
 
 def snapshot(engine: SimulationEngine) -> dict[str, Any]:
     """The committed state, as the engine API reports it."""
-    with engine._lock:
-        if engine._dirty or engine._unsaved:
-            engine._write()
+    with engine.lock:
+        engine.journal.flush()
+        account = engine.account
+        read = engine.read
+        read.refresh()
         return {
-            "version": engine.version,
+            "version": account.version,
             "cursors": {
-                feed: engine.model.last_bar(feed).open_ms  # type: ignore[union-attr]
-                for feed in engine.model.feeds()
+                book: account.model.last_bar(book).open_ms  # type: ignore[union-attr]
+                for book in account.model.books()
             },
-            "bars": dict(engine.bars),
-            "candles_processed": engine.candles_processed,
-            "portfolio": engine.portfolio().to_dict(),
-            "positions": [p.to_dict() for p in engine.positions()],
-            "orders": [o.to_dict() for o in engine.orders_list(limit=100)],
+            "bars": dict(account.bars),
+            "candles_processed": account.candles_processed,
+            "portfolio": read.portfolio().to_dict(),
+            "positions": [p.to_dict() for p in read.positions()],
+            "orders": [o.to_dict() for o in read.orders(limit=100)],
             "pending": [
                 {k: v for k, v in p.to_dict().items() if k != "seconds_left"}
-                for p in engine._pending.list()
+                for p in read.pending()
             ],
-            "trades": [t.to_dict() for t in engine.trades(limit=100)],
+            "trades": [t.to_dict() for t in read.trades(limit=100)],
             "status": engine.status().to_dict(),
         }
 
@@ -97,9 +99,9 @@ def run(data_dir: Path, out: Path) -> None:
     engine.start(spec())
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        pending = engine.pending()
-        positions = engine.positions()
-        if not positions and not engine.entries:
+        pending = engine.read.pending()
+        positions = engine.read.positions()
+        if not positions and not engine.account.model.busy_books():
             for item in pending:
                 if item.pending.order.symbol == "BTCUSDT":
                     engine.confirm(item.pending.id)

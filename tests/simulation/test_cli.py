@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -28,25 +29,39 @@ def request(strategy: str) -> RunRequest:
     )
 
 
+def assert_same_run(simulated: dict[str, object], backtest: dict[str, object]) -> None:
+    for key in ("trades", "metrics", "rejected", "blocked", "equity", "signals", "risk"):
+        assert simulated[key] == backtest[key], key
+    assert simulated["mode"] == "simulation"
+
+
 @pytest.mark.parametrize("strategy", ["sma_cross", "smc"])
-def test_replay_equals_backtest(settings: Settings, strategy: str) -> None:
+def test_replay_equals_backtest_with_default_settings(settings: Settings, strategy: str) -> None:
     backtest = run_backtest(request(strategy), settings)
     simulated = run_simulation(request(strategy), settings, speed=None)
     assert backtest["trades"], "the sample must produce trades for the check to mean something"
-    assert simulated["trades"] == backtest["trades"]
-    assert simulated["metrics"] == backtest["metrics"]
-    assert simulated["rejected"] == backtest["rejected"]
-    assert simulated["equity"] == backtest["equity"]
-    assert simulated["signals"] == backtest["signals"]
-    assert simulated["blocked"] == 0 and simulated["mode"] == "simulation"
+    assert_same_run(simulated, backtest)
 
 
-def test_binding_risk_limits_block_and_say_so(data_dir: Path) -> None:
+def test_breakers_bind_identically_in_both_modes(data_dir: Path) -> None:
     settings = make_settings(data_dir, **{**NON_BINDING_RISK, "LOSS_STREAK_LIMIT": 1})
     backtest = run_backtest(request("sma_cross"), settings)
     simulated = run_simulation(request("sma_cross"), settings, speed=None)
-    assert simulated["blocked"] > 0
-    assert len(simulated["trades"]) < len(backtest["trades"])  # type: ignore[arg-type]
+    assert simulated["blocked"] == backtest["blocked"] and backtest["blocked"]
+    assert_same_run(simulated, backtest)
+    blocked = [s for s in simulated["signals"] if s["status"] == "blocked"]  # type: ignore[attr-defined]
+    assert blocked and all(s["breaker"] == "loss_streak" for s in blocked)
+    metrics = simulated["metrics"]
+    assert isinstance(metrics, dict) and metrics["signals_blocked"] == len(blocked)
+
+
+def test_the_research_switch_turns_every_breaker_off_in_both_modes(data_dir: Path) -> None:
+    settings = make_settings(data_dir, **{**NON_BINDING_RISK, "LOSS_STREAK_LIMIT": 1})
+    run = replace(request("sma_cross"), breakers=False)
+    backtest = run_backtest(run, settings)
+    simulated = run_simulation(run, settings, speed=None)
+    assert backtest["blocked"] == {} and backtest["risk"]["breakers_on"] == ["min_rr"]  # type: ignore[index]
+    assert_same_run(simulated, backtest)
 
 
 def test_the_command_prints_the_backtest_json_shape(

@@ -96,7 +96,7 @@ def test_kill_9_resumes_positions_orders_and_confirmations(data_dir: Path) -> No
     candles = CandleStore(data_dir)
     start, end = to_ms(parse_utc(START, "s")), to_ms(parse_utc(END, "e"))
     expected = {s: len(candles.read(s, "5m", start, end)) for s in ("BTCUSDT", "ETHUSDT")}
-    assert after["bars"] == expected
+    assert after["bars"] == {f"{s}/sma_cross": bars for s, bars in expected.items()}
     assert after["candles_processed"] == sum(expected.values())
     assert after["status"]["finished"] is True and after["status"]["state"] == "stopped"
     assert all(

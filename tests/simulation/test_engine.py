@@ -19,10 +19,10 @@ from scalplab.config import Settings
 from scalplab.errors import ConflictError, InputError, NotFoundError
 from scalplab.orders.ids import manual_order_id
 from scalplab.orders.models import Bar
-from scalplab.orders.types import OrderRequest
+from scalplab.orders.types import Order, OrderRequest
 from scalplab.simulation.engine import SimulationEngine
-from scalplab.simulation.runner import SimExecutor
-from scalplab.simulation.views import PairSpec
+from scalplab.simulation.runner import StepExecutor
+from scalplab.simulation.views import PairSpec, SignalView
 from scalplab.storage.db import Database
 from scalplab.storage.models import Pair
 from scalplab.storage.models_sim import SIM_TABLES, AppSetting, OrderSim, PendingSim, SignalSim
@@ -33,11 +33,11 @@ Make = Callable[..., SimulationEngine]
 SLIP = 1 + 0.01 / 100  # SLIPPAGE_PCT default 0.01 %
 
 
-def step(executor: SimExecutor, bar: Bar, signal: Signal | None = None) -> None:
+def step(executor: StepExecutor, bar: Bar, signal: Signal | None = None) -> None:
     """One closed bar as a strategy drives it."""
-    executor.on_bar(executor.symbol, bar)
+    executor.on_bar(bar)
     if signal is not None:
-        executor.on_signal(executor.symbol, bar, signal)
+        executor.on_signal(bar, signal)
     executor.checkpoint()
 
 
@@ -46,13 +46,13 @@ def long_signal(bar: Bar) -> Signal:
     return Signal("long", bar.close, bar.close * 0.99, bar.close * 1.04, 60.0, ["test"])
 
 
-def attach(engine: SimulationEngine, symbol: str = "BTCUSDT") -> SimExecutor:
+def attach(engine: SimulationEngine, symbol: str = "BTCUSDT") -> StepExecutor:
     return engine.attach(PairSpec(symbol, "sma_cross", "15m"))
 
 
 def signal_awaiting_confirmation(
     engine: SimulationEngine, bars: list[Bar], **settings: object
-) -> SimExecutor:
+) -> StepExecutor:
     """Confirmation on (plus `settings`), 20 plain bars, then a long signal on bar 20."""
     engine.update_settings({"confirm_orders": True, **settings})
     ex = attach(engine)
@@ -63,7 +63,7 @@ def signal_awaiting_confirmation(
 
 
 def orders_snapshot(engine: SimulationEngine) -> list[dict[str, object]]:
-    return [order.to_dict() for order in engine.orders_list(limit=100)]
+    return [order.to_dict() for order in engine.read.orders(limit=100)]
 
 
 @pytest.fixture
@@ -77,25 +77,25 @@ def test_confirm_executes_the_entry_at_the_next_bar_open(
     engine = make_engine()
     ex = signal_awaiting_confirmation(engine, bars)
 
-    [signal] = engine.signals()
+    [signal] = engine.read.signals()
     assert signal.status == "pending" and signal.order_id is not None
-    [pending] = engine.pending()
+    [pending] = engine.read.pending()
     assert pending.pending.order.id == signal.order_id
     assert pending.pending.order.status == "pending_confirmation"
     assert pending.seconds_left == 60.0
     step(ex, bars[21])  # waiting: a pending confirmation is not an order fill
-    assert engine.positions() == []
+    assert engine.read.positions() == []
 
     order = engine.confirm(pending.pending.id)
     assert order.status == "accepted"
-    assert engine.pending() == []
-    [confirmed] = engine.signals()  # its fate follows its confirmation
+    assert engine.read.pending() == []
+    [confirmed] = engine.read.signals()  # its fate follows its confirmation
     assert (confirmed.status, confirmed.reason) == ("accepted", "confirmed")
     step(ex, bars[22])
-    [position] = engine.positions()
+    [position] = engine.read.positions()
     assert position.entry_price == pytest.approx(bars[22].open * SLIP, rel=1e-12)
     assert position.opened_at.startswith("2025-06-17T05:30")
-    entry = next(o for o in engine.orders_list() if o.id == order.id)
+    entry = next(o for o in engine.read.orders() if o.id == order.id)
     assert entry.status == "filled" and entry.fill_price == position.entry_price
 
     before = orders_snapshot(engine)
@@ -111,27 +111,27 @@ def test_rejected_and_expired_confirmations_never_become_orders(
 ) -> None:
     engine = make_engine()
     ex = signal_awaiting_confirmation(engine, bars, pending_ttl_seconds=30)
-    [first] = engine.pending()
+    [first] = engine.read.pending()
     rejected = engine.reject(first.pending.id)
     assert rejected.status == "rejected"
     with pytest.raises(ConflictError, match="already rejected"):
         engine.confirm(first.pending.id)
 
     step(ex, bars[21], long_signal(bars[21]))
-    [second] = engine.pending()
+    [second] = engine.read.pending()
     clock.advance(31)
-    assert engine.pending() == []  # auto-cancelled on expiry
+    assert engine.read.pending() == []  # auto-cancelled on expiry
     with pytest.raises(ConflictError, match="already expired"):
         engine.confirm(second.pending.id)
     for bar in bars[22:30]:
         step(ex, bar)
-    assert engine.positions() == []
-    statuses = {o.id: o.status for o in engine.orders_list() if o.parent_id is None}
+    assert engine.read.positions() == []
+    statuses = {o.id: o.status for o in engine.read.orders() if o.parent_id is None}
     assert statuses == {first.pending.order.id: "rejected", second.pending.order.id: "expired"}
-    children = [o for o in engine.orders_list() if o.parent_id is not None]
+    children = [o for o in engine.read.orders() if o.parent_id is not None]
     assert len(children) == 4 and {o.status for o in children} == {"rejected", "expired"}
-    assert engine.portfolio().cash == engine.initial_capital
-    fates = [(s.status, s.reason) for s in engine.signals()]  # newest first
+    assert engine.read.portfolio().cash == engine.account.initial_capital
+    fates = [(s.status, s.reason) for s in engine.read.signals()]  # newest first
     assert fates == [("expired", "confirmation expired"), ("rejected", "rejected by the user")]
 
 
@@ -140,14 +140,14 @@ def test_expired_confirmation_is_cancelled_by_the_background_sweep(
 ) -> None:
     engine = make_engine()
     signal_awaiting_confirmation(engine, bars, pending_ttl_seconds=5)
-    [pending] = engine.pending()
+    [pending] = engine.read.pending()
     clock.advance(6)
     for _ in range(100):
-        order = engine.orders.get(pending.pending.order.id)
+        order = engine.read.order(pending.pending.order.id)
         if order.status == "expired":
             break
         threading.Event().wait(0.05)
-    assert engine.orders.get(pending.pending.order.id).status == "expired"
+    assert engine.read.order(pending.pending.order.id).status == "expired"
 
 
 def test_a_late_confirm_records_the_expiry_it_finds(
@@ -155,12 +155,12 @@ def test_a_late_confirm_records_the_expiry_it_finds(
 ) -> None:
     engine = make_engine()
     signal_awaiting_confirmation(engine, bars, pending_ttl_seconds=5)
-    [pending] = engine.pending()
+    [pending] = engine.read.pending()
     clock.advance(6)  # due, and (most likely) not swept yet
     with pytest.raises(ConflictError, match="expired"):
         engine.confirm(pending.pending.id)
-    assert engine.orders.get(pending.pending.order.id).status == "expired"
-    assert [s.status for s in engine.signals()] == ["expired"]
+    assert engine.read.order(pending.pending.order.id).status == "expired"
+    assert [s.status for s in engine.read.signals()] == ["expired"]
     with pytest.raises(ConflictError, match="already expired"):
         engine.reject(pending.pending.id)
 
@@ -171,11 +171,11 @@ def test_signal_without_confirmation_executes_at_once(make_engine: Make, bars: l
     for bar in bars[:20]:
         step(ex, bar)
     step(ex, bars[20], long_signal(bars[20]))
-    [signal] = engine.signals()
+    [signal] = engine.read.signals()
     assert signal.status == "accepted"
-    assert engine.pending() == []
+    assert engine.read.pending() == []
     step(ex, bars[21])
-    [position] = engine.positions()
+    [position] = engine.read.positions()
     assert position.entry_price == pytest.approx(bars[21].open * SLIP, rel=1e-12)
     assert position.qty == signal.qty
 
@@ -227,20 +227,19 @@ def test_the_same_signal_twice_is_one_order(make_engine: Make, bars: list[Bar]) 
         step(ex, bar)
     signal = long_signal(bars[20])
     step(ex, bars[20], signal)
-    [order] = [o for o in engine.orders_list() if o.parent_id is None]
-    pending_before = [p.to_dict() for p in engine.pending()]
-    # The same signal again (a retried step): same client id → no second order.
-    with engine._lock:
-        engine._step_bar(ex, bars[20])
-        assert ex.skip  # a bar already applied is not applied twice
-        ex.skip = False
-        record = engine._step_signal(ex, bars[20], signal)
-        ex.holding = False
-        engine._lock.release()
+    [order] = [o for o in engine.read.orders() if o.parent_id is None]
+    pending_before = [p.to_dict() for p in engine.read.pending()]
+    # The same signal again (a retried step): no second order.
+    stepper = engine.stepper
+    assert stepper.begin_bar(ex.book, bars[20], None) is False  # not applied twice
+    try:
+        record = stepper.signal(ex.book, bars[20], signal)
+    finally:
+        stepper.end_bar()
     assert record is not None
-    assert [o.id for o in engine.orders_list() if o.parent_id is None] == [order.id]
-    assert [p.to_dict() for p in engine.pending()] == pending_before
-    assert engine.signals()[0].status == "rejected"
+    assert [o.id for o in engine.read.orders() if o.parent_id is None] == [order.id]
+    assert [p.to_dict() for p in engine.read.pending()] == pending_before
+    assert engine.read.signals()[0].status == "rejected"
 
 
 def test_risk_gate_blocks_and_records_the_breaker(make_engine: Make, data_dir: Path) -> None:
@@ -254,19 +253,19 @@ def test_risk_gate_blocks_and_records_the_breaker(make_engine: Make, data_dir: P
     step(btc, btc_bars[20], long_signal(btc_bars[20]))
     step(eth, eth_bars[20], long_signal(eth_bars[20]))
 
-    eth_signal, btc_signal = engine.signals(limit=2)
+    eth_signal, btc_signal = engine.read.signals(limit=2)
     assert btc_signal.status == "accepted"
     assert eth_signal.status == "blocked"
     assert "1 open positions reach the limit of 1" in eth_signal.reason
     assert eth_signal.order_id is None
-    [event] = engine.risk_events()
+    [event] = engine.read.risk_events()
     assert (event.symbol, event.breaker, event.signal_id) == (
         "ETHUSDT",
         "max_open_positions",
         eth_signal.id,
     )
     assert event.to_dict()["time"] == "2025-06-17T05:00:00Z"
-    assert [o.symbol for o in engine.orders_list() if o.parent_id is None] == ["BTCUSDT"]
+    assert [o.symbol for o in engine.read.orders() if o.parent_id is None] == ["BTCUSDT"]
 
 
 def test_settings_are_validated_persisted_and_survive_a_restart(
@@ -307,33 +306,34 @@ def test_state_survives_a_restart_and_reset_wipes_only_sim_tables(
     with database.session() as session:
         session.add(Pair(symbol="BTCUSDT", strategy="sma_cross", timeframe="15m", params={}))
     engine = make_engine(settings=settings)
-    assert engine.portfolio().cash == 25_000
+    assert engine.read.portfolio().cash == 25_000
     ex = signal_awaiting_confirmation(engine, bars)
-    engine.confirm(engine.pending()[0].pending.id)
+    engine.confirm(engine.read.pending()[0].pending.id)
     step(ex, bars[21])
     step(ex, bars[22], long_signal(bars[22]))  # rejected: position open
     step(ex, bars[23])
     view = (
-        engine.portfolio(),
-        engine.positions(),
+        engine.read.portfolio(),
+        engine.read.positions(),
         orders_snapshot(engine),
-        [s.to_dict() for s in engine.signals()],
+        [s.to_dict() for s in engine.read.signals()],
         engine.status().to_dict(),
     )
     engine.close()
 
     restarted = make_engine(settings=settings)
-    assert restarted.portfolio() == view[0]
-    assert restarted.positions() == view[1] and len(view[1]) == 1
+    assert restarted.read.portfolio() == view[0]
+    assert restarted.read.positions() == view[1] and len(view[1]) == 1
     assert orders_snapshot(restarted) == view[2]
-    assert [s.to_dict() for s in restarted.signals()] == view[3]
+    assert [s.to_dict() for s in restarted.read.signals()] == view[3]
     assert restarted.status().to_dict() == view[4]
-    assert restarted.model.bars_held("BTCUSDT") == engine.model.bars_held("BTCUSDT")
+    book = "BTCUSDT/sma_cross"
+    assert restarted.account.model.bars_held(book) == engine.account.model.bars_held(book)
 
     restarted.reset()
-    assert restarted.portfolio().cash == 25_000
-    assert restarted.positions() == [] and restarted.orders_list() == []
-    assert restarted.signals() == [] and restarted.settings().confirm_orders is True
+    assert restarted.read.portfolio().cash == 25_000
+    assert restarted.read.positions() == [] and restarted.read.orders() == []
+    assert restarted.read.signals() == [] and restarted.settings().confirm_orders is True
     with database.session() as session:
         for table in SIM_TABLES:
             rows = session.scalar(select(func.count()).select_from(table))
@@ -374,10 +374,11 @@ def test_events_are_published_after_the_commit(make_engine: Make, bars: list[Bar
         got = []
         for _ in range(2):
             event = await asyncio.wait_for(subscription.get(), 5)
-            if event.kind == "signal":
+            if isinstance(event.data, SignalView):
                 # Published after the commit: the row is already readable.
-                assert engine.store.signal(int(event.data["id"])) is not None
-            got.append((event.kind, event.data.get("status")))
+                assert engine.store.signal(event.data.id) is not None
+            assert isinstance(event.data, SignalView | Order)
+            got.append((event.kind, event.data.status))
         thread.join()
         subscription.close()
         return got
@@ -396,13 +397,13 @@ def test_close_position_exits_at_the_next_open(make_engine: Make, bars: list[Bar
         engine.close_position("DOGEUSDT")
     assert engine.close_position("btcusdt").requested is True
     step(ex, bars[22])
-    assert engine.positions() == []
-    [trade] = engine.trades()
+    assert engine.read.positions() == []
+    [trade] = engine.read.trades()
     assert trade.to_dict()["exit_reason"] == "manual"
     assert trade.trade.exit_price == pytest.approx(bars[22].open * (1 - 0.0001), rel=1e-12)
     with pytest.raises(ConflictError, match="no open position"):
         engine.close_position("BTCUSDT")
-    assert engine.performance()["trades"] == 1
+    assert engine.read.performance()["trades"] == 1
 
 
 def test_closed_trades_come_back_from_their_rows_after_a_restart(
@@ -417,10 +418,10 @@ def test_closed_trades_come_back_from_their_rows_after_a_restart(
         step(ex, bars[start + 1])
         engine.close_position("BTCUSDT")
         step(ex, bars[start + 2])
-    trades = engine.model.trades
+    trades = engine.account.model.trades
     assert len(trades) == 2
     engine.close()
     restarted = make_engine()
-    assert restarted.model.trades == trades
-    assert restarted.portfolio() == engine.portfolio()
-    assert restarted.performance() == engine.performance()
+    assert restarted.account.model.trades == trades
+    assert restarted.read.portfolio() == engine.read.portfolio()
+    assert restarted.read.performance() == engine.read.performance()

@@ -61,14 +61,14 @@ def test_stop_then_start_continues_after_the_cursor_with_the_backtest_result(
         ),
         settings,
     )
-    simulated = [{k: v for k, v in t.to_dict().items() if k != "symbol"} for t in engine.trades()]
+    simulated = [t.to_dict() for t in engine.read.trades()]
     assert list(reversed(simulated)) == backtest["trades"]
-    assert engine.performance()["trades"] == len(backtest["trades"])  # type: ignore[arg-type]
-    assert engine.portfolio().equity == pytest.approx(
+    assert engine.read.performance()["trades"] == len(backtest["trades"])  # type: ignore[arg-type]
+    assert engine.read.portfolio().equity == pytest.approx(
         backtest["metrics"]["final_equity"],  # type: ignore[index]
         rel=1e-12,
     )
-    assert [trade_dict(t) for t in engine.model.trades] == backtest["trades"]
+    assert [trade_dict(t) for t in engine.account.model.trades] == backtest["trades"]
 
 
 def test_a_failing_plugin_stops_the_run_with_its_error(
@@ -110,12 +110,13 @@ def test_confirmations_still_open_when_the_data_ends_are_cancelled(
     assert engine.wait(60) and engine.status().finished
     # Nobody answered the confirmation before the week ran out: no bar is left to
     # fill its order on, so it is cancelled rather than left open to be confirmed.
-    assert engine.pending() == []
-    waited = [s for s in engine.signals(limit=1000) if s.order_id is not None]
+    assert engine.read.pending() == []
+    waited = [s for s in engine.read.signals(limit=1000) if s.order_id is not None]
     assert waited and all(s.status == "cancelled" for s in waited)
     assert "ended" in waited[0].reason
-    order = next(o for o in engine.orders_list() if o.id == waited[0].order_id)
+    order = next(o for o in engine.read.orders() if o.id == waited[0].order_id)
     assert order.status == "cancelled"
     with pytest.raises(ConflictError, match="already cancelled"):
         engine.confirm(pending_id(order.id))
-    assert engine.positions() == [] and engine.portfolio().cash == engine.initial_capital
+    assert engine.read.positions() == []
+    assert engine.read.portfolio().cash == engine.account.initial_capital

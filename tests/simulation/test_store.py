@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from scalplab.simulation.engine import SimulationEngine
-from scalplab.simulation.store import FeedState, SimStore, StoredState
+from scalplab.simulation.store import BookRow, SimStore, StoredState
 from scalplab.storage.db import Database
 from tests.simulation.conftest import real_bars
 from tests.simulation.test_engine import attach, long_signal, step
@@ -21,13 +21,13 @@ Make = Callable[..., SimulationEngine]
 def live_state(engine: SimulationEngine) -> dict[str, Any]:
     """Everything a restart needs, as the running engine holds it."""
     return {
-        "execution": engine.model.state(trades=False),
-        "atr": engine.atr.state(),
-        "bars": dict(engine.bars),
+        "execution": engine.account.model.state(trades=False),
+        "atr": engine.account.sandbox.atr.state(),
+        "bars": dict(engine.account.bars),
         "cursors": {
-            feed: bar.open_ms
-            for feed in engine.model.feeds()
-            if (bar := engine.model.last_bar(feed)) is not None
+            book: bar.open_ms
+            for book in engine.account.model.books()
+            if (bar := engine.account.model.last_bar(book)) is not None
         },
     }
 
@@ -46,13 +46,13 @@ def stored_state(engine: SimulationEngine) -> dict[str, Any]:
 
 @pytest.fixture
 def feed_rows_written(database: Database) -> Iterator[list[str]]:
-    """Symbols of the `engine_feeds_sim` rows each UPDATE/INSERT writes, in order."""
+    """Books of the `engine_feeds_sim` rows each UPDATE/INSERT writes, in order."""
     written: list[str] = []
 
     def spy(_conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any, many: bool) -> None:
         if "engine_feeds_sim" in statement and statement.lstrip().startswith(("UPDATE", "INSERT")):
             rows = params if many else [params]
-            written.extend(str(v) for row in rows for v in row if str(v).endswith("USDT"))
+            written.extend(str(v) for row in rows for v in row if "USDT/" in str(v))
 
     event.listen(database.engine, "before_cursor_execute", spy)
     yield written
@@ -77,10 +77,11 @@ def test_each_commit_stores_the_whole_state_rewriting_only_the_pairs_it_touched(
 
     # A change on one pair rewrites that pair's row, not the other's.
     step(eth, eth_bars[60])
-    engine._write()
+    with engine.lock, engine.journal.change():
+        pass
     feed_rows_written.clear()
     step(btc, btc_bars[60], long_signal(btc_bars[60]))  # rejected (position open): still a change
-    assert feed_rows_written == ["BTCUSDT"]
+    assert feed_rows_written == ["BTCUSDT/sma_cross"]
     assert stored_state(engine) == live_state(engine)
 
     # A restarted engine holds exactly the same books.
@@ -88,8 +89,8 @@ def test_each_commit_stores_the_whole_state_rewriting_only_the_pairs_it_touched(
     assert live_state(restarted) == live_state(engine)
 
 
-def test_a_state_stored_with_its_pairs_inline_still_loads(database: Database) -> None:
-    """Rows written before the per-pair table existed keep every pair in the global row."""
+def test_a_state_stored_with_its_books_inline_still_loads(database: Database) -> None:
+    """Rows written before the per-book table existed keep every book in the global row."""
     store = SimStore(database)
     inline = StoredState(
         execution={"cash": 1.0, "fees_paid": 0.0, "bars_seen": 3, "feeds": {"BTCUSDT": {"i": 2}}},
@@ -102,14 +103,16 @@ def test_a_state_stored_with_its_pairs_inline_still_loads(database: Database) ->
     with store.transaction() as session:
         store.save_state(session, inline)
     loaded = store.load_state()
-    assert loaded == inline
+    assert loaded is not None
+    assert loaded.execution["books"] == {"BTCUSDT": {"i": 2}}  # what was `feeds` then
+    assert loaded.risk == inline.risk and loaded.cursors == inline.cursors
 
     with store.transaction() as session:
-        store.save_feeds(session, {"BTCUSDT": FeedState({"i": 9}, None, 7, 10)})
-        store.save_feeds(session, {"ETHUSDT": FeedState({"i": 1}, {"a": 2}, 6, 1)})
+        store.save_books(session, {"BTCUSDT": BookRow({"i": 9}, None, 7, 10)})
+        store.save_books(session, {"ETHUSDT": BookRow({"i": 1}, {"a": 2}, 6, 1)})
     loaded = store.load_state()
     assert loaded is not None
-    assert loaded.execution["feeds"] == {"BTCUSDT": {"i": 9}, "ETHUSDT": {"i": 1}}
-    assert loaded.risk["atr"]["symbols"] == {"BTCUSDT": {"a": 1}, "ETHUSDT": {"a": 2}}
+    assert loaded.execution["books"] == {"BTCUSDT": {"i": 9}, "ETHUSDT": {"i": 1}}
+    assert loaded.risk["atr"]["books"] == {"BTCUSDT": {"a": 1}, "ETHUSDT": {"a": 2}}
     assert loaded.cursors == {"BTCUSDT": 7, "ETHUSDT": 6}
     assert loaded.run["bars"] == {"BTCUSDT": 10, "ETHUSDT": 1}
