@@ -8,15 +8,16 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: run test install install-dev web lint typecheck pytest chromium benchmark clean
+.PHONY: run test install install-dev web web-api-check gen-api lint typecheck pytest chromium benchmark clean
 
 ## make run: install, build the SPA, import the bundled real sample if the store is empty, serve.
 run: install web
 	$(BIN)/scalplab data samples
 	$(BIN)/scalplab serve --host $(HOST) --port $(PORT)
 
-## make test: install everything, then ruff, mypy, pytest (coverage gate 80 %) incl. browser tests.
-test: install-dev web chromium lint typecheck pytest
+## make test: install everything, check the generated API client is current, then ruff, mypy,
+## pytest (coverage gate 80 %) incl. browser tests.
+test: install-dev web chromium web-api-check lint typecheck pytest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,14 @@ web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
 	cd web && npm run build
 
 web: web/dist/index.html
+
+## The committed OpenAPI schema and the SPA's client types generated from it match the backend.
+web-api-check: install-dev web/node_modules/.installed
+	cd web && PYTHON=$(abspath $(BIN))/python npm run --silent api:check
+
+## make gen-api: regenerate web/openapi.json and web/src/api/schema.gen.ts after an API change.
+gen-api: install-dev web/node_modules/.installed
+	cd web && PYTHON=$(abspath $(BIN))/python npm run gen:api
 
 ## Debian's Chromium for the Playwright browser tests (Playwright never downloads a browser here).
 chromium:

@@ -1348,7 +1348,7 @@ export interface components {
          * RiskSettings
          * @description Circuit-breaker configuration (bounded; unknown keys are refused).
          *
-         *     Defaults are those of `src.config.Settings`; `from_settings` takes the values
+         *     Defaults are those of `scalplab.config.Settings`; `from_settings` takes the values
          *     a deployment configured.
          */
         RiskSettings: {
