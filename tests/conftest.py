@@ -12,6 +12,7 @@ import pytest
 
 from scalplab.config import Settings, get_settings
 from scalplab.data.candles import CandleStore
+from scalplab.data.samples import import_samples
 from scalplab.data.funding import FundingStore
 
 
@@ -61,6 +62,15 @@ def real_week_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     week = candles[(candles.open_time >= WEEK_START_MS) & (candles.open_time < WEEK_END_MS)]
     CandleStore(data_dir).merge("BTCUSDT", "1m", week.reset_index(drop=True))
     FundingStore(data_dir).merge("BTCUSDT", real_funding("BTCUSDT"))
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def sample_week_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled real sample imported once (BTCUSDT and ETHUSDT 1m, a week, funding):
+    read-only use."""
+    data_dir = tmp_path_factory.mktemp("sample_week") / "data"
+    import_samples(data_dir)
     return data_dir
 
 

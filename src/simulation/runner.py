@@ -31,7 +31,10 @@ log = logging.getLogger(__name__)
 
 EXACTBARS = 1
 """Cerebro keeps only the bars each line needs (its minimum period), not the whole run:
-memory stays flat however long the simulation runs (replay == backtest is tested with it)."""
+memory stays flat however long the simulation runs (replay == backtest is tested with it).
+A strategy with extra feeds keeps every bar (`exactbars=0`): Backtrader lines up several
+live feeds by rewinding one a bar, which its memory-saving buffers cannot do (an
+IndexError, measured); such a pair grows by about 1 KB per bar of each of its feeds."""
 
 
 class Steps(Protocol):
@@ -187,7 +190,7 @@ class PairRunner:
             preload=False,
             maxcpus=1,
             quicknotify=True,
-            exactbars=EXACTBARS,
+            exactbars=0 if self.extras else EXACTBARS,
         )
         cerebro.adddata(self.feed, name=self.book)
         for name, extra in self.extras:

@@ -12,6 +12,7 @@ import pytest
 from scalplab.backtests.runner import run_backtest
 from scalplab.config import Settings
 from scalplab.errors import InputError
+from scalplab.orders.risk import BREAKERS
 from scalplab.orders.runs import RunRequest
 from scalplab.simulation.cli import parse_speed, register, run_simulation
 from scalplab.timeutil import parse_utc
@@ -36,11 +37,13 @@ def assert_same_run(simulated: dict[str, object], backtest: dict[str, object]) -
 
 
 @pytest.mark.parametrize("strategy", ["sma_cross", "smc"])
-def test_replay_equals_backtest_with_default_settings(settings: Settings, strategy: str) -> None:
+def test_replay_equals_backtest_with_default_settings(data_dir: Path, strategy: str) -> None:
+    settings = make_settings(data_dir)  # the environment's defaults: every breaker on
     backtest = run_backtest(request(strategy), settings)
     simulated = run_simulation(request(strategy), settings, speed=None)
     assert backtest["trades"], "the sample must produce trades for the check to mean something"
     assert_same_run(simulated, backtest)
+    assert backtest["risk"]["breakers_on"] == list(BREAKERS)  # type: ignore[index]
 
 
 def test_breakers_bind_identically_in_both_modes(data_dir: Path) -> None:
