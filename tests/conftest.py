@@ -12,8 +12,8 @@ import pytest
 
 from scalplab.config import Settings, get_settings
 from scalplab.data.candles import CandleStore
-from scalplab.data.samples import import_samples
 from scalplab.data.funding import FundingStore
+from scalplab.data.samples import import_samples
 
 
 def _recorded_data() -> Path:

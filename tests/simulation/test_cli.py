@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from scalplab.backtests.runner import run_backtest
-from scalplab.config import Settings
 from scalplab.errors import InputError
 from scalplab.orders.risk import BREAKERS
 from scalplab.orders.runs import RunRequest
