@@ -24,21 +24,15 @@ from scalplab.orders import book as book_state
 from scalplab.orders.book import BookState, EntryOrder, ExitRequest
 from scalplab.orders.costs import CostModel
 from scalplab.orders.events import (
-    FundingSettled,
     OrderCancelled,
-    OrderFilled,
-    PositionClosed,
-    PositionOpened,
     VenueEvent,
 )
 from scalplab.orders.funding import FundingSchedule
+from scalplab.orders.ledger import Ledger
 from scalplab.orders.levels import bracket_exit
-from scalplab.orders.models import Bar, BookKey, ExitReason, Liquidity, Position, Trade
+from scalplab.orders.models import Bar, BookKey, ExitReason, Position, Trade
 from scalplab.orders.resting import RestingOrder, match
-from scalplab.orders.sizing import liquidation_price
 from scalplab.strategies.signal import Side
-
-QTY_EPSILON = 1e-12
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +77,14 @@ class ExecutionModel:
         self.config = config
         self.on_event = on_event
         self.keep_equity = keep_equity
-        self.cash = config.initial_capital
-        self.fees_paid = 0.0
+        self.ledger = Ledger(
+            config.initial_capital,
+            config.max_leverage,
+            config.maint_margin_pct,
+            config.costs,
+            self._emit,
+            lambda: self.on_event is not None,
+        )
         self.equity_curve: list[tuple[int, float]] = []
         self.bars_seen = 0
         self._books: dict[str, BookState] = {}
@@ -153,6 +153,24 @@ class ExecutionModel:
         return [trade for state in self._books.values() for trade in state.trades]
 
     @property
+    def cash(self) -> float:
+        """Cash of the account (fees, funding and realised P&L booked)."""
+        return self.ledger.cash
+
+    @cash.setter
+    def cash(self, value: float) -> None:
+        self.ledger.cash = value
+
+    @property
+    def fees_paid(self) -> float:
+        """Fees paid so far."""
+        return self.ledger.fees_paid
+
+    @fees_paid.setter
+    def fees_paid(self, value: float) -> None:
+        self.ledger.fees_paid = value
+
+    @property
     def equity(self) -> float:
         """Cash plus the unrealised P&L of every open position at its last close."""
         unrealised = 0.0
@@ -203,12 +221,12 @@ class ExecutionModel:
         state.index += 1
         held_before = state.position is not None
         if held_before and state.prev_open_ms is not None:
-            self._settle_funding(state, bar)
+            self.ledger.settle_funding(state, bar)
         exit_request = state.exit
         state.exit = None
         if exit_request is not None and state.position is not None:
             price = self._slip_exit(state.position, bar.open)
-            self._close(
+            self.ledger.close(
                 state, bar, price, bar.open, "taker", exit_request.reason, exit_request.order_id
             )
         opened = False
@@ -291,7 +309,7 @@ class ExecutionModel:
         if state.position is None or bar is None:
             return
         price = self._slip_exit(state.position, bar.close)
-        self._close(state, bar, price, bar.close, "taker", "end", None)
+        self.ledger.close(state, bar, price, bar.close, "taker", "end", None)
         if self.equity_curve and self.equity_curve[-1][0] == bar.open_ms:
             self.equity_curve[-1] = (bar.open_ms, self.equity)
 
@@ -337,25 +355,12 @@ class ExecutionModel:
         if self.on_event is not None:
             self.on_event(event)
 
-    def _settle_funding(self, state: BookState, bar: Bar) -> None:
-        position = state.position
-        assert position is not None and state.prev_open_ms is not None
-        for instant in state.funding.instants_between(state.prev_open_ms, bar.open_ms):
-            if not state.funding.recorded(instant):
-                state.funding_default_instants += 1
-            rate = state.funding.rate_at(instant)
-            amount = position.qty * bar.open * rate * position.direction
-            self.cash -= amount
-            position.funding += amount
-            state.funding_paid += amount
-            self._emit(FundingSettled(state.key.id, bar.open_ms, instant, rate, amount))
-
     def _open_entry(self, state: BookState, bar: Bar) -> None:
         entry = state.entry
         assert entry is not None
         state.entry = None
         price = self.config.costs.slipped(bar.open, buying=entry.side == "long")
-        self._open(
+        self.ledger.open(
             state,
             bar,
             entry.side,
@@ -367,50 +372,6 @@ class ExecutionModel:
             levels=(entry.stop_loss, entry.take_profit),
         )
 
-    def _open(
-        self,
-        state: BookState,
-        bar: Bar,
-        side: Side,
-        qty: float,
-        price: float,
-        reference: float,
-        liquidity: Liquidity,
-        order_ids: tuple[str | None, str | None, str | None],
-        levels: tuple[float | None, float | None],
-    ) -> None:
-        fee = self.config.costs.fee(price * qty, liquidity)
-        self.cash -= fee
-        self.fees_paid += fee
-        slippage = abs(price - reference) * qty
-        state.slippage += slippage
-        leverage = self.config.max_leverage
-        entry_id, stop_id, take_profit_id = order_ids
-        state.position = Position(
-            side=side,
-            qty=qty,
-            entry_price=price,
-            entry_ms=bar.open_ms,
-            entry_index=state.index,
-            stop_loss=levels[0],
-            take_profit=levels[1],
-            liquidation_price=liquidation_price(
-                price, side == "long", leverage, self.config.maint_margin_pct
-            ),
-            margin=price * qty / leverage,
-            fees=fee,
-            funding=0.0,
-            slippage=slippage,
-            entry_order_id=entry_id,
-            stop_order_id=stop_id,
-            take_profit_order_id=take_profit_id,
-        )
-        if self.on_event is not None:
-            book = state.key.id
-            if entry_id is not None:
-                self._emit(OrderFilled(book, entry_id, bar.open_ms, price, qty, liquidity))
-            self._emit(PositionOpened(book, bar.open_ms, state.position))
-
     def _check_levels(self, state: BookState, bar: Bar, stops_only: bool = False) -> None:
         position = state.position
         assert position is not None
@@ -419,11 +380,11 @@ class ExecutionModel:
             return
         if hit.reason == "tp":
             order_id = position.take_profit_order_id
-            self._close(state, bar, hit.price, hit.price, "maker", "tp", order_id)
+            self.ledger.close(state, bar, hit.price, hit.price, "maker", "tp", order_id)
             return
         order_id = position.stop_order_id if hit.reason == "sl" else None
         price = self._slip_exit(position, hit.price)
-        self._close(state, bar, price, hit.price, "taker", hit.reason, order_id)
+        self.ledger.close(state, bar, price, hit.price, "taker", hit.reason, order_id)
 
     def _work_orders(self, state: BookState, bar: Bar) -> bool:
         """Match the working orders against the bar; True when one opened a position."""
@@ -455,12 +416,12 @@ class ExecutionModel:
             if order.reduce_only:
                 assert position is not None
                 qty = min(order.qty, position.qty)
-                self._close(
+                self.ledger.close(
                     state, bar, fill.price, fill.reference, fill.liquidity, "manual", order.id, qty
                 )
                 continue
             side: Side = "long" if order.buying else "short"
-            self._open(
+            self.ledger.open(
                 state,
                 bar,
                 side,
@@ -479,61 +440,3 @@ class ExecutionModel:
 
     def _slip_exit(self, position: Position, price: float) -> float:
         return self.config.costs.slipped(price, buying=position.side == "short")
-
-    def _close(
-        self,
-        state: BookState,
-        bar: Bar,
-        price: float,
-        reference: float,
-        liquidity: Liquidity,
-        reason: ExitReason,
-        order_id: str | None,
-        qty: float | None = None,
-    ) -> None:
-        position = state.position
-        assert position is not None
-        closing = position.qty if qty is None else min(qty, position.qty)
-        share = closing / position.qty
-        entry_fees = position.fees * share
-        funding = position.funding * share
-        entry_slippage = position.slippage * share
-        fee = self.config.costs.fee(price * closing, liquidity)
-        gross = (price - position.entry_price) * closing * position.direction
-        self.cash += gross - fee
-        self.fees_paid += fee
-        slippage = abs(price - reference) * closing
-        state.slippage += slippage
-        entry_order_id = position.entry_order_id
-        trade = Trade(
-            symbol=state.key.symbol,
-            strategy=state.key.strategy,
-            side=position.side,
-            entry_ms=position.entry_ms,
-            exit_ms=bar.open_ms,
-            entry_price=position.entry_price,
-            exit_price=price,
-            qty=closing,
-            exit_reason=reason,
-            fees=entry_fees + fee,
-            funding=funding,
-            slippage=entry_slippage + slippage,
-            pnl=gross - entry_fees - fee - funding,
-            bars_held=state.index - position.entry_index + 1,
-        )
-        state.trades.append(trade)
-        remaining = position.qty - closing
-        flat = remaining <= QTY_EPSILON * max(1.0, position.qty)
-        if flat:
-            state.position = None
-        else:
-            position.qty = remaining
-            position.fees -= entry_fees
-            position.funding -= funding
-            position.slippage -= entry_slippage
-            position.margin *= 1.0 - share
-        if self.on_event is not None:
-            book = state.key.id
-            if order_id is not None:
-                self._emit(OrderFilled(book, order_id, bar.open_ms, price, closing, liquidity))
-            self._emit(PositionClosed(book, trade, order_id, entry_order_id, flat))
