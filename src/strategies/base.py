@@ -92,14 +92,18 @@ class SignalStrategy(bt.Strategy):
         if executor is None:
             raise StrategyError(f"strategy {self.name!r} was started without an executor")
         self._executor: Executor = executor
-        self._open_ms_line = getattr(self.data.lines, "open_ms", None)
+        lines = self.data.lines
+        self._open_ms_line = getattr(lines, "open_ms", None)
+        # The line buffers themselves: reading them skips Backtrader's attribute lookups.
+        self._price_lines = (lines.open, lines.high, lines.low, lines.close, lines.volume)
         self._max_hold: int = int(self.p.max_hold_bars)
         self._last_open_ms: int | None = None
+        self._extra_feeds = len(self.datas) > 1
 
     def _new_bar(self) -> Bar | None:
         """The bar of the run's timeframe that just closed, or None when this step only
         moved an extra feed (Backtrader steps on every feed's bars)."""
-        if not len(self.data):
+        if self._extra_feeds and not len(self.data):
             return None
         bar = self._bar()
         if bar.open_ms == self._last_open_ms:
@@ -141,19 +145,12 @@ class SignalStrategy(bt.Strategy):
     # ----- helpers for plugins -------------------------------------------------
 
     def _bar(self) -> Bar:
-        data = self.data
         if self._open_ms_line is not None:
             open_ms = int(self._open_ms_line[0])
         else:
-            open_ms = round((data.datetime[0] - 719163.0) * 86_400_000.0)
-        return Bar(
-            open_ms=open_ms,
-            open=data.open[0],
-            high=data.high[0],
-            low=data.low[0],
-            close=data.close[0],
-            volume=data.volume[0],
-        )
+            open_ms = round((self.data.datetime[0] - 719163.0) * 86_400_000.0)
+        o, h, low, c, v = self._price_lines
+        return Bar(open_ms, o[0], h[0], low[0], c[0], v[0])
 
     @property
     def in_position(self) -> bool:
