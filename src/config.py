@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scalplab.errors import ConfigError
@@ -53,8 +53,11 @@ class Settings(BaseSettings):
     trading_approved: bool = Field(False, alias="TRADING_APPROVED")
     api_token: SecretStr = Field(SecretStr(""), alias="API_TOKEN")
     simulation_initial_capital: float = Field(10000.0, gt=0, alias="SIMULATION_INITIAL_CAPITAL")
-    simulation_commission: float = Field(0.001, ge=0, lt=1, alias="SIMULATION_COMMISSION")
-    simulation_slippage: float = Field(0.0001, ge=0, lt=1, alias="SIMULATION_SLIPPAGE")
+    simulation_commission: float | None = Field(None, ge=0, lt=0.1, alias="SIMULATION_COMMISSION")
+    """Seed 004's fee as a fraction (0.001 = 0.1 %): converted to TAKER_FEE_PCT and
+    MAKER_FEE_PCT for every mode."""
+    simulation_slippage: float | None = Field(None, ge=0, lt=0.1, alias="SIMULATION_SLIPPAGE")
+    """Seed 004's slippage as a fraction: converted to SLIPPAGE_PCT for every mode."""
 
     # --- paper trading: order confirmation and the simulation engine ---
     confirm_orders: bool = Field(False, alias="CONFIRM_ORDERS")
@@ -86,6 +89,31 @@ class Settings(BaseSettings):
     debug: bool = Field(False, alias="DEBUG")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
 
+    @model_validator(mode="after")
+    def _seed_004_costs(self) -> Settings:
+        """Seed 004's `SIMULATION_COMMISSION` / `SIMULATION_SLIPPAGE` (fractions) become the
+        percent settings both modes use; one that contradicts a percent setting given
+        alongside it is refused (there is one fee model and one slippage model)."""
+        given = self.model_fields_set
+        conversions = (
+            ("simulation_commission", ("taker_fee_pct", "maker_fee_pct")),
+            ("simulation_slippage", ("slippage_pct",)),
+        )
+        for source, targets in conversions:
+            fraction = getattr(self, source)
+            if fraction is None:
+                continue
+            pct = fraction * 100.0
+            for target in targets:
+                value = getattr(self, target)
+                if target in given and abs(value - pct) > 1e-12:
+                    raise ValueError(
+                        f"{source.upper()}={fraction:g} is {pct:g} % but {target.upper()} is "
+                        f"{value:g} %: set only one of them"
+                    )
+                setattr(self, target, pct)
+        return self
+
     @property
     def database_url(self) -> str:
         """`DB_URL`, else a SQLite file at `DB_PATH`, else `DATA_DIR/app.db`."""
@@ -105,10 +133,14 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err["loc"], err["msg"]) for err in exc.errors())
         raise ConfigError(f"invalid settings: {problems}") from None
+
+
+def _problem(loc: tuple[int | str, ...], message: str) -> str:
+    message = message.removeprefix("Value error, ")
+    where = ".".join(str(part) for part in loc)
+    return f"{where}: {message}" if where else message
 
 
 @lru_cache(maxsize=1)

@@ -62,3 +62,24 @@ def test_secrets_never_print(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "very-secret-value" not in repr(settings) and "very-secret-value" not in str(
         settings.model_dump()
     )
+
+
+def test_seed_004_cost_keys_become_the_percent_settings_of_every_mode() -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        SIMULATION_COMMISSION=0.001,
+        SIMULATION_SLIPPAGE=0.0001,
+    )
+    assert (settings.taker_fee_pct, settings.maker_fee_pct) == (0.1, 0.1)
+    assert settings.slippage_pct == pytest.approx(0.01)
+
+
+def test_a_seed_004_cost_key_contradicting_a_percent_setting_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SIMULATION_COMMISSION", "0.001")
+    monkeypatch.setenv("TAKER_FEE_PCT", "0.05")
+    with pytest.raises(
+        ConfigError, match=r"SIMULATION_COMMISSION=0.001 is 0.1 % but TAKER_FEE_PCT"
+    ):
+        load_settings()
