@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from scalplab.config import get_settings
-from scalplab.data.binance_rest import BinanceRestClient, download_klines, fetch_exchange_info
+from scalplab.data.adapters.binance.config import BinanceConfig
+from scalplab.data.adapters.binance.http import BinanceRestClient, fetch_exchange_info
 from scalplab.data.candles import CandleStore
 from scalplab.data.csv_import import ImportReport, import_funding_csv, import_klines_csv
+from scalplab.data.download import download_klines
 from scalplab.data.funding import FundingStore
 from scalplab.data.integrity import Gap, IntegrityReport, check_candles, ms_to_iso
 from scalplab.data.samples import import_samples
@@ -97,7 +99,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _client(base_url: str | None) -> BinanceRestClient:
-    return BinanceRestClient(base_url or get_settings().rest_url)
+    return BinanceRestClient(base_url or BinanceConfig.from_settings(get_settings()).rest_url)
 
 
 def cmd_download(args: argparse.Namespace) -> int:

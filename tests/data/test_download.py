@@ -9,14 +9,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scalplab.data.binance_rest import (
+from scalplab.data.adapters.binance.http import (
     KLINES_LIMIT,
     BinanceRestClient,
-    download_klines,
     fetch_exchange_info,
-    klines_to_frame,
 )
+from scalplab.data.adapters.binance.schemas import klines_to_frame
 from scalplab.data.candles import CandleStore
+from scalplab.data.download import download_klines
 from scalplab.data.symbols import RulesStore
 from scalplab.errors import DataError, InputError, NotFoundError, TemporaryError
 from tests.data.binance_replay import Fault, ReplayServer

@@ -1,0 +1,1 @@
+"""Venue adapters, one package per venue, in nautilus_trader's shape."""
