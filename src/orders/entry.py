@@ -112,8 +112,10 @@ def plan_manual(
         if request.qty is None:
             raise OrderRejected("qty is required for a reduce_only order")
         return request
-    if request.qty is not None or request.stop_loss is None:
+    if request.qty is not None:
         return request
+    if request.stop_loss is None:
+        raise OrderRejected("qty is required (or give a stop_loss to size the entry by risk)")
     qty = size(float(request.entry_price(bar.close)), float(request.stop_loss))
     if qty <= 0:
         raise OrderRejected("the risk-sized quantity is zero: widen the stop or add equity")

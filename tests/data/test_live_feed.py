@@ -2,9 +2,9 @@
 
 The key check: on real BTCUSDT candles (1m and 15m resampled from 1m), a
 `Cerebro(runonce=False, preload=False)` over a `QueueFeed` fed by a producer
-thread, running the `sma_cross` and `smc` plugins through an `ExecutionModel`
-wired as `scalplab.backtests.runner.execute` wires it, records exactly the signals,
-trades and equity curve of the `CandleArrayFeed` backtest.
+thread, running the `sma_cross` and `smc` plugins through a sandbox (the order pipeline,
+risk gate and execution model) wired as `scalplab.backtests.runner.execute` wires it,
+records exactly the signals, trades and equity curve of the `CandleArrayFeed` backtest.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,7 @@ from typing import Any
 import backtrader as bt
 import pytest
 
-from scalplab.backtests.runner import (
-    PreparedRun,
-    RunRequest,
-    execute,
-    execution_config,
-    prepare,
-)
+from scalplab.backtests.runner import RunBooks, execute, open_run
 from scalplab.config import Settings
 from scalplab.data.bars import Bar
 from scalplab.data.candles import CandleStore
@@ -35,7 +30,9 @@ from scalplab.data.replay import ReplaySource
 from scalplab.data.stream import bars_from_frame
 from scalplab.data.timeframes import resample
 from scalplab.errors import ConflictError, DataError, InputError
-from scalplab.orders.execution import ExecutionModel
+from scalplab.orders.executor import BookExecutor
+from scalplab.orders.models import SignalRecord
+from scalplab.orders.runs import PreparedRun, RunRequest, prepare_run
 from tests.conftest import make_settings, real_klines
 
 START = datetime(2025, 6, 17, tzinfo=UTC)
@@ -49,19 +46,21 @@ def _prepared(
 ) -> tuple[PreparedRun, Settings]:
     settings = make_settings(data_dir)
     end = START.replace(day=START.day + days)
-    return prepare(RunRequest("BTCUSDT", strategy, tf, START, end), settings), settings
+    return prepare_run(RunRequest("BTCUSDT", strategy, tf, START, end), settings), settings
 
 
-def _live_model(run: PreparedRun, settings: Settings, last_open_ms: int | None) -> ExecutionModel:
-    """The execution model exactly as `runner.execute` sets it up."""
-    model = ExecutionModel(execution_config(settings))
-    model.add_feed(run.pair, run.rules, run.funding, last_open_ms=last_open_ms)
-    return model
+def _live_books(
+    run: PreparedRun, settings: Settings, last_open_ms: int | None
+) -> tuple[RunBooks, BookExecutor]:
+    """The sandbox exactly as `runner.execute` sets it up, its final bar as announced."""
+    books, book = open_run(run, settings)
+    books.sandbox.model.set_last_open(book, last_open_ms)
+    return books, BookExecutor(books.sandbox.pipeline, book)
 
 
 def _run_live(
     run: PreparedRun,
-    model: ExecutionModel,
+    executor: BookExecutor,
     feed: QueueFeed,
     producer: Callable[[], None],
     exactbars: int = 0,
@@ -76,7 +75,7 @@ def _run_live(
         quicknotify=True,
     )
     cerebro.adddata(feed, name=run.pair)
-    cerebro.addstrategy(run.info.cls, executor=model, feed_name=run.pair, **run.params)
+    cerebro.addstrategy(run.info.cls, executor=executor, **run.params)
     errors: list[BaseException] = []
 
     def produce() -> None:
@@ -97,12 +96,26 @@ def _run_live(
     return strategy
 
 
-def _assert_same_books(live: ExecutionModel, backtest: ExecutionModel) -> None:
-    assert live.signals == backtest.signals
-    assert live.trades == backtest.trades
-    assert live.equity_curve == backtest.equity_curve
-    assert live.totals() == backtest.totals()
-    assert live.cash == backtest.cash
+def _signals(books: RunBooks) -> list[SignalRecord]:
+    """The signal records, each naming its order by the (deterministic) client order id
+    rather than by the queue's fresh internal id."""
+    queue = books.sandbox.queue
+    return [
+        record
+        if record.order_id is None
+        else replace(record, order_id=queue.get(record.order_id).client_order_id)
+        for record in books.log.records
+    ]
+
+
+def _assert_same_books(live: RunBooks, backtest: RunBooks) -> None:
+    assert _signals(live) == _signals(backtest)
+    ours, theirs = live.sandbox.model, backtest.sandbox.model
+    assert ours.trades == theirs.trades
+    assert ours.equity_curve == theirs.equity_curve
+    assert ours.totals() == theirs.totals()
+    assert ours.cash == theirs.cash
+    assert live.sandbox.gate.state() == backtest.sandbox.gate.state()
 
 
 @pytest.mark.parametrize(
@@ -122,7 +135,7 @@ def test_pushed_from_a_thread_it_gives_exactly_the_backtest(
 ) -> None:
     run, settings = _prepared(real_week_dir, strategy, tf, days)
     backtest = execute(run, settings)  # CandleArrayFeed, runonce + preload, as the runner runs
-    assert backtest.trades, "the real sample must trade, or the comparison proves nothing"
+    assert backtest.sandbox.model.trades, "the real sample must trade, or the test proves nothing"
 
     bars = bars_from_frame(run.candles)
     if tf == "15m":  # the store resamples the real 1m candles exactly as `resample` does
@@ -130,7 +143,7 @@ def test_pushed_from_a_thread_it_gives_exactly_the_backtest(
         week = minutes[(minutes.open_time >= START_MS) & (minutes.open_time < END_MS)]
         assert bars == bars_from_frame(resample(week, "15m"))
     last = bars[-1].open_ms
-    model = _live_model(run, settings, last_open_ms=last)
+    live, executor = _live_books(run, settings, last_open_ms=last)
     feed = QueueFeed(tf=tf, last_open_ms=last)
 
     def producer() -> None:  # a WS adapter: one closed candle at a time, then end of stream
@@ -138,10 +151,10 @@ def test_pushed_from_a_thread_it_gives_exactly_the_backtest(
             assert feed.push(bar)
         feed.finish()
 
-    _run_live(run, model, feed, producer, exactbars)
-    _assert_same_books(model, backtest)
+    _run_live(run, executor, feed, producer, exactbars)
+    _assert_same_books(live, backtest)
     # Every pushed candle reached the strategy once, in order (on_bar runs in prenext and next).
-    assert [ms for ms, _ in model.equity_curve] == [bar.open_ms for bar in bars]
+    assert [ms for ms, _ in live.sandbox.model.equity_curve] == [bar.open_ms for bar in bars]
     assert feed.delivered == len(bars) and feed.dropped == 0 and feed.ended
     assert not feed.stopped
 
@@ -155,8 +168,8 @@ def test_replay_through_the_queue_feed_gives_exactly_the_backtest(
     source = ReplaySource(
         CandleStore(real_week_dir), [("BTCUSDT", "15m")], START_MS, END_MS, speed=None
     )
-    last = source.last_open_ms("BTCUSDT")
-    model = _live_model(run, settings, last_open_ms=last)
+    last = source.last_open_ms("BTCUSDT", "15m")
+    live, executor = _live_books(run, settings, last_open_ms=last)
     feed = QueueFeed(tf="15m", last_open_ms=last, max_pending=64)
     pushed: list[int] = []
 
@@ -170,8 +183,8 @@ def test_replay_through_the_queue_feed_gives_exactly_the_backtest(
     def producer() -> None:  # the candle stream, on its own thread and asyncio loop
         pushed.append(asyncio.run(play()))
 
-    _run_live(run, model, feed, producer)
-    _assert_same_books(model, backtest)
+    _run_live(run, executor, feed, producer)
+    _assert_same_books(live, backtest)
     assert pushed == [len(run.candles)] == [feed.delivered]
 
 

@@ -81,19 +81,25 @@ def test_events_are_the_stored_bars_merged_by_close_time(store: CandleStore) -> 
         ("BTCUSDT", "15m"),
         ("BTCUSDT", "1m"),
     ]
-    assert source.cursor() == {"ETHUSDT": events[-3].bar.open_ms, "BTCUSDT": events[-1].bar.open_ms}
+    # A resumed run's warm-up: the bars of a subscription that closed by an instant.
+    assert source.bars_until("BTCUSDT", "15m", START + 15 * MINUTE) == [quarter[1].bar]
+    assert source.bars_until("ethusdt", "1m", START + 15 * MINUTE) == [
+        e.bar for e in events if e.symbol == "ETHUSDT" and e.close_ms <= START + 15 * MINUTE
+    ]
+    assert source.bars_until("BTCUSDT", "1m", START) == []
 
 
-def test_last_open_ms_is_known_up_front_and_must_be_unambiguous(store: CandleStore) -> None:
+def test_last_open_ms_is_known_up_front_per_subscription(store: CandleStore) -> None:
     source = ReplaySource(store, [("SOLUSDT", "1m"), ("BTCUSDT", "5m"), ("BTCUSDT", "1h")])
-    assert source.last_open_ms("solusdt") == START + 2 * DAY - MINUTE
+    assert source.last_open_ms("solusdt", "1m") == START + 2 * DAY - MINUTE
+    assert source.last_open_ms("BTCUSDT", "5m") == START + 2 * DAY - 5 * MINUTE
     assert source.last_open_ms("BTCUSDT", "1h") == START + 2 * DAY - 3_600_000
-    with pytest.raises(InputError, match="several timeframes"):
-        source.last_open_ms("BTCUSDT")
-    with pytest.raises(InputError, match="ETHUSDT is not subscribed"):
-        source.last_open_ms("ETHUSDT")
+    with pytest.raises(InputError, match="ETHUSDT 1m is not subscribed"):
+        source.last_open_ms("ETHUSDT", "1m")
     with pytest.raises(InputError, match="SOLUSDT 5m is not subscribed"):
         source.last_open_ms("SOLUSDT", "5m")
+    with pytest.raises(InputError, match="BTCUSDT 1m is not subscribed"):
+        source.bars_until("BTCUSDT", "1m", START + DAY)
 
 
 def paced(store: CandleStore, fake: FakeTime, minutes: int, speed: float) -> ReplaySource:
@@ -168,7 +174,9 @@ def test_each_candle_is_stamped_with_the_instant_its_close_came_due(store: Candl
     assert [e.received_ns for e in _collect(full_speed)] == [None]
 
 
-def test_resume_after_continues_each_symbol_after_its_cursor(store: CandleStore) -> None:
+def test_resume_close_ms_continues_every_subscription_after_that_instant(
+    store: CandleStore,
+) -> None:
     subs = [("BTCUSDT", "1m"), ("ADAUSDT", "1m")]
     first = ReplaySource(store, subs, START, START + DAY)
 
@@ -182,17 +190,25 @@ def test_resume_after_continues_each_symbol_after_its_cursor(store: CandleStore)
 
     head = asyncio.run(take(101))
     assert len(head) == 101 and first.stopped
-    cursor = first.cursor()
-    assert cursor == {"BTCUSDT": START + 50 * MINUTE, "ADAUSDT": START + 49 * MINUTE}
-    second = ReplaySource(store, subs, START, START + DAY, resume_after=cursor)
-    assert second.total == 2 * 1440 - 101
+    # 50 whole minutes (BTC then ADA at each close), then BTC's bar of minute 50 alone:
+    # a consumer commits whole close-time groups, so it resumes after the 00:50 closes.
+    assert head[-1].symbol == "BTCUSDT" and head[-1].bar.open_ms == START + 50 * MINUTE
+    committed = head[-2].close_ms
+    assert committed == START + 50 * MINUTE
+    second = ReplaySource(store, subs, START, START + DAY, resume_close_ms=committed)
+    assert second.total == 2 * 1440 - 100
     tail = _collect(second)
-    assert [e.bar for e in head + tail] == [
+    assert tail[0].bar == head[-1].bar  # the uncommitted bar is played again
+    assert [e.bar for e in head[:100] + tail] == [
         e.bar for e in _collect(ReplaySource(store, subs, START, START + DAY))
     ]
-    assert second.last_open_ms("ADAUSDT") == START + DAY - MINUTE
-    done = ReplaySource(store, subs, START, START + DAY, resume_after={"BTCUSDT": START + DAY})
-    assert {e.symbol for e in _collect(done)} == {"ADAUSDT"}
+    assert second.last_open_ms("ADAUSDT", "1m") == START + DAY - MINUTE
+    # The warm-up of the resumed run: what closed by the committed instant.
+    assert second.bars_until("ADAUSDT", "1m", committed) == [
+        e.bar for e in head[:100] if e.symbol == "ADAUSDT"
+    ]
+    done = ReplaySource(store, subs, START, START + DAY, resume_close_ms=START + DAY)
+    assert done.total == 0 and _collect(done) == []
 
 
 def test_stop_from_another_thread_interrupts_a_long_wait(store: CandleStore) -> None:
@@ -276,8 +292,6 @@ def test_bad_input_is_refused_before_anything_plays(store: CandleStore) -> None:
             ReplaySource(store, [("BTCUSDT", "1m")], speed=speed)
     with pytest.raises(InputError, match="unknown timeframe"):
         ReplaySource(store, [("BTCUSDT", "7m")])
-    with pytest.raises(InputError, match="unsubscribed symbol"):
-        ReplaySource(store, [("BTCUSDT", "1m")], resume_after={"ETHUSDT": START})
     with pytest.raises(NoDataError, match="LTCUSDT"):
         ReplaySource(store, [("BTCUSDT", "1m"), ("LTCUSDT", "1m")])
     with pytest.raises(NoDataError, match="no BTCUSDT 1m candles from"):

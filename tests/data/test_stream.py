@@ -43,7 +43,7 @@ def test_merge_streams_interleaves_by_arrival_and_ends_with_the_last() -> None:
     eth = bars_from_frame(real_klines("ETHUSDT").head(20))
 
     async def main() -> list[CandleEvent]:
-        streams: list[CandleStream] = [_paced("BTCUSDT", btc, 0.004), _paced("ETHUSDT", eth, 0.0)]
+        streams: list[CandleStream] = [_paced("BTCUSDT", btc, 0.02), _paced("ETHUSDT", eth, 0.0)]
         return [event async for event in merge_streams(streams)]
 
     events = asyncio.run(main())

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from scalplab.orders.metrics import (
+    blocks_by_breaker,
     compute_metrics,
     daily_returns,
     max_drawdown_pct,
@@ -21,7 +22,8 @@ DAY = 86_400_000
 
 def trade(pnl: float, minutes: int = 30, reason: str = "tp") -> Trade:
     return Trade(
-        "F",
+        "BTCUSDT",
+        "test",
         "long",
         0,
         minutes * 60_000,
@@ -37,8 +39,21 @@ def trade(pnl: float, minutes: int = 30, reason: str = "tp") -> Trade:
     )
 
 
-def signal(status: str, reason: str = "") -> SignalRecord:
-    return SignalRecord("F", 0, "long", 100.0, 95.0, 115.0, 50.0, (), status, reason)  # type: ignore[arg-type]
+def signal(status: str, reason: str = "", breaker: str | None = None) -> SignalRecord:
+    return SignalRecord(
+        "BTCUSDT",
+        "test",
+        0,
+        "long",
+        100.0,
+        95.0,
+        115.0,
+        50.0,
+        (),
+        status,  # type: ignore[arg-type]
+        reason,
+        breaker=breaker,
+    )
 
 
 def test_daily_returns_take_each_days_last_equity() -> None:
@@ -71,6 +86,8 @@ def test_compute_metrics_by_hand() -> None:
         [signal("accepted")] * 3
         + [signal("rejected", "min_rr")] * 2
         + [signal("rejected", "position_open"), signal("dropped", "last_bar")]
+        + [signal("blocked", "5 open positions", "max_open_positions")]
+        + [signal("blocked", "cooldown", "loss_streak")] * 2
     )
     totals = {
         "fees": 0.3,
@@ -93,9 +110,13 @@ def test_compute_metrics_by_hand() -> None:
         m["signals_generated"],
         m["signals_accepted"],
         m["signals_rejected"],
+        m["signals_blocked"],
         m["signals_dropped"],
-    ) == (7, 3, 3, 1)
+    ) == (10, 3, 3, 3, 1)
     assert rejections_by_reason(signals) == {"min_rr": 2, "position_open": 1}
+    # A block is not a rejection: it is counted by breaker, apart from the reasons.
+    assert blocks_by_breaker(signals) == {"loss_streak": 2, "max_open_positions": 1}
+    assert blocks_by_breaker(signals[:3]) == {}
 
 
 def test_metrics_without_trades_or_losses() -> None:

@@ -1,11 +1,15 @@
 """Every circuit breaker, hand-computed: blocks exactly at its threshold, releases on time.
 
-Times are bar-clock epoch milliseconds; D0 is 2025-06-17T00:00:00Z.
+Times are bar-clock epoch milliseconds; D0 is 2025-06-17T00:00:00Z. What the gate has
+seen before a decision (the UTC day's start equity, accepted entries, closed trades) it
+keeps itself: tests feed it through `on_bar`, `record_entry` and `record_trade`, as the
+order pipeline does.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,12 +17,10 @@ from typing import Any
 import pytest
 
 from scalplab.config import Settings
-from scalplab.data.bars import Bar
 from scalplab.errors import ConfigError, DataError, InputError
 from scalplab.orders.risk import (
     BREAKERS,
     NO_SPREAD_DATA,
-    AtrTracker,
     RiskContext,
     RiskDecision,
     RiskEvent,
@@ -26,7 +28,7 @@ from scalplab.orders.risk import (
     RiskSettings,
     day_start_ms,
 )
-from tests.conftest import make_settings, real_klines
+from tests.conftest import make_settings
 
 MIN = 60_000
 HOUR = 3_600_000
@@ -38,14 +40,12 @@ def ctx(**fields: Any) -> RiskContext:
     """A context every breaker lets through; override one field to trip one breaker."""
     base: dict[str, Any] = {
         "symbol": "BTCUSDT",
+        "strategy": "smc",
         "side": "long",
         "reward_risk": 3.5,
         "now_ms": D0 + 10 * HOUR,
         "equity": 10_000.0,
-        "day_start_equity": 10_000.0,
         "open_positions": 0,
-        "recent_closed": (),
-        "entries_last_hour": 0,
         "spread_pct": 0.02,
         "atr": 10.0,
         "atr_avg": 10.0,
@@ -54,8 +54,22 @@ def ctx(**fields: Any) -> RiskContext:
     return RiskContext(**base)
 
 
-def gate(**settings: Any) -> RiskGate:
-    return RiskGate(RiskSettings(**settings))
+def gate(
+    day_start_equity: float | None = 10_000.0,
+    trades: Iterable[tuple[int, float]] = (),
+    entries: Iterable[int] = (),
+    **settings: Any,
+) -> RiskGate:
+    """A gate that has seen D0's first bar at `day_start_equity`, then `trades` closed
+    `(exit_ms, pnl)` and entries accepted at `entries`."""
+    g = RiskGate(RiskSettings(**settings))
+    if day_start_equity is not None:
+        g.on_bar(D0, lambda: day_start_equity)
+    for exit_ms, pnl in trades:
+        g.record_trade(exit_ms, pnl)
+    for moment in entries:
+        g.record_entry(moment)
+    return g
 
 
 # ----- settings ----------------------------------------------------------------------------
@@ -128,6 +142,26 @@ def test_active_flags() -> None:
     assert not RiskSettings(min_rr=0).active("min_rr")
     with pytest.raises(InputError, match="unknown breaker 'revenge'"):
         RiskSettings().active("revenge")
+    assert RiskSettings().active_breakers() == list(BREAKERS)
+    assert RiskSettings(spread_enabled=False, max_trades_per_hour=0).active_breakers() == [
+        "min_rr",
+        "max_open_positions",
+        "daily_loss_limit",
+        "loss_streak",
+        "extreme_volatility",
+    ]
+
+
+def test_without_breakers_is_the_research_switch_and_keeps_min_rr() -> None:
+    tight = RiskSettings(min_rr=2.5, max_open_positions=1, daily_loss_limit_pct=0.1)
+    off = tight.without_breakers()
+    assert off.active_breakers() == ["min_rr"] and off.min_rr == 2.5
+    # the limits stay as they were: switching a breaker back on restores it
+    assert off.max_open_positions == 1 and off.updated({"max_open_positions_enabled": True})
+    assert RiskGate(off).check(bad_everywhere()) == RiskDecision(
+        False, "min_rr", "reward/risk 1.00 is below the minimum 2.5"
+    )
+    assert RiskSettings(min_rr_enabled=False).without_breakers().active_breakers() == []
 
 
 # ----- min_rr -------------------------------------------------------------------------------
@@ -178,23 +212,40 @@ def test_daily_loss_blocks_at_the_limit_until_the_next_utc_day() -> None:
         "daily loss limit 2.5 % was reached today; blocked until 2025-06-18T00:00:00Z"
     )
     assert g.blocked_until(D0 + DAY - 1) == {"daily_loss_limit": D0 + DAY}
-    # 00:00 UTC next day, with that day's start equity: allowed again
-    assert g.check(ctx(equity=9_750.0, day_start_equity=9_750.0, now_ms=D0 + DAY)).allowed
+    # 00:00 UTC next day: the first equity of that day (9 750) is its start, allowed again
+    assert g.check(ctx(equity=9_750.0, now_ms=D0 + DAY)).allowed
     assert g.blocked_until(D0 + DAY) == {}
 
 
 def test_daily_loss_disabled_or_without_a_start_equity() -> None:
     assert gate(daily_loss_limit_pct=0).check(ctx(equity=1.0)).allowed
     assert gate(daily_loss_limit_enabled=False).check(ctx(equity=1.0)).allowed
-    assert gate().check(ctx(equity=1.0, day_start_equity=0.0)).allowed
+    assert gate(day_start_equity=0.0).check(ctx(equity=1.0)).allowed
+    # a gate that saw no bar of the day takes the equity it is asked about as the start
+    assert gate(day_start_equity=None).check(ctx(equity=1.0)).allowed
 
 
-def test_day_start_equity_is_the_first_equity_seen_each_utc_day() -> None:
-    g = gate()
-    assert g.observe_equity(D0 + 5 * MIN, 10_000.0) == 10_000.0
-    assert g.observe_equity(D0 + 23 * HOUR, 9_000.0) == 10_000.0
-    assert g.observe_equity(D0 + DAY, 9_100.0) == 9_100.0
-    assert g.observe_equity(D0 + DAY + HOUR, 9_900.0) == 9_100.0
+def test_day_start_equity_is_the_equity_before_the_first_bar_of_each_utc_day() -> None:
+    g = RiskGate()
+    asked: list[int] = []
+
+    def equity(value: float) -> Any:
+        def read() -> float:
+            asked.append(1)
+            return value
+
+        return read
+
+    g.on_bar(D0 + 5 * MIN, equity(10_000.0))
+    g.on_bar(D0 + 23 * HOUR, equity(9_000.0))  # same day: not even read
+    assert g.day_start_equity(D0 + 23 * HOUR, 1.0) == 10_000.0
+    g.on_bar(D0 + DAY, equity(9_100.0))
+    g.on_bar(D0 + DAY + HOUR, equity(9_900.0))
+    assert g.day_start_equity(D0 + DAY + HOUR, 1.0) == 9_100.0
+    assert len(asked) == 2
+    # an older bar (a second book lagging behind) does not move the day back
+    g.on_bar(D0 + 10 * HOUR, equity(1.0))
+    assert g.day_start_equity(D0 + DAY + 2 * HOUR, 1.0) == 9_100.0
     assert day_start_ms(D0 + DAY + HOUR) == D0 + DAY
 
 
@@ -202,31 +253,35 @@ def test_day_start_equity_is_the_first_equity_seen_each_utc_day() -> None:
 
 
 def test_loss_streak_cooldown_starts_at_the_third_loss_and_lasts_ten_minutes() -> None:
-    g = gate()
     t3 = D0 + 2 * HOUR
     two = ((t3 - 20 * MIN, -12.0), (t3, -7.5))
     three = ((t3 - 40 * MIN, -3.0), *two)
-    assert g.check(ctx(recent_closed=two, now_ms=t3 + MIN)).allowed
-    blocked = g.check(ctx(recent_closed=three, now_ms=t3 + MIN))
+    assert gate(trades=two).check(ctx(now_ms=t3 + MIN)).allowed
+    g = gate(trades=three)
+    blocked = g.check(ctx(now_ms=t3 + MIN))
     assert blocked == RiskDecision(
         False,
         "loss_streak",
         "3 consecutive losing trades (limit 3); cooldown of 10 min until "
         "2025-06-17T02:10:00Z (9m00s left)",
     )
-    assert not g.check(ctx(recent_closed=three, now_ms=t3 + 10 * MIN - 1)).allowed
-    assert g.check(ctx(recent_closed=three, now_ms=t3 + 10 * MIN)).allowed
+    assert not g.check(ctx(now_ms=t3 + 10 * MIN - 1)).allowed
+    assert g.check(ctx(now_ms=t3 + 10 * MIN)).allowed
 
 
 def test_a_win_breaks_the_streak_and_a_further_loss_restarts_the_cooldown() -> None:
-    g = gate()
     t = D0 + 3 * HOUR
     broken = ((t - 30 * MIN, -1.0), (t - 20 * MIN, -1.0), (t - 10 * MIN, 5.0), (t, -1.0))
-    assert g.check(ctx(recent_closed=broken, now_ms=t + MIN)).allowed
+    assert gate(trades=broken).check(ctx(now_ms=t + MIN)).allowed
     zero = ((t - 30 * MIN, -1.0), (t - 20 * MIN, 0.0), (t, -1.0))  # break-even is no loss
-    assert g.check(ctx(recent_closed=zero, now_ms=t + MIN)).allowed
-    four = ((t - 30 * MIN, -1.0), (t - 20 * MIN, -1.0), (t - 15 * MIN, -1.0), (t, -1.0))
-    decision = g.check(ctx(recent_closed=four, now_ms=t + 2 * MIN))
+    assert gate(trades=zero).check(ctx(now_ms=t + MIN)).allowed
+    g = gate(trades=((t - 30 * MIN, -1.0), (t - 20 * MIN, -1.0), (t - 15 * MIN, -1.0)))
+    assert g.blocked_until(t - 14 * MIN) == {}  # nothing is tripped until a check
+    assert not g.check(ctx(now_ms=t - 14 * MIN)).allowed
+    assert g.blocked_until(t - 14 * MIN) == {"loss_streak": t - 5 * MIN}  # third loss + 10 min
+    assert g.check(ctx(now_ms=t - 5 * MIN)).allowed
+    g.record_trade(t, -1.0)  # a fourth loss restarts the cooldown from its exit
+    decision = g.check(ctx(now_ms=t + 2 * MIN))
     assert decision.breaker == "loss_streak"
     assert decision.reason.startswith("4 consecutive losing trades (limit 3)")
     assert g.blocked_until(t + 2 * MIN) == {"loss_streak": t + 10 * MIN}
@@ -235,36 +290,39 @@ def test_a_win_breaks_the_streak_and_a_further_loss_restarts_the_cooldown() -> N
 def test_loss_streak_ignores_trades_closing_after_now_and_can_be_disabled() -> None:
     t = D0 + 3 * HOUR
     three = ((t - 2 * MIN, -1.0), (t - MIN, -1.0), (t + 5 * MIN, -1.0))
-    assert gate().check(ctx(recent_closed=three, now_ms=t)).allowed
+    assert gate(trades=three).check(ctx(now_ms=t)).allowed
     losing = ((t - 2 * MIN, -1.0), (t - MIN, -1.0), (t, -1.0))
-    assert gate(loss_streak_limit=0).check(ctx(recent_closed=losing, now_ms=t)).allowed
-    assert gate(loss_streak_enabled=False).check(ctx(recent_closed=losing, now_ms=t)).allowed
-    assert gate(loss_streak_cooldown_minutes=0).check(ctx(recent_closed=losing, now_ms=t)).allowed
+    assert gate(trades=losing, loss_streak_limit=0).check(ctx(now_ms=t)).allowed
+    assert gate(trades=losing, loss_streak_enabled=False).check(ctx(now_ms=t)).allowed
+    assert gate(trades=losing, loss_streak_cooldown_minutes=0).check(ctx(now_ms=t)).allowed
+    # the gate keeps the latest 1000 closed trades: enough for the largest limit
+    many = gate(trades=[(t - MIN, -1.0)] * 1200, loss_streak_limit=1000)
+    decision = many.check(ctx(now_ms=t))
+    assert decision.reason.startswith("1000 consecutive losing trades (limit 1000)")
 
 
 # ----- overtrading -----------------------------------------------------------------------------
 
 
 def test_overtrading_blocks_the_26th_entry_of_the_hour() -> None:
-    g = gate()
-    assert g.check(ctx(entries_last_hour=24)).allowed
-    assert g.check(ctx(entries_last_hour=25)) == RiskDecision(
+    now = D0 + 10 * HOUR
+    minutes = [now - m * 2 * MIN for m in range(24, -1, -1)]  # 25 entries, 2 min apart
+    assert gate(entries=minutes[1:]).check(ctx(now_ms=now)).allowed  # 24
+    assert gate(entries=minutes).check(ctx(now_ms=now)) == RiskDecision(
         False, "overtrading", "25 entries in the last hour reach the limit of 25 per hour"
     )
-    assert gate(max_trades_per_hour=0).check(ctx(entries_last_hour=500)).allowed
-    assert gate(overtrading_enabled=False).check(ctx(entries_last_hour=500)).allowed
+    assert gate(entries=[now] * 500, max_trades_per_hour=0).check(ctx(now_ms=now)).allowed
+    assert gate(entries=[now] * 500, overtrading_enabled=False).check(ctx(now_ms=now)).allowed
 
 
 def test_entries_are_counted_over_a_rolling_hour() -> None:
-    g = gate(max_trades_per_hour=2)
     t = D0 + 5 * HOUR
-    g.record_entry(t)
-    g.record_entry(t + 30 * MIN)
+    g = gate(entries=(t, t + 30 * MIN), max_trades_per_hour=2)
     assert g.entries_last_hour(t + 30 * MIN) == 2
-    assert not g.check(ctx(entries_last_hour=g.entries_last_hour(t + 59 * MIN))).allowed
+    assert not g.check(ctx(now_ms=t + 59 * MIN)).allowed
     # at t + 60 min the first entry leaves the window (now − 1 h, now]
     assert g.entries_last_hour(t + 60 * MIN) == 1
-    assert g.check(ctx(entries_last_hour=g.entries_last_hour(t + 60 * MIN))).allowed
+    assert g.check(ctx(now_ms=t + 60 * MIN)).allowed
     assert g.entries_last_hour(t + 90 * MIN) == 0
 
 
@@ -302,31 +360,52 @@ def test_extreme_volatility_blocks_at_three_times_the_average_atr() -> None:
 # ----- the gate as a whole ---------------------------------------------------------------------
 
 
+BAD_T = D0 + 3 * HOUR
+
+
 def bad_everywhere() -> RiskContext:
-    t = D0 + 3 * HOUR
+    """Trips every breaker of a `bad_gate`."""
     return ctx(
         reward_risk=1.0,
         open_positions=9,
         equity=5_000.0,
-        recent_closed=((t - 2 * MIN, -1.0), (t - MIN, -1.0), (t, -1.0)),
-        now_ms=t,
-        entries_last_hour=99,
+        now_ms=BAD_T,
         spread_pct=1.0,
         atr=100.0,
         atr_avg=1.0,
     )
 
 
+def bad_gate(settings: RiskSettings) -> RiskGate:
+    """A gate that saw a day start at 10 000, three losses and 99 entries this hour."""
+    g = RiskGate(settings)
+    g.on_bar(D0, lambda: 10_000.0)
+    for exit_ms in (BAD_T - 2 * MIN, BAD_T - MIN, BAD_T):
+        g.record_trade(exit_ms, -1.0)
+    for _ in range(99):
+        g.record_entry(BAD_T - MIN)
+    return g
+
+
 def test_breakers_are_checked_in_order_the_first_decides() -> None:
     settings = RiskSettings()
     seen = []
     for name in BREAKERS:
-        decision = RiskGate(settings).check(bad_everywhere())
+        decision = bad_gate(settings).check(bad_everywhere())
         assert not decision.allowed
         seen.append(decision.breaker)
         settings = settings.updated({f"{name}_enabled": False})
     assert seen == list(BREAKERS)
-    assert RiskGate(settings).check(bad_everywhere()) == RiskDecision(True, None, "")
+    assert bad_gate(settings).check(bad_everywhere()) == RiskDecision(True, None, "")
+
+
+def test_settings_are_read_at_each_check() -> None:
+    g = bad_gate(RiskSettings().without_breakers())
+    assert g.check(bad_everywhere()).breaker == "min_rr"
+    g.settings = g.settings.updated({"min_rr": 1.0})  # changed at run time
+    assert g.check(bad_everywhere()).allowed
+    g.settings = g.settings.updated({"overtrading_enabled": True})
+    assert g.check(bad_everywhere()).breaker == "overtrading"
 
 
 def test_every_breaker_off_by_a_zero_limit() -> None:
@@ -339,26 +418,21 @@ def test_every_breaker_off_by_a_zero_limit() -> None:
         max_spread_pct=0,
         extreme_volatility_atr_mult=0,
     )
-    assert RiskGate(zeros).check(bad_everywhere()).allowed
+    assert bad_gate(zeros).check(bad_everywhere()).allowed
 
 
 def test_reduce_only_orders_are_never_blocked() -> None:
-    decision = gate().check(replace(bad_everywhere(), reduce_only=True))
+    decision = bad_gate(RiskSettings()).check(replace(bad_everywhere(), reduce_only=True))
     assert decision == RiskDecision(True, None, "reduce-only orders are not gated")
 
 
-def test_a_block_becomes_a_risk_event() -> None:
+def test_a_block_becomes_a_risk_event_of_its_book() -> None:
     context = ctx(open_positions=5)
     decision = gate().check(context)
     event = RiskEvent.from_decision(context, decision)
-    assert event == RiskEvent(D0 + 10 * HOUR, "BTCUSDT", "max_open_positions", decision.reason)
-    assert event.to_dict() == {
-        "time_ms": D0 + 10 * HOUR,
-        "time": "2025-06-17T10:00:00Z",
-        "symbol": "BTCUSDT",
-        "breaker": "max_open_positions",
-        "reason": "5 open positions reach the limit of 5",
-    }
+    assert event == RiskEvent(
+        D0 + 10 * HOUR, "BTCUSDT", "smc", "max_open_positions", decision.reason
+    )
     assert decision.to_dict() == {
         "allowed": False,
         "breaker": "max_open_positions",
@@ -369,25 +443,28 @@ def test_a_block_becomes_a_risk_event() -> None:
 
 
 def test_state_survives_a_restart() -> None:
-    g = gate(max_trades_per_hour=3)
     t = D0 + 3 * HOUR
     losing = ((t - 2 * MIN, -1.0), (t - MIN, -1.0), (t, -1.0))
-    assert not g.check(ctx(recent_closed=losing, now_ms=t)).allowed
-    assert not g.check(ctx(equity=9_000.0, now_ms=t)).allowed
-    g.observe_equity(t, 10_000.0)
-    g.record_entry(t - 30 * MIN)
-    g.record_entry(t - 10 * MIN)
+    g = gate(trades=losing, entries=(t - 30 * MIN, t - 10 * MIN), max_trades_per_hour=3)
+    assert g.check(ctx(now_ms=t)).breaker == "loss_streak"
+    assert g.check(ctx(equity=9_000.0, now_ms=t)).breaker == "daily_loss_limit"
     state = json.loads(json.dumps(g.state()))
     restored = RiskGate.from_state(g.settings, state)
     assert restored.state() == g.state()
-    # the trips hold without the trades that caused them
+    assert state["recent_trades"] == [list(trade) for trade in losing]
+    # the trips hold (and the closed trades are back for the next streak)
     assert restored.check(ctx(now_ms=t + 5 * MIN)).breaker == "daily_loss_limit"
     assert restored.blocked_until(t + 5 * MIN) == {
         "daily_loss_limit": D0 + DAY,
         "loss_streak": t + 10 * MIN,
     }
     assert restored.entries_last_hour(t) == 2
-    assert restored.observe_equity(t + HOUR, 1.0) == 10_000.0
+    assert restored.day_start_equity(t + HOUR, 1.0) == 10_000.0
+    # state written before the gate kept its trades (version 1) still loads
+    old = {key: value for key, value in state.items() if key != "recent_trades"}
+    older = RiskGate.from_state(g.settings, {**old, "version": 1})
+    assert older.blocked_until(t) == restored.blocked_until(t)
+    assert older.state()["recent_trades"] == []
 
 
 @pytest.mark.parametrize(
@@ -409,76 +486,8 @@ def test_state_survives_a_restart() -> None:
 def test_malformed_gate_state(state: Any) -> None:
     with pytest.raises(DataError, match="malformed risk gate state"):
         RiskGate.from_state(RiskSettings(), state)
-
-
-# ----- ATR tracker ----------------------------------------------------------------------------
-
-
-def bar(i: int, high: float, low: float, close: float) -> Bar:
-    return Bar(D0 + i * MIN, close, high, low, close)
-
-
-def test_atr_by_hand() -> None:
-    tracker = AtrTracker(period=3, window=2)
-    # true ranges: 2 (first bar: high − low), 2, 3 → first ATR = 7/3
-    assert tracker.update("X", bar(0, 10, 8, 9)) is None
-    assert tracker.update("X", bar(1, 11, 9, 10)) is None
-    assert tracker.update("X", bar(2, 12, 9, 11)) == pytest.approx(7 / 3)
-    assert tracker.atr_avg("X") is None
-    # TR max(3, |13 − 11|, |10 − 11|) = 3 → ATR (7/3 × 2 + 3) / 3 = 23/9
-    assert tracker.update("X", bar(3, 13, 10, 12)) == pytest.approx(23 / 9)
-    assert tracker.atr_avg("X") is None  # one earlier ATR, the window needs two
-    # a gap: TR max(10, |30 − 12|, |20 − 12|) = 18 → ATR (23/9 × 2 + 18) / 3 = 208/27
-    assert tracker.update("X", bar(4, 30, 20, 25)) == pytest.approx(208 / 27)
-    # average of the two ATRs before it: (7/3 + 23/9) / 2 = 22/9; ratio 208/66 ≈ 3.15
-    assert tracker.atr_avg("X") == pytest.approx(22 / 9)
-    context = ctx(atr=tracker.atr("X"), atr_avg=tracker.atr_avg("X"))
-    decision = RiskGate(RiskSettings(atr_period=3, atr_average_window=2)).check(context)
-    assert decision.breaker == "extreme_volatility"
-    assert "3.15×" in decision.reason
-    # a repeated bar (same open time) is ignored
-    assert tracker.update("X", bar(4, 99, 1, 50)) == pytest.approx(208 / 27)
-    assert tracker.atr("unknown") is None
-    assert tracker.atr_avg("unknown") is None
-
-
-def real_bars(count: int) -> list[Bar]:
-    frame = real_klines("BTCUSDT").iloc[:count]
-    rows: list[Any] = list(frame.itertuples())
-    return [
-        Bar(int(r.open_time), float(r.open), float(r.high), float(r.low), float(r.close))
-        for r in rows
-    ]
-
-
-def test_atr_on_real_bars_restarts_exactly() -> None:
-    bars = real_bars(600)
-    whole = AtrTracker()
-    for b in bars:
-        whole.update("BTCUSDT", b)
-    first = AtrTracker()
-    for b in bars[:250]:
-        first.update("BTCUSDT", b)
-    resumed = AtrTracker.from_state(json.loads(json.dumps(first.state())))
-    for b in bars[200:]:  # the overlap is skipped, as after a restart
-        resumed.update("BTCUSDT", b)
-    assert resumed.atr("BTCUSDT") == whole.atr("BTCUSDT")
-    assert resumed.atr_avg("BTCUSDT") == whole.atr_avg("BTCUSDT")
-    atr, avg = whole.atr("BTCUSDT"), whole.atr_avg("BTCUSDT")
-    assert atr is not None and avg is not None
-    # a calm stretch of real 1m BTC bars: ATR within a few dollars of its recent average
-    assert 0 < atr < 500
-    assert 0.3 < atr / avg < 3.0
-    assert RiskGate().check(ctx(atr=atr, atr_avg=avg)).allowed
-
-
-def test_atr_tracker_state_is_validated() -> None:
-    with pytest.raises(InputError, match="must be >= 1"):
-        AtrTracker(period=0)
-    with pytest.raises(DataError, match="malformed ATR tracker state"):
-        AtrTracker.from_state({"period": 14})
-    partial = AtrTracker(period=3, window=2)
-    partial.update("X", bar(0, 10, 8, 9))
-    restored = AtrTracker.from_state(partial.state())
-    assert restored.update("X", bar(1, 11, 9, 10)) is None
-    assert restored.update("X", bar(2, 12, 9, 11)) == pytest.approx(7 / 3)
+    g = gate()
+    before = g.state()
+    with pytest.raises(DataError):
+        g.load_state(state)
+    assert g.state() == before  # nothing changed

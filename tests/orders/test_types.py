@@ -371,14 +371,18 @@ def test_request_dict_round_trip_and_unknown_fields() -> None:
         OrderRequest.from_dict({"symbol": "BTCUSDT"})
 
 
-def test_from_signal_rounds_levels_to_the_tick(btc: SymbolRules) -> None:
+def test_from_signal_carries_the_levels_rounded_when_the_signal_was_decided(
+    btc: SymbolRules,
+) -> None:
+    # The pipeline rounds a signal's levels once, when it is decided; the request carries them.
+    stop = round_to_tick(31_500.123456, btc.tick_size)
+    take = round_to_tick(32_880.0049, btc.tick_size)
     request = OrderRequest.from_signal(
         "BTCUSDT",
         "long",
         0.137,
-        31_500.123456,
-        32_880.0049,
-        btc,
+        stop,
+        take,
         strategy="smc",
         signal_time_ms=1_626_858_240_000,
         client_order_id="sb-x",
@@ -388,14 +392,17 @@ def test_from_signal_rounds_levels_to_the_tick(btc: SymbolRules) -> None:
     assert request.qty == D("0.137")
     assert request.stop_loss == D("31500.12")
     assert request.take_profit == D("32880")
-    assert request.source == "strategy"
+    assert (request.source, request.strategy) == ("strategy", "smc")
     validate_order(request, btc, BTC_PRICE)
 
 
-def test_round_to_tick_and_with_helpers() -> None:
-    assert round_to_tick(1992.405, D("0.01")) == D("1992.4")  # half to even
+def test_round_to_tick_halves_away_from_zero_and_with_helpers() -> None:
+    # ARCHITECTURE.md: nearest tick, halves away from zero, in Decimal (of the float's
+    # shortest repr: 1992.405 is the decimal 1992.405, an exact half of 0.01).
+    assert round_to_tick(1992.405, D("0.01")) == D("1992.41")
     assert round_to_tick(1992.415, D("0.01")) == D("1992.42")
-    assert round_to_tick(35.0, D("10")) == D("40")
+    assert round_to_tick(-1992.405, D("0.01")) == D("-1992.41")  # away from zero, not up
+    assert round_to_tick(45.0, D("10")) == D("50")  # not to the even 40
     assert str(round_to_tick(35.0, D("10"))) == "40"
     assert round_to_tick(0.123456, D("0")) == D("0.123456")
     assert req().with_qty(D("0.5")).qty == D("0.5")

@@ -24,19 +24,27 @@ from scalplab.data.feeds import CandleArrayFeed
 from scalplab.data.symbols import SymbolRules
 from scalplab.errors import InputError
 from scalplab.orders.costs import CostModel
-from scalplab.orders.execution import ExecutionConfig, ExecutionModel
+from scalplab.orders.execution import ExecutionConfig
 from scalplab.orders.funding import FundingSchedule
 from scalplab.orders.models import SignalRecord
 from scalplab.orders.runs import RunRequest
+from scalplab.orders.types import round_to_tick
 from scalplab.strategies.registry import discover
 from scalplab.strategies.smc import SmcStrategy
 from tests.conftest import make_settings, real_klines
+from tests.orders.harness import NO_BREAKERS, Harness
 
 T0 = 1_750_118_400_000  # 2025-06-17T00:00:00Z
 STEP = 900_000  # 15 minutes
 SYNTHETIC = {"swing_length": 2, "atr_period": 3, "ema_period": 3, "zone_max_age": 10}
-RULES = SymbolRules(
-    "BTCUSDT", Decimal("0.01"), Decimal("0.001"), Decimal("0.001"), Decimal("5"), 2, 3
+TICK = Decimal("0.01")
+RULES = SymbolRules("BTCUSDT", TICK, Decimal("0.001"), Decimal("0.001"), Decimal("5"), 2, 3)
+CONFIG = ExecutionConfig(
+    initial_capital=10_000,
+    risk_per_trade_pct=1,
+    max_leverage=5,
+    maint_margin_pct=0.4,
+    costs=CostModel(0.05, 0.02, 0.01),
 )
 
 Row = tuple[float, float, float, float]  # open, high, low, close
@@ -100,29 +108,38 @@ def run(
     runonce: bool = True,
     preload: bool = True,
     last_bar_known: bool = True,
-) -> ExecutionModel:
-    """What the runner does: the plugin in Cerebro on an array feed, driving the execution model."""
-    model = ExecutionModel(
-        ExecutionConfig(
-            initial_capital=10_000,
-            risk_per_trade_pct=1,
-            max_leverage=5,
-            min_rr=3,
-            maint_margin_pct=0.4,
-            costs=CostModel(0.05, 0.02, 0.01),
-        )
-    )
+    min_rr: float = 3.0,
+) -> Harness:
+    """What the runner does: the plugin in Cerebro on an array feed, driving one book of a
+    sandbox (MIN_RR 3 unless given, circuit breakers off) through its executor."""
     last = int(candles.open_time.iloc[-1]) if last_bar_known else None
-    model.add_feed("BTCUSDT", RULES, FundingSchedule([], 0.0001), last_open_ms=last)
+    book = Harness(
+        CONFIG,
+        NO_BREAKERS.updated({"min_rr": min_rr}),
+        RULES,
+        FundingSchedule([], 0.0001),
+        last_open_ms=last,
+        strategy="smc",
+    )
     cerebro = bt.Cerebro(stdstats=False, runonce=runonce, preload=preload)
     cerebro.adddata(CandleArrayFeed(candles), name="BTCUSDT")
-    cerebro.addstrategy(SmcStrategy, executor=model, feed_name="BTCUSDT", **(params or {}))
+    cerebro.addstrategy(SmcStrategy, executor=book.executor, **(params or {}))
     cerebro.run()
-    return model
+    return book
 
 
-def run_rows(rows: Sequence[Row], **params: object) -> ExecutionModel:
-    return run(frame(rows), {**SYNTHETIC, **params})
+def on_tick(price: float) -> float:
+    """A level as the pipeline records and fills it: the nearest 0.01, halves away from 0."""
+    return float(round_to_tick(price, TICK))
+
+
+def run_rows(rows: Sequence[Row], min_rr: float = 3.0, **params: object) -> Harness:
+    return run(frame(rows), {**SYNTHETIC, **params}, min_rr=min_rr)
+
+
+def rounded_rr(record: SignalRecord) -> float:
+    """Reward/risk of a record's levels (already on the tick)."""
+    return abs(record.take_profit - record.entry) / abs(record.entry - record.stop_loss)
 
 
 def wilder_atr(rows: Sequence[Row], period: int) -> list[float]:
@@ -137,7 +154,7 @@ def wilder_atr(rows: Sequence[Row], period: int) -> list[float]:
     return atr
 
 
-def only_signal(model: ExecutionModel) -> SignalRecord:
+def only_signal(model: Harness) -> SignalRecord:
     assert len(model.signals) == 1, model.signals
     return model.signals[0]
 
@@ -146,15 +163,17 @@ def only_signal(model: ExecutionModel) -> SignalRecord:
 
 
 def test_bullish_bos_then_return_into_the_fvg_gives_one_long() -> None:
-    model = run_rows(BULLISH)
+    model = run_rows(BULLISH, min_rr=2.99)
     signal = only_signal(model)
     atr = wilder_atr(BULLISH, 3)
     assert signal.time_ms == T0 + 13 * STEP
     assert signal.side == "long" and signal.status == "accepted"
     assert signal.entry == 103.0
     stop = 100.0 - 0.5 * atr[13]  # origin low − 0.5 ATR
-    assert signal.stop_loss == pytest.approx(stop, rel=1e-12)
-    assert signal.take_profit == pytest.approx(103.0 + 3 * (103.0 - stop), rel=1e-12)
+    # The record holds the levels the pipeline rounded to the 0.01 tick when it decided
+    # the signal (the strategy's take-profit is 3R from its raw stop, then rounded too).
+    assert signal.stop_loss == on_tick(stop)
+    assert signal.take_profit == on_tick(103.0 + 3 * (103.0 - stop))
     displacement = (106.2 - 100.0) / atr[10]
     # 40 base + 20 OB/FVG overlap + displacement (capped at 3 ATR) + 5 BOS; close 103 < EMA.
     assert signal.confidence == round(40 + 20 + 20 * min(displacement / 3, 1) + 5, 1)
@@ -168,6 +187,17 @@ def test_bullish_bos_then_return_into_the_fvg_gives_one_long() -> None:
     assert trade.side == "long" and trade.entry_ms == T0 + 14 * STEP
 
 
+def test_the_rounded_levels_can_fall_under_min_rr_3() -> None:
+    # ATR(3) at bar 13 = 2.53647..: the raw stop 100 − 1.26824 = 98.73176 and the 3R
+    # target 103 + 3 × 4.26824 = 115.80471 round to 98.73 and 115.80 on the 0.01 tick:
+    # RR (115.80 − 103) / (103 − 98.73) = 12.80 / 4.27 = 2.99766 < 3, so MIN_RR 3 rejects
+    # the signal the strategy meant at exactly 3R (the test above trades it at MIN_RR 2.99).
+    signal = only_signal(run_rows(BULLISH))
+    assert (signal.stop_loss, signal.take_profit) == (98.73, 115.8)
+    assert (signal.status, signal.reason) == ("rejected", "min_rr")
+    assert rounded_rr(signal) == pytest.approx(12.8 / 4.27)
+
+
 def test_bearish_mirror_gives_one_short_with_mirrored_levels() -> None:
     rows = mirrored(BULLISH)
     signal = only_signal(run_rows(rows))
@@ -176,8 +206,8 @@ def test_bearish_mirror_gives_one_short_with_mirrored_levels() -> None:
     assert signal.side == "short"
     assert signal.entry == pytest.approx(107.0)
     stop = 110.0 + 0.5 * atr[13]  # origin high + 0.5 ATR
-    assert signal.stop_loss == pytest.approx(stop, rel=1e-12)
-    assert signal.take_profit == pytest.approx(107.0 - 3 * (stop - 107.0), rel=1e-12)
+    assert signal.stop_loss == on_tick(stop)
+    assert signal.take_profit == on_tick(107.0 - 3 * (stop - 107.0))
     assert signal.reasons[:3] == (
         "bearish BOS at 105",
         "price in bearish FVG 107.1-108",
@@ -191,7 +221,7 @@ def test_order_block_mode_waits_for_the_order_block() -> None:
     atr = wilder_atr(BULLISH, 3)
     assert signal.time_ms == T0 + 15 * STEP  # bar 13 stayed above the OB top (102)
     assert signal.entry == 102.2
-    assert signal.stop_loss == pytest.approx(100.0 - 0.5 * atr[15], rel=1e-12)
+    assert signal.stop_loss == on_tick(100.0 - 0.5 * atr[15])
     assert signal.reasons[1:3] == (
         "price in bullish OB 100-102",
         "price in bullish FVG 102-102.9",
@@ -281,13 +311,13 @@ def test_truncated_history_gives_the_same_signals(btc_1m_slice: pd.DataFrame) ->
 
 
 @pytest.fixture(scope="module")
-def default_mode_run(btc_1m_slice: pd.DataFrame) -> ExecutionModel:
+def default_mode_run(btc_1m_slice: pd.DataFrame) -> Harness:
     return run(btc_1m_slice)
 
 
 @pytest.mark.parametrize(("runonce", "preload"), [(True, False), (False, True), (False, False)])
 def test_engine_modes_give_the_same_signals(
-    btc_1m_slice: pd.DataFrame, default_mode_run: ExecutionModel, runonce: bool, preload: bool
+    btc_1m_slice: pd.DataFrame, default_mode_run: Harness, runonce: bool, preload: bool
 ) -> None:
     default = default_mode_run
     other = run(btc_1m_slice, runonce=runonce, preload=preload)
@@ -308,18 +338,24 @@ def test_real_btc_15m_signals_have_valid_levels(params: dict[str, float], at_lea
     model = run(candles, params)
     rr = params.get("rr", 3.0)
     assert len(model.signals) >= at_least
-    assert len(model.trades) == len(model.signals)
+    accepted = [r for r in model.signals if r.status == "accepted"]
+    assert len(model.trades) == len(accepted) >= at_least // 2
     for record in model.signals:
         if record.side == "long":
             assert record.stop_loss < record.entry < record.take_profit
         else:
             assert record.take_profit < record.entry < record.stop_loss
-        reward_risk = abs(record.take_profit - record.entry) / abs(record.entry - record.stop_loss)
-        assert reward_risk >= rr - 1e-9
+        # The levels are on the 0.01 tick: rounding each by at most half a tick moves the
+        # strategy's RR by at most 0.005 × (1 + rr) / (risk − 0.005).
+        risk = abs(record.entry - record.stop_loss)
+        assert abs(rounded_rr(record) - rr) <= 0.005 * (1 + rr) / (risk - 0.005) + 1e-9
         assert 40 <= record.confidence <= 100
         assert BREAK.match(record.reasons[0]) and record.reasons[1].startswith("price in ")
-        # Nothing is produced while a position is open: never rejected as position_open.
-        assert record.status == "accepted"
+        # Nothing is produced while a position is open: never rejected as position_open;
+        # a rejection is MIN_RR 3 refusing levels the tick pulled under it.
+        if record.status != "accepted":
+            assert (record.status, record.reason) == ("rejected", "min_rr")
+            assert rounded_rr(record) < 3.0
     for trade in model.trades:
         assert trade.exit_reason in {"tp", "sl", "end"}
     sides = {r.side for r in model.signals}
