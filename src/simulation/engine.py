@@ -93,7 +93,7 @@ class SimulationEngine:
             self.hub,
             OutcomeRecorder(self.store, clock),
             self.account,
-            self.read.refresh,
+            self.read.committed,
         )
         self.stepper = Stepper(self.lock, self.account, self.journal, self._runner_done)
         self.lifecycle = Lifecycle(

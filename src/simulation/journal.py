@@ -27,6 +27,9 @@ from scalplab.simulation.store import SimStore
 
 STATE_WRITE_INTERVAL = 1.0
 """Longest wall time (s) bars may go unpersisted when nothing but the cursors changed."""
+VIEW_REFRESH_INTERVAL = 0.1
+"""Longest wall time (s) the read model's portfolio view may lag bars that changed only
+prices (a unit that wrote anything refreshes it at once)."""
 
 
 class Journal:
@@ -38,7 +41,7 @@ class Journal:
         hub: EventHub,
         recorder: OutcomeRecorder,
         account: PaperAccount,
-        on_commit: Callable[[], None],
+        on_commit: Callable[[bool], None],
     ) -> None:
         self.store = store
         self.hub = hub
@@ -53,6 +56,7 @@ class Journal:
         self._changed = False
         self.unsaved = False
         self.last_write = 0.0
+        self._refreshed = 0.0
         self.candle_in_ns: int | None = None
         """When the candle being applied reached the platform (set by the stepper)."""
 
@@ -161,12 +165,16 @@ class Journal:
 
     def _committed(self, written: bool) -> None:
         self._changed = False
+        now = time.monotonic()
         if written:
             self.unsaved = False
-            self.last_write = time.monotonic()
+            self.last_write = now
         else:
             self.unsaved = True
-        self._on_commit()
+        refresh = written or now - self._refreshed >= VIEW_REFRESH_INTERVAL
+        if refresh:
+            self._refreshed = now
+        self._on_commit(refresh)
         outbox, self._outbox = self._outbox, []
         for event in outbox:
             self.hub.publish(event.kind, event.data)

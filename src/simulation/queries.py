@@ -1,8 +1,10 @@
 """The paper engine's read model: what the API and a bot ask about the portfolio.
 
-Portfolio totals and open positions are recomputed once per committed unit of work
-(`refresh`, called by the journal) and served from that snapshot without the engine
-lock, so a burst of bars never waits for a reader and a reader never waits for a burst.
+Portfolio totals and open positions are recomputed after a committed unit of work that
+wrote something, and at least every `VIEW_REFRESH_INTERVAL` while only prices move
+(`committed`, called by the journal); readers get that snapshot without waiting for the
+engine lock — a stale view is recomputed on read only when the lock is free — so a
+burst of bars never waits for a reader and a reader never waits for a burst.
 Signals, trades, orders and risk events are read from their `_sim` rows.
 """
 
@@ -56,6 +58,14 @@ class ReadModel:
         self._view_lock = threading.Lock()
         self._portfolio: Portfolio | None = None
         self._positions: list[PositionView] = []
+        self._stale = True
+
+    def committed(self, refresh: bool) -> None:
+        """A unit of work committed (the journal calls this, holding the engine lock)."""
+        if refresh:
+            self.refresh()
+        else:
+            self._stale = True
 
     def refresh(self) -> None:
         """Recompute the portfolio view (the caller holds the engine lock)."""
@@ -65,16 +75,20 @@ class ReadModel:
         with self._view_lock:
             self._portfolio = portfolio
             self._positions = positions
+            self._stale = False
 
     def portfolio(self) -> Portfolio:
-        """Portfolio totals as of the last commit (no lock, no database)."""
-        with self._view_lock:
-            portfolio = self._portfolio
-        if portfolio is None:
-            with self.lock:
+        """Portfolio totals as of the last commit (no database; never waits for a burst)."""
+        if (self._stale or self._portfolio is None) and self.lock.acquire(
+            blocking=self._portfolio is None
+        ):
+            try:
                 self.refresh()
-            return self.portfolio()
-        return portfolio
+            finally:
+                self.lock.release()
+        with self._view_lock:
+            assert self._portfolio is not None
+            return self._portfolio
 
     def positions(self) -> list[PositionView]:
         """Open positions as of the last commit."""
