@@ -129,8 +129,14 @@ class ExecutionModel:
         return self._books[book].position
 
     def pending_entry(self, book: str) -> EntryOrder | None:
-        """The entry waiting for the next bar's open, if any."""
+        """The market entry waiting for the next bar's open, if any."""
         return self._books[book].entry
+
+    def entry_waiting(self, book: str) -> bool:
+        """Whether an entry of the book waits to fill: a market entry for the next open or
+        a resting (limit, stop, trailing) order that is not reduce-only."""
+        state = self._books[book]
+        return state.entry is not None or any(not order.reduce_only for order in state.orders)
 
     def bars_held(self, book: str) -> int:
         """Bars since the open position's entry bar, that bar included (0 when flat)."""
@@ -185,18 +191,24 @@ class ExecutionModel:
         return {
             name
             for name, state in self._books.items()
-            if state.position is not None or state.entry is not None
+            if state.position is not None or self.entry_waiting(name)
         }
 
     def margin_in_use(self) -> float:
-        """Initial margin of the open positions and of the entries waiting to fill."""
+        """Initial margin of the open positions and of the entries waiting to fill (a market
+        entry valued at the last close, a resting one at its limit or trigger price)."""
         leverage = self.config.max_leverage
         used = 0.0
         for state in self._books.values():
             if state.position is not None:
                 used += state.position.margin
-            if state.entry is not None and state.last_bar is not None:
-                used += state.entry.qty * state.last_bar.close / leverage
+            close = state.last_bar.close if state.last_bar is not None else 0.0
+            if state.entry is not None:
+                used += state.entry.qty * close / leverage
+            for order in state.orders:
+                if not order.reduce_only:
+                    price = order.price or order.stop_price or close
+                    used += order.qty * price / leverage
         return used
 
     def totals(self) -> dict[str, float | int]:

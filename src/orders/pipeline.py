@@ -165,7 +165,7 @@ class OrderPipeline:
             client_order_id=client_order_id(key.symbol, key.strategy, bar.open_ms, signal.side),
         )
         try:
-            order = self._queue(request, bar.close, book)
+            order = self._queue(request, plan.entry, book)
         except OrderRejected as exc:
             return self._signal_rejected(key, bar, signal, plan, "rejected", exc.reason, qty)
         if order.status == "pending_confirmation":
@@ -297,6 +297,8 @@ class OrderPipeline:
         decision = self.gate.check(context)
         if decision.allowed:
             return
+        if decision.breaker == "min_rr":
+            raise OrderRejected(decision.reason)
         event = RiskEvent.from_decision(context, decision)
         self._emit(OrderBlocked(event))
         raise ConflictError(f"blocked by the {event.breaker} breaker: {event.reason}")

@@ -137,8 +137,8 @@ class SimulatedVenue:
         return self.model.position(book)
 
     def has_pending_entry(self, book: str) -> bool:
-        """Whether an entry waits for the next bar's open."""
-        return self.model.pending_entry(book) is not None
+        """Whether an entry waits to fill (at the next open, or resting)."""
+        return self.model.entry_waiting(book)
 
     def last_bar(self, book: str) -> Bar | None:
         """The last bar the model processed for `book`."""

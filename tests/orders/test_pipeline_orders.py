@@ -133,7 +133,8 @@ def test_a_breaker_blocks_a_persons_entry_but_never_a_closing_order() -> None:
 
 def test_min_rr_applies_to_a_persons_bracket() -> None:
     h = ready()
-    with pytest.raises(ConflictError, match=r"reward/risk 2\.00 is below the minimum 3"):
+    # a rejection, as for a signal (not a circuit breaker: no risk event)
+    with pytest.raises(OrderRejected, match=r"reward/risk 2\.00 is below the minimum 3"):
         h.order(request(side="buy", qty=D(1), stop_loss=D(95), take_profit=D(110)))
     assert h.order(request(side="buy", qty=D(1), stop_loss=D(95))).status == "accepted"
 

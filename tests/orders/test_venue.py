@@ -15,7 +15,7 @@ from scalplab.errors import ConflictError
 from scalplab.orders.events import OrderCancelled, OrderFilled, PositionOpened
 from scalplab.orders.models import Bar
 from scalplab.orders.resting import RestingOrder
-from scalplab.orders.types import OrderRequest
+from scalplab.orders.types import OrderRejected, OrderRequest
 from scalplab.strategies.signal import Signal
 from tests.orders.harness import Harness
 
@@ -112,13 +112,18 @@ def test_orders_that_cannot_apply_any_more_are_cancelled_with_a_reason() -> None
         (late.id, "reduce-only order with no position")
     ]
     assert h.queue.get(late.id).status == "cancelled"
-    # Two resting entries: the first to fill opens the position, the other is dropped.
+    # A resting entry counts as the book's entry: a second one is refused.
     first = h.order(request(side="buy", type="limit", qty=D(1), price=D(94)))
-    second = h.order(request(side="buy", type="limit", qty=D(1), price=D(50)))
+    with pytest.raises(OrderRejected, match="already has a position or a pending entry"):
+        h.order(request(side="buy", type="limit", qty=D(1), price=D(50)))
+    # One placed on the model directly is dropped once the first one opens the position.
+    h.model.place_order(h.book, RestingOrder("direct", "buy", "limit", 1.0, price=50.0))
     h.on_bar(bar(3, 95, 95, 93.5, 94))
     assert h.queue.get(first.id).status == "filled"
-    dropped = h.queue.get(second.id)
-    assert (dropped.status, dropped.reason) == ("cancelled", "position_open")
+    assert [(e.order_id, e.reason) for e in h.events if isinstance(e, OrderCancelled)][-1] == (
+        "direct",
+        "position_open",
+    )
     assert h.model.open_orders(h.book) == []
 
 
