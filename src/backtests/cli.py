@@ -11,7 +11,7 @@ from scalplab.backtests.integrity import check_lookahead
 from scalplab.backtests.runner import BacktestRequest, run_backtest
 from scalplab.backtests.storage import BacktestSummary, ResultStore
 from scalplab.config import get_settings
-from scalplab.errors import InputError
+from scalplab.errors import InputError, snippet
 from scalplab.timeutil import parse_utc
 
 
@@ -77,7 +77,7 @@ def parse_params(pairs: list[str]) -> dict[str, object]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise InputError(f"--param {pair!r} must look like NAME=VALUE")
+            raise InputError(f"--param {snippet(pair)} must look like NAME=VALUE")
         params[key.strip()] = value.strip()
     return params
 

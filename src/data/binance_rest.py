@@ -30,7 +30,7 @@ from scalplab.data.candles import CandleStore, empty_candles
 from scalplab.data.integrity import Gap, ms_to_iso
 from scalplab.data.symbols import normalize_symbol
 from scalplab.data.timeframes import timeframe_ms
-from scalplab.errors import DataError, InputError, NotFoundError, TemporaryError
+from scalplab.errors import DataError, InputError, NotFoundError, TemporaryError, snippet
 
 KLINES_LIMIT = 1500
 """Largest page `/fapi/v1/klines` serves (request weight 10)."""
@@ -70,7 +70,9 @@ class BinanceRestClient:
         timeout_s: float = 10.0,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
-            raise InputError(f"REST base URL must start with http:// or https://, got {base_url!r}")
+            raise InputError(
+                f"REST base URL must start with http:// or https://, got {snippet(base_url)}"
+            )
         if max_attempts < 1:
             raise InputError("max_attempts must be at least 1")
         with warnings.catch_warnings():
@@ -304,7 +306,7 @@ def download_klines(
     symbol = normalize_symbol(symbol)
     step = timeframe_ms(tf)
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3650:
-        raise InputError(f"days must be a whole number from 1 to 3650, got {days!r}")
+        raise InputError(f"days must be a whole number from 1 to 3650, got {snippet(days)}")
     now = int(now_ms) if now_ms is not None else int(time.time() * 1000)
     start = (now - days * DAY_MS) // step * step
     before = (client.stats.requests, client.stats.retries, client.stats.waited_s)

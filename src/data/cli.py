@@ -20,7 +20,7 @@ from scalplab.data.integrity import Gap, IntegrityReport, check_candles, ms_to_i
 from scalplab.data.samples import import_samples
 from scalplab.data.symbols import RulesStore, normalize_symbol
 from scalplab.data.timeframes import TIMEFRAMES
-from scalplab.errors import DataError, InputError, NotFoundError
+from scalplab.errors import DataError, InputError, NotFoundError, snippet
 
 CORRUPT_EXIT = 3
 SHOWN = 10
@@ -273,7 +273,7 @@ def _days(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {snippet(text)}") from None
     if not 1 <= value <= 3650:
         raise argparse.ArgumentTypeError("days must be from 1 to 3650")
     return value

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from scalplab.errors import ConflictError, InputError, NotFoundError
+from scalplab.errors import ConflictError, InputError, NotFoundError, snippet
 from scalplab.orders.ids import child_order_id, new_order_id
 from scalplab.orders.types import Order, OrderRequest, OrderStatus, opposite
 
@@ -226,7 +226,7 @@ class OrderQueue:
         """The order with this id; `NotFoundError` when unknown."""
         order = self.repository.get(order_id)
         if order is None:
-            raise NotFoundError(f"no order {order_id!r}")
+            raise NotFoundError(f"no order {snippet(order_id)}")
         return order
 
     def get_by_client_id(self, client_order_id: str) -> Order | None:

@@ -37,6 +37,7 @@ from scalplab.config import Settings
 from scalplab.data.bars import Bar
 from scalplab.errors import ConfigError, DataError, InputError
 from scalplab.timeutil import iso_ms
+from scalplab.validation import describe
 
 BREAKERS: tuple[str, ...] = (
     "min_rr",
@@ -152,9 +153,7 @@ _LIMIT_FIELD: dict[str, str] = {
 
 
 def _problems(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}" for err in exc.errors()
-    )
+    return describe(exc.errors())
 
 
 @dataclass(frozen=True, slots=True)

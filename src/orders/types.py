@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any, Literal, get_args
 
 from scalplab.data.symbols import SymbolRules, normalize_symbol
-from scalplab.errors import ConflictError, InputError
+from scalplab.errors import ConflictError, InputError, snippet
 from scalplab.orders.ids import check_client_order_id
 from scalplab.timeutil import iso_ms
 
@@ -68,7 +68,7 @@ def order_side(side: str) -> OrderSide:
         return "buy"
     if side in ("short", "sell"):
         return "sell"
-    raise OrderRejected(f"side must be buy or sell, not {side!r}")
+    raise OrderRejected(f"side must be buy or sell, not {snippet(side)}")
 
 
 def opposite(side: OrderSide) -> OrderSide:
@@ -79,18 +79,18 @@ def opposite(side: OrderSide) -> OrderSide:
 def to_decimal(value: object, what: str) -> Decimal:
     """A finite positive `Decimal` from a Decimal, int, float or numeric string."""
     if isinstance(value, bool):
-        raise OrderRejected(f"{what} must be a number, not {value!r}")
+        raise OrderRejected(f"{what} must be a number, not {snippet(value)}")
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int | float | str):
         try:
             number = Decimal(str(value).strip())
         except InvalidOperation:
-            raise OrderRejected(f"{what} must be a number, not {value!r}") from None
+            raise OrderRejected(f"{what} must be a number, not {snippet(value)}") from None
     else:
-        raise OrderRejected(f"{what} must be a number, not {value!r}")
+        raise OrderRejected(f"{what} must be a number, not {snippet(value)}")
     if not number.is_finite():
-        raise OrderRejected(f"{what} must be a finite number, not {value!r}")
+        raise OrderRejected(f"{what} must be a finite number, not {snippet(value)}")
     if number <= 0:
         raise OrderRejected(f"{what} must be positive, not {_text(number)}")
     return number
@@ -160,15 +160,17 @@ class OrderRequest:
     def __post_init__(self) -> None:
         object.__setattr__(self, "symbol", normalize_symbol(self.symbol))
         if self.side not in ORDER_SIDES:
-            raise OrderRejected(f"side must be buy or sell, not {self.side!r}")
+            raise OrderRejected(f"side must be buy or sell, not {snippet(self.side)}")
         if self.type not in ORDER_TYPES:
             raise OrderRejected(
-                f"order type must be one of {', '.join(ORDER_TYPES)}, not {self.type!r}"
+                f"order type must be one of {', '.join(ORDER_TYPES)}, not {snippet(self.type)}"
             )
         if self.source not in ORDER_SOURCES:
-            raise OrderRejected(f"source must be strategy or manual, not {self.source!r}")
+            raise OrderRejected(f"source must be strategy or manual, not {snippet(self.source)}")
         if not isinstance(self.reduce_only, bool):
-            raise OrderRejected(f"reduce_only must be true or false, not {self.reduce_only!r}")
+            raise OrderRejected(
+                f"reduce_only must be true or false, not {snippet(self.reduce_only)}"
+            )
         for name in _DECIMAL_FIELDS:
             value = getattr(self, name)
             if value is not None:
@@ -182,7 +184,7 @@ class OrderRequest:
         ):
             raise OrderRejected(
                 "signal_time_ms must be non-negative epoch milliseconds, "
-                f"not {self.signal_time_ms!r}"
+                f"not {snippet(self.signal_time_ms)}"
             )
 
     @property
@@ -341,7 +343,7 @@ def validate_order(request: OrderRequest, rules: SymbolRules, reference_price: f
         or reference_price <= 0
     ):
         raise OrderRejected(
-            f"no usable market price for {request.symbol} (got {reference_price!r})"
+            f"no usable market price for {request.symbol} (got {snippet(reference_price)})"
         )
     _check_fields(request)
     for name in ("price", "stop_price", "stop_loss", "take_profit"):
@@ -480,7 +482,7 @@ class Order:
         the stored one.
         """
         if status not in TRANSITIONS:
-            raise InputError(f"unknown order status {status!r}")
+            raise InputError(f"unknown order status {snippet(status)}")
         if status not in TRANSITIONS[self.status]:
             if status == self.status:
                 raise ConflictError(f"order {self.id} is already {self.status}")
@@ -535,7 +537,7 @@ class Order:
             ("type", ORDER_TYPES),
         ):
             if key in data and data[key] not in allowed:
-                raise InputError(f"malformed stored order: {key} {data[key]!r} is unknown")
+                raise InputError(f"malformed stored order: {key} {snippet(data[key])} is unknown")
         try:
             return cls(
                 id=str(data["id"]),
@@ -563,4 +565,4 @@ class Order:
                 children=[str(child) for child in data.get("children", [])],
             )
         except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
-            raise InputError(f"malformed stored order: {exc!r}") from None
+            raise InputError(f"malformed stored order: {snippet(exc)}") from None

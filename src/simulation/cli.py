@@ -20,7 +20,7 @@ from typing import Any
 from scalplab.backtests.cli import add_run_arguments, request_from_args
 from scalplab.backtests.runner import BacktestRequest, build_result, prepare
 from scalplab.config import Settings, get_settings
-from scalplab.errors import InputError, StrategyError
+from scalplab.errors import InputError, StrategyError, snippet
 from scalplab.simulation.engine import SimulationEngine
 from scalplab.simulation.views import FeedSpec, PairSpec
 from scalplab.storage.db import open_database
@@ -51,7 +51,7 @@ def parse_speed(text: str) -> float | None:
     try:
         speed = float(text)
     except ValueError:
-        raise InputError(f"--speed must be a number or 'max', not {text!r}") from None
+        raise InputError(f"--speed must be a number or 'max', not {snippet(text)}") from None
     if not 0 < speed <= 1_000_000:
         raise InputError(f"--speed must be within (0, 1000000] or 'max', not {text}")
     return speed

@@ -21,6 +21,7 @@ from scalplab.orders.risk import RiskSettings
 from scalplab.storage.db import Database
 from scalplab.storage.models import utc_now
 from scalplab.storage.models_sim import AppSetting
+from scalplab.validation import describe
 
 KEYS = ("confirm_orders", "pending_ttl_seconds", "replay_speed", "risk")
 
@@ -75,11 +76,7 @@ def apply_patch(current: SimulationSettings, patch: dict[str, Any]) -> Simulatio
     try:
         checked = _Patch.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise InputError(f"invalid settings: {problems}") from None
+        raise InputError(f"invalid settings: {describe(exc.errors())}") from None
     risk = current.risk if checked.risk is None else current.risk.updated(checked.risk)
     return SimulationSettings(
         confirm_orders=(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from scalplab.errors import InputError
+from scalplab.errors import InputError, snippet
 from scalplab.orders.execution import ExecutionModel
 from scalplab.orders.models import Trade
 from scalplab.timeutil import iso_ms
@@ -28,7 +28,7 @@ class FeedSpec:
 
     def __post_init__(self) -> None:
         if self.kind != "replay":
-            raise InputError(f"feed {self.kind!r} is not available yet; use 'replay'")
+            raise InputError(f"feed {snippet(self.kind)} is not available yet; use 'replay'")
         if self.speed is not None and not 0 < self.speed <= 1_000_000:
             raise InputError(f"replay speed must be within (0, 1000000] or max, not {self.speed}")
         if self.start_ms is not None and self.end_ms is not None and self.start_ms >= self.end_ms:

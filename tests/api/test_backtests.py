@@ -309,6 +309,7 @@ def test_a_truncated_candle_file_is_a_422_naming_the_file(
         },
     )
     assert response.status_code == 422
-    assert "unreadable Parquet file" in response.json()["detail"]
+    assert response.json()["detail"].startswith("unreadable BTCUSDT 1m candle file: ")
+    assert str(path.parent) not in response.text
     assert path.read_bytes() == damaged
     assert client.get("/backtests").json() == []

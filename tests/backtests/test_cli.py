@@ -154,6 +154,7 @@ def test_truncated_parquet_is_a_one_line_error_and_stays_as_it_was(
     path.write_bytes(damaged)
     assert main(ARGS) == 3
     err = capsys.readouterr().err
-    assert err.startswith(f"error: unreadable Parquet file {path}") and err.count("\n") == 1
+    assert err.startswith("error: unreadable BTCUSDT 1m candle file: ") and err.count("\n") == 1
+    assert str(data_dir) not in err  # the server's paths stay private
     assert path.read_bytes() == damaged  # nothing rewritten or deleted
     assert not (data_dir / "backtests").exists()

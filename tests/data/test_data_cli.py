@@ -124,7 +124,8 @@ def test_check_truncated_file(
     path.write_bytes(path.read_bytes()[:300])
     code, out, err = run(["data", "check", "--symbol", "BTCUSDT"], capsys)
     assert code == 3 and out == ""
-    assert err.startswith(f"error: unreadable Parquet file {path}: ")
+    assert err.startswith("error: unreadable BTCUSDT 1m candle file: ")
+    assert str(path.parent) not in err
     assert err.count("\n") == 1
 
 

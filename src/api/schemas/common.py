@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
 
+from scalplab.errors import snippet
+
 ParamValue = int | float | bool | str
 """A strategy parameter value (types follow the strategy's metadata)."""
 
@@ -43,7 +45,7 @@ def parse_utc(value: object) -> object:
             moment = datetime.fromisoformat(text)
         except ValueError:
             raise ValueError(
-                f"{value!r} is not an ISO-8601 date or datetime (e.g. 2025-06-17 or "
+                f"{snippet(value)} is not an ISO-8601 date or datetime (e.g. 2025-06-17 or "
                 "2025-06-17T12:00:00Z)"
             ) from None
     else:

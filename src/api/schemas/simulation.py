@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scalplab.api.schemas.backtests import MetricsPublic, TradePublic
 from scalplab.api.schemas.common import RequestModel, UtcDateTime
+from scalplab.errors import snippet
 
 
 class SimulationStart(RequestModel):
@@ -38,7 +39,7 @@ class SimulationStart(RequestModel):
             return value
         if isinstance(value, int | float) and not isinstance(value, bool):
             return value
-        raise ValueError(f"speed must be a number (times real time) or 'max', not {value!r}")
+        raise ValueError(f"speed must be a number (times real time) or 'max', not {snippet(value)}")
 
 
 class PairStatusPublic(BaseModel):
