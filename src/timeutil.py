@@ -18,7 +18,10 @@ def parse_utc(text: str, what: str) -> datetime:
         raise InputError(f"{what} {snippet(text)} is not an ISO-8601 date or datetime") from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise InputError(f"{what} {snippet(text)} is outside the years 1 to 9999 in UTC") from None
 
 
 def to_ms(moment: datetime) -> int:

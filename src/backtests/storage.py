@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from scalplab.config import Settings
 from scalplab.errors import ConflictError, DataError, NotFoundError, snippet
+from scalplab.limits import check_offset
 from scalplab.storage.db import Database, open_database
 from scalplab.storage.models import Backtest, utc_now
 from scalplab.storage.paths import backtest_result_path
@@ -175,6 +176,7 @@ class ResultStore:
 
     def list(self, limit: int | None = None, offset: int = 0) -> list[BacktestSummary]:
         """Every backtest (any status), newest first."""
+        check_offset(offset)
         query = (
             select(Backtest)
             .order_by(Backtest.created_at.desc(), Backtest.id.desc())

@@ -24,11 +24,10 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from scalplab.errors import ConflictError, InputError, NotFoundError, snippet
+from scalplab.errors import ConflictError, NotFoundError, snippet
+from scalplab.limits import check_page
 from scalplab.orders.ids import child_order_id, new_order_id
 from scalplab.orders.types import Order, OrderRequest, OrderStatus, opposite
-
-MAX_PAGE = 1000
 
 
 class OrderRepository(Protocol):
@@ -112,13 +111,6 @@ class MemoryOrderRepository:
                 reverse=True,
             )
             return [order.copy() for _, order in ordered[offset : offset + limit]]
-
-
-def _check_page(limit: int, offset: int) -> None:
-    if not 1 <= limit <= MAX_PAGE:
-        raise InputError(f"limit {limit} is outside 1..{MAX_PAGE}")
-    if offset < 0:
-        raise InputError(f"offset {offset} must not be negative")
 
 
 class OrderQueue:
@@ -235,7 +227,7 @@ class OrderQueue:
 
     def list(self, limit: int = 100, offset: int = 0) -> builtins.list[Order]:
         """A page of orders, newest first; `InputError` for a bad page."""
-        _check_page(limit, offset)
+        check_page(limit, offset)
         return self.repository.list(limit, offset)
 
     # ----- status changes ----------------------------------------------------------

@@ -63,13 +63,14 @@ def _default(name: str) -> Any:
 
 
 class RiskSettings(BaseModel):
-    """Circuit-breaker configuration (bounded; unknown keys are refused).
+    """Circuit-breaker configuration (bounded and strict: booleans are true/false only, numbers
+    finite JSON numbers; unknown keys are refused).
 
     Defaults are those of `scalplab.config.Settings`; `from_settings` takes the values
     a deployment configured.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     min_rr_enabled: bool = True
     min_rr: float = Field(_default("min_rr"), ge=0, le=1000)

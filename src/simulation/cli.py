@@ -21,6 +21,7 @@ from scalplab.backtests.cli import add_run_arguments, request_from_args
 from scalplab.backtests.runner import BacktestRequest, build_result, prepare
 from scalplab.config import Settings, get_settings
 from scalplab.errors import InputError, StrategyError, snippet
+from scalplab.limits import check_replay_speed
 from scalplab.simulation.engine import SimulationEngine
 from scalplab.simulation.views import FeedSpec, PairSpec
 from scalplab.storage.db import open_database
@@ -45,16 +46,14 @@ def register(commands: Any) -> None:
 
 
 def parse_speed(text: str) -> float | None:
-    """`max` → None (as fast as possible), else a positive multiple of real time."""
+    """`max` → None (as fast as possible), else a multiple of real time within the bounds."""
     if text.strip().lower() == "max":
         return None
     try:
         speed = float(text)
     except ValueError:
         raise InputError(f"--speed must be a number or 'max', not {snippet(text)}") from None
-    if not 0 < speed <= 1_000_000:
-        raise InputError(f"--speed must be within (0, 1000000] or 'max', not {text}")
-    return speed
+    return check_replay_speed(speed, "--speed")
 
 
 def run_simulation(

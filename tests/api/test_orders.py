@@ -121,7 +121,7 @@ def test_a_resubmission_returns_the_same_order(running: TestClient) -> None:
             "a reduce_only order cannot carry a stop_loss/take_profit bracket",
         ),
         ({"qty": "0"}, 422, "qty: Input should be greater than 0"),
-        ({"qty": None}, 422, "qty: Decimal input should be an integer, float, string"),
+        ({"qty": None}, 422, 'qty: must be a number (a JSON number or a string such as "0.001")'),
         ({"side": "hold"}, 422, "side: Input should be 'buy' or 'sell'"),
         ({"client_order_id": "has space"}, 422, "client_order_id: String should match pattern"),
         ({"symbol": "SOLUSDT"}, 404, "SOLUSDT is not a simulated pair: add it and start"),

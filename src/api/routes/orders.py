@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from scalplab.api.deps import OrdersDep
-from scalplab.api.schemas.common import ErrorPublic
+from scalplab.api.schemas.common import ErrorPublic, PageLimit, PageOffset
 from scalplab.api.schemas.orders import OrderCreate, OrderPublic, PendingPublic
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -55,8 +55,8 @@ async def create_order(
 @router.get("", response_model=list[OrderPublic], responses=ERRORS)
 async def list_orders(
     orders: OrdersDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> list[dict[str, Any]]:
     """Orders (manual and strategy), newest first."""
     return await run_in_threadpool(orders.list, limit, offset)
