@@ -3,6 +3,7 @@
 | error | status |
 | --- | --- |
 | `InputError` (bad value in the request) | 422 |
+| `IdempotencyConflict` (a key reused for a different order) | 422 |
 | `NotFoundError` (the resource in the URL) | 404 |
 | `ConflictError` (clashes with what is stored) | 409 |
 | `NoDataError`, `DataError`, `StrategyError` | 422 |
@@ -35,11 +36,13 @@ from scalplab.errors import (
     StrategyError,
     TemporaryError,
 )
+from scalplab.orders.queue import IdempotencyConflict
 from scalplab.validation import location, location_part, problem
 
 log = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: tuple[tuple[type[ScalpLabError], int], ...] = (
+    (IdempotencyConflict, 422),  # a ConflictError would say 409: the request is at fault
     (NotFoundError, 404),
     (ConflictError, 409),
     (InputError, 422),

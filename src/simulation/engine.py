@@ -56,7 +56,7 @@ from scalplab.orders.funding import FundingSchedule
 from scalplab.orders.ids import client_order_id
 from scalplab.orders.models import Bar, SignalRecord, SignalStatus, Trade
 from scalplab.orders.pending import PendingConfirmations, PendingView, pending_id
-from scalplab.orders.queue import OrderQueue
+from scalplab.orders.queue import OrderQueue, check_resubmission
 from scalplab.orders.resting import RestingOrder
 from scalplab.orders.risk import AtrTracker, RiskContext, RiskGate
 from scalplab.orders.sizing import risk_position_size
@@ -1094,6 +1094,7 @@ class SimulationEngine:
             if request.client_order_id is not None:
                 existing = self.orders.get_by_client_id(request.client_order_id)
                 if existing is not None:
+                    check_resubmission(existing, request)  # same key, other order: refused
                     return existing
             if symbol not in self.model.feeds():
                 raise NotFoundError(f"{symbol} is not a simulated pair: add it and start")
