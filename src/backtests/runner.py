@@ -125,7 +125,7 @@ def prepare(
     info = (registry or get_registry(settings.plugin_dir)).get(request.strategy)
     params = info.resolve(dict(request.params))
     candles = CandleStore(settings.data_dir, EXCHANGE).read(
-        pair, request.timeframe, start_ms, end_ms
+        pair, request.timeframe, start_ms, end_ms, checked=True
     )
     funding_rows = FundingStore(settings.data_dir, EXCHANGE).read(pair)
     funding = FundingSchedule(

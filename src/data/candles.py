@@ -25,7 +25,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from scalplab.data.integrity import Gap, find_gaps, ms_to_iso, ohlc_violation_mask
+from scalplab.data.integrity import (
+    Gap,
+    check_loaded_candles,
+    find_gaps,
+    ms_to_iso,
+    ohlc_violation_mask,
+)
 from scalplab.data.parquet_io import (
     locked,
     read_metadata,
@@ -319,13 +325,22 @@ class CandleStore:
         return frame
 
     def read(
-        self, symbol: str, tf: str, start_ms: int | None = None, end_ms: int | None = None
+        self,
+        symbol: str,
+        tf: str,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        *,
+        checked: bool = False,
     ) -> pd.DataFrame:
         """Candles of `symbol`/`tf` with `start_ms <= open_time < end_ms`, sorted.
 
         Without a `tf` file, the 1m file is filtered to the range and resampled.
         Raises `NoDataError` when nothing is stored or the range is empty (the
         message says what is available), `DataError` for an unreadable file.
+        With `checked`, the bars read (the 1m bars, before resampling) are
+        refused when corrupt (`CorruptCandlesError`, see `check_loaded_candles`):
+        what a run uses; a report like `data check` reads unchecked.
         """
         symbol = normalize_symbol(symbol)
         timeframe_ms(tf)
@@ -345,6 +360,8 @@ class CandleStore:
                 )
             path, source_tf = one_minute, "1m"
         frame = self._read_file(path, candle_file(symbol, source_tf), start_ms, end_ms)
+        if checked:
+            check_loaded_candles(frame, symbol, source_tf)
         if source_tf != tf:
             frame = resample(frame, tf)
         if len(frame) == 0:

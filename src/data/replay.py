@@ -144,7 +144,7 @@ class ReplaySource:
         resume: Mapping[str, int],
     ) -> _Track:
         step = timeframe_ms(tf)
-        frame = store.read(symbol, tf, start_ms, end_ms)
+        frame = store.read(symbol, tf, start_ms, end_ms, checked=True)
         times = frame["open_time"].to_numpy(dtype=np.int64)
         prices = np.ascontiguousarray(frame[list(PRICE_COLUMNS)].to_numpy(dtype=np.float64))
         track = _Track(symbol, tf, step, times, prices, last_open_ms=int(times[-1]))
