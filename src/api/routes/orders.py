@@ -3,8 +3,9 @@
 A POST goes through the engine's queue exactly like a strategy's order: symbol
 rules (tick, step, minimum notional), the risk gate, and the confirmation list
 when "confirm order execution" is on. `client_order_id` or an `Idempotency-Key`
-header makes retries safe: the first POST answers 201, a resubmission answers
-200 with the very same order (never a second one).
+header makes retries safe: the first POST answers 201, a resubmission of the
+same request answers 200 with the very same order (never a second one), and a
+different request under the same key is a 422 naming what differs.
 """
 
 from __future__ import annotations

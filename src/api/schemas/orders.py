@@ -35,7 +35,8 @@ class OrderCreate(RequestModel):
     places; NaN and infinities are refused.
 
     `client_order_id` (or the `Idempotency-Key` header) makes a retry safe: the
-    same key returns the order already created, never a second one.
+    same key with the same request returns the order already created, never a
+    second one; the same key with a different request is a 422 naming the fields.
     """
 
     symbol: str = Field(min_length=1, max_length=32, examples=["BTCUSDT"])
