@@ -38,6 +38,7 @@ from scalplab.data.stream import CandleEvent
 from scalplab.data.symbols import normalize_symbol
 from scalplab.data.timeframes import timeframe_ms
 from scalplab.errors import InputError
+from scalplab.limits import check_replay_speed
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -110,8 +111,8 @@ class ReplaySource:
     ) -> None:
         if not subscriptions:
             raise InputError("a replay needs at least one (symbol, timeframe) subscription")
-        if speed is not None and not (speed > 0 and speed != float("inf")):
-            raise InputError(f"replay speed must be a positive number or None (max), not {speed}")
+        if speed is not None:
+            check_replay_speed(speed)
         keys = [(normalize_symbol(symbol), tf) for symbol, tf in subscriptions]
         if len(set(keys)) != len(keys):
             raise InputError("a replay subscription is listed twice")

@@ -274,7 +274,7 @@ def test_bad_input_is_refused_before_anything_plays(store: CandleStore) -> None:
         ReplaySource(store, [])
     with pytest.raises(InputError, match="listed twice"):
         ReplaySource(store, [("BTCUSDT", "1m"), ("btcusdt", "1m")])
-    for speed in (0, -2, float("inf"), float("nan")):
+    for speed in (0, -2, 5e-324, 2e6, float("inf"), float("nan")):
         with pytest.raises(InputError, match="speed"):
             ReplaySource(store, [("BTCUSDT", "1m")], speed=speed)
     with pytest.raises(InputError, match="unknown timeframe"):
