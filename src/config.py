@@ -14,13 +14,19 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scalplab.errors import ConfigError
+from scalplab.limits import MAX_PENDING_TTL_SECONDS, MIN_PENDING_TTL_SECONDS, ReplaySpeed
+from scalplab.validation import describe
 
 
 class Settings(BaseSettings):
     """Typed, bounded settings; unknown keys in `.env` are ignored."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
+        allow_inf_nan=False,
     )
 
     # --- backtest / simulation economics ---
@@ -61,8 +67,10 @@ class Settings(BaseSettings):
 
     # --- paper trading: order confirmation and the simulation engine ---
     confirm_orders: bool = Field(False, alias="CONFIRM_ORDERS")
-    pending_ttl_seconds: int = Field(60, ge=5, le=86_400, alias="PENDING_TTL_SECONDS")
-    sim_replay_speed: float = Field(60.0, gt=0, le=1_000_000, alias="SIM_REPLAY_SPEED")
+    pending_ttl_seconds: int = Field(
+        60, ge=MIN_PENDING_TTL_SECONDS, le=MAX_PENDING_TTL_SECONDS, alias="PENDING_TTL_SECONDS"
+    )
+    sim_replay_speed: ReplaySpeed = Field(60.0, alias="SIM_REPLAY_SPEED")
     sim_snapshot_seconds: int = Field(3600, ge=60, le=604_800, alias="SIM_SNAPSHOT_SECONDS")
 
     # --- risk gate / circuit breakers (0 disables a limit) ---
@@ -133,14 +141,7 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(_problem(err["loc"], err["msg"]) for err in exc.errors())
-        raise ConfigError(f"invalid settings: {problems}") from None
-
-
-def _problem(loc: tuple[int | str, ...], message: str) -> str:
-    message = message.removeprefix("Value error, ")
-    where = ".".join(str(part) for part in loc)
-    return f"{where}: {message}" if where else message
+        raise ConfigError(f"invalid settings: {describe(exc.errors())}") from None
 
 
 @lru_cache(maxsize=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from scalplab.errors import InputError
+from scalplab.errors import InputError, snippet
 
 
 def parse_utc(text: str, what: str) -> datetime:
@@ -15,10 +15,13 @@ def parse_utc(text: str, what: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise InputError(f"{what} {text!r} is not an ISO-8601 date or datetime") from None
+        raise InputError(f"{what} {snippet(text)} is not an ISO-8601 date or datetime") from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise InputError(f"{what} {snippet(text)} is outside the years 1 to 9999 in UTC") from None
 
 
 def to_ms(moment: datetime) -> int:

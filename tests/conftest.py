@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,9 @@ import pytest
 from scalplab.config import Settings, get_settings
 from scalplab.data.candles import CandleStore
 from scalplab.data.funding import FundingStore
+from scalplab.data.integrity import check_candles
 from scalplab.data.samples import import_samples
+from scalplab.errors import DataError
 
 
 def _recorded_data() -> Path:
@@ -52,6 +55,31 @@ def real_funding(symbol: str) -> pd.DataFrame:
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Settings for a test: no `.env`, the given data dir, explicit overrides by env name."""
     return Settings(_env_file=None, DATA_DIR=data_dir, **overrides)  # type: ignore[call-arg]
+
+
+def corrupt_candle_file(data_dir: Path, symbol: str = "BTCUSDT", tf: str = "1m") -> str:
+    """Overwrite 4,000 bytes of a stored candle file with seeded random bytes, the way a
+    disk or a careless copy would, so that it still reads but holds corrupt bars.
+
+    Tries offsets from the middle of the file on (the same ones every run) until
+    the damage lands in data pages that decode; returns `data check`'s summary.
+    """
+    store = CandleStore(data_dir)
+    path = store.path(symbol, tf)
+    original = path.read_bytes()
+    noise = random.Random(7)
+    for offset in range(len(original) // 2, len(original) - 8_000, 7_919):
+        damaged = bytearray(original)
+        damaged[offset : offset + 4_000] = noise.randbytes(4_000)
+        path.write_bytes(bytes(damaged))
+        try:
+            report = check_candles(store.read(symbol, tf), tf)
+        except DataError:
+            continue
+        if not report.ok:
+            return report.corruption().describe()
+    path.write_bytes(original)
+    raise AssertionError("no offset gave a readable but corrupt file")
 
 
 @pytest.fixture(scope="session")

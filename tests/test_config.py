@@ -83,3 +83,31 @@ def test_a_seed_004_cost_key_contradicting_a_percent_setting_is_refused(
         ConfigError, match=r"SIMULATION_COMMISSION=0.001 is 0.1 % but TAKER_FEE_PCT"
     ):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("5e-324", "SIM_REPLAY_SPEED: must be a finite number from 0.1 to 1000000"),
+        ("0", "SIM_REPLAY_SPEED: must be a finite number from 0.1 to 1000000"),
+        ("2000000", "SIM_REPLAY_SPEED: must be a finite number from 0.1 to 1000000"),
+        ("nan", "SIM_REPLAY_SPEED: must be a finite number"),
+        ("inf", "SIM_REPLAY_SPEED: must be a finite number"),
+    ],
+)
+def test_replay_speed_bounds(monkeypatch: pytest.MonkeyPatch, value: str, problem: str) -> None:
+    monkeypatch.setenv("SIM_REPLAY_SPEED", value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(info.value).startswith(f"invalid settings: {problem}")
+    monkeypatch.setenv("SIM_REPLAY_SPEED", "0.1")
+    assert load_settings().sim_replay_speed == 0.1
+
+
+def test_non_finite_numbers_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INITIAL_CAPITAL", "inf")
+    monkeypatch.setenv("MAX_SPREAD_PCT", "nan")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "INITIAL_CAPITAL: must be a finite number" in str(info.value)
+    assert "MAX_SPREAD_PCT: must be a finite number" in str(info.value)

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from scalplab import __version__
+from scalplab.api.body_limit import BodySizeLimitMiddleware
 from scalplab.api.context import AppContext
 from scalplab.api.errors import install_error_handlers
 from scalplab.api.logs import install_request_id_stamping
@@ -47,5 +48,6 @@ def create_app(settings: Settings, web_dist: Path | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router)
     install_spa(app, web_dist or DEFAULT_DIST, API_PREFIXES)
+    app.add_middleware(BodySizeLimitMiddleware)  # inside the request-id / access-log layer
     app.add_middleware(RequestContextMiddleware)
     return app

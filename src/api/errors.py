@@ -3,6 +3,7 @@
 | error | status |
 | --- | --- |
 | `InputError` (bad value in the request) | 422 |
+| `IdempotencyConflict` (a key reused for a different order) | 422 |
 | `NotFoundError` (the resource in the URL) | 404 |
 | `ConflictError` (clashes with what is stored) | 409 |
 | `NoDataError`, `DataError`, `StrategyError` | 422 |
@@ -35,10 +36,13 @@ from scalplab.errors import (
     StrategyError,
     TemporaryError,
 )
+from scalplab.orders.queue import IdempotencyConflict
+from scalplab.validation import location, location_part, problem
 
 log = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: tuple[tuple[type[ScalpLabError], int], ...] = (
+    (IdempotencyConflict, 422),  # a ConflictError would say 409: the request is at fault
     (NotFoundError, 404),
     (ConflictError, 409),
     (InputError, 422),
@@ -57,21 +61,17 @@ def status_for(exc: ScalpLabError) -> int:
     return 500
 
 
-def _location(loc: Sequence[Any]) -> str:
-    parts = [str(part) for part in loc if part not in ("body", "query", "path")]
-    return ".".join(parts) or str(loc[0] if loc else "request")
-
-
 def validation_message(errors: Sequence[Any]) -> str:
-    """`field: problem; other: problem` from pydantic's error list."""
+    """`field: problem; other: problem` from pydantic's error list (see `scalplab.validation`)."""
     messages = []
     for error in errors:
         if error.get("type") == "json_invalid":
             reason = (error.get("ctx") or {}).get("error", "")
             messages.append(f"the request body is not valid JSON ({reason})".replace(" ()", ""))
             continue
-        message = str(error.get("msg", "invalid value"))
-        messages.append(f"{_location(error.get('loc', ()))}: {message}")
+        loc = error.get("loc", ())
+        where = location(loc) or str(loc[0] if loc else "request")
+        messages.append(f"{where}: {problem(error)}")
     return "; ".join(messages) or "invalid request"
 
 
@@ -86,7 +86,10 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"loc": list(error.get("loc", ())), "msg": str(error.get("msg", ""))}
+        {
+            "loc": [location_part(part) for part in error.get("loc", ())],
+            "msg": problem(error),
+        }
         for error in exc.errors()
     ]
     return JSONResponse(

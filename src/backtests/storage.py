@@ -26,7 +26,8 @@ from sqlalchemy import CursorResult, Executable, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from scalplab.config import Settings
-from scalplab.errors import ConflictError, DataError, NotFoundError
+from scalplab.errors import ConflictError, DataError, NotFoundError, snippet
+from scalplab.limits import check_offset
 from scalplab.storage.db import Database, open_database
 from scalplab.storage.models import Backtest, utc_now
 from scalplab.storage.paths import backtest_result_path
@@ -175,6 +176,7 @@ class ResultStore:
 
     def list(self, limit: int | None = None, offset: int = 0) -> list[BacktestSummary]:
         """Every backtest (any status), newest first."""
+        check_offset(offset)
         query = (
             select(Backtest)
             .order_by(Backtest.created_at.desc(), Backtest.id.desc())
@@ -278,7 +280,7 @@ class ResultStore:
     def _row(self, session: Session, result_id: str) -> Backtest:
         row = session.get(Backtest, result_id)
         if row is None:
-            raise NotFoundError(f"no backtest with id {result_id!r}")
+            raise NotFoundError(f"no backtest with id {snippet(result_id)}")
         return row
 
     def _update(self, job_id: str, statuses: tuple[str, ...], **values: Any) -> bool:
@@ -369,7 +371,9 @@ class ResultStore:
         try:
             path.unlink(missing_ok=True)
         except OSError as exc:
-            raise DataError(f"cannot remove result file {path}: {exc.strerror}") from None
+            raise DataError(
+                f"cannot remove result file {self._relative(path)}: {exc.strerror}"
+            ) from None
         with contextlib.suppress(OSError):
             path.parent.rmdir()  # the date folder, once empty
 
@@ -409,9 +413,11 @@ def _timestamp(value: object, name: str) -> datetime:
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
-        raise DataError(f"backtest result is malformed: {name}={value!r} is not ISO-8601") from None
+        raise DataError(
+            f"backtest result is malformed: {name}={snippet(value)} is not ISO-8601"
+        ) from None
     if moment.tzinfo is None:
-        raise DataError(f"backtest result is malformed: {name}={value!r} has no UTC offset")
+        raise DataError(f"backtest result is malformed: {name}={snippet(value)} has no UTC offset")
     return moment
 
 

@@ -25,7 +25,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from scalplab.data.integrity import Gap, find_gaps, ms_to_iso, ohlc_violation_mask
+from scalplab.data.integrity import (
+    Gap,
+    check_loaded_candles,
+    find_gaps,
+    ms_to_iso,
+    ohlc_violation_mask,
+)
 from scalplab.data.parquet_io import (
     locked,
     read_metadata,
@@ -35,7 +41,7 @@ from scalplab.data.parquet_io import (
 )
 from scalplab.data.symbols import normalize_symbol
 from scalplab.data.timeframes import TIMEFRAMES, resample, timeframe_ms
-from scalplab.errors import DataError, InputError, NoDataError
+from scalplab.errors import DataError, InputError, NoDataError, snippet
 from scalplab.storage.paths import candle_path
 
 REQUIRED_COLUMNS = ("open_time", "open", "high", "low", "close", "volume")
@@ -56,6 +62,11 @@ CANDLE_SCHEMA = pa.schema(
         pa.field("taker_buy_quote_volume", pa.float64()),
     ]
 )
+
+
+def candle_file(symbol: str, tf: str) -> str:
+    """How errors name a stored candle file: by symbol and timeframe, never by path."""
+    return f"{symbol} {tf} candle file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +115,9 @@ def _numeric(frame: pd.DataFrame, name: str, what: str) -> pd.Series:
         bad = converted.isna() & column.notna()
         if bool(bad.any()):
             value = column[bad].iloc[0]
-            raise DataError(f"{what}: column {name} holds a non-numeric value {str(value)!r}")
+            raise DataError(
+                f"{what}: column {name} holds a non-numeric value {snippet(str(value))}"
+            )
         return converted
     return column
 
@@ -266,14 +279,14 @@ class CandleStore:
 
     # --- reading ---
 
-    def _check_schema(self, path: Path) -> list[str]:
+    def _check_schema(self, path: Path, what: str) -> list[str]:
         """Validate the file's schema; returns the optional columns it lacks."""
-        schema = read_schema(path)
+        schema = read_schema(path, what)
         names = set(schema.names)
         missing = [name for name in REQUIRED_COLUMNS if name not in names]
         if missing:
             raise DataError(
-                f"candle file {path} has the wrong schema: missing column(s) {', '.join(missing)}"
+                f"the {what} has the wrong schema: missing column(s) {', '.join(missing)}"
             )
         for name in COLUMNS:
             if name not in names:
@@ -281,18 +294,20 @@ class CandleStore:
             kind = schema.field(name).type
             numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind)
             if (name in ("open_time", "trades") and not pa.types.is_integer(kind)) or not numeric:
-                raise DataError(f"candle file {path} has the wrong schema: column {name} is {kind}")
+                raise DataError(f"the {what} has the wrong schema: column {name} is {kind}")
         return [name for name in OPTIONAL_COLUMNS if name not in names]
 
-    def _read_file(self, path: Path, start_ms: int | None, end_ms: int | None) -> pd.DataFrame:
-        absent = self._check_schema(path)
+    def _read_file(
+        self, path: Path, what: str, start_ms: int | None, end_ms: int | None
+    ) -> pd.DataFrame:
+        absent = self._check_schema(path, what)
         filters: list[Any] = []
         if start_ms is not None:
             filters.append(("open_time", ">=", int(start_ms)))
         if end_ms is not None:
             filters.append(("open_time", "<", int(end_ms)))
         present = [name for name in COLUMNS if name not in absent]
-        table = read_table(path, columns=present, filters=filters or None)
+        table = read_table(path, columns=present, filters=filters or None, what=what)
         for name in absent:
             table = table.append_column(
                 pa.field(name, CANDLE_SCHEMA.field(name).type),
@@ -302,7 +317,7 @@ class CandleStore:
             table = table.select(list(COLUMNS)).cast(CANDLE_SCHEMA, safe=False)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
             # e.g. a null in a required column (Arrow raises a plain ValueError for it)
-            raise DataError(f"candle file {path} has the wrong schema: {exc}") from None
+            raise DataError(f"the {what} has the wrong schema: {exc}") from None
         frame = frame_from_table(table)
         times = frame["open_time"].to_numpy()
         if len(times) > 1 and not bool(np.all(times[1:] >= times[:-1])):
@@ -310,13 +325,22 @@ class CandleStore:
         return frame
 
     def read(
-        self, symbol: str, tf: str, start_ms: int | None = None, end_ms: int | None = None
+        self,
+        symbol: str,
+        tf: str,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        *,
+        checked: bool = False,
     ) -> pd.DataFrame:
         """Candles of `symbol`/`tf` with `start_ms <= open_time < end_ms`, sorted.
 
         Without a `tf` file, the 1m file is filtered to the range and resampled.
         Raises `NoDataError` when nothing is stored or the range is empty (the
         message says what is available), `DataError` for an unreadable file.
+        With `checked`, the bars read (the 1m bars, before resampling) are
+        refused when corrupt (`CorruptCandlesError`, see `check_loaded_candles`):
+        what a run uses; a report like `data check` reads unchecked.
         """
         symbol = normalize_symbol(symbol)
         timeframe_ms(tf)
@@ -335,12 +359,14 @@ class CandleStore:
                     + "; import or download them first (`scalplab data import|download`)"
                 )
             path, source_tf = one_minute, "1m"
-        frame = self._read_file(path, start_ms, end_ms)
+        frame = self._read_file(path, candle_file(symbol, source_tf), start_ms, end_ms)
+        if checked:
+            check_loaded_candles(frame, symbol, source_tf)
         if source_tf != tf:
             frame = resample(frame, tf)
         if len(frame) == 0:
             if start_ms is None and end_ms is None:
-                raise NoDataError(f"the {symbol} {source_tf} candle file {path} has no rows")
+                raise NoDataError(f"the {candle_file(symbol, source_tf)} has no rows")
             first, last, _ = self.span(symbol, source_tf)
             lo = ms_to_iso(start_ms) if start_ms is not None else "the beginning"
             hi = ms_to_iso(end_ms) if end_ms is not None else "the end"
@@ -359,26 +385,29 @@ class CandleStore:
         step = timeframe_ms(tf)
         path = self.path(symbol, tf)
         if path.exists():
-            self._check_schema(path)
-            stats = self._span_from_statistics(path)
+            what = candle_file(symbol, tf)
+            self._check_schema(path, what)
+            stats = self._span_from_statistics(path, what)
             if stats is not None:
                 return stats
-            times = read_table(path, columns=["open_time"]).column("open_time").to_numpy()
+            times = read_table(path, columns=["open_time"], what=what).column("open_time")
+            times = times.to_numpy()
         else:
             one_minute = self.path(symbol, "1m")
             if tf == "1m" or not one_minute.exists():
                 raise NoDataError(f"no {symbol} {tf} candles stored for {self.exchange}")
-            self._check_schema(one_minute)
-            minutes = read_table(one_minute, columns=["open_time"]).column("open_time")
+            what = candle_file(symbol, "1m")
+            self._check_schema(one_minute, what)
+            minutes = read_table(one_minute, columns=["open_time"], what=what).column("open_time")
             times = np.unique(minutes.to_numpy().astype(np.int64) // step * step)
         if len(times) == 0:
             raise NoDataError(f"the {symbol} {tf} candle file has no rows")
         return int(times.min()), int(times.max()), len(times)
 
     @staticmethod
-    def _span_from_statistics(path: Path) -> tuple[int, int, int] | None:
+    def _span_from_statistics(path: Path, what: str) -> tuple[int, int, int] | None:
         """Span from row-group min/max statistics; None when they are absent."""
-        meta = read_metadata(path)
+        meta = read_metadata(path, what)
         if meta.num_rows == 0:
             return None
         index = meta.schema.to_arrow_schema().get_field_index("open_time")
@@ -406,14 +435,15 @@ class CandleStore:
         new = normalize_candles(df, what=f"{symbol} {tf} input")
         validate_candles(new, tf, what=f"{symbol} {tf} input")
         path = self.path(symbol, tf)
-        with locked(path):
-            existing = self._read_file(path, None, None) if path.exists() else empty_candles()
+        what = candle_file(symbol, tf)
+        with locked(path, what):
+            existing = self._read_file(path, what, None, None) if path.exists() else empty_candles()
             before = int(existing["open_time"].nunique())
             if len(new) == 0:
                 combined = existing
             else:
                 combined = combine_candles(existing, new)
-                write_table_atomic(_table_from_frame(combined), path)
+                write_table_atomic(_table_from_frame(combined), path, what)
         times = combined["open_time"].to_numpy()
         return MergeResult(
             added=len(combined) - before, total=len(combined), gaps=find_gaps(times, step)

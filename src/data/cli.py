@@ -19,10 +19,11 @@ from scalplab.data.csv_import import ImportReport, import_funding_csv, import_kl
 from scalplab.data.download import download_klines
 from scalplab.data.funding import FundingStore
 from scalplab.data.integrity import Gap, IntegrityReport, check_candles, ms_to_iso
+from scalplab.data.inventory import candle_inventory
 from scalplab.data.samples import import_samples
 from scalplab.data.symbols import RulesStore, normalize_symbol
 from scalplab.data.timeframes import TIMEFRAMES
-from scalplab.errors import DataError, InputError, NotFoundError
+from scalplab.errors import DataError, InputError, NotFoundError, snippet
 
 CORRUPT_EXIT = 3
 SHOWN = 10
@@ -139,7 +140,9 @@ def _check_lines(symbol: str, report: IntegrityReport, source: str) -> list[str]
     lines += _listing([ms_to_iso(t) for t in report.duplicates], "duplicate open times")
     lines += _listing([ms_to_iso(t) for t in report.ohlc_violations], "OHLC violations")
     lines += _listing([ms_to_iso(t) for t in report.misaligned], f"off the {report.timeframe} grid")
-    lines.append("status: ok" if report.ok else "status: CORRUPT")
+    lines.append(
+        "status: ok" if report.ok else f"status: CORRUPT ({report.corruption().describe()})"
+    )
     return lines
 
 
@@ -210,38 +213,46 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 
 def _inventory(data_dir: Path) -> dict[str, Any]:
-    candles = CandleStore(data_dir)
+    """Stored files and spans; an unreadable file is listed with its `error`, not fatal."""
     funding = FundingStore(data_dir)
-    rules = RulesStore(data_dir)
     rows: list[dict[str, Any]] = []
-    for symbol in candles.symbols():
-        for tf in candles.timeframes(symbol):
-            first, last, count = candles.span(symbol, tf)
-            rows.append(
-                {
-                    "symbol": symbol,
-                    "timeframe": tf,
-                    "first": ms_to_iso(first),
-                    "last": ms_to_iso(last),
-                    "rows": count,
-                }
-            )
-    funding_rows = []
+    for entry in candle_inventory(CandleStore(data_dir), resampled=False):
+        rows += [
+            {
+                "symbol": entry.symbol,
+                "timeframe": span.timeframe,
+                "first": ms_to_iso(span.first_ms),
+                "last": ms_to_iso(span.last_ms),
+                "rows": span.rows,
+            }
+            for span in entry.spans
+        ]
+        rows += [{"symbol": entry.symbol, "error": error} for error in entry.errors]
+    funding_rows: list[dict[str, Any]] = []
     for symbol in funding.symbols():
-        frame = funding.read(symbol)
+        try:
+            frame = funding.read(symbol)
+        except DataError as exc:
+            funding_rows.append({"symbol": symbol, "error": exc.message})
+            continue
+        times = frame["funding_time"]
         funding_rows.append(
             {
                 "symbol": symbol,
                 "rows": len(frame),
-                "first": ms_to_iso(int(frame["funding_time"].iloc[0])) if len(frame) else None,
-                "last": ms_to_iso(int(frame["funding_time"].iloc[-1])) if len(frame) else None,
+                "first": ms_to_iso(int(times.iloc[0])) if len(frame) else None,
+                "last": ms_to_iso(int(times.iloc[-1])) if len(frame) else None,
             }
         )
+    try:
+        rules: int | str = len(RulesStore(data_dir).symbols())
+    except DataError as exc:
+        rules = f"error: {exc.message}"
     return {
         "data_dir": str(data_dir),
         "candles": rows,
         "funding": funding_rows,
-        "rules_symbols": len(rules.symbols()),
+        "rules_symbols": rules,
     }
 
 
@@ -257,12 +268,18 @@ def cmd_list(args: argparse.Namespace) -> int:
     else:
         print(f"{'SYMBOL':<14}{'TF':<5}{'FIRST':<22}{'LAST':<22}{'ROWS':>9}")
         for row in inventory["candles"]:
+            if "error" in row:
+                print(f"{row['symbol']:<14}error: {row['error']}")
+                continue
             print(
                 f"{row['symbol']:<14}{row['timeframe']:<5}{row['first']:<22}"
                 f"{row['last']:<22}{row['rows']:>9}"
             )
         print("(other timeframes are resampled from 1m on read)")
     for row in inventory["funding"]:
+        if "error" in row:
+            print(f"funding {row['symbol']}: error: {row['error']}")
+            continue
         print(f"funding {row['symbol']}: {row['rows']} settlements {row['first']} → {row['last']}")
     print(f"symbol rules cached: {inventory['rules_symbols']}")
     return 0
@@ -275,7 +292,7 @@ def _days(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {snippet(text)}") from None
     if not 1 <= value <= 3650:
         raise argparse.ArgumentTypeError("days must be from 1 to 3650")
     return value

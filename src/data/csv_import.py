@@ -29,7 +29,7 @@ from scalplab.data.funding import FundingStore
 from scalplab.data.integrity import Gap, find_gaps, ms_to_iso, ohlc_violation_mask
 from scalplab.data.symbols import normalize_symbol
 from scalplab.data.timeframes import TIMEFRAMES, timeframe_ms
-from scalplab.errors import DataError, InputError, NotFoundError
+from scalplab.errors import DataError, InputError, NotFoundError, snippet
 
 KLINE_COLUMNS_12 = (
     "open_time",
@@ -197,11 +197,11 @@ def _floats(data: _Rows, column: tuple[str, ...], name: str) -> np.ndarray:
             try:
                 values[index] = float(cell)
             except ValueError:
-                raise data.fail(index, f"{name} is not a number: {cell.strip()!r}") from None
+                raise data.fail(index, f"{name} is not a number: {snippet(cell.strip())}") from None
     bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
         index = int(bad[0])
-        raise data.fail(index, f"{name} is not a finite number: {column[index].strip()!r}")
+        raise data.fail(index, f"{name} is not a finite number: {snippet(column[index].strip())}")
     return values
 
 
@@ -214,7 +214,9 @@ def _ints(data: _Rows, column: tuple[str, ...], name: str) -> np.ndarray:
             try:
                 int(cell)
             except ValueError:
-                raise data.fail(index, f"{name} is not an integer: {cell.strip()!r}") from None
+                raise data.fail(
+                    index, f"{name} is not an integer: {snippet(cell.strip())}"
+                ) from None
         raise data.fail(None, f"{name} holds an out-of-range integer") from None
 
 

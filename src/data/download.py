@@ -19,7 +19,7 @@ from scalplab.data.candles import CandleStore, empty_candles
 from scalplab.data.integrity import Gap, ms_to_iso
 from scalplab.data.symbols import normalize_symbol
 from scalplab.data.timeframes import timeframe_ms
-from scalplab.errors import DataError, InputError
+from scalplab.errors import DataError, InputError, snippet
 
 DAY_MS = 86_400_000
 MERGE_EVERY_PAGES = 20
@@ -97,7 +97,7 @@ def download_klines(
     symbol = normalize_symbol(symbol)
     step = timeframe_ms(tf)
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3650:
-        raise InputError(f"days must be a whole number from 1 to 3650, got {days!r}")
+        raise InputError(f"days must be a whole number from 1 to 3650, got {snippet(days)}")
     now = int(now_ms) if now_ms is not None else int(time.time() * 1000)
     start = (now - days * DAY_MS) // step * step
     before = (client.stats.requests, client.stats.retries, client.stats.waited_s)

@@ -19,7 +19,7 @@ from scalplab.data.candles import ConflictingDataError, MergeResult
 from scalplab.data.integrity import ms_to_iso
 from scalplab.data.parquet_io import locked, read_schema, read_table, write_table_atomic
 from scalplab.data.symbols import normalize_symbol
-from scalplab.errors import DataError
+from scalplab.errors import DataError, snippet
 from scalplab.storage.paths import funding_path
 
 FUNDING_SCHEMA = pa.schema(
@@ -58,13 +58,15 @@ def normalize_funding(df: pd.DataFrame, what: str = "funding") -> pd.DataFrame:
     bad_time = ~np.isfinite(times) | (times != np.floor(times))
     if bad_time.any():
         value = df["funding_time"].iloc[int(np.flatnonzero(bad_time)[0])]
-        raise DataError(f"{what}: funding_time {str(value)!r} is not integer epoch milliseconds")
+        raise DataError(
+            f"{what}: funding_time {snippet(str(value))} is not integer epoch milliseconds"
+        )
     out_times = times.astype(np.int64)
     bad_rate = ~np.isfinite(rates) | (np.abs(rates) >= 1)
     if bad_rate.any():
         index = int(np.flatnonzero(bad_rate)[0])
         raise DataError(
-            f"{what}: funding_rate {str(df['funding_rate'].iloc[index])!r} at "
+            f"{what}: funding_rate {snippet(str(df['funding_rate'].iloc[index]))} at "
             f"{ms_to_iso(int(out_times[index]))} is not a rate in (-1, 1)"
         )
     return pd.DataFrame({"funding_time": out_times, "funding_rate": rates})
@@ -80,8 +82,8 @@ def combine_funding(existing: pd.DataFrame, new: pd.DataFrame, what: str) -> pd.
         rates = combined.loc[combined["funding_time"] == first, "funding_rate"].tolist()
         times = sorted({int(t) for t in combined["funding_time"][clash]})
         raise ConflictingDataError(
-            f"{what}: funding at {ms_to_iso(first)} has different rates ({rates[0]!r} vs "
-            f"{rates[1]!r}); nothing was written",
+            f"{what}: funding at {ms_to_iso(first)} has different rates ({snippet(rates[0])} vs "
+            f"{snippet(rates[1])}); nothing was written",
             times,
         )
     return combined.sort_values("funding_time", kind="stable", ignore_index=True)
@@ -105,20 +107,19 @@ class FundingStore:
             return []
         return sorted(p.stem for p in root.glob("*.parquet") if p.is_file())
 
-    def _read_file(self, path: Path, filters: list[Any] | None) -> pd.DataFrame:
-        schema = read_schema(path)
+    def _read_file(self, path: Path, what: str, filters: list[Any] | None) -> pd.DataFrame:
+        schema = read_schema(path, what)
         for schema_field in FUNDING_SCHEMA:
             if schema_field.name not in schema.names:
                 raise DataError(
-                    f"funding file {path} has the wrong schema: missing column {schema_field.name}"
+                    f"the {what} has the wrong schema: missing column {schema_field.name}"
                 )
             kind = schema.field(schema_field.name).type
             if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
                 raise DataError(
-                    f"funding file {path} has the wrong schema: "
-                    f"column {schema_field.name} is {kind}"
+                    f"the {what} has the wrong schema: column {schema_field.name} is {kind}"
                 )
-        table = read_table(path, columns=FUNDING_SCHEMA.names, filters=filters)
+        table = read_table(path, columns=FUNDING_SCHEMA.names, filters=filters, what=what)
         frame = pd.DataFrame(
             {
                 "funding_time": table.column("funding_time").to_numpy().astype(np.int64),
@@ -147,7 +148,7 @@ class FundingStore:
             filters.append(("funding_time", ">=", int(start_ms)))
         if end_ms is not None:
             filters.append(("funding_time", "<", int(end_ms)))
-        return self._read_file(path, filters or None)
+        return self._read_file(path, f"{normalize_symbol(symbol)} funding file", filters or None)
 
     def merge(self, symbol: str, df: pd.DataFrame) -> MergeResult:
         """Merge funding rows: dedupe, sort, write atomically (`gaps` is always empty).
@@ -159,12 +160,13 @@ class FundingStore:
         what = f"{name} funding"
         new = normalize_funding(df, what)
         path = self.path(name)
-        with locked(path):
-            existing = self._read_file(path, None) if path.exists() else empty_funding()
+        label = f"{name} funding file"
+        with locked(path, label):
+            existing = self._read_file(path, label, None) if path.exists() else empty_funding()
             before = len(existing)
             if len(new) == 0:
                 return MergeResult(added=0, total=before)
             combined = combine_funding(existing, new, what)
             table = pa.Table.from_pandas(combined, schema=FUNDING_SCHEMA, preserve_index=False)
-            write_table_atomic(table, path)
+            write_table_atomic(table, path, label)
         return MergeResult(added=len(combined) - before, total=len(combined))

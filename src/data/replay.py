@@ -39,6 +39,7 @@ from scalplab.data.stream import CandleEvent
 from scalplab.data.symbols import normalize_symbol
 from scalplab.data.timeframes import timeframe_ms
 from scalplab.errors import InputError
+from scalplab.limits import check_replay_speed
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -111,8 +112,8 @@ class ReplaySource:
     ) -> None:
         if not subscriptions:
             raise InputError("a replay needs at least one (symbol, timeframe) subscription")
-        if speed is not None and not (speed > 0 and speed != float("inf")):
-            raise InputError(f"replay speed must be a positive number or None (max), not {speed}")
+        if speed is not None:
+            check_replay_speed(speed)
         keys = [(normalize_symbol(symbol), tf) for symbol, tf in subscriptions]
         if len(set(keys)) != len(keys):
             raise InputError("a replay subscription is listed twice")
@@ -142,7 +143,7 @@ class ReplaySource:
         resume_close_ms: int | None,
     ) -> _Track:
         step = timeframe_ms(tf)
-        frame = store.read(symbol, tf, start_ms, end_ms)
+        frame = store.read(symbol, tf, start_ms, end_ms, checked=True)
         times = frame["open_time"].to_numpy(dtype=np.int64)
         prices = np.ascontiguousarray(frame[list(PRICE_COLUMNS)].to_numpy(dtype=np.float64))
         track = _Track(symbol, tf, step, times, prices, last_open_ms=int(times[-1]))

@@ -83,7 +83,7 @@ def import_samples(
         try:
             payload = json.loads(info_path.read_text(encoding="utf-8"))
         except ValueError as exc:
-            raise DataError(f"{info_path}: invalid JSON ({exc})") from None
+            raise DataError(f"the sample {EXCHANGE_INFO_NAME}: invalid JSON ({exc})") from None
         saved = rules.save_exchange_info(payload)
     return SampleImport(candles=candle_reports, funding=funding_reports, rules=saved)
 

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from scalplab.errors import DataError, InputError, NotFoundError
+from scalplab.errors import DataError, InputError, NotFoundError, snippet
 from scalplab.storage.paths import symbol_rules_path
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def normalize_symbol(symbol: str) -> str:
     """`" btcusdt"` → `"BTCUSDT"`; `InputError` for anything that is not a symbol name."""
     text = symbol.strip().upper() if isinstance(symbol, str) else ""
     if not _SYMBOL.match(text):
-        raise InputError(f"invalid symbol {symbol!r} (expected something like BTCUSDT)")
+        raise InputError(f"invalid symbol {snippet(symbol)} (expected something like BTCUSDT)")
     return text
 
 
@@ -53,14 +53,21 @@ def _decimal(value: Any, what: str) -> Decimal:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise DataError(f"{what} is not a number: {value!r}") from None
+        raise DataError(f"{what} is not a number: {snippet(value)}") from None
     if not number.is_finite() or number < 0:
-        raise DataError(f"{what} is not a finite non-negative number: {value!r}")
+        raise DataError(f"{what} is not a finite non-negative number: {snippet(value)}")
     number = number.normalize()
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent > 0:
         number = number.quantize(Decimal(1))
     return number
+
+
+def _os_reason(exc: Exception) -> str:
+    """Why a cache file failed, without the file's path (an `OSError`'s text quotes it)."""
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return snippet(str(exc), bare=True)
 
 
 def _unwrap(payload: dict[str, Any]) -> dict[str, Any]:
@@ -174,7 +181,7 @@ class RulesStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(prefix=".rules.", suffix=".tmp", dir=self.path.parent)
         except OSError as exc:
-            raise DataError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+            raise DataError(f"cannot write the symbol rules cache: {_os_reason(exc)}") from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(document, handle, indent=1)
@@ -183,7 +190,7 @@ class RulesStore:
             os.replace(tmp_name, self.path)
         except OSError as exc:
             Path(tmp_name).unlink(missing_ok=True)
-            raise DataError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+            raise DataError(f"cannot write the symbol rules cache: {_os_reason(exc)}") from None
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
@@ -202,7 +209,7 @@ class RulesStore:
             loaded = {name: _from_json(name, data) for name, data in document["symbols"].items()}
         except (OSError, ValueError, KeyError, TypeError, InvalidOperation) as exc:
             raise DataError(
-                f"unreadable symbol rules cache {self.path}: {exc}; run `scalplab data rules`"
+                f"unreadable symbol rules cache: {_os_reason(exc)}; run `scalplab data rules`"
             ) from None
         self._cache = (mtime, loaded)
         return loaded

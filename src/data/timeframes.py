@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scalplab.errors import InputError
+from scalplab.errors import InputError, snippet
 
 MINUTE_MS = 60_000
 
@@ -42,7 +42,7 @@ def timeframe_ms(tf: str) -> int:
         return TIMEFRAMES[tf]
     except (KeyError, TypeError):
         known = " ".join(TIMEFRAMES)
-        raise InputError(f"unknown timeframe {tf!r} (known: {known})") from None
+        raise InputError(f"unknown timeframe {snippet(tf)} (known: {known})") from None
 
 
 def _bucket_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:

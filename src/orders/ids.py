@@ -13,7 +13,7 @@ import hashlib
 import re
 import uuid
 
-from scalplab.errors import InputError
+from scalplab.errors import InputError, snippet
 
 CLIENT_ORDER_ID_PATTERN = r"^[.A-Z:/a-z0-9_-]{1,36}$"
 """Binance's rule for `newClientOrderId`."""
@@ -50,7 +50,7 @@ def check_client_order_id(value: str) -> str:
     """`value` unchanged, or `InputError` naming the rule it breaks."""
     if not is_client_order_id(value):
         raise InputError(
-            f"client_order_id {value!r} must be 1-36 characters of A-Z a-z 0-9 . : / _ -"
+            f"client_order_id {snippet(value)} must be 1-36 characters of A-Z a-z 0-9 . : / _ -"
         )
     return value
 
@@ -64,9 +64,11 @@ def client_order_id(symbol: str, strategy: str, signal_time_ms: int, side: str) 
     """
     letter = _SIDE_LETTER.get(side)
     if letter is None:
-        raise InputError(f"side must be buy, sell, long or short, not {side!r}")
+        raise InputError(f"side must be buy, sell, long or short, not {snippet(side)}")
     if isinstance(signal_time_ms, bool) or not isinstance(signal_time_ms, int):
-        raise InputError(f"signal time must be integer epoch milliseconds, not {signal_time_ms!r}")
+        raise InputError(
+            f"signal time must be integer epoch milliseconds, not {snippet(signal_time_ms)}"
+        )
     if not 0 <= signal_time_ms < 36**_TIME_DIGITS:
         raise InputError(f"signal time {signal_time_ms} ms is out of range")
     name = symbol.strip().upper()
@@ -101,7 +103,7 @@ def child_order_id(parent_client_order_id: str, role: str) -> str:
     `<parent>-<role>` when that fits in 36 characters, else a hash of both.
     """
     if role not in ("sl", "tp"):
-        raise InputError(f"bracket child role must be 'sl' or 'tp', not {role!r}")
+        raise InputError(f"bracket child role must be 'sl' or 'tp', not {snippet(role)}")
     candidate = f"{parent_client_order_id}-{role}"
     if len(candidate) <= MAX_CLIENT_ORDER_ID_LENGTH and is_client_order_id(candidate):
         return candidate

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from scalplab.errors import ConflictError, InputError, NotFoundError
+from scalplab.errors import ConflictError, InputError, NotFoundError, snippet
 from scalplab.orders.queue import OrderQueue
 from scalplab.orders.types import Order, OrderStatus
 
@@ -147,7 +147,7 @@ class MemoryPendingRepository:
         """Replace the stored confirmation; `NotFoundError` when unknown."""
         with self._lock:
             if pending.id not in self._items:
-                raise NotFoundError(f"no pending confirmation {pending.id!r}")
+                raise NotFoundError(f"no pending confirmation {snippet(pending.id)}")
             self._items[pending.id] = replace(pending, order=pending.order.copy())
 
     def list_open(self) -> builtins.list[Pending]:
@@ -165,7 +165,8 @@ def _check_ttl(ttl_seconds: float) -> float:
         or not MIN_TTL_SECONDS <= ttl_seconds <= MAX_TTL_SECONDS
     ):
         raise InputError(
-            f"pending TTL {ttl_seconds!r} s is outside {MIN_TTL_SECONDS}..{MAX_TTL_SECONDS} s"
+            f"pending TTL {snippet(ttl_seconds)} s is outside "
+            f"{MIN_TTL_SECONDS}..{MAX_TTL_SECONDS} s"
         )
     return float(ttl_seconds)
 
@@ -223,7 +224,7 @@ class PendingConfirmations:
         """The confirmation with this id; `NotFoundError` when unknown."""
         pending = self.repository.get(pending_id)
         if pending is None:
-            raise NotFoundError(f"no pending confirmation {pending_id!r}")
+            raise NotFoundError(f"no pending confirmation {snippet(pending_id)}")
         return pending
 
     def confirm(self, pending_id: str) -> Order:

@@ -57,9 +57,10 @@ from scalplab.orders.outcomes import (
     SignalOutcome,
     SignalRejected,
 )
-from scalplab.orders.queue import OrderQueue
+from scalplab.orders.queue import OrderQueue, check_resubmission
 from scalplab.orders.reconcile import Reconciler
 from scalplab.orders.risk import RiskContext, RiskEvent, RiskGate
+from scalplab.orders.rules import validate_order
 from scalplab.orders.sizing import risk_position_size
 from scalplab.orders.types import (
     Order,
@@ -67,7 +68,6 @@ from scalplab.orders.types import (
     OrderRequest,
     opposite,
     order_side,
-    validate_order,
 )
 from scalplab.orders.venue import Venue
 from scalplab.strategies.signal import Signal
@@ -251,9 +251,13 @@ class OrderPipeline:
         return order
 
     def _known(self, request: OrderRequest) -> Order | None:
+        """The order a resubmission names (`IdempotencyConflict` when the request differs)."""
         if request.client_order_id is None:
             return None
-        return self.queue.get_by_client_id(request.client_order_id)
+        existing = self.queue.get_by_client_id(request.client_order_id)
+        if existing is not None:
+            check_resubmission(existing, request)
+        return existing
 
     def _sizer(self, book: str) -> Callable[[float, float], float]:
         def size(entry: float, stop: float) -> float:

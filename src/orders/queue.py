@@ -4,11 +4,13 @@ Every order carries a client order id: the strategy signal's deterministic id
 (`ids.client_order_id`), a manual idempotency key's id (`ids.manual_order_id`),
 one the caller set, or — for a manual order without any key — its own fresh id.
 `OrderQueue.submit` returns `(order, True)` for a new order and `(existing, False)`
-when that client id is already known: the FIRST submission wins and a later one
-never creates a second order, even when its other fields differ. A lock makes
-concurrent submits from threads safe; a repository backed by a database must
-also refuse a duplicate client id (`ConflictError`), which `submit` turns into the
-same `(existing, False)` answer, so two processes cannot double an order either.
+when that client id is already known with the same request (a retry): a later
+submission never creates a second order. A known client id with a different
+request (symbol, side, type, quantity, prices, flags or bracket) is an
+`IdempotencyConflict` naming the differences: the caller reused a key for another
+order. A lock makes concurrent submits from threads safe; a repository backed by
+a database must also refuse a duplicate client id (`ConflictError`), which `submit`
+turns into the same answers, so two processes cannot double an order either.
 
 An entry with a stop-loss and/or take-profit gets bracket children: a
 reduce-only `stop_market` at the stop-loss and a reduce-only `limit` at the
@@ -22,13 +24,70 @@ from __future__ import annotations
 import builtins
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Protocol
 
-from scalplab.errors import ConflictError, InputError, NotFoundError
+from scalplab.errors import ConflictError, NotFoundError, snippet
+from scalplab.limits import check_page
+from scalplab.orders.decimals import OrderRejected, text
 from scalplab.orders.ids import child_order_id, new_order_id
 from scalplab.orders.types import Order, OrderRequest, OrderStatus, opposite
 
-MAX_PAGE = 1000
+IDEMPOTENT_FIELDS = (
+    "symbol",
+    "side",
+    "type",
+    "qty",
+    "price",
+    "stop_price",
+    "callback_rate_pct",
+    "reduce_only",
+    "stop_loss",
+    "take_profit",
+)
+"""The request fields a retry must repeat (ids, times and statuses are not compared)."""
+
+
+class IdempotencyConflict(OrderRejected):
+    """A client order id (or idempotency key) already names an order with another request."""
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return text(value)
+    return snippet(value, bare=True)
+
+
+def request_differences(existing: Order, request: OrderRequest) -> list[str]:
+    """`qty 0.002 vs 0.003` for each field in which `request` differs from `existing`'s.
+
+    A request without `qty` leaves the quantity to the engine's risk sizing, so it
+    does not differ from the quantity the first submission was sized to.
+    """
+    differences = []
+    for name in IDEMPOTENT_FIELDS:
+        new = getattr(request, name)
+        if name == "qty" and new is None:
+            continue
+        old = getattr(existing, name)
+        if old != new:
+            differences.append(f"{name} {_shown(old)} vs {_shown(new)}")
+    return differences
+
+
+def check_resubmission(existing: Order, request: OrderRequest) -> None:
+    """Nothing for a retry of `existing`'s request; `IdempotencyConflict` for another order."""
+    differences = request_differences(existing, request)
+    if differences:
+        raise IdempotencyConflict(
+            f"client order id {existing.client_order_id} already names order {existing.id}, "
+            f"placed with a different request ({', '.join(differences)}): retry with the same "
+            "request to get that order, or use a new key for a new order"
+        )
 
 
 class OrderRepository(Protocol):
@@ -125,13 +184,6 @@ def bracket_ids(order: Order) -> tuple[str | None, str | None]:
     return stop, take_profit
 
 
-def _check_page(limit: int, offset: int) -> None:
-    if not 1 <= limit <= MAX_PAGE:
-        raise InputError(f"limit {limit} is outside 1..{MAX_PAGE}")
-    if offset < 0:
-        raise InputError(f"offset {offset} must not be negative")
-
-
 class OrderQueue:
     """Submits orders idempotently and moves them through their statuses."""
 
@@ -150,7 +202,8 @@ class OrderQueue:
         self, request: OrderRequest, now_ms: int, *, awaiting_confirmation: bool = False
     ) -> tuple[Order, bool]:
         """Queue `request`; `(order, True)` if new, `(existing order, False)` if its
-        client order id is already known (the first submission wins).
+        client order id is already known with the same request (`IdempotencyConflict`
+        when the request differs: see `check_resubmission`).
 
         The order starts `accepted`, or `pending_confirmation` when a person must
         confirm it first. Validate the request (`validate_order`) before submitting.
@@ -160,6 +213,7 @@ class OrderQueue:
             if request.client_order_id is not None:
                 existing = self.repository.get_by_client_id(request.client_order_id)
                 if existing is not None:
+                    check_resubmission(existing, request)
                     return existing, False
             order_id = self._new_id()
             client_id = request.client_order_id or order_id
@@ -172,6 +226,7 @@ class OrderQueue:
                 raced = self.repository.get_by_client_id(client_id)
                 if raced is None:
                     raise
+                check_resubmission(raced, request)
                 return raced, False
             for child in children:
                 self.repository.add(child)
@@ -237,7 +292,7 @@ class OrderQueue:
         """The order with this id; `NotFoundError` when unknown."""
         order = self.repository.get(order_id)
         if order is None:
-            raise NotFoundError(f"no order {order_id!r}")
+            raise NotFoundError(f"no order {snippet(order_id)}")
         return order
 
     def get_by_client_id(self, client_order_id: str) -> Order | None:
@@ -246,7 +301,7 @@ class OrderQueue:
 
     def list(self, limit: int = 100, offset: int = 0) -> builtins.list[Order]:
         """A page of orders, newest first; `InputError` for a bad page."""
-        _check_page(limit, offset)
+        check_page(limit, offset)
         return self.repository.list(limit, offset)
 
     # ----- status changes ----------------------------------------------------------

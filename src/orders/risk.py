@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scalplab.config import Settings
 from scalplab.errors import ConfigError, DataError, InputError
 from scalplab.timeutil import iso_ms
+from scalplab.validation import describe
 
 BREAKERS: tuple[str, ...] = (
     "min_rr",
@@ -61,13 +62,14 @@ def _default(name: str) -> Any:
 
 
 class RiskSettings(BaseModel):
-    """Circuit-breaker configuration (bounded; unknown keys are refused).
+    """Circuit-breaker configuration (bounded and strict: booleans are true/false only, numbers
+    finite JSON numbers; unknown keys are refused).
 
     Defaults are those of `scalplab.config.Settings`; `from_settings` takes the values
     a deployment configured.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     min_rr_enabled: bool = True
     min_rr: float = Field(_default("min_rr"), ge=0, le=1000)
@@ -162,9 +164,7 @@ _LIMIT_FIELD: dict[str, str] = {
 
 
 def _problems(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}" for err in exc.errors()
-    )
+    return describe(exc.errors())
 
 
 @dataclass(frozen=True, slots=True)

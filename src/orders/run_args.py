@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from scalplab.errors import InputError
+from scalplab.errors import InputError, snippet
 from scalplab.orders.runs import RunRequest
 from scalplab.timeutil import parse_utc
 
@@ -61,7 +61,7 @@ def parse_pairs(pairs: list[str], flag: str) -> dict[str, object]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise InputError(f"{flag} {pair!r} must look like NAME=VALUE")
+            raise InputError(f"{flag} {snippet(pair)} must look like NAME=VALUE")
         values[key.strip()] = value.strip()
     return values
 
@@ -86,4 +86,6 @@ def _typed(key: str, text: str) -> object:
     try:
         return float(text)
     except ValueError:
-        raise InputError(f"--risk {key}={text!r}: expected a number, true or false") from None
+        raise InputError(
+            f"--risk {snippet(key)}={snippet(text)}: expected a number, true or false"
+        ) from None

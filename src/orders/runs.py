@@ -16,6 +16,7 @@ import pandas as pd
 
 from scalplab.config import Settings
 from scalplab.data.candles import CandleStore
+from scalplab.data.coverage import require_full, stored_coverage
 from scalplab.data.exchange import EXCHANGE
 from scalplab.data.rules import symbol_rules_for
 from scalplab.data.symbols import SymbolRules, normalize_symbol
@@ -79,6 +80,16 @@ class PreparedRun:
     rules: SymbolRules
     rules_source: str
     risk: RiskSettings
+    start_ms: int
+    """Start of the range played: the request's, or where the stored data begins when a
+    partial run was allowed."""
+    end_ms: int
+    """End (exclusive) of the range played."""
+
+    @property
+    def partial(self) -> bool:
+        """Whether the run plays less than the requested range."""
+        return self.start_ms > to_ms(self.request.start) or self.end_ms < to_ms(self.request.end)
 
     @property
     def first_open_ms(self) -> int:
@@ -112,14 +123,29 @@ def prepare_run(
     params = info.resolve(dict(request.params))
     risk = run_risk(settings, request)
     store = CandleStore(settings.data_dir, EXCHANGE)
-    candles = store.read(pair, request.timeframe, start_ms, end_ms)
+    coverage = require_full(
+        stored_coverage(store, pair, request.timeframe, start_ms, end_ms), request.allow_partial
+    )
+    start_ms, end_ms = coverage.covered_start_ms, coverage.covered_end_ms
+    candles = store.read(pair, request.timeframe, start_ms, end_ms, checked=True)
     extras = [
         _extra(store, info, ref, pair, request.timeframe, start_ms, end_ms) for ref in info.feeds
     ]
     funding = load_schedule(settings.data_dir, pair, settings.default_funding_rate)
     rules, rules_source = symbol_rules_for(pair, settings.data_dir)
     return PreparedRun(
-        request, pair, info, params, candles, extras, funding, rules, rules_source, risk
+        request,
+        pair,
+        info,
+        params,
+        candles,
+        extras,
+        funding,
+        rules,
+        rules_source,
+        risk,
+        start_ms,
+        end_ms,
     )
 
 
@@ -134,7 +160,7 @@ def _extra(
 ) -> ExtraFeed:
     symbol, timeframe = ref.resolve(pair)
     try:
-        frame = store.read(symbol, timeframe, start_ms, end_ms)
+        frame = store.read(symbol, timeframe, start_ms, end_ms, checked=True)
     except NoDataError:
         raise NoDataError(
             f"strategy {info.name!r} declares feed {symbol}:{timeframe}, which has no stored "

@@ -1,27 +1,59 @@
 """The one order model: requests, orders, their statuses and symbol-rule validation.
 
-`OrderRequest` is what a strategy signal or a person asks for; `validate_order`
-checks it against the exchange's symbol rules (tick, step, minimum quantity and
-notional, the price fields each type needs) with exact `Decimal` arithmetic and
-raises `OrderRejected` with a one-line reason that names the value and the rule.
+`OrderRequest` is what a strategy signal or a person asks for;
+`scalplab.orders.rules.validate_order` checks it against the exchange's symbol rules
+(tick, step, minimum quantity and notional, the price fields each type needs) with
+exact `Decimal` arithmetic and raises `OrderRejected` with a one-line reason that
+names the value and the rule.
 `Order` is the request as the queue holds it: an id, a client order id, a status
 that only moves forward, and the ids of its bracket children (stop-loss and
 take-profit, one-cancels-the-other). The simulation uses these types now and the
 Binance broker later; JSON forms render prices and quantities as decimal strings
-and times as ISO-8601 UTC.
+and times as ISO-8601 UTC. The number helpers (`to_decimal`, `round_to_tick`) and
+`OrderRejected` live in `scalplab.orders.decimals` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, get_args
 
-from scalplab.data.symbols import SymbolRules, normalize_symbol
-from scalplab.errors import ConflictError, InputError
+from scalplab.data.symbols import normalize_symbol
+from scalplab.errors import ConflictError, InputError, snippet
+from scalplab.orders.decimals import (
+    MAX_DECIMAL_PLACES,
+    MAX_ORDER_NUMBER,
+    OrderRejected,
+    plain,
+    round_to_tick,
+    to_decimal,
+)
 from scalplab.orders.ids import check_client_order_id
 from scalplab.timeutil import iso_ms
+
+__all__ = [
+    "MAX_DECIMAL_PLACES",
+    "MAX_ORDER_NUMBER",
+    "ORDER_SIDES",
+    "ORDER_SOURCES",
+    "ORDER_STATUSES",
+    "ORDER_TYPES",
+    "TERMINAL_STATUSES",
+    "TRANSITIONS",
+    "Order",
+    "OrderRejected",
+    "OrderRequest",
+    "OrderSide",
+    "OrderSource",
+    "OrderStatus",
+    "OrderType",
+    "opposite",
+    "order_side",
+    "round_to_tick",
+    "to_decimal",
+]
 
 OrderType = Literal["market", "limit", "stop_market", "stop_limit", "trailing_stop"]
 OrderSide = Literal["buy", "sell"]
@@ -48,18 +80,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 """Allowed status moves: forward only, terminal statuses are final."""
 
-MIN_CALLBACK_RATE_PCT = Decimal("0.1")
-MAX_CALLBACK_RATE_PCT = Decimal("5")
-
 _DECIMAL_FIELDS = ("qty", "price", "stop_price", "callback_rate_pct", "stop_loss", "take_profit")
-
-
-class OrderRejected(InputError):  # noqa: N818 - the name the design fixes
-    """An order request breaks a symbol rule or the order-type rules; `reason` says which."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def order_side(side: str) -> OrderSide:
@@ -68,55 +89,12 @@ def order_side(side: str) -> OrderSide:
         return "buy"
     if side in ("short", "sell"):
         return "sell"
-    raise OrderRejected(f"side must be buy or sell, not {side!r}")
+    raise OrderRejected(f"side must be buy or sell, not {snippet(side)}")
 
 
 def opposite(side: OrderSide) -> OrderSide:
     """The side that closes a position opened by `side`."""
     return "sell" if side == "buy" else "buy"
-
-
-def to_decimal(value: object, what: str) -> Decimal:
-    """A finite positive `Decimal` from a Decimal, int, float or numeric string."""
-    if isinstance(value, bool):
-        raise OrderRejected(f"{what} must be a number, not {value!r}")
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int | float | str):
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise OrderRejected(f"{what} must be a number, not {value!r}") from None
-    else:
-        raise OrderRejected(f"{what} must be a number, not {value!r}")
-    if not number.is_finite():
-        raise OrderRejected(f"{what} must be a finite number, not {value!r}")
-    if number <= 0:
-        raise OrderRejected(f"{what} must be positive, not {_text(number)}")
-    return number
-
-
-def round_to_tick(value: float, tick: Decimal) -> Decimal:
-    """`value` to the nearest multiple of `tick`, halves away from zero (0 tick: unchanged)."""
-    number = Decimal(str(value))
-    if tick <= 0:
-        return number
-    steps = (number / tick).to_integral_value(rounding=ROUND_HALF_UP)
-    return _plain(steps * tick)
-
-
-def _plain(number: Decimal) -> Decimal:
-    """`number` without trailing zeros or exponent notation (`1E+1` → `10`)."""
-    reduced = number.normalize()
-    exponent = reduced.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > 0:
-        reduced = reduced.quantize(Decimal(1))
-    return reduced
-
-
-def _text(number: Decimal | None) -> str:
-    """A decimal as plain text (no exponent), as given."""
-    return "" if number is None else format(number, "f")
 
 
 def _opt_text(number: Decimal | None) -> str | None:
@@ -160,15 +138,17 @@ class OrderRequest:
     def __post_init__(self) -> None:
         object.__setattr__(self, "symbol", normalize_symbol(self.symbol))
         if self.side not in ORDER_SIDES:
-            raise OrderRejected(f"side must be buy or sell, not {self.side!r}")
+            raise OrderRejected(f"side must be buy or sell, not {snippet(self.side)}")
         if self.type not in ORDER_TYPES:
             raise OrderRejected(
-                f"order type must be one of {', '.join(ORDER_TYPES)}, not {self.type!r}"
+                f"order type must be one of {', '.join(ORDER_TYPES)}, not {snippet(self.type)}"
             )
         if self.source not in ORDER_SOURCES:
-            raise OrderRejected(f"source must be strategy or manual, not {self.source!r}")
+            raise OrderRejected(f"source must be strategy or manual, not {snippet(self.source)}")
         if not isinstance(self.reduce_only, bool):
-            raise OrderRejected(f"reduce_only must be true or false, not {self.reduce_only!r}")
+            raise OrderRejected(
+                f"reduce_only must be true or false, not {snippet(self.reduce_only)}"
+            )
         for name in _DECIMAL_FIELDS:
             value = getattr(self, name)
             if value is not None:
@@ -182,7 +162,7 @@ class OrderRequest:
         ):
             raise OrderRejected(
                 "signal_time_ms must be non-negative epoch milliseconds, "
-                f"not {self.signal_time_ms!r}"
+                f"not {snippet(self.signal_time_ms)}"
             )
 
     @property
@@ -257,7 +237,7 @@ class OrderRequest:
             symbol=symbol,
             side=order_side(side),
             type="market",
-            qty=_plain(Decimal(repr(qty))),
+            qty=plain(Decimal(repr(qty))),
             stop_loss=stop_loss,
             take_profit=take_profit,
             client_order_id=client_order_id,
@@ -265,110 +245,6 @@ class OrderRequest:
             signal_time_ms=signal_time_ms,
             strategy=strategy,
         )
-
-
-def _multiple(value: Decimal, unit: Decimal) -> bool:
-    return unit <= 0 or value % unit == 0
-
-
-def _check_fields(request: OrderRequest) -> None:
-    """The price fields each order type needs or forbids."""
-    kind = request.type
-    needs_price = kind in ("limit", "stop_limit")
-    needs_stop = kind in ("stop_market", "stop_limit")
-    if needs_price and request.price is None:
-        raise OrderRejected(f"a {kind} order needs a price")
-    if not needs_price and request.price is not None:
-        raise OrderRejected(f"a {kind} order takes no price (got {_text(request.price)})")
-    if needs_stop and request.stop_price is None:
-        raise OrderRejected(f"a {kind} order needs a stop_price")
-    if kind in ("market", "limit") and request.stop_price is not None:
-        raise OrderRejected(f"a {kind} order takes no stop_price (got {_text(request.stop_price)})")
-    if kind == "trailing_stop":
-        rate = request.callback_rate_pct
-        if rate is None:
-            raise OrderRejected("a trailing_stop order needs a callback_rate_pct")
-        if not MIN_CALLBACK_RATE_PCT <= rate <= MAX_CALLBACK_RATE_PCT:
-            raise OrderRejected(
-                f"callback_rate_pct {_text(rate)} is outside "
-                f"{MIN_CALLBACK_RATE_PCT}..{MAX_CALLBACK_RATE_PCT} %"
-            )
-    elif request.callback_rate_pct is not None:
-        raise OrderRejected(
-            f"a {kind} order takes no callback_rate_pct (got {_text(request.callback_rate_pct)})"
-        )
-
-
-def _check_bracket(request: OrderRequest, entry: Decimal) -> None:
-    """Stop-loss on the losing side of the entry, take-profit on the winning side."""
-    if not request.has_bracket:
-        return
-    if request.reduce_only:
-        raise OrderRejected("a reduce_only order cannot carry a stop_loss/take_profit bracket")
-    buying = request.side == "buy"
-    where_sl, where_tp = ("below", "above") if buying else ("above", "below")
-    sl, tp = request.stop_loss, request.take_profit
-    if sl is not None and (sl >= entry if buying else sl <= entry):
-        raise OrderRejected(
-            f"stop_loss {_text(sl)} must be {where_sl} the entry price {_text(entry)} "
-            f"for a {request.side}"
-        )
-    if tp is not None and (tp <= entry if buying else tp >= entry):
-        raise OrderRejected(
-            f"take_profit {_text(tp)} must be {where_tp} the entry price {_text(entry)} "
-            f"for a {request.side}"
-        )
-
-
-def validate_order(request: OrderRequest, rules: SymbolRules, reference_price: float) -> None:
-    """Check `request` against `rules`; `OrderRejected` with a precise one-line reason.
-
-    `reference_price` is the current market price (the last close): market orders
-    are valued at it, and it is the entry of a market or unactivated trailing
-    order when the bracket sides are checked. Checks, in order: symbol, the price
-    fields of the type, tick multiples (price, stop_price, stop_loss, take_profit),
-    minimum quantity, step multiple, minimum notional (reduce-only orders are
-    exempt, as on Binance), then the bracket.
-    """
-    if request.symbol != rules.symbol:
-        raise OrderRejected(f"symbol rules of {rules.symbol} do not apply to {request.symbol}")
-    if (
-        isinstance(reference_price, bool)
-        or not isinstance(reference_price, int | float)
-        or not math.isfinite(reference_price)
-        or reference_price <= 0
-    ):
-        raise OrderRejected(
-            f"no usable market price for {request.symbol} (got {reference_price!r})"
-        )
-    _check_fields(request)
-    for name in ("price", "stop_price", "stop_loss", "take_profit"):
-        value: Decimal | None = getattr(request, name)
-        if value is not None and not _multiple(value, rules.tick_size):
-            raise OrderRejected(
-                f"{name} {_text(value)} is not a multiple of the tick size {_text(rules.tick_size)}"
-            )
-    entry = request.entry_price(reference_price)
-    qty = request.qty
-    if qty is None:
-        if request.stop_loss is None or request.reduce_only:
-            raise OrderRejected("qty is required (or give a stop_loss to size the entry by risk)")
-    else:
-        if qty < rules.min_qty:
-            raise OrderRejected(
-                f"qty {_text(qty)} is under the minimum quantity {_text(rules.min_qty)}"
-            )
-        if not _multiple(qty, rules.step_size):
-            raise OrderRejected(
-                f"qty {_text(qty)} is not a multiple of the step size {_text(rules.step_size)}"
-            )
-        notional = qty * entry
-        if not request.reduce_only and notional < rules.min_notional:
-            raise OrderRejected(
-                f"notional {_text(_plain(notional))} (qty {_text(qty)} × price {_text(entry)}) "
-                f"is under the minimum notional {_text(rules.min_notional)}"
-            )
-    _check_bracket(request, entry)
 
 
 @dataclass(slots=True)
@@ -478,7 +354,7 @@ class Order:
         the stored one.
         """
         if status not in TRANSITIONS:
-            raise InputError(f"unknown order status {status!r}")
+            raise InputError(f"unknown order status {snippet(status)}")
         if status not in TRANSITIONS[self.status]:
             if status == self.status:
                 raise ConflictError(f"order {self.id} is already {self.status}")
@@ -533,7 +409,7 @@ class Order:
             ("type", ORDER_TYPES),
         ):
             if key in data and data[key] not in allowed:
-                raise InputError(f"malformed stored order: {key} {data[key]!r} is unknown")
+                raise InputError(f"malformed stored order: {key} {snippet(data[key])} is unknown")
         try:
             return cls(
                 id=str(data["id"]),
@@ -561,4 +437,4 @@ class Order:
                 children=[str(child) for child in data.get("children", [])],
             )
         except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
-            raise InputError(f"malformed stored order: {exc!r}") from None
+            raise InputError(f"malformed stored order: {snippet(exc)}") from None

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from scalplab.config import Settings, get_settings
-from scalplab.errors import InputError, StrategyError
+from scalplab.errors import InputError, StrategyError, snippet
+from scalplab.limits import check_replay_speed
 from scalplab.orders.results import build_result
 from scalplab.orders.run_args import add_run_arguments, request_from_args
 from scalplab.orders.runs import RunRequest, prepare_run
@@ -46,16 +47,14 @@ def register(commands: Any) -> None:
 
 
 def parse_speed(text: str) -> float | None:
-    """`max` → None (as fast as possible), else a positive multiple of real time."""
+    """`max` → None (as fast as possible), else a multiple of real time within the bounds."""
     if text.strip().lower() == "max":
         return None
     try:
         speed = float(text)
     except ValueError:
-        raise InputError(f"--speed must be a number or 'max', not {text!r}") from None
-    if not 0 < speed <= 1_000_000:
-        raise InputError(f"--speed must be within (0, 1000000] or 'max', not {text}")
-    return speed
+        raise InputError(f"--speed must be a number or 'max', not {snippet(text)}") from None
+    return check_replay_speed(speed, "--speed")
 
 
 def run_simulation(

@@ -14,7 +14,7 @@ import threading
 from typing import cast
 
 from scalplab.data.symbols import normalize_symbol
-from scalplab.errors import InputError
+from scalplab.limits import check_page
 from scalplab.orders.metrics import compute_metrics
 from scalplab.orders.models import SignalFate, SignalRecord
 from scalplab.orders.pending import PendingView
@@ -31,16 +31,6 @@ from scalplab.simulation.views import (
     positions_of,
 )
 from scalplab.storage.models_sim import SignalSim
-
-MAX_LIMIT = 1000
-
-
-def check_page(limit: int, offset: int = 0) -> None:
-    """`InputError` for a page outside `1..1000` rows or a negative offset."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InputError(f"limit {limit} is outside 1..{MAX_LIMIT}")
-    if offset < 0:
-        raise InputError(f"offset {offset} must not be negative")
 
 
 class ReadModel:
@@ -103,13 +93,13 @@ class ReadModel:
 
     def signals(self, symbol: str | None = None, limit: int = 100) -> list[SignalView]:
         """Newest signals first, with their fate."""
-        check_page(limit)
+        check_page(limit, 0)
         name = None if symbol is None else normalize_symbol(symbol)
         return [signal_view(row) for row in self.store.signals(name, limit)]
 
     def risk_events(self, limit: int = 100) -> list[RiskEventView]:
         """Newest circuit-breaker blocks first."""
-        check_page(limit)
+        check_page(limit, 0)
         return [risk_event_view(row) for row in self.store.risk_events(limit)]
 
     def orders(self, limit: int = 100, offset: int = 0) -> list[Order]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, or_, select
 
-from scalplab.errors import ConflictError, NotFoundError
+from scalplab.errors import ConflictError, NotFoundError, snippet
 from scalplab.orders.pending import Pending
 from scalplab.orders.types import Order
 from scalplab.simulation.store import SimStore
@@ -165,7 +165,7 @@ class SqlPendingRepository:
         with self.store.transaction() as session:
             row = session.get(PendingSim, pending.id)
             if row is None:
-                raise NotFoundError(f"no pending confirmation {pending.id!r}")
+                raise NotFoundError(f"no pending confirmation {snippet(pending.id)}")
             row.status = pending.status
             row.expires_at = _moment(pending.expires_at)
             row.data = _pending_data(pending)

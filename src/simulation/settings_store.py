@@ -17,10 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scalplab.config import Settings
 from scalplab.errors import InputError
+from scalplab.limits import MAX_PENDING_TTL_SECONDS, MIN_PENDING_TTL_SECONDS, ReplaySpeed
 from scalplab.orders.risk import RiskSettings
 from scalplab.storage.db import Database
 from scalplab.storage.models import utc_now
 from scalplab.storage.models_sim import AppSetting
+from scalplab.validation import describe
 
 KEYS = ("confirm_orders", "pending_ttl_seconds", "replay_speed", "risk")
 
@@ -28,11 +30,13 @@ KEYS = ("confirm_orders", "pending_ttl_seconds", "replay_speed", "risk")
 class _Patch(BaseModel):
     """The top-level fields a settings patch may carry (bounds as in `Settings`)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     confirm_orders: bool | None = None
-    pending_ttl_seconds: int | None = Field(None, ge=5, le=86_400)
-    replay_speed: float | None = Field(None, gt=0, le=1_000_000)
+    pending_ttl_seconds: int | None = Field(
+        None, ge=MIN_PENDING_TTL_SECONDS, le=MAX_PENDING_TTL_SECONDS
+    )
+    replay_speed: ReplaySpeed | None = None
     risk: dict[str, Any] | None = None
 
 
@@ -75,11 +79,7 @@ def apply_patch(current: SimulationSettings, patch: dict[str, Any]) -> Simulatio
     try:
         checked = _Patch.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise InputError(f"invalid settings: {problems}") from None
+        raise InputError(f"invalid settings: {describe(exc.errors())}") from None
     risk = current.risk if checked.risk is None else current.risk.updated(checked.risk)
     return SimulationSettings(
         confirm_orders=(

@@ -26,6 +26,7 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
+from scalplab.limits import check_offset
 from scalplab.orders.models import ExitReason, Trade
 from scalplab.storage.db import Database
 from scalplab.storage.models import utc_now
@@ -257,6 +258,7 @@ class SimStore:
 
     def trades(self, limit: int | None, offset: int) -> list[Trade]:
         """Closed trades, newest first (exit time, then insertion); all with `limit=None`."""
+        check_offset(offset)
         with self.transaction() as session:
             query = (
                 select(TradeSim)

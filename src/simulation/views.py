@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from scalplab.data.timeframes import timeframe_ms
-from scalplab.errors import InputError
+from scalplab.errors import InputError, snippet
+from scalplab.limits import check_replay_speed, clamp_replay_speed
 from scalplab.orders.execution import ExecutionModel
 from scalplab.orders.models import Trade, book_id, trade_dict
 from scalplab.timeutil import iso_ms
@@ -29,9 +30,9 @@ class FeedSpec:
 
     def __post_init__(self) -> None:
         if self.kind != "replay":
-            raise InputError(f"feed {self.kind!r} is not available yet; use 'replay'")
-        if self.speed is not None and not 0 < self.speed <= 1_000_000:
-            raise InputError(f"replay speed must be within (0, 1000000] or max, not {self.speed}")
+            raise InputError(f"feed {snippet(self.kind)} is not available yet; use 'replay'")
+        if self.speed is not None:
+            check_replay_speed(self.speed)
         if self.start_ms is not None and self.end_ms is not None and self.start_ms >= self.end_ms:
             raise InputError(
                 f"start {iso_ms(self.start_ms)} must be before end {iso_ms(self.end_ms)}"
@@ -43,10 +44,10 @@ class FeedSpec:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeedSpec:
-        """Inverse of `to_dict`."""
+        """Inverse of `to_dict`; a stored speed outside today's bounds is brought into them."""
         return cls(
             kind=data.get("kind", "replay"),
-            speed=data.get("speed"),
+            speed=clamp_replay_speed(data.get("speed")),
             start_ms=data.get("start_ms"),
             end_ms=data.get("end_ms"),
         )

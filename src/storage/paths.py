@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from scalplab.errors import snippet
+
 _SAFE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def _part(value: str, what: str) -> str:
     """One path component, refused if it could escape the data directory."""
     if not _SAFE.match(value) or value in {".", ".."}:
-        raise ValueError(f"invalid {what}: {value!r}")
+        raise ValueError(f"invalid {what}: {snippet(value)}")
     return value
 
 

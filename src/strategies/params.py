@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from scalplab.errors import InputError
+from scalplab.errors import InputError, snippet
 
 ParamType = Literal["int", "float", "bool", "str"]
 
@@ -51,17 +51,21 @@ class ParamSpec:
         parsed = self._parse(value)
         if isinstance(parsed, int | float) and not isinstance(parsed, bool):
             if self.min is not None and parsed < self.min:
-                raise InputError(f"param {self.name}={parsed} is below its minimum {self.min:g}")
+                raise InputError(
+                    f"param {self.name}={snippet(parsed)} is below its minimum {self.min:g}"
+                )
             if self.max is not None and parsed > self.max:
-                raise InputError(f"param {self.name}={parsed} is above its maximum {self.max:g}")
+                raise InputError(
+                    f"param {self.name}={snippet(parsed)} is above its maximum {self.max:g}"
+                )
         if self.choices is not None and parsed not in self.choices:
             raise InputError(
-                f"param {self.name}={parsed!r} is not one of {', '.join(self.choices)}"
+                f"param {self.name}={snippet(parsed)} is not one of {', '.join(self.choices)}"
             )
         return parsed
 
     def _parse(self, value: object) -> int | float | bool | str:
-        bad = InputError(f"param {self.name} expects {self.type}, got {value!r}")
+        bad = InputError(f"param {self.name} expects {self.type}, got {snippet(value)}")
         if self.type == "bool":
             if isinstance(value, bool):
                 return value
@@ -106,7 +110,7 @@ def type_of(default: object) -> ParamType:
         return "float"
     if isinstance(default, str):
         return "str"
-    raise TypeError(f"unsupported param default {default!r}: use int, float, bool or str")
+    raise TypeError(f"unsupported param default {snippet(default)}: use int, float, bool or str")
 
 
 def resolve_params(
@@ -116,7 +120,9 @@ def resolve_params(
     unknown = sorted(set(given) - set(specs))
     if unknown:
         known = ", ".join(sorted(specs)) or "none"
-        raise InputError(f"unknown param {', '.join(unknown)} (known: {known})")
+        names = ", ".join(snippet(name, bare=True) for name in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise InputError(f"unknown param {names}{more} (known: {known})")
     values = {name: spec.default for name, spec in specs.items()}
     for name, value in given.items():
         values[name] = specs[name].coerce(value)

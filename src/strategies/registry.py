@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any, cast
 
 import scalplab.strategies as package
-from scalplab.errors import InputError, NotFoundError
+from scalplab.errors import InputError, NotFoundError, snippet
 from scalplab.strategies.base import INTERNAL_PARAMS, SignalStrategy
 from scalplab.strategies.feeds import FeedRef, parse_feeds
 from scalplab.strategies.params import ParamSpec, resolve_params, type_of
@@ -73,7 +73,7 @@ class Registry:
             return self.strategies[name]
         except KeyError:
             known = ", ".join(sorted(self.strategies)) or "none"
-            raise NotFoundError(f"unknown strategy {name!r} (known: {known})") from None
+            raise NotFoundError(f"unknown strategy {snippet(name)} (known: {known})") from None
 
     def add_module(self, module: ModuleType, source: str) -> None:
         """Register every plugin class defined in `module`."""

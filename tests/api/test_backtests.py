@@ -20,7 +20,7 @@ from scalplab.config import Settings
 from scalplab.data.samples import import_samples
 from scalplab.orders.runs import RunRequest
 from tests.api.conftest import wait_for_backtest
-from tests.conftest import make_settings
+from tests.conftest import corrupt_candle_file, make_settings
 
 RUN = {
     "pair": "BTCUSDT",
@@ -310,6 +310,24 @@ def test_a_truncated_candle_file_is_a_422_naming_the_file(
         },
     )
     assert response.status_code == 422
-    assert "unreadable Parquet file" in response.json()["detail"]
+    assert response.json()["detail"].startswith("unreadable BTCUSDT 1m candle file: ")
+    assert str(path.parent) not in response.text
     assert path.read_bytes() == damaged
     assert client.get("/backtests").json() == []
+
+
+def test_a_corrupted_candle_file_fails_the_backtest_with_the_check_summary(
+    client: TestClient, settings: Settings
+) -> None:
+    summary = corrupt_candle_file(settings.data_dir)
+    response = client.post(
+        "/backtests",
+        json={"pair": "BTCUSDT", "strategy": "sma_cross", "timeframe": "15m",
+              "start": "2025-06-17", "end": "2025-06-24", "params": {}},
+    )  # fmt: skip
+    assert response.status_code == 202  # the footer is intact: the run itself finds out
+    job = wait_for_backtest(client, response.json()["id"])
+    assert (job["status"], job["result"]) == ("failed", None)
+    assert job["error"] == (
+        f"BTCUSDT 1m: {summary}; run `scalplab data check --symbol BTCUSDT --tf 1m`"
+    )

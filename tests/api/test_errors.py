@@ -137,3 +137,59 @@ def test_openapi_documents_the_app_error_body(settings: Settings, tmp_path: Path
     ):
         content = spec["paths"][path][verb]["responses"][status]["content"]
         assert content["application/json"]["schema"] == error_ref
+
+
+LONG = "x" * 900_000
+"""Long input that still fits in a request body (the limit is 1 MB)."""
+LONG_PATH = "x" * 60_000
+"""Long input that still fits in a URL (httpx refuses URLs over 64 kB)."""
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("GET", f"/orders/{LONG_PATH}", None),
+        ("GET", f"/backtests/{LONG_PATH}", None),
+        ("GET", f"/market/candles/{LONG_PATH}", None),
+        ("GET", f"/market/candles/BTCUSDT?tf={LONG_PATH}", None),
+        ("GET", f"/strategies/{LONG_PATH}", None),
+        ("POST", "/orders/pending/" + LONG_PATH + "/confirm", None),
+        (
+            "POST",
+            "/backtests",
+            {"pair": "BTCUSDT", "strategy": "sma_cross", "timeframe": "15m",
+             "start": LONG, "end": "2025-06-24"},
+        ),
+        (
+            "POST",
+            "/backtests",
+            {"pair": "BTCUSDT", "strategy": "sma_cross", "timeframe": "15m",
+             "start": "2025-06-17", "end": "2025-06-24", "params": {LONG: 1}},
+        ),
+        ("POST", "/pairs", {"symbol": "BTCUSDT", "strategy": "sma_cross", "timeframe": "15m",
+                            "params": {"fast": LONG}}),
+        ("POST", "/orders", {"symbol": "BTCUSDT", "side": "buy", "qty": LONG}),
+        ("POST", "/orders", {"symbol": "BTCUSDT", "side": "buy", "qty": 1, LONG: 1}),
+        ("POST", "/simulation/start", {"speed": LONG}),
+        ("PATCH", "/settings", {"risk": {LONG: 1}}),
+    ],
+)  # fmt: skip
+def test_errors_never_echo_more_than_a_snippet(
+    client: TestClient, method: str, url: str, body: object
+) -> None:
+    response = client.request(method, url, json=body)
+    assert 400 <= response.status_code < 500, response.text[:300]
+    assert len(response.text) < 2_000, response.text[:300]
+    assert "x" * 100 not in response.text
+    assert isinstance(response.json()["detail"], str)
+
+
+def test_a_corrupt_candle_file_is_named_by_symbol_not_path(
+    client: TestClient, data_dir: Path
+) -> None:
+    path = data_dir / "candles" / "binance" / "BTCUSDT" / "1m.parquet"
+    path.write_bytes(path.read_bytes()[:1000])
+    response = client.get("/market/candles/BTCUSDT?tf=15m&start=2025-06-18&end=2025-06-19")
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("unreadable BTCUSDT 1m candle file: ")
+    assert "/" not in response.json()["detail"]

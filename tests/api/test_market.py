@@ -64,6 +64,22 @@ def test_symbols_listing_follows_new_imports(client: TestClient, data_dir: Path)
     assert symbols == ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
 
 
+def test_one_unreadable_file_does_not_hide_the_other_symbols(
+    client: TestClient, data_dir: Path
+) -> None:
+    before = client.get("/market/symbols").json()
+    assert [entry["error"] for entry in before] == [None, None]
+    eth = CandleStore(data_dir).path("ETHUSDT", "1m")
+    eth.write_bytes(eth.read_bytes()[:-64])  # the footer is gone
+    response = client.get("/market/symbols")
+    assert response.status_code == 200
+    btc, broken = response.json()
+    assert btc == before[0]
+    assert (broken["symbol"], broken["timeframes"]) == ("ETHUSDT", [])
+    assert broken["error"].startswith("unreadable ETHUSDT 1m candle file: ")
+    assert str(data_dir) not in response.text
+
+
 def test_candles_are_the_stored_real_rows(client: TestClient) -> None:
     response = client.get(
         "/market/candles/btcusdt",

@@ -93,6 +93,29 @@ def test_a_resubmission_returns_the_same_order(running: TestClient) -> None:
     assert len(manual_orders(running)) == 2
 
 
+def test_a_reused_idempotency_key_with_another_body_is_422(running: TestClient) -> None:
+    header = {"Idempotency-Key": "double-click-43"}
+    limit = {**BUY, "type": "limit", "price": "50000"}
+    first = running.post("/orders", json=limit, headers=header)
+    assert first.status_code == 201, first.text
+    retry = running.post("/orders", json={**limit, "qty": 0.002}, headers=header)  # same value
+    assert (retry.status_code, retry.json()["id"]) == (200, first.json()["id"])
+    other = running.post("/orders", json={**limit, "qty": "0.003"}, headers=header)
+    assert other.status_code == 422
+    detail = other.json()["detail"]
+    assert detail.startswith(
+        f"client order id {first.json()['client_order_id']} already names order "
+        f"{first.json()['id']}, placed with a different request (qty 0.002 vs 0.003)"
+    )
+    keyed = {**limit, "client_order_id": "mine-7"}
+    assert running.post("/orders", json=keyed).status_code == 201
+    moved = running.post("/orders", json={**keyed, "price": "50001", "side": "sell"})
+    assert moved.status_code == 422
+    assert "(side buy vs sell, price 50000 vs 50001)" in moved.json()["detail"]
+    orders = manual_orders(running)
+    assert len(orders) == 2 and {o["qty"] for o in orders} == {"0.002"}
+
+
 @pytest.mark.parametrize(
     ("changes", "status", "detail"),
     [
@@ -121,7 +144,7 @@ def test_a_resubmission_returns_the_same_order(running: TestClient) -> None:
             "a reduce_only order cannot carry a stop_loss/take_profit bracket",
         ),
         ({"qty": "0"}, 422, "qty: Input should be greater than 0"),
-        ({"qty": None}, 422, "qty: Decimal input should be an integer, float, string"),
+        ({"qty": None}, 422, 'qty: must be a number (a JSON number or a string such as "0.001")'),
         ({"side": "hold"}, 422, "side: Input should be 'buy' or 'sell'"),
         ({"client_order_id": "has space"}, 422, "client_order_id: String should match pattern"),
         ({"symbol": "SOLUSDT"}, 404, "SOLUSDT is not a simulated pair: add it and start"),

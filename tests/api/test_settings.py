@@ -83,13 +83,14 @@ def test_put_sets_every_top_level_field(client: TestClient) -> None:
     [
         (
             {"pending_ttl_seconds": 4},
-            "invalid settings: pending_ttl_seconds: Input should be greater than or equal to 5",
+            "pending_ttl_seconds: Input should be greater than or equal to 5",
         ),
         (
             {"pending_ttl_seconds": 86_401},
-            "invalid settings: pending_ttl_seconds: Input should be less than or equal to 86400",
+            "pending_ttl_seconds: Input should be less than or equal to 86400",
         ),
-        ({"replay_speed": 0}, "invalid settings: replay_speed: Input should be greater than 0"),
+        ({"replay_speed": 0}, "replay_speed: must be a finite number from 0.1 to 1000000"),
+        ({"replay_speed": 5e-324}, "replay_speed: must be a finite number from 0.1 to 1000000"),
         (
             {"risk": {"max_open_positions": -1}},
             "invalid risk settings: max_open_positions: Input should be greater than or equal to 0",
@@ -111,4 +112,90 @@ def test_out_of_range_is_422_naming_the_field_and_changes_nothing(
     response = client.patch("/settings", json=combined)
     assert response.status_code == 422
     assert response.json()["detail"].startswith(detail), response.json()
+    assert client.get("/settings").json() == before
+
+
+RISK = "invalid risk settings: "
+RISK_VALUE = "must be true/false or a number"
+
+
+@pytest.mark.parametrize(
+    ("patch", "detail"),
+    [
+        ({"confirm_orders": "yes"}, "confirm_orders: Input should be a valid boolean"),
+        ({"confirm_orders": 0}, "confirm_orders: Input should be a valid boolean"),
+        ({"confirm_orders": 1}, "confirm_orders: Input should be a valid boolean"),
+        ({"pending_ttl_seconds": "60"}, "pending_ttl_seconds: Input should be a valid integer"),
+        ({"pending_ttl_seconds": 60.5}, "pending_ttl_seconds: Input should be a valid integer"),
+        ({"replay_speed": "60"}, "replay_speed: Input should be a valid number"),
+        ({"replay_speed": True}, "replay_speed: Input should be a valid number"),
+        ({"risk": {"spread_enabled": "yes"}}, "risk.spread_enabled: " + RISK_VALUE),
+        ({"risk": {"spread_enabled": 0}}, RISK + "spread_enabled: Input should be a valid boolean"),
+        ({"risk": {"min_rr": "3"}}, "risk.min_rr: " + RISK_VALUE),
+        ({"risk": {"min_rr": True}}, RISK + "min_rr: Input should be a valid number"),
+        (
+            {"risk": {"max_open_positions": 2.5}},
+            RISK + "max_open_positions: Input should be a valid integer",
+        ),
+        ({"risk": "off"}, "risk: Input should be a valid dictionary"),
+    ],
+)  # fmt: skip
+def test_types_are_strict(client: TestClient, patch: dict[str, Any], detail: str) -> None:
+    before = client.get("/settings").json()
+    response = client.patch("/settings", json=patch)
+    assert response.status_code == 422
+    assert response.json()["detail"] == detail
+    assert client.get("/settings").json() == before
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        '"replay_speed": NaN',
+        '"replay_speed": Infinity',
+        '"replay_speed": -Infinity',
+        '"replay_speed": 1e400',
+        '"risk": {"min_rr": NaN}',
+        '"risk": {"max_spread_pct": Infinity}',
+    ],
+)
+def test_non_finite_numbers_are_refused_as_such(client: TestClient, field: str) -> None:
+    """JSON's non-standard NaN/Infinity literals reach the server as floats: named as such."""
+    before = client.get("/settings").json()
+    put = '"confirm_orders": true, "pending_ttl_seconds": 60'
+    put += "" if field.startswith('"replay_speed"') else ', "replay_speed": 60'
+    for method, body in (("PATCH", f"{{{field}}}"), ("PUT", f"{{{put}, {field}}}")):
+        response = client.request(
+            method, "/settings", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 422, body
+        assert response.json()["detail"].endswith(": must be a finite number"), response.json()
+    assert client.get("/settings").json() == before
+
+
+BREAKER_LIMITS = [
+    "min_rr",
+    "max_open_positions",
+    "daily_loss_limit_pct",
+    "loss_streak_limit",
+    "loss_streak_cooldown_minutes",
+    "max_trades_per_hour",
+    "max_spread_pct",
+    "extreme_volatility_atr_mult",
+    "atr_period",
+    "atr_average_window",
+]
+
+
+@pytest.mark.parametrize("field", BREAKER_LIMITS)
+def test_a_negative_breaker_limit_is_422_naming_the_field(client: TestClient, field: str) -> None:
+    before = client.get("/settings").json()
+    for method, body in (
+        ("PATCH", {"risk": {field: -1}}),
+        ("PUT", {"confirm_orders": True, "pending_ttl_seconds": 60, "replay_speed": 60,
+                 "risk": {field: -0.5 if "pct" in field or field == "min_rr" else -1}}),
+    ):  # fmt: skip
+        response = client.request(method, "/settings", json=body)
+        assert response.status_code == 422
+        assert response.json()["detail"].startswith(f"invalid risk settings: {field}: Input")
     assert client.get("/settings").json() == before

@@ -52,11 +52,11 @@ def test_start_needs_an_enabled_pair(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("body", "detail"),
     [
-        ({"speed": 0}, "replay speed must be within (0, 1000000] or max, not 0.0"),
-        (
-            {"speed": "fast"},
-            "speed: Value error, speed must be a number (times real time) or 'max'",
-        ),
+        ({"speed": 0}, "speed: must be a finite number from 0.1 to 1000000 (times real time)"),
+        ({"speed": "fast"}, "speed: must be a number (times real time) or 'max', not 'fast'"),
+        ({"speed": 5e-324}, "speed: must be a finite number from 0.1 to 1000000 (times real time)"),
+        ({"speed": 1e7}, "speed: must be a finite number from 0.1 to 1000000 (times real time)"),
+        ({"speed": True}, "speed: must be a number (times real time) or 'max', not True"),
         (
             {"start": "2025-06-19", "end": "2025-06-17"},
             "start 2025-06-19T00:00:00Z must be before end 2025-06-17T00:00:00Z",

@@ -11,6 +11,7 @@ import pytest
 
 from scalplab.cli import main
 from scalplab.config import get_settings
+from tests.conftest import corrupt_candle_file
 
 ARGS = [
     "backtest",
@@ -154,6 +155,21 @@ def test_truncated_parquet_is_a_one_line_error_and_stays_as_it_was(
     path.write_bytes(damaged)
     assert main(ARGS) == 3
     err = capsys.readouterr().err
-    assert err.startswith(f"error: unreadable Parquet file {path}") and err.count("\n") == 1
+    assert err.startswith("error: unreadable BTCUSDT 1m candle file: ") and err.count("\n") == 1
+    assert str(data_dir) not in err  # the server's paths stay private
     assert path.read_bytes() == damaged  # nothing rewritten or deleted
     assert not (data_dir / "backtests").exists()
+
+
+def test_a_corrupted_candle_file_is_refused_not_backtested(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """4,000 overwritten bytes that still decode: a one-line refusal, never 0 trades."""
+    summary = corrupt_candle_file(data_dir)
+    assert main([*ARGS, "--json"]) == 3
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"error: BTCUSDT 1m: {summary}; run `scalplab data check --symbol BTCUSDT --tf 1m`\n"
+    )
+    assert not (data_dir / "backtests").exists()  # nothing stored

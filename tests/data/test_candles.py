@@ -12,8 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from scalplab.data.candles import COLUMNS, CandleStore, ConflictingDataError, normalize_candles
+from scalplab.data.integrity import CorruptCandlesError
 from scalplab.data.timeframes import resample
 from scalplab.errors import DataError, InputError, NoDataError
+from tests.conftest import corrupt_candle_file, real_klines
 from tests.data.conftest import digest
 
 HOUR = 3_600_000
@@ -115,10 +117,11 @@ def test_truncated_file_is_one_line_data_error(btc_store: CandleStore) -> None:
         lambda: btc_store.read("BTCUSDT", "4h"),
         lambda: btc_store.span("BTCUSDT", "1m"),
     ):
-        with pytest.raises(DataError, match=r"^unreadable Parquet file .*1m\.parquet: ") as info:
+        with pytest.raises(DataError, match=r"^unreadable BTCUSDT 1m candle file: ") as info:
             call()
         assert "\n" not in str(info.value)
-    with pytest.raises(DataError, match="unreadable Parquet file"):
+        assert str(path.parent) not in str(info.value)
+    with pytest.raises(DataError, match="unreadable BTCUSDT 1m candle file"):
         btc_store.merge("BTCUSDT", "1m", btc_store_frame())
     assert digest(path) == before
 
@@ -308,3 +311,19 @@ def test_numeric_strings_are_accepted_but_missing_times_are_not(store: CandleSto
     assert (result.added, store.read("BTCUSDT", "1m")["open"].iloc[0]) == (1, 107187.4)
     with pytest.raises(DataError, match="open_time has empty values"):
         store.merge("BTCUSDT", "1m", btc_store_frame().assign(open_time=np.nan))
+
+
+def test_a_checked_read_refuses_the_bars_of_a_corrupted_file(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    store = CandleStore(data_dir)
+    store.merge("BTCUSDT", "1m", real_klines("BTCUSDT").iloc[:20_000])
+    clean = store.read("BTCUSDT", "15m", checked=True)
+    assert len(clean) == len(store.read("BTCUSDT", "15m"))  # nothing to refuse
+    summary = corrupt_candle_file(data_dir)
+    store.read("BTCUSDT", "1m")  # a report (like `data check`) still reads it
+    for tf in ("1m", "15m"):  # the 1m bars are checked before they are resampled
+        with pytest.raises(CorruptCandlesError) as info:
+            store.read("BTCUSDT", tf, checked=True)
+        assert str(info.value) == (
+            f"BTCUSDT 1m: {summary}; run `scalplab data check --symbol BTCUSDT --tf 1m`"
+        )

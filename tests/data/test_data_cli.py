@@ -14,6 +14,7 @@ from scalplab.cli import main
 from scalplab.data.candles import CandleStore
 from scalplab.data.funding import FundingStore
 from scalplab.data.symbols import RulesStore
+from tests.conftest import corrupt_candle_file
 from tests.data.binance_replay import ReplayServer
 from tests.data.conftest import BTC_1M, BTC_FUNDING, EXCHANGE_INFO, NEAR_1M, tree_digest
 
@@ -124,7 +125,8 @@ def test_check_truncated_file(
     path.write_bytes(path.read_bytes()[:300])
     code, out, err = run(["data", "check", "--symbol", "BTCUSDT"], capsys)
     assert code == 3 and out == ""
-    assert err.startswith(f"error: unreadable Parquet file {path}: ")
+    assert err.startswith("error: unreadable BTCUSDT 1m candle file: ")
+    assert str(path.parent) not in err
     assert err.count("\n") == 1
 
 
@@ -244,3 +246,35 @@ def test_long_lists_are_summarised(
     assert code == 0
     assert "gaps: 11 (99 bars missing, kept as holes)" in out
     assert "  … and 1 more" in out
+
+
+def test_list_shows_an_unreadable_file_and_every_other(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["data", "samples"], capsys)[0] == 0
+    eth = CandleStore(data_dir).path("ETHUSDT", "1m")
+    eth.write_bytes(eth.read_bytes()[:-64])  # the footer is gone
+    funding = FundingStore(data_dir).path("BTCUSDT")
+    funding.write_bytes(b"PAR1 not parquet")
+    code, out, err = run(["data", "list"], capsys)
+    assert (code, err) == (0, "")
+    assert "BTCUSDT       1m   2025-06-17T00:00:00Z  2025-06-23T23:59:00Z      10080" in out
+    assert "ETHUSDT       error: unreadable ETHUSDT 1m candle file: " in out
+    assert "funding BTCUSDT: error: unreadable BTCUSDT funding file: " in out
+    assert "funding ETHUSDT: 22 settlements" in out
+    assert str(data_dir / "candles") not in out
+    code, out, _ = run(["data", "list", "--json"], capsys)
+    inventory = json.loads(out)
+    assert inventory["candles"][0]["rows"] == 10_080
+    assert inventory["candles"][1]["symbol"] == "ETHUSDT"
+    assert inventory["candles"][1]["error"].startswith("unreadable ETHUSDT 1m candle file: ")
+
+
+def test_check_summarises_a_corrupted_file_in_its_status(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["data", "samples"], capsys)[0] == 0
+    summary = corrupt_candle_file(data_dir)
+    code, out, _ = run(["data", "check", "--symbol", "BTCUSDT"], capsys)
+    assert code == 3
+    assert out.rstrip().endswith(f"status: CORRUPT ({summary})")

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from scalplab.data.candles import CandleStore
+from scalplab.data.integrity import CorruptCandlesError
 from scalplab.data.replay import MAX_WAIT_SLICE, ReplaySource
 from scalplab.data.stream import CandleEvent, bars_from_frame
 from scalplab.errors import InputError, NoDataError
-from tests.conftest import real_klines
+from tests.conftest import corrupt_candle_file, real_klines
 
 DAY = 86_400_000
 MINUTE = 60_000
@@ -287,7 +290,7 @@ def test_bad_input_is_refused_before_anything_plays(store: CandleStore) -> None:
         ReplaySource(store, [])
     with pytest.raises(InputError, match="listed twice"):
         ReplaySource(store, [("BTCUSDT", "1m"), ("btcusdt", "1m")])
-    for speed in (0, -2, float("inf"), float("nan")):
+    for speed in (0, -2, 5e-324, 2e6, float("inf"), float("nan")):
         with pytest.raises(InputError, match="speed"):
             ReplaySource(store, [("BTCUSDT", "1m")], speed=speed)
     with pytest.raises(InputError, match="unknown timeframe"):
@@ -296,3 +299,12 @@ def test_bad_input_is_refused_before_anything_plays(store: CandleStore) -> None:
         ReplaySource(store, [("BTCUSDT", "1m"), ("LTCUSDT", "1m")])
     with pytest.raises(NoDataError, match="no BTCUSDT 1m candles from"):
         ReplaySource(store, [("BTCUSDT", "1m")], START - 10 * DAY, START - 9 * DAY)
+
+
+def test_a_corrupted_file_is_refused_before_anything_plays(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    frame = real_klines("BTCUSDT")
+    CandleStore(data_dir).merge("BTCUSDT", "1m", frame[frame.open_time >= START].iloc[:5000])
+    summary = corrupt_candle_file(data_dir)
+    with pytest.raises(CorruptCandlesError, match=re.escape(f"BTCUSDT 1m: {summary}; run")):
+        ReplaySource(CandleStore(data_dir), [("BTCUSDT", "5m")])

@@ -120,7 +120,7 @@ def test_corrupt_cache_is_data_error(tmp_path: Path) -> None:
     store.path.parent.mkdir(parents=True)
     store.path.write_text("{not json")
     with pytest.raises(
-        DataError, match=r"unreadable symbol rules cache .*run `scalplab data rules`"
+        DataError, match=r"^unreadable symbol rules cache: .*run `scalplab data rules`"
     ):
         store.get("BTCUSDT")
 

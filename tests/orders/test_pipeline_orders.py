@@ -15,6 +15,7 @@ import pytest
 from scalplab.errors import ConflictError
 from scalplab.orders.models import Bar
 from scalplab.orders.outcomes import OrderAccepted, OrderBlocked
+from scalplab.orders.queue import IdempotencyConflict
 from scalplab.orders.risk import RiskEvent
 from scalplab.orders.types import OrderRejected, OrderRequest
 from scalplab.strategies.signal import Signal
@@ -142,8 +143,11 @@ def test_min_rr_applies_to_a_persons_bracket() -> None:
 def test_a_resubmitted_client_order_id_returns_the_first_order() -> None:
     h = ready()
     first = h.order(request(side="buy", qty=D(2), client_order_id="m-key-1"))
-    again = h.order(request(side="sell", qty=D(9), client_order_id="m-key-1"))
+    again = h.order(request(side="buy", qty=D(2), client_order_id="m-key-1"))
     assert again == first and len(h.queue.list()) == 1
+    with pytest.raises(IdempotencyConflict, match=r"side buy vs sell.*qty 2 vs 9|qty"):
+        h.order(request(side="sell", qty=D(9), client_order_id="m-key-1"))
+    assert len(h.queue.list()) == 1
     h.on_bar(Bar(T0 + H, 100, 100, 100, 100))
     # still the first order after it filled (no "already has a position" for a retry)
     assert h.order(request(side="buy", qty=D(2), client_order_id="m-key-1")).id == first.id

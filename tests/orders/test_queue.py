@@ -12,7 +12,7 @@ import pytest
 
 from scalplab.errors import ConflictError, InputError, NotFoundError
 from scalplab.orders.ids import client_order_id, manual_order_id
-from scalplab.orders.queue import MemoryOrderRepository, OrderQueue
+from scalplab.orders.queue import IdempotencyConflict, MemoryOrderRepository, OrderQueue
 from scalplab.orders.types import Order, OrderRequest
 
 D = Decimal
@@ -71,16 +71,54 @@ def test_a_new_request_becomes_an_accepted_order_with_oco_children() -> None:
     assert len(repository) == 3
 
 
-def test_a_resubmission_returns_the_first_order_even_if_it_differs() -> None:
+def test_a_retry_of_the_same_request_returns_the_first_order() -> None:
     queue, repository = make_queue()
     first, created = queue.submit(entry(), T)
-    assert created
-    again, created_again = queue.submit(entry(qty=D("5"), side="sell", stop_loss=None), T + 99)
-    assert not created_again
-    assert again == first  # the first submission wins
-    assert again.qty == D("0.010")
+    # the same request, written differently and later: still a retry
+    again, created_again = queue.submit(entry(qty=D("0.01000"), symbol=" btcusdt"), T + 99)
+    assert created and not created_again
+    assert again == first
     assert len(repository) == 3
-    assert queue.get_by_client_id(first.client_order_id) == first
+
+
+@pytest.mark.parametrize(
+    ("change", "difference"),
+    [
+        ({"qty": D("5")}, "qty 0.010 vs 5"),
+        ({"side": "sell", "stop_loss": None, "take_profit": None}, "side buy vs sell"),
+        ({"symbol": "ETHUSDT"}, "symbol BTCUSDT vs ETHUSDT"),
+        ({"type": "limit", "price": D("105000")}, "type market vs limit, price none vs 105000"),
+        ({"stop_loss": None}, "stop_loss 104000.0 vs none"),
+        ({"take_profit": D("110000")}, "take_profit 109500.0 vs 110000"),
+        (
+            {"reduce_only": True, "stop_loss": None, "take_profit": None},
+            "reduce_only false vs true",
+        ),
+    ],
+)
+def test_the_same_key_for_a_different_request_is_a_conflict(
+    change: dict[str, Any], difference: str
+) -> None:
+    queue, repository = make_queue()
+    first, _ = queue.submit(entry(), T)
+    with pytest.raises(IdempotencyConflict) as info:
+        queue.submit(entry(**change), T + 99)
+    message = str(info.value)
+    assert message.startswith(
+        f"client order id {first.client_order_id} already names order ord-1, placed with a "
+        "different request ("
+    )
+    assert difference in message
+    assert isinstance(info.value, InputError)  # the API answers 422
+    assert len(repository) == 3  # nothing new stored
+    assert queue.get("ord-1") == first  # and the first order is untouched
+
+
+def test_a_request_left_to_risk_sizing_matches_the_sized_order() -> None:
+    queue, _ = make_queue()
+    first, _ = queue.submit(entry(), T)
+    again, created = queue.submit(entry(qty=None), T + 1)
+    assert (again, created) == (first, False)
 
 
 def test_manual_orders_are_idempotent_on_their_key_only() -> None:
@@ -190,6 +228,16 @@ def test_a_duplicate_refused_by_the_store_returns_the_existing_order() -> None:
     assert len(repository) == 1
 
 
+def test_a_different_request_refused_by_the_store_is_a_conflict() -> None:
+    """The other process won the race with another request under the same key."""
+    repository = StaleReadRepository()
+    winner = Order.from_request(entry(), "ord-other", entry().client_order_id or "", "accepted", T)
+    MemoryOrderRepository.add(repository, winner)
+    with pytest.raises(IdempotencyConflict, match=r"\(qty 0\.010 vs 0\.020\)"):
+        OrderQueue(repository).submit(entry(qty=D("0.020")), T + 1)
+    assert len(repository) == 1
+
+
 def test_a_store_conflict_on_another_key_is_not_swallowed() -> None:
     repository = MemoryOrderRepository()
     queue = OrderQueue(repository, id_factory=lambda: "ord-same")
@@ -266,7 +314,7 @@ def test_list_pages_newest_first() -> None:
     assert queue.list(limit=10, offset=10) == []
     with pytest.raises(InputError, match=r"limit 0 is outside 1\.\.1000"):
         queue.list(limit=0)
-    with pytest.raises(InputError, match="offset -1 must not be negative"):
+    with pytest.raises(InputError, match=r"offset -1 is outside 0\.\.1000000"):
         queue.list(offset=-1)
 
 

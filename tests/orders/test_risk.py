@@ -135,6 +135,21 @@ def test_parse_and_update_are_bounded_and_strict() -> None:
     assert json.loads(json.dumps(risk.to_dict())) == risk.to_dict()
 
 
+def test_fields_are_strict_and_finite() -> None:
+    for patch, problem in (
+        ({"spread_enabled": "yes"}, "spread_enabled: Input should be a valid boolean"),
+        ({"spread_enabled": 0}, "spread_enabled: Input should be a valid boolean"),
+        ({"max_open_positions": "3"}, "max_open_positions: Input should be a valid integer"),
+        ({"max_open_positions": 2.5}, "max_open_positions: Input should be a valid integer"),
+        ({"min_rr": "3"}, "min_rr: Input should be a valid number"),
+        ({"min_rr": float("nan")}, "min_rr: must be a finite number"),
+        ({"max_spread_pct": float("inf")}, "max_spread_pct: must be a finite number"),
+    ):
+        with pytest.raises(InputError, match=f"^invalid risk settings: {problem}"):
+            RiskSettings().updated(patch)
+    assert RiskSettings().updated({"min_rr": 2}).min_rr == 2  # an int is a fine float
+
+
 def test_active_flags() -> None:
     assert not RiskSettings(spread_enabled=False).active("spread")
     assert not RiskSettings(max_spread_pct=0).active("spread")

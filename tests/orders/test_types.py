@@ -16,6 +16,7 @@ import pytest
 
 from scalplab.data.symbols import SymbolRules, parse_exchange_info
 from scalplab.errors import ConflictError, InputError
+from scalplab.orders.rules import validate_order
 from scalplab.orders.types import (
     Order,
     OrderRejected,
@@ -24,7 +25,6 @@ from scalplab.orders.types import (
     order_side,
     round_to_tick,
     to_decimal,
-    validate_order,
 )
 from tests.conftest import REAL
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from scalplab.backtests.runner import run_backtest
+from scalplab.cli import main
+from scalplab.config import get_settings
 from scalplab.errors import InputError
+from scalplab.limits import REPLAY_SPEED_RULE
 from scalplab.orders.risk import BREAKERS
 from scalplab.orders.runs import RunRequest
 from scalplab.simulation.cli import parse_speed, register, run_simulation
@@ -109,6 +113,27 @@ def test_the_command_prints_the_backtest_json_shape(
 def test_speed_parsing() -> None:
     assert parse_speed("max") is None
     assert parse_speed("60") == 60.0
+    assert parse_speed("0.1") == 0.1 and parse_speed("1e6") == 1_000_000
     for bad in ("0", "-1", "fast"):
         with pytest.raises(InputError, match="--speed"):
             parse_speed(bad)
+    for bad in ("5e-324", "0.05", "1000001", "nan", "inf", "-0"):
+        with pytest.raises(InputError, match="^" + re.escape(f"--speed {REPLAY_SPEED_RULE}, not ")):
+            parse_speed(bad)
+
+
+def test_a_speed_out_of_bounds_is_one_line_and_a_non_zero_exit(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    get_settings.cache_clear()
+    try:
+        code = main(
+            ["simulate", "--pair", "BTCUSDT", "--strategy", "sma_cross", "--tf", "15m",
+             "--start", WEEK_START, "--end", WEEK_END, "--speed", "5e-324"]
+        )  # fmt: skip
+    finally:
+        get_settings.cache_clear()
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert captured.err == f"error: --speed {REPLAY_SPEED_RULE}, not 5e-324\n"

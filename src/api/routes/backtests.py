@@ -16,7 +16,7 @@ from scalplab.api.schemas.backtests import (
     BacktestsDeleted,
     BacktestSummaryPublic,
 )
-from scalplab.api.schemas.common import ErrorPublic
+from scalplab.api.schemas.common import ErrorPublic, PageOffset
 from scalplab.backtests.storage import BacktestJob, BacktestSummary
 
 router = APIRouter(prefix="/backtests", tags=["backtests"])
@@ -55,7 +55,7 @@ async def create_backtest(
 async def list_backtests(
     backtests: BacktestsDep,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: PageOffset = 0,
 ) -> list[BacktestSummary]:
     """Every backtest (any status), newest first, with its key metrics once done."""
     return await run_in_threadpool(backtests.list, limit, offset)

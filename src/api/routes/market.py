@@ -17,11 +17,15 @@ router = APIRouter(prefix="/market", tags=["market"])
 
 @router.get("/symbols", response_model=list[SymbolPublic])
 async def list_symbols(market: MarketDep) -> list[dict[str, object]]:
-    """Symbols with stored candles, each with every readable timeframe and its span."""
+    """Symbols with stored candles, each with every readable timeframe and its span.
+
+    A file that cannot be read does not hide the others: its symbol carries `error`.
+    """
     listing = await run_in_threadpool(market.symbols)
     return [
         {
             "symbol": symbol,
+            "error": error,
             "timeframes": [
                 {
                     "timeframe": span.timeframe,
@@ -33,7 +37,7 @@ async def list_symbols(market: MarketDep) -> list[dict[str, object]]:
                 for span in spans
             ],
         }
-        for symbol, spans in listing
+        for symbol, spans, error in listing
     ]
 
 

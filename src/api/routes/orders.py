@@ -3,19 +3,20 @@
 A POST goes through the engine's queue exactly like a strategy's order: symbol
 rules (tick, step, minimum notional), the risk gate, and the confirmation list
 when "confirm order execution" is on. `client_order_id` or an `Idempotency-Key`
-header makes retries safe: the first POST answers 201, a resubmission answers
-200 with the very same order (never a second one).
+header makes retries safe: the first POST answers 201, a resubmission of the
+same request answers 200 with the very same order (never a second one), and a
+different request under the same key is a 422 naming what differs.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from scalplab.api.deps import OrdersDep
-from scalplab.api.schemas.common import ErrorPublic
+from scalplab.api.schemas.common import ErrorPublic, PageLimit, PageOffset
 from scalplab.api.schemas.orders import OrderCreate, OrderPublic, PendingPublic
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -55,8 +56,8 @@ async def create_order(
 @router.get("", response_model=list[OrderPublic], responses=ERRORS)
 async def list_orders(
     orders: OrdersDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> list[dict[str, Any]]:
     """Orders (manual and strategy), newest first."""
     return await run_in_threadpool(orders.list, limit, offset)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, Query, status
 from starlette.concurrency import run_in_threadpool
 
 from scalplab.api.deps import SimulationDep
-from scalplab.api.schemas.common import ErrorPublic
+from scalplab.api.schemas.common import ErrorPublic, PageLimit, PageOffset
 from scalplab.api.schemas.simulation import (
     PerformancePublic,
     PortfolioPublic,
@@ -66,8 +66,8 @@ async def close_position(symbol: str, simulation: SimulationDep) -> dict[str, An
 @router.get("/trades", response_model=list[SimTradePublic], responses=ERRORS)
 async def list_trades(
     simulation: SimulationDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> list[dict[str, Any]]:
     """Closed trades, newest exit first."""
     return await run_in_threadpool(simulation.trades, limit, offset)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from scalplab.api.schemas.common import UtcDateTime
 
@@ -22,6 +22,9 @@ class SymbolPublic(BaseModel):
 
     symbol: str
     timeframes: list[TimeframeSpan]
+    error: str | None = Field(
+        None, description="why a stored file of the symbol cannot be read (others still list)"
+    )
 
 
 class CandlePublic(BaseModel):

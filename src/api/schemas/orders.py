@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from scalplab.api.schemas.common import RequestModel
+from scalplab.api.schemas.common import DecimalInput, RequestModel, decimal_schema
+from scalplab.orders.decimals import MAX_ORDER_NUMBER
+from scalplab.orders.rules import MAX_CALLBACK_RATE_PCT, MIN_CALLBACK_RATE_PCT
+
+OrderNumber = Annotated[
+    DecimalInput,
+    Field(gt=0, le=int(MAX_ORDER_NUMBER)),
+    WithJsonSchema(decimal_schema(exclusiveMinimum=0, maximum=int(MAX_ORDER_NUMBER))),
+]
+"""A quantity or price: positive, at most 1e12 (and 18 decimal places, checked by the order)."""
+
+CallbackRate = Annotated[
+    DecimalInput,
+    WithJsonSchema(
+        decimal_schema(minimum=float(MIN_CALLBACK_RATE_PCT), maximum=float(MAX_CALLBACK_RATE_PCT))
+    ),
+]
+"""A trailing-stop callback rate in percent; the order checks the range exactly (0.1 to 5)."""
 
 CLIENT_ORDER_ID_PATTERN = r"^[.A-Z:/a-z0-9_-]{1,36}$"
 """Binance's rule for `newClientOrderId`."""
@@ -16,24 +32,28 @@ CLIENT_ORDER_ID_PATTERN = r"^[.A-Z:/a-z0-9_-]{1,36}$"
 class OrderCreate(RequestModel):
     """POST body. Numbers may be given as JSON numbers or strings ("0.001").
 
+    Quantities and prices are positive, at most 1e12 and carry at most 18 decimal
+    places; NaN and infinities are refused.
+
     `client_order_id` (or the `Idempotency-Key` header) makes a retry safe: the
-    same key returns the order already created, never a second one.
+    same key with the same request returns the order already created, never a
+    second one; the same key with a different request is a 422 naming the fields.
     """
 
     symbol: str = Field(min_length=1, max_length=32, examples=["BTCUSDT"])
     side: Literal["buy", "sell"]
     type: Literal["market", "limit", "stop_market", "stop_limit", "trailing_stop"] = "market"
-    qty: Decimal = Field(gt=0, examples=["0.002"])
-    price: Decimal | None = Field(None, gt=0, description="limit price (limit, stop_limit)")
-    stop_price: Decimal | None = Field(
-        None, gt=0, description="trigger price (stop_market, stop_limit; trailing activation)"
+    qty: OrderNumber = Field(examples=["0.002"])
+    price: OrderNumber | None = Field(None, description="limit price (limit, stop_limit)")
+    stop_price: OrderNumber | None = Field(
+        None, description="trigger price (stop_market, stop_limit; trailing activation)"
     )
-    callback_rate_pct: Decimal | None = Field(
-        None, gt=0, description="trailing-stop callback rate in percent (0.1 to 5)"
+    callback_rate_pct: CallbackRate | None = Field(
+        None, description="trailing-stop callback rate in percent (0.1 to 5)"
     )
     reduce_only: bool = False
-    stop_loss: Decimal | None = Field(None, gt=0, description="bracket stop-loss of an entry")
-    take_profit: Decimal | None = Field(None, gt=0, description="bracket take-profit of an entry")
+    stop_loss: OrderNumber | None = Field(None, description="bracket stop-loss of an entry")
+    take_profit: OrderNumber | None = Field(None, description="bracket take-profit of an entry")
     client_order_id: str | None = Field(
         None, pattern=CLIENT_ORDER_ID_PATTERN, examples=["my-order-1"]
     )

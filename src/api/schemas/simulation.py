@@ -6,12 +6,17 @@ extra keys so a field the engine adds later passes through unchanged.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from scalplab.api.schemas.backtests import MetricsPublic, TradePublic
 from scalplab.api.schemas.common import RequestModel, UtcDateTime
+from scalplab.errors import snippet
+from scalplab.limits import REPLAY_SPEED_RULE, ReplaySpeed, replay_speed_ok
+from scalplab.validation import FINITE
 
 
 class SimulationStart(RequestModel):
@@ -24,8 +29,8 @@ class SimulationStart(RequestModel):
     (UTC, end exclusive) bound the replayed candles (default: all stored).
     """
 
-    speed: float | Literal["max"] | None = Field(
-        None, examples=[60, "max"], description="multiple of real time, or 'max'"
+    speed: ReplaySpeed | Literal["max"] | None = Field(
+        None, examples=[60, "max"], description="multiple of real time (0.1 to 1000000), or 'max'"
     )
     start: UtcDateTime | None = Field(None, examples=["2025-06-17"])
     end: UtcDateTime | None = Field(None, examples=["2025-06-24"])
@@ -37,8 +42,16 @@ class SimulationStart(RequestModel):
         if value is None or value == "max":
             return value
         if isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise PydanticCustomError("finite_number", FINITE)
+            if not replay_speed_ok(value):
+                raise PydanticCustomError("replay_speed", REPLAY_SPEED_RULE)
             return value
-        raise ValueError(f"speed must be a number (times real time) or 'max', not {value!r}")
+        raise PydanticCustomError(
+            "speed_type",
+            "must be a number (times real time) or 'max', not {value}",
+            {"value": snippet(value)},
+        )
 
 
 class PairStatusPublic(BaseModel):

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from threading import Lock
 
 from scalplab.data.candles import CandleStore
+from scalplab.data.inventory import candle_inventory
 from scalplab.data.symbols import normalize_symbol
-from scalplab.data.timeframes import TIMEFRAMES, timeframe_ms
-from scalplab.errors import InputError, NoDataError
+from scalplab.data.timeframes import timeframe_ms
+from scalplab.errors import InputError
 from scalplab.timeutil import to_ms
 
 MAX_BARS = 20_000
@@ -30,6 +31,10 @@ class Span:
     bars: int
 
 
+Listing = tuple[str, list[Span], str | None]
+"""A symbol, its readable spans, and its read error (None when every file reads)."""
+
+
 def ms_to_datetime(ms: int) -> datetime:
     """Epoch milliseconds → tz-aware UTC datetime."""
     return datetime.fromtimestamp(ms / 1000, UTC)
@@ -46,8 +51,7 @@ class MarketService:
     def __init__(self, candles: CandleStore) -> None:
         self.candles = candles
         self._lock = Lock()
-        self._cache: tuple[tuple[tuple[str, int, int], ...], list[tuple[str, list[Span]]]] | None
-        self._cache = None
+        self._cache: tuple[tuple[tuple[str, int, int], ...], list[Listing]] | None = None
 
     def _fingerprint(self) -> tuple[tuple[str, int, int], ...]:
         root = self.candles.data_dir / "candles" / self.candles.exchange
@@ -62,27 +66,27 @@ class MarketService:
             entries.append((str(path), stat.st_mtime_ns, stat.st_size))
         return tuple(entries)
 
-    def symbols(self) -> list[tuple[str, list[Span]]]:
-        """Every symbol with candles and the span of each readable timeframe."""
+    def symbols(self) -> list[Listing]:
+        """Every symbol with candles, the span of each readable timeframe, and the read
+        error of a file that cannot be read (None when all are fine)."""
         with self._lock:
             fingerprint = self._fingerprint()
             if self._cache is not None and self._cache[0] == fingerprint:
                 return self._cache[1]
-            listing = [(symbol, self._spans(symbol)) for symbol in self.candles.symbols()]
+            listing = [
+                (
+                    entry.symbol,
+                    [
+                        Span(s.timeframe, s.stored, ms_to_datetime(s.first_ms),
+                             ms_to_datetime(s.last_ms), s.rows)
+                        for s in entry.spans
+                    ],
+                    entry.error,
+                )
+                for entry in candle_inventory(self.candles)
+            ]  # fmt: skip
             self._cache = (fingerprint, listing)
             return listing
-
-    def _spans(self, symbol: str) -> list[Span]:
-        stored = set(self.candles.timeframes(symbol))
-        readable = [tf for tf in TIMEFRAMES if tf in stored or "1m" in stored]
-        spans = []
-        for tf in readable:
-            try:
-                first, last, rows = self.candles.span(symbol, tf)
-            except NoDataError:
-                continue
-            spans.append(Span(tf, tf in stored, ms_to_datetime(first), ms_to_datetime(last), rows))
-        return spans
 
     def candles_between(
         self, symbol: str, tf: str, start: datetime | None, end: datetime | None

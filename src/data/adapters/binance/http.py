@@ -24,7 +24,7 @@ from typing import Any
 
 import requests
 
-from scalplab.errors import DataError, InputError, NotFoundError, TemporaryError
+from scalplab.errors import DataError, InputError, NotFoundError, TemporaryError, snippet
 
 KLINES_LIMIT = 1500
 """Largest page `/fapi/v1/klines` serves (request weight 10)."""
@@ -61,7 +61,9 @@ class BinanceRestClient:
         timeout_s: float = 10.0,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
-            raise InputError(f"REST base URL must start with http:// or https://, got {base_url!r}")
+            raise InputError(
+                f"REST base URL must start with http:// or https://, got {snippet(base_url)}"
+            )
         if max_attempts < 1:
             raise InputError("max_attempts must be at least 1")
         with warnings.catch_warnings():
