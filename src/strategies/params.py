@@ -46,8 +46,11 @@ class ParamSpec:
             "description": self.description,
         }
 
-    def coerce(self, value: object) -> int | float | bool | str:
-        """Validate and convert one user value (from JSON or a `k=v` string)."""
+    def coerce(self, value: object, strict: bool = False) -> int | float | bool | str:
+        """Validate and convert one user value: from a `k=v` string (the CLI), or, with
+        `strict`, a JSON value of the param's own type (no `"10"`, no `"yes"`)."""
+        if strict:
+            self._check_json_type(value)
         parsed = self._parse(value)
         if isinstance(parsed, int | float) and not isinstance(parsed, bool):
             if self.min is not None and parsed < self.min:
@@ -63,6 +66,17 @@ class ParamSpec:
                 f"param {self.name}={snippet(parsed)} is not one of {', '.join(self.choices)}"
             )
         return parsed
+
+    def _check_json_type(self, value: object) -> None:
+        expected: tuple[type, ...] = {
+            "bool": (bool,),
+            "int": (int,),
+            "float": (int, float),
+            "str": (str,),
+        }[self.type]
+        numeric_bool = isinstance(value, bool) and self.type != "bool"
+        if numeric_bool or not isinstance(value, expected):
+            raise InputError(f"param {self.name} expects {self.type}, got {snippet(value)}")
 
     def _parse(self, value: object) -> int | float | bool | str:
         bad = InputError(f"param {self.name} expects {self.type}, got {snippet(value)}")
@@ -114,9 +128,10 @@ def type_of(default: object) -> ParamType:
 
 
 def resolve_params(
-    specs: Mapping[str, ParamSpec], given: Mapping[str, object]
+    specs: Mapping[str, ParamSpec], given: Mapping[str, object], strict: bool = False
 ) -> dict[str, int | float | bool | str]:
-    """Defaults overlaid with validated user values; unknown names are refused."""
+    """Defaults overlaid with validated user values; unknown names are refused (`strict`:
+    JSON values of each param's own type, see `ParamSpec.coerce`)."""
     unknown = sorted(set(given) - set(specs))
     if unknown:
         known = ", ".join(sorted(specs)) or "none"
@@ -125,5 +140,5 @@ def resolve_params(
         raise InputError(f"unknown param {names}{more} (known: {known})")
     values = {name: spec.default for name, spec in specs.items()}
     for name, value in given.items():
-        values[name] = specs[name].coerce(value)
+        values[name] = specs[name].coerce(value, strict)
     return values

@@ -41,9 +41,12 @@ class StrategyInfo:
     source: str
     feeds: tuple[FeedRef, ...] = ()
 
-    def resolve(self, given: dict[str, object]) -> dict[str, int | float | bool | str]:
-        """Validated parameter values (defaults for the ones not given)."""
-        return resolve_params(self.params, given)
+    def resolve(
+        self, given: dict[str, object], strict: bool = False
+    ) -> dict[str, int | float | bool | str]:
+        """Validated parameter values (defaults for the ones not given; `strict`: JSON
+        values of each param's type, as the API takes them)."""
+        return resolve_params(self.params, given, strict)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form for the CLI and the API."""

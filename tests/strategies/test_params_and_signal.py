@@ -44,3 +44,16 @@ def test_param_spec_parsing() -> None:
     assert [type_of(v) for v in (True, 1, 1.0, "x")] == ["bool", "int", "float", "str"]
     with pytest.raises(TypeError):
         type_of(None)
+
+
+def test_strict_params_take_json_values_of_their_own_type_only() -> None:
+    spec_int = ParamSpec("n", "int", 3, min=1, max=10)
+    spec_bool = ParamSpec("on", "bool", True)
+    spec_float = ParamSpec("x", "float", 1.5)
+    assert spec_int.coerce(4, strict=True) == 4
+    assert spec_float.coerce(2, strict=True) == 2.0
+    assert spec_bool.coerce(False, strict=True) is False
+    for spec, value in ((spec_int, "4"), (spec_int, True), (spec_bool, "yes"), (spec_bool, 1)):
+        with pytest.raises(InputError, match=f"param {spec.name} expects {spec.type}"):
+            spec.coerce(value, strict=True)
+    assert spec_int.coerce("4") == 4 and spec_bool.coerce("yes") is True  # the CLI's way
