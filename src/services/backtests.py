@@ -1,18 +1,25 @@
-"""Backtest jobs: validate a request up front, queue it on the worker, read and delete results."""
+"""Backtest jobs: validate a run up front, queue it on the worker, read and delete results.
+
+A run is a `RunRequest` (pair, strategy, timeframe, range, params, risk overrides, the
+circuit-breaker switch, `allow_partial`). Everything it refers to is checked before a
+job is indexed, so a bad request queues nothing. A finished job's result is the stored
+JSON document (`BacktestJob.result`), returned as stored.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Literal
 
-from scalplab.api.services.market import datetime_to_ms, ms_to_datetime
-from scalplab.api.services.references import References
-from scalplab.api.worker import BacktestWorker
 from scalplab.backtests.storage import BacktestJob, BacktestSummary, ResultStore
+from scalplab.backtests.worker import BacktestWorker
+from scalplab.config import Settings
 from scalplab.data.timeframes import timeframe_ms
 from scalplab.errors import InputError, NoDataError
-from scalplab.orders.runs import RunRequest
+from scalplab.orders.runs import RunRequest, run_risk
+from scalplab.services.market import datetime_to_ms, ms_to_datetime
+from scalplab.services.references import References
 
 MIN_RANGE = timedelta(days=1)
 MAX_RANGE = timedelta(days=30)
@@ -20,10 +27,10 @@ MAX_RANGE = timedelta(days=30)
 
 @dataclass(frozen=True, slots=True)
 class QueuedJob:
-    """A job accepted by `submit`."""
+    """A job accepted by `submit`: poll it by id."""
 
     id: str
-    status: str
+    status: Literal["queued"] = "queued"
 
 
 def check_range(start: datetime, end: datetime) -> None:
@@ -37,57 +44,63 @@ def check_range(start: datetime, end: datetime) -> None:
 
 
 class BacktestService:
-    """The `/backtests` actions: thin over `ResultStore` and `BacktestWorker`."""
+    """The backtest actions: thin over `ResultStore` and `BacktestWorker`."""
 
-    def __init__(self, references: References, store: ResultStore, worker: BacktestWorker) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        references: References,
+        store: ResultStore,
+        worker: BacktestWorker,
+    ) -> None:
+        self.settings = settings
         self.references = references
         self.store = store
         self.worker = worker
 
-    def submit(
-        self,
-        pair: str,
-        strategy: str,
-        timeframe: str,
-        start: datetime,
-        end: datetime,
-        params: Mapping[str, object],
-    ) -> QueuedJob:
-        """Validate everything a run needs, index the job as queued and queue it."""
-        symbol = self.references.symbol_with_candles(pair)
-        info = self.references.strategy(strategy)
-        self.references.timeframe(timeframe)
-        check_range(start, end)
-        resolved = info.resolve(dict(params))
-        self._check_candles(symbol, timeframe, start, end)
-        request = RunRequest(
-            pair=symbol,
-            strategy=info.name,
-            timeframe=timeframe,
-            start=start,
-            end=end,
-            params=dict(params),
-        )
+    def submit(self, request: RunRequest) -> QueuedJob:
+        """Validate everything the run needs, index the job as queued and queue it.
+
+        `InputError` for an unknown pair, strategy, timeframe or param, a range outside
+        1 to 30 days, a risk override that is unknown or out of bounds; `NoDataError`
+        when no stored candle falls in the range, or only some do and the request does
+        not `allow_partial`.
+        """
+        symbol = self.references.symbol_with_candles(request.pair)
+        info = self.references.strategy(request.strategy)
+        self.references.timeframe(request.timeframe)
+        check_range(request.start, request.end)
+        resolved = info.resolve(dict(request.params))
+        run_risk(self.settings, request)  # the overrides, validated
+        self._check_candles(symbol, request)
         # the row shows every param value the run uses, defaults included
         job_id = self.store.create_job(
-            replace(request, params=resolved), strategy_version=info.version
+            replace(request, pair=symbol, strategy=info.name, params=resolved),
+            strategy_version=info.version,
         )
         try:
-            self.worker.submit(job_id, request)
+            self.worker.submit(job_id, replace(request, pair=symbol, strategy=info.name))
         except BaseException as exc:
             self.store.set_failed(job_id, f"could not queue the backtest: {exc}")
             raise
-        return QueuedJob(job_id, "queued")
+        return QueuedJob(job_id)
 
-    def _check_candles(self, symbol: str, timeframe: str, start: datetime, end: datetime) -> None:
+    def _check_candles(self, symbol: str, request: RunRequest) -> None:
+        timeframe = request.timeframe
         first, last, _ = self.references.candles.span(symbol, timeframe)
         step = timeframe_ms(timeframe)
-        start_ms, end_ms = datetime_to_ms(start), datetime_to_ms(end)
+        start_ms, end_ms = datetime_to_ms(request.start), datetime_to_ms(request.end)
+        stored = f"stored: {_iso(ms_to_datetime(first))} to {_iso(ms_to_datetime(last + step))}"
         if end_ms <= first or start_ms > last:
             raise NoDataError(
-                f"no {symbol} {timeframe} candles from {_iso(start)} to {_iso(end)}; "
-                f"stored: {_iso(ms_to_datetime(first))} to "
-                f"{_iso(ms_to_datetime(last + step))}"
+                f"no {symbol} {timeframe} candles from {_iso(request.start)} to "
+                f"{_iso(request.end)}; {stored}"
+            )
+        if not request.allow_partial and (start_ms < first or end_ms > last + step):
+            raise NoDataError(
+                f"the stored {symbol} {timeframe} candles cover only part of "
+                f"{_iso(request.start)} to {_iso(request.end)} ({stored}): narrow the range "
+                "or set allow_partial to run on the part that is stored"
             )
 
     def list(self, limit: int | None = None, offset: int = 0) -> list[BacktestSummary]:
@@ -95,7 +108,7 @@ class BacktestService:
         return self.store.list(limit=limit, offset=offset)
 
     def job(self, job_id: str) -> BacktestJob:
-        """State and (when done) result of one backtest."""
+        """State and (when done) the stored result document of one backtest."""
         return self.store.job(job_id)
 
     def delete(self, job_id: str) -> None:

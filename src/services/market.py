@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Lock
@@ -30,6 +31,33 @@ class Span:
     bars: int
 
 
+@dataclass(frozen=True, slots=True)
+class SymbolSpans:
+    """A symbol with stored candles and every timeframe it can be read at."""
+
+    symbol: str
+    timeframes: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CandleSeries:
+    """Bars as columns; `time` is each bar's open time in epoch seconds (UTC)."""
+
+    time: Sequence[int]
+    open: Sequence[float]
+    high: Sequence[float]
+    low: Sequence[float]
+    close: Sequence[float]
+    volume: Sequence[float]
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+    def rows(self) -> Iterator[tuple[int, float, float, float, float, float]]:
+        """`(time, open, high, low, close, volume)` per bar, oldest first."""
+        return zip(self.time, self.open, self.high, self.low, self.close, self.volume, strict=True)
+
+
 def ms_to_datetime(ms: int) -> datetime:
     """Epoch milliseconds → tz-aware UTC datetime."""
     return datetime.fromtimestamp(ms / 1000, UTC)
@@ -46,8 +74,7 @@ class MarketService:
     def __init__(self, candles: CandleStore) -> None:
         self.candles = candles
         self._lock = Lock()
-        self._cache: tuple[tuple[tuple[str, int, int], ...], list[tuple[str, list[Span]]]] | None
-        self._cache = None
+        self._cache: tuple[tuple[tuple[str, int, int], ...], list[SymbolSpans]] | None = None
 
     def _fingerprint(self) -> tuple[tuple[str, int, int], ...]:
         root = self.candles.data_dir / "candles" / self.candles.exchange
@@ -62,17 +89,19 @@ class MarketService:
             entries.append((str(path), stat.st_mtime_ns, stat.st_size))
         return tuple(entries)
 
-    def symbols(self) -> list[tuple[str, list[Span]]]:
+    def symbols(self) -> list[SymbolSpans]:
         """Every symbol with candles and the span of each readable timeframe."""
         with self._lock:
             fingerprint = self._fingerprint()
             if self._cache is not None and self._cache[0] == fingerprint:
                 return self._cache[1]
-            listing = [(symbol, self._spans(symbol)) for symbol in self.candles.symbols()]
+            listing = [
+                SymbolSpans(symbol, self._spans(symbol)) for symbol in self.candles.symbols()
+            ]
             self._cache = (fingerprint, listing)
             return listing
 
-    def _spans(self, symbol: str) -> list[Span]:
+    def _spans(self, symbol: str) -> tuple[Span, ...]:
         stored = set(self.candles.timeframes(symbol))
         readable = [tf for tf in TIMEFRAMES if tf in stored or "1m" in stored]
         spans = []
@@ -82,14 +111,12 @@ class MarketService:
             except NoDataError:
                 continue
             spans.append(Span(tf, tf in stored, ms_to_datetime(first), ms_to_datetime(last), rows))
-        return spans
+        return tuple(spans)
 
     def candles_between(
         self, symbol: str, tf: str, start: datetime | None, end: datetime | None
-    ) -> list[dict[str, float | int]]:
-        """Bars with `start <= open time < end` as `{time, open, high, low, close, volume}`.
-
-        `time` is the bar's open time in epoch seconds.
+    ) -> CandleSeries:
+        """Bars with `start <= open time < end`.
 
         Without `end`: up to the newest bar; without `start`: the `DEFAULT_BARS`
         bars before `end`. More than `MAX_BARS` bars is an `InputError`.
@@ -110,17 +137,11 @@ class MarketService:
                     "narrow start/end or use a longer timeframe"
                 )
         frame = self.candles.read(name, tf, start_ms, end_ms)
-        times = (frame["open_time"].to_numpy() // 1000).tolist()
-        columns = [frame[column].to_numpy().tolist() for column in ("open", "high", "low", "close")]
-        volume = frame["volume"].to_numpy().tolist()
-        return [
-            {
-                "time": int(t),
-                "open": o,
-                "high": h,
-                "low": lo_,
-                "close": c,
-                "volume": v,
-            }
-            for t, o, h, lo_, c, v in zip(times, *columns, volume, strict=True)
-        ]
+        return CandleSeries(
+            time=(frame["open_time"].to_numpy() // 1000).tolist(),
+            open=frame["open"].to_numpy().tolist(),
+            high=frame["high"].to_numpy().tolist(),
+            low=frame["low"].to_numpy().tolist(),
+            close=frame["close"].to_numpy().tolist(),
+            volume=frame["volume"].to_numpy().tolist(),
+        )

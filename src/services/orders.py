@@ -1,8 +1,10 @@
-"""The `/orders` actions: manual orders through the engine's queue, and confirmations.
+"""Manual orders through the engine's pipeline, and pending confirmations.
 
-In simulation mode (the only mode this release executes) an order takes the
-same path as a strategy's: symbol rules, risk gate, the idempotent queue and,
-when "confirm order execution" is on, the pending-confirmation list.
+In simulation mode (the only mode this release executes) a person's order takes the
+same path as a strategy's: symbol rules, risk gate, the idempotent queue and, when
+"confirm order execution" is on, the pending-confirmation list. It goes to the book
+of one (symbol, strategy) pair: `strategy` names it, and may be left out when a
+single pair trades the symbol.
 """
 
 from __future__ import annotations
@@ -10,19 +12,28 @@ from __future__ import annotations
 import builtins
 import logging
 import threading
-from decimal import Decimal
-from typing import Any, Literal
+from dataclasses import dataclass
 
 from scalplab.errors import ConflictError, InputError
 from scalplab.orders.ids import manual_order_id
-from scalplab.orders.types import OrderRequest, OrderSide, OrderType
+from scalplab.orders.pending import PendingView
+from scalplab.orders.types import Order, OrderRejected, OrderRequest
 from scalplab.simulation.engine import SimulationEngine
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """The answer to a submission: the order, and whether this call created it (False:
+    a resubmission with the same client order id returned the order already queued)."""
+
+    order: Order
+    created: bool
+
+
 def idempotent_client_id(client_order_id: str | None, idempotency_key: str | None) -> str | None:
-    """The client order id that makes a resubmission safe: given, or derived from the header."""
+    """The client order id that makes a resubmission safe: given, or derived from a key."""
     if idempotency_key is None:
         return client_order_id
     if client_order_id is not None:
@@ -34,7 +45,7 @@ def idempotent_client_id(client_order_id: str | None, idempotency_key: str | Non
 
 
 class OrderService:
-    """Manual orders and pending confirmations, as JSON-ready dicts."""
+    """Manual orders and pending confirmations, as the queue's `Order` records."""
 
     def __init__(self, engine: SimulationEngine, live: bool = False) -> None:
         self.engine = engine
@@ -42,25 +53,16 @@ class OrderService:
         # makes "was it new?" exact when the same key arrives twice at once
         self._submitting = threading.Lock()
 
-    def create(
+    def submit(
         self,
-        *,
-        symbol: str,
-        side: Literal["buy", "sell"],
-        type: Literal["market", "limit", "stop_market", "stop_limit", "trailing_stop"],
-        qty: Decimal,
-        price: Decimal | None = None,
-        stop_price: Decimal | None = None,
-        callback_rate_pct: Decimal | None = None,
-        reduce_only: bool = False,
-        stop_loss: Decimal | None = None,
-        take_profit: Decimal | None = None,
-        client_order_id: str | None = None,
+        request: OrderRequest,
+        strategy: str | None = None,
         idempotency_key: str | None = None,
-    ) -> tuple[dict[str, Any], bool]:
-        """Submit an order; `(order, True)` when created, `(the same order, False)` on a retry.
+    ) -> Submitted:
+        """Submit a person's order to the book of (`request.symbol`, `strategy`).
 
-        With the live-trading gate open (`/status/health` says live) an order is
+        `idempotency_key` (e.g. an HTTP `Idempotency-Key`) derives the client order id
+        when the request carries none. With the live-trading gate open the order is
         refused rather than paper-traded: nobody may believe a paper fill is real.
         """
         if self.live:
@@ -69,28 +71,17 @@ class OrderService:
                 "paper-traded while TRADING_MODE=live is in force: set TRADING_MODE=simulation "
                 "to paper-trade"
             )
-        client_id = idempotent_client_id(client_order_id, idempotency_key)
-        order_side: OrderSide = side
-        order_type: OrderType = type
-        request = OrderRequest(
-            symbol=symbol,
-            side=order_side,
-            type=order_type,
-            qty=qty,
-            price=price,
-            stop_price=stop_price,
-            callback_rate_pct=callback_rate_pct,
-            reduce_only=reduce_only,
-            stop_loss=stop_loss,
-            take_profit=take_profit,
-            client_order_id=client_id,
-            source="manual",
-        )
+        if request.qty is None and request.stop_loss is None and not request.reduce_only:
+            # checked here: the pipeline sizes only entries that carry a stop-loss
+            raise OrderRejected("qty is required (or give a stop_loss to size the entry by risk)")
+        client_id = idempotent_client_id(request.client_order_id, idempotency_key)
+        if client_id is not None:
+            request = request.with_client_order_id(client_id)
         with self._submitting:
             known = (
-                client_id is not None and self.engine.orders.get_by_client_id(client_id) is not None
+                client_id is not None and self.engine.read.order_by_client_id(client_id) is not None
             )
-            order = self.engine.submit_order(request)
+            order = self.engine.submit_order(request, strategy)
         created = not known
         log.info(
             "order %s %s: %s %s %s %s",
@@ -102,21 +93,22 @@ class OrderService:
             order.status,
             extra={"order_id": order.id, "client_order_id": order.client_order_id},
         )
-        return order.to_dict(), created
+        return Submitted(order, created)
 
-    def list(self, limit: int, offset: int) -> list[dict[str, Any]]:
+    def list(self, limit: int, offset: int) -> builtins.list[Order]:
         """Orders, newest first."""
-        return [order.to_dict() for order in self.engine.orders_list(limit, offset)]
+        return self.engine.read.orders(limit, offset)
 
-    def get(self, order_id: str) -> dict[str, Any]:
+    def get(self, order_id: str) -> Order:
         """One order by id (`NotFoundError` when unknown)."""
-        return self.engine.orders.get(order_id).to_dict()
+        return self.engine.read.order(order_id)
 
-    def pending(self) -> builtins.list[dict[str, Any]]:
-        """Open confirmations with their countdown (expired ones are cancelled first)."""
-        return [view.to_dict() for view in self.engine.pending()]
+    def pending(self) -> builtins.list[PendingView]:
+        """Open confirmations with their countdown (due ones are left out: the engine's
+        sweep cancels them)."""
+        return self.engine.read.pending()
 
-    def confirm(self, pending_id: str) -> dict[str, Any]:
+    def confirm(self, pending_id: str) -> Order:
         """Confirm: the order executes (an entry fills at the next bar's open)."""
         order = self.engine.confirm(pending_id)
         log.info(
@@ -126,9 +118,9 @@ class OrderService:
             order.status,
             extra={"pending_id": pending_id, "order_id": order.id},
         )
-        return order.to_dict()
+        return order
 
-    def reject(self, pending_id: str) -> dict[str, Any]:
+    def reject(self, pending_id: str) -> Order:
         """Reject: the order is dropped and never executed."""
         order = self.engine.reject(pending_id)
         log.info(
@@ -138,4 +130,4 @@ class OrderService:
             order.status,
             extra={"pending_id": pending_id, "order_id": order.id},
         )
-        return order.to_dict()
+        return order

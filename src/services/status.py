@@ -5,12 +5,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from threading import Lock
+from typing import Literal
 
 from scalplab import __version__
 from scalplab.config import Settings
 from scalplab.storage.db import Database
 
 PING_TTL_SECONDS = 1.0
+"""How long a database ping answers health checks before the next one is due."""
+
+TradingMode = Literal["simulation", "live"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +25,7 @@ class TradingGate:
     reason: str
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> TradingMode:
         """`live` or `simulation`."""
         return "live" if self.live else "simulation"
 
@@ -49,37 +53,57 @@ def trading_gate(settings: Settings) -> TradingGate:
     )
 
 
-class HealthService:
-    """Builds the health report; the database ping is cached for a second."""
+@dataclass(frozen=True, slots=True)
+class HealthReport:
+    """Liveness, version, trading mode and why, database state."""
 
-    def __init__(self, settings: Settings, database: Database) -> None:
+    status: Literal["ok", "degraded"]
+    version: str
+    mode: TradingMode
+    live_trading: bool
+    reason: str
+    database: Literal["ok", "unavailable"]
+
+    @property
+    def healthy(self) -> bool:
+        """True when the database answers."""
+        return self.status == "ok"
+
+
+class HealthService:
+    """Builds the health report; a database ping answers for `ttl_seconds`."""
+
+    def __init__(
+        self, settings: Settings, database: Database, ttl_seconds: float = PING_TTL_SECONDS
+    ) -> None:
         self.settings = settings
         self.database = database
+        self.ttl_seconds = ttl_seconds
         self._lock = Lock()
         self._checked_at = float("-inf")
         self._database_ok = False
 
-    def database_state_cached(self) -> bool | None:
-        """The last ping result if still fresh, else None (a new ping is due)."""
-        if time.monotonic() - self._checked_at < PING_TTL_SECONDS:
-            return self._database_ok
+    def cached(self) -> HealthReport | None:
+        """The report from the last ping while it is fresh, else None (no I/O)."""
+        if time.monotonic() - self._checked_at < self.ttl_seconds:
+            return self._report(self._database_ok)
         return None
 
-    def ping_database(self) -> bool:
-        """Ping now (blocking) and remember the answer."""
+    def check(self) -> HealthReport:
+        """The report, pinging the database when the last ping is stale (blocking)."""
         with self._lock:
-            self._database_ok = self.database.ping()
-            self._checked_at = time.monotonic()
-            return self._database_ok
+            if time.monotonic() - self._checked_at >= self.ttl_seconds:
+                self._database_ok = self.database.ping()
+                self._checked_at = time.monotonic()
+            return self._report(self._database_ok)
 
-    def report(self, database_ok: bool) -> dict[str, object]:
-        """The `/status/health` body."""
+    def _report(self, database_ok: bool) -> HealthReport:
         gate = trading_gate(self.settings)
-        return {
-            "status": "ok" if database_ok else "degraded",
-            "version": __version__,
-            "mode": gate.mode,
-            "live_trading": gate.live,
-            "reason": gate.reason,
-            "database": "ok" if database_ok else "unavailable",
-        }
+        return HealthReport(
+            status="ok" if database_ok else "degraded",
+            version=__version__,
+            mode=gate.mode,
+            live_trading=gate.live,
+            reason=gate.reason,
+            database="ok" if database_ok else "unavailable",
+        )

@@ -118,10 +118,13 @@ def test_a_resubmission_returns_the_same_order(running: TestClient) -> None:
         (
             {"stop_loss": "100000", "take_profit": "110000", "reduce_only": True},
             422,
-            "a reduce_only order cannot carry a stop_loss/take_profit bracket",
+            "a reduce_only order needs an open position to reduce",
         ),
         ({"qty": "0"}, 422, "qty: Input should be greater than 0"),
-        ({"qty": None}, 422, "qty: Decimal input should be an integer, float, string"),
+        ({"qty": None}, 422, "qty is required (or give a stop_loss to size the entry by risk)"),
+        ({"qty": "abc"}, 422, "qty: Input should be a valid decimal"),
+        ({"strategy": "smc"}, 404, "BTCUSDT is not traded by 'smc' in the simulation"),
+        ({"strategy": ""}, 422, "strategy: String should have at least 1 character"),
         ({"side": "hold"}, 422, "side: Input should be 'buy' or 'sell'"),
         ({"client_order_id": "has space"}, 422, "client_order_id: String should match pattern"),
         ({"symbol": "SOLUSDT"}, 404, "SOLUSDT is not a simulated pair: add it and start"),
@@ -146,9 +149,49 @@ def test_a_risk_block_is_409_and_recorded_as_a_risk_event(running: TestClient) -
     assert response.status_code == 409
     assert response.json()["detail"].startswith("blocked by the min_rr breaker: reward/risk")
     [event] = running.get("/simulation/risk-events").json()
-    assert (event["symbol"], event["breaker"]) == ("BTCUSDT", "min_rr")
+    assert (event["symbol"], event["strategy"], event["breaker"]) == (
+        "BTCUSDT",
+        "sma_cross",
+        "min_rr",
+    )
     assert event["reason"].startswith("reward/risk") and event["signal_id"] is None
     assert manual_orders(running) == []
+
+
+def test_an_order_names_its_pair_when_a_symbol_has_several(client: TestClient) -> None:
+    add_pair(client)
+    add_pair(client, strategy="smc")
+    assert client.post("/simulation/start", json=SLOW).status_code == 200
+    wait_for_simulation(client, lambda s: all(p["bars"] >= 1 for p in s["pairs"]))
+    try:
+        several = client.post("/orders", json=BUY)
+        assert several.status_code == 409
+        assert several.json() == {
+            "detail": "BTCUSDT is traded by several strategies (sma_cross, smc): name one"
+        }
+        created = client.post("/orders", json={**BUY, "strategy": "smc"})
+        assert created.status_code == 201, created.text
+        filled = poll(client, f"/orders/{created.json()['id']}", lambda o: o["status"] == "filled")
+        assert filled["symbol"] == "BTCUSDT"
+        [position] = poll(client, "/simulation/positions", lambda rows: len(rows) == 1)
+        assert (position["symbol"], position["strategy"]) == ("BTCUSDT", "smc")
+        closing = client.post("/simulation/positions/BTCUSDT/close")
+        assert closing.status_code == 409 and "name one" in closing.json()["detail"]
+        closed = client.post("/simulation/positions/BTCUSDT/close", params={"strategy": "smc"})
+        assert closed.status_code == 202
+        assert closed.json() == {"symbol": "BTCUSDT", "strategy": "smc", "requested": True}
+    finally:
+        client.post("/simulation/stop")
+
+
+def test_an_entry_with_a_stop_loss_and_no_qty_is_sized_by_risk(running: TestClient) -> None:
+    sized = running.post(
+        "/orders",
+        json={"symbol": "ETHUSDT", "side": "buy", "stop_loss": "1000", "take_profit": "9000"},
+    )
+    assert sized.status_code == 201, sized.text
+    order = sized.json()
+    assert float(order["qty"]) > 0 and order["stop_loss"] == "1000"
 
 
 def test_orders_need_a_simulated_pair_with_a_price(client: TestClient) -> None:
@@ -179,7 +222,7 @@ def test_confirmation_executes_once(running: TestClient) -> None:
         again = running.post(f"/orders/pending/{pending['id']}/{action}")
         assert again.status_code == 409
         assert again.json()["detail"].startswith(
-            f"confirmation {pending['id']} was already confirmed at "
+            f"confirmation {pending['id']} was already confirmed"
         )
     assert running.get("/orders/pending").json() == []
     poll(running, f"/orders/{order['id']}", lambda o: o["status"] == "filled")

@@ -17,13 +17,21 @@ class OrderCreate(RequestModel):
     """POST body. Numbers may be given as JSON numbers or strings ("0.001").
 
     `client_order_id` (or the `Idempotency-Key` header) makes a retry safe: the
-    same key returns the order already created, never a second one.
+    same key returns the order already created, never a second one. `strategy` names
+    the book (the pair trading `symbol` with that strategy); it may be left out when
+    one pair trades the symbol. Without `qty`, an entry with a `stop_loss` is sized
+    by risk like a signal.
     """
 
     symbol: str = Field(min_length=1, max_length=32, examples=["BTCUSDT"])
+    strategy: str | None = Field(
+        None, min_length=1, max_length=64, description="which pair of the symbol trades it"
+    )
     side: Literal["buy", "sell"]
     type: Literal["market", "limit", "stop_market", "stop_limit", "trailing_stop"] = "market"
-    qty: Decimal = Field(gt=0, examples=["0.002"])
+    qty: Decimal | None = Field(
+        None, gt=0, examples=["0.002"], description="omitted: risk-sized from stop_loss"
+    )
     price: Decimal | None = Field(None, gt=0, description="limit price (limit, stop_limit)")
     stop_price: Decimal | None = Field(
         None, gt=0, description="trigger price (stop_market, stop_limit; trailing activation)"
