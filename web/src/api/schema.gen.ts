@@ -39,7 +39,8 @@ export interface paths {
         put?: never;
         /**
          * Create Pair
-         * @description Follow a pair: the symbol needs stored candles or exchange rules; params are checked.
+         * @description Follow a symbol with a strategy: the symbol needs stored candles or exchange rules,
+         *     params are checked; 409 when that (symbol, strategy) pair is followed already.
          */
         post: operations["create_pair_pairs_post"];
         delete?: never;
@@ -48,7 +49,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/pairs/{symbol}": {
+    "/pairs/{pair_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -59,25 +60,25 @@ export interface paths {
          * Get Pair
          * @description One followed pair.
          */
-        get: operations["get_pair_pairs__symbol__get"];
+        get: operations["get_pair_pairs__pair_id__get"];
         /**
          * Replace Pair
          * @description Set strategy, timeframe, params and enabled of a pair.
          */
-        put: operations["replace_pair_pairs__symbol__put"];
+        put: operations["replace_pair_pairs__pair_id__put"];
         post?: never;
         /**
          * Delete Pair
          * @description Stop following a pair.
          */
-        delete: operations["delete_pair_pairs__symbol__delete"];
+        delete: operations["delete_pair_pairs__pair_id__delete"];
         options?: never;
         head?: never;
         /**
          * Update Pair
          * @description Change some fields of a pair.
          */
-        patch: operations["update_pair_pairs__symbol__patch"];
+        patch: operations["update_pair_pairs__pair_id__patch"];
         trace?: never;
     };
     "/strategies": {
@@ -178,6 +179,10 @@ export interface paths {
         /**
          * Create Backtest
          * @description Validate and queue a backtest; it runs in the worker process. Poll `GET /backtests/{id}`.
+         *
+         *     `risk` overrides risk settings for this run (unknown field or out of bounds: 422),
+         *     `breakers: false` runs with every circuit breaker off, `allow_partial` runs on the
+         *     stored part of a range the store covers only in part (else 422).
          */
         post: operations["create_backtest_backtests_post"];
         /**
@@ -223,7 +228,7 @@ export interface paths {
         };
         /**
          * List Signals
-         * @description The newest signals first, each with its fate and the reason.
+         * @description The newest signals first, each with its fate, the reason and (blocked) the breaker.
          */
         get: operations["list_signals_signals_get"];
         put?: never;
@@ -243,7 +248,7 @@ export interface paths {
         };
         /**
          * Stream Signals
-         * @description Live engine events as Server-Sent Events (signal, pending, order, trade, status).
+         * @description Live engine events as Server-Sent Events (signal, pending, order, trade, status, risk).
          */
         get: operations["stream_signals_signals_stream_get"];
         put?: never;
@@ -287,7 +292,7 @@ export interface paths {
         };
         /**
          * List Pending
-         * @description Orders waiting for confirmation, with `seconds_left` (expired ones are cancelled).
+         * @description Orders waiting for confirmation, with `seconds_left` (expired ones are left out).
          */
         get: operations["list_pending_orders_pending_get"];
         put?: never;
@@ -386,6 +391,27 @@ export interface paths {
         patch: operations["update_settings_settings_patch"];
         trace?: never;
     };
+    "/settings/risk-schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Risk Schema
+         * @description Every risk setting with its type, bounds and breaker, and the environment's values:
+         *     what a backtest runs with unless its request overrides them (`POST /backtests` `risk`).
+         */
+        get: operations["get_risk_schema_settings_risk_schema_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/simulation/status": {
         parameters: {
             query?: never;
@@ -435,7 +461,7 @@ export interface paths {
         };
         /**
          * List Positions
-         * @description Open positions, marked at each pair's last close, with liquidation price.
+         * @description Open positions (one per strategy and symbol), marked at each book's last close.
          */
         get: operations["list_positions_simulation_positions_get"];
         put?: never;
@@ -515,7 +541,7 @@ export interface paths {
         };
         /**
          * List Risk Events
-         * @description Orders a circuit breaker blocked, newest first, each with the breaker and reason.
+         * @description Signals and orders a circuit breaker blocked, newest first, with breaker and reason.
          */
         get: operations["list_risk_events_simulation_risk_events_get"];
         put?: never;
@@ -595,6 +621,10 @@ export interface components {
         /**
          * BacktestCreate
          * @description POST body. Dates are UTC; `end` is exclusive; the range is 1 to 30 days.
+         *
+         *     `risk` overrides the environment's risk settings for this run; `breakers: false`
+         *     turns every circuit breaker off (`min_rr` still applies); `allow_partial` runs on
+         *     the part of the range the stored candles cover instead of refusing the request.
          */
         BacktestCreate: {
             /**
@@ -628,6 +658,20 @@ export interface components {
             params?: {
                 [key: string]: number | boolean | string;
             };
+            /** @description risk settings to change for this run */
+            risk?: components["schemas"]["RiskOverrides"] | null;
+            /**
+             * Breakers
+             * @description false: every circuit breaker off (research)
+             * @default true
+             */
+            breakers: boolean;
+            /**
+             * Allow Partial
+             * @description run on the stored part of the range
+             * @default false
+             */
+            allow_partial: boolean;
         };
         /**
          * BacktestPublic
@@ -685,17 +729,34 @@ export interface components {
             params: {
                 [key: string]: unknown;
             };
+            /**
+             * Feeds
+             * @description extra feeds, `SYMBOL:tf`
+             */
+            feeds?: string[];
             /** Settings */
             settings?: {
                 [key: string]: unknown;
             };
+            /** @description risk settings the run used */
+            risk?: components["schemas"]["RiskUsedPublic"] | null;
             /** Symbol Rules */
             symbol_rules?: {
                 [key: string]: unknown;
             } | null;
             metrics: components["schemas"]["MetricsPublic"];
-            /** Rejected */
+            /**
+             * Rejected
+             * @description rejections by reason
+             */
             rejected?: {
+                [key: string]: number;
+            };
+            /**
+             * Blocked
+             * @description signals blocked, by circuit breaker
+             */
+            blocked?: {
                 [key: string]: number;
             };
             /** Trades */
@@ -898,6 +959,10 @@ export interface components {
             signals_accepted?: number | null;
             /** Signals Rejected */
             signals_rejected?: number | null;
+            /** Signals Blocked */
+            signals_blocked?: number | null;
+            /** Signals Dropped */
+            signals_dropped?: number | null;
             /** Bars */
             bars?: number | null;
         } & {
@@ -908,7 +973,10 @@ export interface components {
          * @description POST body. Numbers may be given as JSON numbers or strings ("0.001").
          *
          *     `client_order_id` (or the `Idempotency-Key` header) makes a retry safe: the
-         *     same key returns the order already created, never a second one.
+         *     same key returns the order already created, never a second one. `strategy` names
+         *     the book (the pair trading `symbol` with that strategy); it may be left out when
+         *     one pair trades the symbol. Without `qty`, an entry with a `stop_loss` is sized
+         *     by risk like a signal.
          */
         OrderCreate: {
             /**
@@ -916,6 +984,11 @@ export interface components {
              * @example BTCUSDT
              */
             symbol: string;
+            /**
+             * Strategy
+             * @description which pair of the symbol trades it
+             */
+            strategy?: string | null;
             /**
              * Side
              * @enum {string}
@@ -929,9 +1002,10 @@ export interface components {
             type: "market" | "limit" | "stop_market" | "stop_limit" | "trailing_stop";
             /**
              * Qty
+             * @description omitted: risk-sized from stop_loss
              * @example 0.002
              */
-            qty: number | string;
+            qty?: number | string | null;
             /**
              * Price
              * @description limit price (limit, stop_limit)
@@ -1045,8 +1119,21 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * OrderStreamEvent
+         * @description An order was queued or changed status.
+         */
+        OrderStreamEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "order";
+            data: components["schemas"]["OrderPublic"];
+        };
+        /**
          * PairCreate
-         * @description POST body.
+         * @description POST body. A symbol may be followed by several strategies, each (symbol,
+         *     strategy) once.
          */
         PairCreate: {
             /** Strategy */
@@ -1086,7 +1173,7 @@ export interface components {
         };
         /**
          * PairPublic
-         * @description A followed pair as stored.
+         * @description A followed pair as stored (addressed as `/pairs/{id}`).
          */
         PairPublic: {
             /** Id */
@@ -1129,7 +1216,7 @@ export interface components {
         };
         /**
          * PairUpdate
-         * @description PUT body: every mutable field (the symbol is the URL).
+         * @description PUT body: every mutable field (the pair is the URL's id; its symbol stays).
          */
         PairUpdate: {
             /** Strategy */
@@ -1197,6 +1284,18 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * PendingStreamEvent
+         * @description A confirmation was requested, confirmed, rejected, expired or cancelled.
+         */
+        PendingStreamEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "pending";
+            data: components["schemas"]["PendingPublic"];
+        };
+        /**
          * PerformancePublic
          * @description Performance metrics over the simulation (same set as a backtest's).
          */
@@ -1241,6 +1340,10 @@ export interface components {
             signals_accepted?: number | null;
             /** Signals Rejected */
             signals_rejected?: number | null;
+            /** Signals Blocked */
+            signals_blocked?: number | null;
+            /** Signals Dropped */
+            signals_dropped?: number | null;
             /** Bars */
             bars?: number | null;
         } & {
@@ -1283,6 +1386,8 @@ export interface components {
         PositionClosed: {
             /** Symbol */
             symbol: string;
+            /** Strategy */
+            strategy: string;
             /** Requested */
             requested: boolean;
         } & {
@@ -1290,11 +1395,13 @@ export interface components {
         };
         /**
          * PositionPublic
-         * @description One open position, marked at the last close.
+         * @description One open position of a book (a strategy on a symbol), marked at its last close.
          */
         PositionPublic: {
             /** Symbol */
             symbol: string;
+            /** Strategy */
+            strategy: string;
             /**
              * Side
              * @enum {string}
@@ -1323,7 +1430,7 @@ export interface components {
         };
         /**
          * RiskEventPublic
-         * @description One order a circuit breaker blocked, with the reason.
+         * @description One signal or order a circuit breaker blocked, with the reason.
          */
         RiskEventPublic: {
             /** Id */
@@ -1335,6 +1442,8 @@ export interface components {
             time: string;
             /** Symbol */
             symbol: string;
+            /** Strategy */
+            strategy: string;
             /** Breaker */
             breaker: string;
             /** Reason */
@@ -1343,6 +1452,109 @@ export interface components {
             signal_id: number | null;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * RiskFieldPublic
+         * @description One risk setting: type, the environment's value, bounds, the breaker it configures.
+         */
+        RiskFieldPublic: {
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "bool" | "int" | "float";
+            /** Default */
+            default: boolean | number;
+            /** Min */
+            min: number | null;
+            /** Max */
+            max: number | null;
+            /** Breaker */
+            breaker: string;
+        };
+        /**
+         * RiskOverrides
+         * @description Risk settings to change for one run; the ones not given keep the environment's.
+         */
+        RiskOverrides: {
+            /** Min Rr Enabled */
+            min_rr_enabled?: boolean | null;
+            /**
+             * Min Rr
+             * @description least reward/risk an entry needs
+             */
+            min_rr?: number | null;
+            /** Max Open Positions Enabled */
+            max_open_positions_enabled?: boolean | null;
+            /**
+             * Max Open Positions
+             * @description 0 disables
+             */
+            max_open_positions?: number | null;
+            /** Daily Loss Limit Enabled */
+            daily_loss_limit_enabled?: boolean | null;
+            /**
+             * Daily Loss Limit Pct
+             * @description equity loss in % of the UTC day's start that blocks
+             */
+            daily_loss_limit_pct?: number | null;
+            /** Loss Streak Enabled */
+            loss_streak_enabled?: boolean | null;
+            /**
+             * Loss Streak Limit
+             * @description consecutive losses that block
+             */
+            loss_streak_limit?: number | null;
+            /**
+             * Loss Streak Cooldown Minutes
+             * @description how long a loss streak blocks
+             */
+            loss_streak_cooldown_minutes?: number | null;
+            /** Overtrading Enabled */
+            overtrading_enabled?: boolean | null;
+            /**
+             * Max Trades Per Hour
+             * @description entries per rolling hour
+             */
+            max_trades_per_hour?: number | null;
+            /** Spread Enabled */
+            spread_enabled?: boolean | null;
+            /**
+             * Max Spread Pct
+             * @description bid-ask spread in % that blocks
+             */
+            max_spread_pct?: number | null;
+            /** Extreme Volatility Enabled */
+            extreme_volatility_enabled?: boolean | null;
+            /**
+             * Extreme Volatility Atr Mult
+             * @description ATR against its average that blocks
+             */
+            extreme_volatility_atr_mult?: number | null;
+            /**
+             * Atr Period
+             * @description ATR period in bars
+             */
+            atr_period?: number | null;
+            /**
+             * Atr Average Window
+             * @description ATR values averaged
+             */
+            atr_average_window?: number | null;
+        };
+        /**
+         * RiskSchemaPublic
+         * @description `GET /settings/risk-schema`: every risk field in order, the breakers in checking
+         *     order and the environment's settings (what a backtest uses unless overridden).
+         */
+        RiskSchemaPublic: {
+            /** Fields */
+            fields: components["schemas"]["RiskFieldPublic"][];
+            /** Breakers */
+            breakers: string[];
+            defaults: components["schemas"]["RiskSettings"];
         };
         /**
          * RiskSettings
@@ -1439,6 +1651,114 @@ export interface components {
             atr_average_window: number;
         };
         /**
+         * RiskStreamEvent
+         * @description A circuit breaker blocked a signal or an order.
+         */
+        RiskStreamEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "risk";
+            data: components["schemas"]["RiskEventPublic"];
+        };
+        /**
+         * RiskUsedPublic
+         * @description The risk settings a backtest ran with, and the breakers that were on.
+         */
+        RiskUsedPublic: {
+            /**
+             * Min Rr Enabled
+             * @default true
+             */
+            min_rr_enabled: boolean;
+            /**
+             * Min Rr
+             * @default 3
+             */
+            min_rr: number;
+            /**
+             * Max Open Positions Enabled
+             * @default true
+             */
+            max_open_positions_enabled: boolean;
+            /**
+             * Max Open Positions
+             * @default 5
+             */
+            max_open_positions: number;
+            /**
+             * Daily Loss Limit Enabled
+             * @default true
+             */
+            daily_loss_limit_enabled: boolean;
+            /**
+             * Daily Loss Limit Pct
+             * @default 2.5
+             */
+            daily_loss_limit_pct: number;
+            /**
+             * Loss Streak Enabled
+             * @default true
+             */
+            loss_streak_enabled: boolean;
+            /**
+             * Loss Streak Limit
+             * @default 3
+             */
+            loss_streak_limit: number;
+            /**
+             * Loss Streak Cooldown Minutes
+             * @default 10
+             */
+            loss_streak_cooldown_minutes: number;
+            /**
+             * Overtrading Enabled
+             * @default true
+             */
+            overtrading_enabled: boolean;
+            /**
+             * Max Trades Per Hour
+             * @default 25
+             */
+            max_trades_per_hour: number;
+            /**
+             * Spread Enabled
+             * @default true
+             */
+            spread_enabled: boolean;
+            /**
+             * Max Spread Pct
+             * @default 0.1
+             */
+            max_spread_pct: number;
+            /**
+             * Extreme Volatility Enabled
+             * @default true
+             */
+            extreme_volatility_enabled: boolean;
+            /**
+             * Extreme Volatility Atr Mult
+             * @default 3
+             */
+            extreme_volatility_atr_mult: number;
+            /**
+             * Atr Period
+             * @default 14
+             */
+            atr_period: number;
+            /**
+             * Atr Average Window
+             * @default 20
+             */
+            atr_average_window: number;
+            /**
+             * Breakers On
+             * @description breakers that bound (enabled with a limit above 0)
+             */
+            breakers_on?: string[];
+        };
+        /**
          * SettingsPatch
          * @description PATCH body: only the fields given change; `risk` may name a few breaker fields.
          */
@@ -1506,6 +1826,12 @@ export interface components {
         /**
          * SignalPublic
          * @description One signal of a strategy on a pair and what became of it.
+         *
+         *     `status` (`SignalFate`): accepted (an order was queued; after a confirmation, once
+         *     confirmed), rejected (`reason`; also a rejected confirmation), blocked (by the
+         *     circuit `breaker`, `reason` says why), pending (waiting for confirmation), expired
+         *     (its confirmation timed out), cancelled (its pair's data ended before it was
+         *     confirmed), dropped (no bar left to fill on).
          */
         SignalPublic: {
             /** Id */
@@ -1542,18 +1868,40 @@ export interface components {
             /** Reason */
             reason: string;
             /**
+             * Breaker
+             * @description the circuit breaker of a blocked signal
+             */
+            breaker?: string | null;
+            /**
              * Qty
              * @description sized quantity (0 unless accepted or pending)
              */
             qty: number;
             /** Order Id */
             order_id: string | null;
+            /**
+             * Candle In Ns
+             * @description stream events only: when the signal's candle reached the platform (wall-clock ns, for latency measurements)
+             */
+            candle_in_ns?: number | null;
         } & {
             [key: string]: unknown;
         };
         /**
+         * SignalStreamEvent
+         * @description A strategy signal was recorded, or its fate changed.
+         */
+        SignalStreamEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "signal";
+            data: components["schemas"]["SignalPublic"];
+        };
+        /**
          * SimTradePublic
-         * @description One closed trade of the simulation (a backtest trade plus its symbol).
+         * @description One closed trade of the simulation (a backtest trade plus its book).
          */
         SimTradePublic: {
             /**
@@ -1581,6 +1929,8 @@ export interface components {
             pnl: number;
             /** Symbol */
             symbol: string;
+            /** Strategy */
+            strategy: string;
         } & {
             [key: string]: unknown;
         };
@@ -1654,6 +2004,18 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * StatusStreamEvent
+         * @description The engine's status changed (also the first event of every stream).
+         */
+        StatusStreamEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "status";
+            data: components["schemas"]["StatusPublic"];
+        };
+        /**
          * StrategyPublic
          * @description A strategy plugin and its parameters.
          */
@@ -1666,7 +2028,17 @@ export interface components {
             description: string;
             /** Params */
             params: components["schemas"]["ParamPublic"][];
+            /**
+             * Feeds
+             * @description extra feeds the plugin reads: a timeframe of the run's symbol ('1h') or 'SYMBOL:tf'
+             */
+            feeds?: string[];
         };
+        /**
+         * StreamEventPublic
+         * @description One event of the stream: `kind` is the SSE `event:` name, `data` its JSON.
+         */
+        StreamEventPublic: components["schemas"]["SignalStreamEvent"] | components["schemas"]["PendingStreamEvent"] | components["schemas"]["OrderStreamEvent"] | components["schemas"]["TradeStreamEvent"] | components["schemas"]["StatusStreamEvent"] | components["schemas"]["RiskStreamEvent"];
         /**
          * SymbolPublic
          * @description A symbol with stored candles and every timeframe it can be read at.
@@ -1729,6 +2101,18 @@ export interface components {
             pnl: number;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * TradeStreamEvent
+         * @description A position closed (all or part of it): one trade.
+         */
+        TradeStreamEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "trade";
+            data: components["schemas"]["SimTradePublic"];
         };
     };
     responses: never;
@@ -1857,12 +2241,12 @@ export interface operations {
             };
         };
     };
-    get_pair_pairs__symbol__get: {
+    get_pair_pairs__pair_id__get: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                symbol: string;
+                pair_id: number;
             };
             cookie?: never;
         };
@@ -1906,12 +2290,12 @@ export interface operations {
             };
         };
     };
-    replace_pair_pairs__symbol__put: {
+    replace_pair_pairs__pair_id__put: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                symbol: string;
+                pair_id: number;
             };
             cookie?: never;
         };
@@ -1959,12 +2343,12 @@ export interface operations {
             };
         };
     };
-    delete_pair_pairs__symbol__delete: {
+    delete_pair_pairs__pair_id__delete: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                symbol: string;
+                pair_id: number;
             };
             cookie?: never;
         };
@@ -2006,12 +2390,12 @@ export interface operations {
             };
         };
     };
-    update_pair_pairs__symbol__patch: {
+    update_pair_pairs__pair_id__patch: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                symbol: string;
+                pair_id: number;
             };
             cookie?: never;
         };
@@ -2439,7 +2823,7 @@ export interface operations {
     stream_signals_signals_stream_get: {
         parameters: {
             query?: {
-                /** @description only this pair's events */
+                /** @description only this symbol's events */
                 symbol?: string | null;
             };
             header?: never;
@@ -2448,13 +2832,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the event stream */
+            /** @description the event stream: each event is `event: <kind>` with `data:` the JSON of `data` in the matching `StreamEventPublic` member */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": unknown;
+                    "text/event-stream": components["schemas"]["StreamEventPublic"];
                 };
             };
             /** @description Unprocessable Entity */
@@ -2463,7 +2847,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorPublic"];
+                    "text/event-stream": components["schemas"]["ErrorPublic"];
                 };
             };
         };
@@ -2852,6 +3236,35 @@ export interface operations {
             };
         };
     };
+    get_risk_schema_settings_risk_schema_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskSchemaPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
     get_status_simulation_status_get: {
         parameters: {
             query?: never;
@@ -2941,7 +3354,10 @@ export interface operations {
     };
     close_position_simulation_positions__symbol__close_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description which pair of the symbol (optional when one pair trades it) */
+                strategy?: string | null;
+            };
             header?: never;
             path: {
                 symbol: string;
