@@ -218,7 +218,7 @@ def test_invalid_requests_are_refused_and_nothing_is_queued(
     assert response.json()["detail"].startswith(detail), response.json()
     assert client.get("/backtests").json() == []
     assert not (settings.data_dir / "backtests").exists()
-    assert client.app.state.services.worker._executor is None  # type: ignore[attr-defined]
+    assert client.app.state.services.worker.process_ids() == []  # type: ignore[attr-defined]
 
 
 def test_missing_body_field_names_the_field(client: TestClient) -> None:
