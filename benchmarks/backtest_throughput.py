@@ -7,7 +7,8 @@ shared/data/real (43,199 bars):
 - raw: a default `bt.Cerebro()` with `PandasData` and a strategy that buys and
   sells with Backtrader's own broker on the same crosses.
 Prints bars/s of each (median of N runs) and the ratio platform time / raw time
-(target ≤ 0.8, with every circuit breaker in the loop). Usage: `python benchmarks/backtest_throughput.py [--runs 3]`.
+(target ≤ 0.8, with every circuit breaker in the loop).
+Usage: `python benchmarks/backtest_throughput.py [--runs 3]`.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def collect(
                 kind = line[6:].strip()
             elif line.startswith("data:") and kind == "signal":
                 data = json.loads(line[5:])
-                if "candle_in_ns" in data:
+                if data.get("candle_in_ns") is not None:
                     latencies.append((now - data["candle_in_ns"]) / 1e6)
 
 

@@ -1,8 +1,8 @@
 """The application factory: `create_app(settings) -> FastAPI`.
 
-Start-up (lifespan) migrates the database, marks backtests a previous process
-left unfinished as failed, discovers strategies and opens the services; shutdown
-stops the backtest worker and closes the database.
+The lifespan starts the application services (`scalplab.services.context.Services`:
+migrations, crash recovery, strategy discovery, the engine and the backtest worker)
+and closes them at shutdown; the app itself is HTTP only.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from starlette.concurrency import run_in_threadpool
 
 from scalplab import __version__
 from scalplab.api.body_limit import BodySizeLimitMiddleware
-from scalplab.api.context import AppContext
 from scalplab.api.errors import install_error_handlers
-from scalplab.api.logs import install_request_id_stamping
+from scalplab.api.logs import configure_logging, install_request_id_stamping
 from scalplab.api.middleware import RequestContextMiddleware
 from scalplab.api.routes import API_PREFIXES, api_router
 from scalplab.api.spa import DEFAULT_DIST, install_spa
 from scalplab.config import Settings
+from scalplab.services.context import Services
 
 
 def create_app(settings: Settings, web_dist: Path | None = None) -> FastAPI:
@@ -30,12 +30,12 @@ def create_app(settings: Settings, web_dist: Path | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        context = await run_in_threadpool(AppContext.start, settings)
-        app.state.context = context
+        services = await run_in_threadpool(Services.start, settings, configure_logging)
+        app.state.services = services
         try:
             yield
         finally:
-            await run_in_threadpool(context.close)
+            await run_in_threadpool(services.close)
 
     app = FastAPI(
         title="ScalpLab",

@@ -1,95 +1,79 @@
-"""FastAPI dependencies as `Annotated` aliases (`SettingsDep`, `SessionDep`, services)."""
+"""FastAPI dependencies as `Annotated` aliases: the services the routes call."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
-from scalplab.api.context import AppContext
-from scalplab.api.services.backtests import BacktestService
-from scalplab.api.services.market import MarketService
-from scalplab.api.services.orders import OrderService
-from scalplab.api.services.pairs import PairService
-from scalplab.api.services.settings import SettingsService
-from scalplab.api.services.signals import SignalService
-from scalplab.api.services.simulation import SimulationService
-from scalplab.api.services.status import HealthService
-from scalplab.config import Settings
-from scalplab.strategies.registry import Registry
+from scalplab.services.backtests import BacktestService
+from scalplab.services.context import Services
+from scalplab.services.market import MarketService
+from scalplab.services.orders import OrderService
+from scalplab.services.pairs import PairService
+from scalplab.services.settings import SettingsService
+from scalplab.services.signals import SignalService
+from scalplab.services.simulation import SimulationService
+from scalplab.services.status import HealthService
+from scalplab.services.strategies import StrategyService
 
 
-def get_context(request: Request) -> AppContext:
-    """The running app's context (set by the lifespan)."""
-    return cast(AppContext, request.app.state.context)
+def get_services(request: Request) -> Services:
+    """The running app's services (opened by the lifespan)."""
+    return cast(Services, request.app.state.services)
 
 
-ContextDep = Annotated[AppContext, Depends(get_context)]
+ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_settings_dep(context: ContextDep) -> Settings:
-    """The app's settings."""
-    return context.settings
-
-
-def get_session(context: ContextDep) -> Iterator[Session]:
-    """A database session for one request; services commit, errors roll back."""
-    with context.database.session() as session:
-        yield session
-
-
-def get_registry_dep(context: ContextDep) -> Registry:
-    """The strategy registry discovered at start-up."""
-    return context.registry
-
-
-def get_health(context: ContextDep) -> HealthService:
+def get_health(services: ServicesDep) -> HealthService:
     """The health service."""
-    return context.health
+    return services.health
 
 
-def get_pairs(context: ContextDep) -> PairService:
+def get_pairs(services: ServicesDep) -> PairService:
     """The pairs service."""
-    return context.pairs
+    return services.pairs
 
 
-def get_market(context: ContextDep) -> MarketService:
+def get_strategies(services: ServicesDep) -> StrategyService:
+    """The strategy plugins."""
+    return services.strategies
+
+
+def get_market(services: ServicesDep) -> MarketService:
     """The market-data service."""
-    return context.market
+    return services.market
 
 
-def get_backtests(context: ContextDep) -> BacktestService:
+def get_backtests(services: ServicesDep) -> BacktestService:
     """The backtests service."""
-    return context.backtests
+    return services.backtests
 
 
-def get_simulation(context: ContextDep) -> SimulationService:
+def get_simulation(services: ServicesDep) -> SimulationService:
     """The paper-trading engine's controls and views."""
-    return context.simulation
+    return services.simulation
 
 
-def get_signals(context: ContextDep) -> SignalService:
+def get_signals(services: ServicesDep) -> SignalService:
     """The signals service (list and event stream)."""
-    return context.signals
+    return services.signals
 
 
-def get_orders(context: ContextDep) -> OrderService:
+def get_orders(services: ServicesDep) -> OrderService:
     """The orders service (manual orders, confirmations)."""
-    return context.orders
+    return services.orders
 
 
-def get_runtime_settings(context: ContextDep) -> SettingsService:
+def get_runtime_settings(services: ServicesDep) -> SettingsService:
     """The runtime settings service (`/settings`)."""
-    return context.runtime_settings
+    return services.runtime_settings
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-RegistryDep = Annotated[Registry, Depends(get_registry_dep)]
 HealthDep = Annotated[HealthService, Depends(get_health)]
 PairsDep = Annotated[PairService, Depends(get_pairs)]
+StrategiesDep = Annotated[StrategyService, Depends(get_strategies)]
 MarketDep = Annotated[MarketService, Depends(get_market)]
 BacktestsDep = Annotated[BacktestService, Depends(get_backtests)]
 SimulationDep = Annotated[SimulationService, Depends(get_simulation)]

@@ -73,6 +73,11 @@ from scalplab.orders.venue import Venue
 from scalplab.strategies.signal import Signal
 
 
+class BreakerBlockedError(ConflictError):
+    """A circuit breaker refused a person's order. Its `OrderBlocked` outcome was emitted
+    before the raise: a caller that keeps outcomes (the paper journal) keeps this one."""
+
+
 class OrderPipeline:
     """Signals and manual orders of every book of one account, through one set of checks."""
 
@@ -305,7 +310,7 @@ class OrderPipeline:
             raise OrderRejected(decision.reason)
         event = RiskEvent.from_decision(context, decision)
         self._emit(OrderBlocked(event))
-        raise ConflictError(f"blocked by the {event.breaker} breaker: {event.reason}")
+        raise BreakerBlockedError(f"blocked by the {event.breaker} breaker: {event.reason}")
 
     # ----- confirmations and exits ------------------------------------------------
 

@@ -40,6 +40,7 @@ from scalplab.orders.commands import (
 )
 from scalplab.orders.models import book_id
 from scalplab.orders.outcomes import Outcome
+from scalplab.orders.pipeline import BreakerBlockedError
 from scalplab.orders.types import Order, OrderRequest
 from scalplab.simulation.account import PaperAccount
 from scalplab.simulation.events import EventHub, EventSubscription
@@ -278,8 +279,13 @@ class SimulationEngine:
         `request.symbol` it goes to; optional when one pair trades the symbol)."""
         with self.lock:
             book = self.book_of(request.symbol, strategy)
+            blocked: BreakerBlockedError | None = None
             with self.journal.change():
-                return self.account.pipeline.submit_order(SubmitOrder(book, request))
+                try:
+                    return self.account.pipeline.submit_order(SubmitOrder(book, request))
+                except BreakerBlockedError as exc:
+                    blocked = exc  # the block is committed (a risk event), then refused
+            raise blocked
 
     def close_position(self, symbol: str, strategy: str | None = None) -> PositionClosed:
         """Close a position at the next bar's open (manual exit)."""

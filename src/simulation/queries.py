@@ -15,7 +15,7 @@ from typing import cast
 
 from scalplab.data.symbols import normalize_symbol
 from scalplab.limits import check_page
-from scalplab.orders.metrics import compute_metrics
+from scalplab.orders.metrics import Metrics, metrics_of
 from scalplab.orders.models import SignalFate, SignalRecord
 from scalplab.orders.pending import PendingView
 from scalplab.orders.types import Order
@@ -110,12 +110,20 @@ class ReadModel:
         """One order (`NotFoundError` when unknown)."""
         return self.account.queue.get(order_id)
 
+    def order_by_client_id(self, client_order_id: str) -> Order | None:
+        """The order carrying `client_order_id`, if one was queued."""
+        return self.account.queue.get_by_client_id(client_order_id)
+
     def pending(self) -> list[PendingView]:
         """Open confirmations with their countdown."""
         return self.account.pending.list()
 
     def performance(self) -> dict[str, object]:
-        """Metrics over the simulation (`compute_metrics`, equity from the snapshots)."""
+        """Metrics over the simulation as JSON (`metrics().to_dict()`)."""
+        return self.metrics().to_dict()
+
+    def metrics(self) -> Metrics:
+        """Metrics over the simulation (`metrics_of`, equity from the snapshots)."""
         with self.lock:
             account = self.account
             model = account.model
@@ -126,7 +134,7 @@ class ReadModel:
             if last is not None and (not equity or equity[-1][0] < last):
                 equity.append((last, final))
             records = [signal_record(row) for row in self.store.signals(None, None)]
-            return compute_metrics(
+            return metrics_of(
                 trades, equity, records, model.totals(), account.initial_capital, final
             )
 

@@ -181,7 +181,7 @@ class TradeView:
 @dataclass(frozen=True, slots=True)
 class SignalView:
     """A signal and its fate: accepted, rejected, blocked, pending, expired, cancelled or
-    dropped (`scalplab.api.schemas.signals.SignalFate`)."""
+    dropped (`scalplab.orders.models.SignalFate`)."""
 
     id: int
     symbol: str

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from scalplab.api.app import create_app
 from scalplab.api.schemas.backtests import BacktestResultPublic, BacktestSummaryPublic
-from scalplab.api.worker import BacktestWorker
 from scalplab.backtests.runner import run_backtest
 from scalplab.backtests.storage import ResultStore
 from scalplab.config import Settings
@@ -101,9 +100,8 @@ def test_a_backtest_runs_in_the_worker_process_and_is_stored(
     assert result["result_hash"] == direct["result_hash"]
     assert result["metrics"] == direct["metrics"]
 
-    executor = worker_client.app.state.context.worker._executor  # type: ignore[attr-defined]
-    assert executor is not None
-    assert all(pid != os.getpid() for pid in executor._processes)
+    pids = worker_client.app.state.services.worker.process_ids()  # type: ignore[attr-defined]
+    assert pids and os.getpid() not in pids
 
     [summary] = [s for s in worker_client.get("/backtests").json() if s["id"] == queued["id"]]
     BacktestSummaryPublic.model_validate(summary)
@@ -119,6 +117,34 @@ def test_a_backtest_runs_in_the_worker_process_and_is_stored(
     assert deleted.status_code == 204
     assert worker_client.get(f"/backtests/{queued['id']}").status_code == 404
     assert not files[0].exists()
+
+
+def test_risk_overrides_and_the_breaker_switch_are_recorded_in_the_result(
+    worker_client: TestClient,
+) -> None:
+    strict = {"loss_streak_limit": 1, "loss_streak_cooldown_minutes": 10_080, "min_rr": 2.5}
+    runs = {}
+    for breakers in (True, False):
+        response = worker_client.post(
+            "/backtests", json={**RUN, "risk": strict, "breakers": breakers}
+        )
+        assert response.status_code == 202, response.text
+        body = wait_for_backtest(worker_client, response.json()["id"])
+        assert body["status"] == "done", body["error"]
+        runs[breakers] = BacktestResultPublic.model_validate(body["result"])
+
+    on, off = runs[True], runs[False]
+    assert on.risk is not None and off.risk is not None
+    assert (on.risk.loss_streak_limit, on.risk.min_rr) == (1, 2.5)
+    assert on.settings["min_rr"] == 2.5 and on.feeds == []
+    assert on.risk.loss_streak_enabled and "loss_streak" in on.risk.breakers_on
+    assert off.risk.breakers_on == ["min_rr"]  # the research switch: min_rr stays
+    assert not off.risk.loss_streak_enabled and off.risk.loss_streak_limit == 1
+    # a week-long cooldown after the first loss blocks the later signals
+    assert set(on.blocked) == {"loss_streak"} and on.blocked["loss_streak"] > 0
+    assert on.metrics.signals_blocked == on.blocked["loss_streak"]
+    assert (off.blocked, off.metrics.signals_blocked) == ({}, 0)
+    assert on.metrics.trades < off.metrics.trades
 
 
 def test_a_failing_plugin_fails_the_job_with_its_message(worker_client: TestClient) -> None:
@@ -167,6 +193,20 @@ def test_a_failing_plugin_fails_the_job_with_its_message(worker_client: TestClie
         ),
         ({"start": "next week"}, 422, "start: Value error, 'next week' is not an ISO-8601 date"),
         ({"pair": None}, 422, "pair: Input should be a valid string"),
+        ({"risk": {"speed_limit": 1}}, 422, "risk.speed_limit: Extra inputs are not permitted"),
+        (
+            {"risk": {"max_open_positions": -1}},
+            422,
+            "risk.max_open_positions: Input should be greater than or equal to 0",
+        ),
+        ({"risk": {"min_rr": "2"}}, 422, "risk.min_rr: Input should be a valid number"),
+        ({"breakers": "maybe"}, 422, "breakers: Input should be a valid boolean"),
+        (
+            {"start": "2025-06-10", "end": "2025-06-20"},
+            422,
+            "the stored BTCUSDT 15m candles cover only part of 2025-06-10T00:00:00Z to "
+            "2025-06-20T00:00:00Z (stored: 2025-06-17T00:00:00Z to 2025-06-24T00:00:00Z)",
+        ),
         ({"extra": 1}, 422, "extra: Extra inputs are not permitted"),
     ],
 )
@@ -178,7 +218,7 @@ def test_invalid_requests_are_refused_and_nothing_is_queued(
     assert response.json()["detail"].startswith(detail), response.json()
     assert client.get("/backtests").json() == []
     assert not (settings.data_dir / "backtests").exists()
-    assert client.app.state.context.worker._executor is None  # type: ignore[attr-defined]
+    assert client.app.state.services.worker.process_ids() == []  # type: ignore[attr-defined]
 
 
 def test_missing_body_field_names_the_field(client: TestClient) -> None:
@@ -265,31 +305,6 @@ def test_unfinished_jobs_are_failed_on_restart(settings: Settings, tmp_path: Pat
         for job_id in (queued, running):
             body = client.get(f"/backtests/{job_id}").json()
             assert (body["status"], body["error"]) == ("failed", "interrupted by restart")
-
-
-def test_shutdown_fails_the_jobs_still_in_the_worker(settings: Settings) -> None:
-    store = ResultStore(settings)
-    worker = BacktestWorker(settings, store)
-    request = RunRequest(
-        "BTCUSDT",
-        "sma_cross",
-        "1m",
-        datetime(2025, 6, 17, tzinfo=UTC),
-        datetime(2025, 6, 24, tzinfo=UTC),
-        {},
-    )
-    job_ids = [store.create_job(request) for _ in range(2)]
-    for job_id in job_ids:
-        worker.submit(job_id, request)
-    assert sorted(worker.pending()) == sorted(job_ids)
-    worker.shutdown()  # long before the child has even imported Backtrader
-    for job_id in job_ids:
-        job = store.job(job_id)
-        assert (job.status, job.error) == ("failed", "interrupted by shutdown")
-    late = store.create_job(request)
-    worker.submit(late, request)  # refused once closing
-    assert store.job(late).error == "the server is shutting down"
-    store.close()
 
 
 def test_a_truncated_candle_file_is_a_422_naming_the_file(

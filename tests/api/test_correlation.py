@@ -62,6 +62,12 @@ def test_each_request_id_tags_what_the_request_caused(
     )
     assert started.status_code == 200
     wait_for_simulation(client, lambda s: s["candles_processed"] >= 1)
+    refused = client.post(
+        "/orders",
+        json={"symbol": "BTCUSDT", "side": "buy", "qty": "0.0015"},
+        headers={"X-Request-ID": "corr-refused"},
+    )
+    assert refused.status_code == 422
     created = client.post(
         "/orders",
         json={"symbol": "BTCUSDT", "side": "buy", "qty": "0.002"},
@@ -74,26 +80,20 @@ def test_each_request_id_tags_what_the_request_caused(
         f"/orders/pending/{pending['id']}/confirm", headers={"X-Request-ID": "corr-confirm"}
     )
     assert confirmed.status_code == 200
-    refused = client.post(
-        "/orders",
-        json={"symbol": "BTCUSDT", "side": "buy", "qty": "0.0015"},
-        headers={"X-Request-ID": "corr-refused"},
-    )
-    assert refused.status_code == 422
     client.post("/simulation/stop", headers={"X-Request-ID": "corr-stop"})
 
     lines = captured.lines()
     by_id = {rid: _caused_by(lines, rid) for rid in ("corr-settings", "corr-start", "corr-order")}
     assert any(
-        line["logger"] == "scalplab.api.services.settings" and "confirm_orders" in line["message"]
+        line["logger"] == "scalplab.services.settings" and "confirm_orders" in line["message"]
         for line in by_id["corr-settings"]
     )
     assert any(
-        line["message"].startswith("simulation started: replay of BTCUSDT at 9000x")
+        line["message"].startswith("simulation started: replay of BTCUSDT (sma_cross) at 9000x")
         for line in by_id["corr-start"]
     )
     [order_line] = [
-        line for line in by_id["corr-order"] if line["logger"] == "scalplab.api.services.orders"
+        line for line in by_id["corr-order"] if line["logger"] == "scalplab.services.orders"
     ]
     assert order_line["order_id"] == order_id and "created" in order_line["message"]
     assert any(

@@ -98,7 +98,7 @@ def test_openapi_documents_the_app_error_body(settings: Settings, tmp_path: Path
     assert set(spec["paths"]) == {
         "/status/health",
         "/pairs",
-        "/pairs/{symbol}",
+        "/pairs/{pair_id}",
         "/strategies",
         "/strategies/{name}",
         "/market/symbols",
@@ -113,6 +113,7 @@ def test_openapi_documents_the_app_error_body(settings: Settings, tmp_path: Path
         "/orders/pending/{pending_id}/confirm",
         "/orders/pending/{pending_id}/reject",
         "/settings",
+        "/settings/risk-schema",
         "/simulation/status",
         "/simulation/portfolio",
         "/simulation/positions",
@@ -193,3 +194,27 @@ def test_a_corrupt_candle_file_is_named_by_symbol_not_path(
     assert response.status_code == 422
     assert response.json()["detail"].startswith("unreadable BTCUSDT 1m candle file: ")
     assert "/" not in response.json()["detail"]
+
+
+def test_openapi_types_every_stream_event(settings: Settings, tmp_path: Path) -> None:
+    spec = create_app(settings, web_dist=tmp_path / "none").openapi()
+    schemas = spec["components"]["schemas"]
+    stream = spec["paths"]["/signals/stream"]["get"]["responses"]["200"]["content"]
+    assert stream["text/event-stream"]["schema"]["$ref"] == (
+        "#/components/schemas/StreamEventPublic"
+    )
+    union = schemas["StreamEventPublic"]
+    assert union["discriminator"]["propertyName"] == "kind"
+    data_models = {}
+    for kind, ref in union["discriminator"]["mapping"].items():
+        member = schemas[ref.rsplit("/", 1)[1]]
+        assert member["properties"]["kind"]["const"] == kind
+        data_models[kind] = member["properties"]["data"]["$ref"].rsplit("/", 1)[1]
+    assert data_models == {
+        "signal": "SignalPublic",
+        "pending": "PendingPublic",
+        "order": "OrderPublic",
+        "trade": "SimTradePublic",
+        "status": "StatusPublic",
+        "risk": "RiskEventPublic",
+    }

@@ -107,13 +107,14 @@ def test_a_reused_idempotency_key_with_another_body_is_422(running: TestClient) 
         f"client order id {first.json()['client_order_id']} already names order "
         f"{first.json()['id']}, placed with a different request (qty 0.002 vs 0.003)"
     )
-    keyed = {**limit, "client_order_id": "mine-7"}
+    eth = {"symbol": "ETHUSDT", "side": "buy", "type": "limit", "qty": "0.01", "price": "2000"}
+    keyed = {**eth, "client_order_id": "mine-7"}
     assert running.post("/orders", json=keyed).status_code == 201
-    moved = running.post("/orders", json={**keyed, "price": "50001", "side": "sell"})
+    moved = running.post("/orders", json={**keyed, "price": "2001", "side": "sell"})
     assert moved.status_code == 422
-    assert "(side buy vs sell, price 50000 vs 50001)" in moved.json()["detail"]
+    assert "(side buy vs sell, price 2000 vs 2001)" in moved.json()["detail"]
     orders = manual_orders(running)
-    assert len(orders) == 2 and {o["qty"] for o in orders} == {"0.002"}
+    assert len(orders) == 2 and {o["qty"] for o in orders} == {"0.002", "0.01"}
 
 
 @pytest.mark.parametrize(
@@ -141,10 +142,13 @@ def test_a_reused_idempotency_key_with_another_body_is_422(running: TestClient) 
         (
             {"stop_loss": "100000", "take_profit": "110000", "reduce_only": True},
             422,
-            "a reduce_only order cannot carry a stop_loss/take_profit bracket",
+            "a reduce_only order needs an open position to reduce",
         ),
         ({"qty": "0"}, 422, "qty: Input should be greater than 0"),
-        ({"qty": None}, 422, 'qty: must be a number (a JSON number or a string such as "0.001")'),
+        ({"qty": None}, 422, "qty is required (or give a stop_loss to size the entry by risk)"),
+        ({"qty": "abc"}, 422, 'qty: must be a number (a JSON number or a string such as "0.001")'),
+        ({"strategy": "smc"}, 404, "BTCUSDT is not traded by 'smc' in the simulation"),
+        ({"strategy": ""}, 422, "strategy: String should have at least 1 character"),
         ({"side": "hold"}, 422, "side: Input should be 'buy' or 'sell'"),
         ({"client_order_id": "has space"}, 422, "client_order_id: String should match pattern"),
         ({"symbol": "SOLUSDT"}, 404, "SOLUSDT is not a simulated pair: add it and start"),
@@ -162,16 +166,67 @@ def test_bad_orders_are_refused_with_the_reason_and_change_nothing(
 
 
 def test_a_risk_block_is_409_and_recorded_as_a_risk_event(running: TestClient) -> None:
-    price = running.get("/simulation/positions").json()  # flat: nothing open yet
-    assert price == []
+    assert running.get("/simulation/positions").json() == []  # flat: nothing open yet
+    resting = running.post("/orders", json={**BUY, "type": "limit", "price": "50000"})
+    assert resting.status_code == 201  # the BTCUSDT book now has an entry waiting
+    assert running.patch("/settings", json={"risk": {"max_open_positions": 1}}).status_code == 200
+    eth = {"symbol": "ETHUSDT", "side": "buy", "qty": "0.01"}
+    response = running.post("/orders", json=eth)
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith("blocked by the max_open_positions breaker")
+    [event] = running.get("/simulation/risk-events").json()
+    assert (event["symbol"], event["strategy"], event["breaker"]) == (
+        "ETHUSDT",
+        "sma_cross",
+        "max_open_positions",
+    )
+    assert event["signal_id"] is None
+    assert [o["symbol"] for o in manual_orders(running)] == ["BTCUSDT"]
+
+
+def test_a_person_s_bracket_under_min_rr_is_refused_like_a_signal(running: TestClient) -> None:
     bracket = {**BUY, "stop_loss": "90000", "take_profit": "120000"}  # reward/risk about 1
     response = running.post("/orders", json=bracket)
-    assert response.status_code == 409
-    assert response.json()["detail"].startswith("blocked by the min_rr breaker: reward/risk")
-    [event] = running.get("/simulation/risk-events").json()
-    assert (event["symbol"], event["breaker"]) == ("BTCUSDT", "min_rr")
-    assert event["reason"].startswith("reward/risk") and event["signal_id"] is None
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("reward/risk")
+    assert running.get("/simulation/risk-events").json() == []  # a rejection, not a block
     assert manual_orders(running) == []
+
+
+def test_an_order_names_its_pair_when_a_symbol_has_several(client: TestClient) -> None:
+    add_pair(client)
+    add_pair(client, strategy="smc")
+    assert client.post("/simulation/start", json=SLOW).status_code == 200
+    wait_for_simulation(client, lambda s: all(p["bars"] >= 1 for p in s["pairs"]))
+    try:
+        several = client.post("/orders", json=BUY)
+        assert several.status_code == 409
+        assert several.json() == {
+            "detail": "BTCUSDT is traded by several strategies (sma_cross, smc): name one"
+        }
+        created = client.post("/orders", json={**BUY, "strategy": "smc"})
+        assert created.status_code == 201, created.text
+        filled = poll(client, f"/orders/{created.json()['id']}", lambda o: o["status"] == "filled")
+        assert filled["symbol"] == "BTCUSDT"
+        [position] = poll(client, "/simulation/positions", lambda rows: len(rows) == 1)
+        assert (position["symbol"], position["strategy"]) == ("BTCUSDT", "smc")
+        closing = client.post("/simulation/positions/BTCUSDT/close")
+        assert closing.status_code == 409 and "name one" in closing.json()["detail"]
+        closed = client.post("/simulation/positions/BTCUSDT/close", params={"strategy": "smc"})
+        assert closed.status_code == 202
+        assert closed.json() == {"symbol": "BTCUSDT", "strategy": "smc", "requested": True}
+    finally:
+        client.post("/simulation/stop")
+
+
+def test_an_entry_with_a_stop_loss_and_no_qty_is_sized_by_risk(running: TestClient) -> None:
+    sized = running.post(
+        "/orders",
+        json={"symbol": "ETHUSDT", "side": "buy", "stop_loss": "1000", "take_profit": "9000"},
+    )
+    assert sized.status_code == 201, sized.text
+    order = sized.json()
+    assert float(order["qty"]) > 0 and order["stop_loss"] == "1000"
 
 
 def test_orders_need_a_simulated_pair_with_a_price(client: TestClient) -> None:
@@ -202,7 +257,7 @@ def test_confirmation_executes_once(running: TestClient) -> None:
         again = running.post(f"/orders/pending/{pending['id']}/{action}")
         assert again.status_code == 409
         assert again.json()["detail"].startswith(
-            f"confirmation {pending['id']} was already confirmed at "
+            f"confirmation {pending['id']} was already confirmed"
         )
     assert running.get("/orders/pending").json() == []
     poll(running, f"/orders/{order['id']}", lambda o: o["status"] == "filled")

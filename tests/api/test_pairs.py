@@ -1,4 +1,7 @@
-"""`/pairs` CRUD over the real app and a real SQLite file, with every validation error."""
+"""`/pairs` CRUD by id over the real app and a real SQLite file, with every validation error.
+
+A symbol may be followed by several strategies; each (symbol, strategy) pair once.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ BTC = {"symbol": "btcusdt", "strategy": "sma_cross", "timeframe": "15m", "params
 def _create(client: TestClient, **changes: Any) -> Any:
     response = client.post("/pairs", json={**BTC, **changes})
     assert response.status_code == 201, response.text
+    assert response.headers["location"] == f"/pairs/{response.json()['id']}"
     return response.json()
 
 
@@ -20,9 +24,21 @@ def test_create_list_get(client: TestClient) -> None:
     created = _create(client)
     assert created["symbol"] == "BTCUSDT"  # normalised
     assert created["params"] == {"fast": 5} and created["enabled"] is True
-    assert created["created_at"].endswith("Z")
+    assert created["created_at"].endswith("Z") and isinstance(created["id"], int)
     assert client.get("/pairs").json() == [created]
-    assert client.get("/pairs/btcusdt").json() == created
+    assert client.get(f"/pairs/{created['id']}").json() == created
+
+
+def test_a_symbol_may_be_followed_by_another_strategy(client: TestClient) -> None:
+    sma = _create(client)
+    smc = _create(client, symbol="BTCUSDT", strategy="smc", params={})
+    assert smc["id"] != sma["id"] and smc["symbol"] == "BTCUSDT"
+    assert client.get("/pairs").json() == [sma, smc]
+    disabled = client.patch(f"/pairs/{smc['id']}", json={"enabled": False})
+    assert disabled.status_code == 200 and disabled.json()["enabled"] is False
+    assert client.get(f"/pairs/{sma['id']}").json()["enabled"] is True  # only that pair
+    assert client.delete(f"/pairs/{sma['id']}").status_code == 204
+    assert client.get("/pairs").json() == [disabled.json()]
 
 
 def test_symbol_known_only_from_exchange_rules_is_accepted(client: TestClient) -> None:
@@ -37,25 +53,25 @@ def test_params_are_coerced_to_their_declared_types(client: TestClient) -> None:
 
 
 def test_put_replaces_and_patch_updates(client: TestClient) -> None:
-    _create(client)
+    pair = _create(client)
+    url = f"/pairs/{pair['id']}"
     replaced = client.put(
-        "/pairs/BTCUSDT",
-        json={"strategy": "sma_cross", "timeframe": "1h", "params": {}, "enabled": False},
+        url, json={"strategy": "sma_cross", "timeframe": "1h", "params": {}, "enabled": False}
     )
     assert replaced.status_code == 200
     assert (replaced.json()["timeframe"], replaced.json()["enabled"]) == ("1h", False)
     assert replaced.json()["params"] == {}
 
-    patched = client.patch("/pairs/BTCUSDT", json={"enabled": True, "params": {"slow": 50}})
+    patched = client.patch(url, json={"enabled": True, "params": {"slow": 50}})
     assert patched.status_code == 200
     body = patched.json()
     assert (body["timeframe"], body["enabled"], body["params"]) == ("1h", True, {"slow": 50})
-    assert client.get("/pairs/BTCUSDT").json() == body
+    assert client.get(url).json() == body
 
 
 def test_delete(client: TestClient) -> None:
-    _create(client)
-    response = client.delete("/pairs/BTCUSDT")
+    pair = _create(client)
+    response = client.delete(f"/pairs/{pair['id']}")
     assert response.status_code == 204 and response.content == b""
     assert client.get("/pairs").json() == []
 
@@ -87,35 +103,51 @@ def test_invalid_create_is_refused_and_nothing_stored(
     assert client.get("/pairs").json() == []
 
 
-def test_duplicate_symbol_is_409(client: TestClient) -> None:
+def test_the_same_symbol_and_strategy_twice_is_409_naming_both(client: TestClient) -> None:
     first = _create(client)
     response = client.post("/pairs", json={**BTC, "symbol": "BTCUSDT", "timeframe": "1h"})
     assert response.status_code == 409
-    assert response.json() == {"detail": "pair BTCUSDT is already in the list"}
+    assert response.json() == {
+        "detail": "pair BTCUSDT with strategy sma_cross is already in the list"
+    }
     assert client.get("/pairs").json() == [first]
+
+
+def test_a_change_that_would_duplicate_a_pair_is_409(client: TestClient) -> None:
+    sma = _create(client)
+    smc = _create(client, symbol="BTCUSDT", strategy="smc", params={})
+    response = client.patch(f"/pairs/{smc['id']}", json={"strategy": "sma_cross"})
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "pair BTCUSDT with strategy sma_cross is already in the list"
+    }
+    assert client.get("/pairs").json() == [sma, smc]
 
 
 def test_unknown_pair_is_404_on_every_verb(client: TestClient) -> None:
     body = {"strategy": "sma_cross", "timeframe": "1h", "params": {}, "enabled": True}
     for response in (
-        client.get("/pairs/ETHUSDT"),
-        client.put("/pairs/ETHUSDT", json=body),
-        client.patch("/pairs/ETHUSDT", json={"enabled": False}),
-        client.delete("/pairs/ETHUSDT"),
+        client.get("/pairs/42"),
+        client.put("/pairs/42", json=body),
+        client.patch("/pairs/42", json={"enabled": False}),
+        client.delete("/pairs/42"),
     ):
         assert response.status_code == 404
-        assert response.json() == {"detail": "pair ETHUSDT is not in the list"}
+        assert response.json() == {"detail": "no pair with id 42"}
+    not_an_id = client.get("/pairs/BTCUSDT")
+    assert not_an_id.status_code == 422
+    assert not_an_id.json()["detail"].startswith("pair_id: Input should be a valid integer")
     assert client.get("/pairs").json() == []
 
 
 def test_invalid_update_changes_nothing(client: TestClient) -> None:
     created = _create(client)
+    url = f"/pairs/{created['id']}"
     bad_put = client.put(
-        "/pairs/BTCUSDT",
-        json={"strategy": "sma_cross", "timeframe": "15m", "params": {"rr": 99}},
+        url, json={"strategy": "sma_cross", "timeframe": "15m", "params": {"rr": 99}}
     )
     assert bad_put.status_code == 422
     assert bad_put.json()["detail"] == "param rr=99.0 is above its maximum 50"
-    bad_patch = client.patch("/pairs/BTCUSDT", json={"timeframe": "2x"})
+    bad_patch = client.patch(url, json={"timeframe": "2x"})
     assert bad_patch.status_code == 422 and "unknown timeframe '2x'" in bad_patch.json()["detail"]
-    assert client.get("/pairs/BTCUSDT").json() == created
+    assert client.get(url).json() == created

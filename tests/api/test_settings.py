@@ -9,7 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from scalplab.api.app import create_app
+from scalplab.api.schemas.risk import RiskOverrides
 from scalplab.config import Settings
+from scalplab.orders.risk import RiskSettings
 
 
 def test_defaults_come_from_the_environment(settings: Settings, tmp_path: Path) -> None:
@@ -199,3 +201,45 @@ def test_a_negative_breaker_limit_is_422_naming_the_field(client: TestClient, fi
         assert response.status_code == 422
         assert response.json()["detail"].startswith(f"invalid risk settings: {field}: Input")
     assert client.get("/settings").json() == before
+
+
+def test_the_risk_schema_gives_bounds_and_the_environments_values(
+    settings: Settings, tmp_path: Path
+) -> None:
+    configured = settings.model_copy(update={"min_rr": 2.0})
+    with TestClient(create_app(configured, web_dist=tmp_path / "none")) as client:
+        client.patch("/settings", json={"risk": {"min_rr": 4.0}})  # paper's, not a backtest's
+        schema = client.get("/settings/risk-schema").json()
+    assert schema["breakers"] == [
+        "min_rr",
+        "max_open_positions",
+        "daily_loss_limit",
+        "loss_streak",
+        "overtrading",
+        "spread",
+        "extreme_volatility",
+    ]
+    assert schema["defaults"]["min_rr"] == 2.0
+    fields = {field["name"]: field for field in schema["fields"]}
+    assert list(fields) == list(schema["defaults"])
+    assert fields["min_rr"] == {
+        "name": "min_rr",
+        "type": "float",
+        "default": 2.0,
+        "min": 0.0,
+        "max": 1000.0,
+        "breaker": "min_rr",
+    }
+    assert fields["overtrading_enabled"]["type"] == "bool"
+    assert fields["max_trades_per_hour"]["breaker"] == "overtrading"
+
+
+def test_backtest_risk_overrides_list_every_risk_setting_with_its_bounds() -> None:
+    overrides = RiskOverrides.model_json_schema()["properties"]
+    risk = RiskSettings.model_json_schema()["properties"]
+    assert list(overrides) == list(risk)
+    for name, spec in risk.items():
+        given, _null = overrides[name]["anyOf"]
+        assert {key: given.get(key) for key in ("type", "minimum", "maximum")} == {
+            key: spec.get(key) for key in ("type", "minimum", "maximum")
+        }, name

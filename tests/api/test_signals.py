@@ -16,6 +16,14 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from scalplab.api.schemas.stream import StreamEventPublic
+from scalplab.config import Settings
+from scalplab.data.candles import CandleStore
+from scalplab.data.stream import bars_from_frame
+from scalplab.orders.models import Bar
+from scalplab.simulation.runner import StepExecutor
+from scalplab.simulation.views import PairSpec
+from scalplab.strategies.signal import Signal
 from tests.api.conftest import (
     BTC_PAIR,
     add_pair,
@@ -67,6 +75,92 @@ def test_bad_queries_are_422(client: TestClient, params: dict[str, Any], detail:
     assert response.json()["detail"].startswith(detail)
     stream = client.get("/signals/stream", params={"symbol": "BTC/USDT"})
     assert stream.status_code == 422
+
+
+def step(executor: StepExecutor, bar: Bar, signal: Signal | None = None) -> None:
+    """One closed bar as a strategy drives it."""
+    executor.on_bar(bar)
+    if signal is not None:
+        executor.on_signal(bar, signal)
+    executor.checkpoint()
+
+
+def long_signal(bar: Bar, reward: float) -> Signal:
+    """A long at the close, 1 % stop, target `reward` above (reward/risk `reward` / 1 %)."""
+    return Signal("long", bar.close, bar.close * 0.99, bar.close * (1 + reward), 60.0, ["test"])
+
+
+def hand_driven(client: TestClient, settings: Settings, *strategies: str) -> list[StepExecutor]:
+    """BTCUSDT 15m books of `strategies`, driven by hand, 20 plain bars each."""
+    engine = client.app.state.services.engine  # type: ignore[attr-defined]
+    books = [engine.attach(PairSpec("BTCUSDT", name, "15m")) for name in strategies]
+    for bar in sample_bars(settings)[:20]:
+        for book in books:
+            step(book, bar)
+    return books
+
+
+def sample_bars(settings: Settings) -> list[Bar]:
+    return bars_from_frame(CandleStore(settings.data_dir).read("BTCUSDT", "15m", None, None))
+
+
+def test_a_blocked_signal_shows_its_breaker_and_its_risk_event_the_strategy(
+    client: TestClient, settings: Settings
+) -> None:
+    patch = client.patch("/settings", json={"risk": {"max_open_positions": 1}})
+    assert patch.status_code == 200
+    sma, smc = hand_driven(client, settings, "sma_cross", "smc")
+    bar = sample_bars(settings)[20]
+    step(sma, bar, long_signal(bar, 0.04))
+    step(smc, bar, long_signal(bar, 0.04))
+    blocked, accepted = client.get("/signals", params={"symbol": "BTCUSDT"}).json()
+    assert (accepted["strategy"], accepted["status"], accepted["breaker"]) == (
+        "sma_cross",
+        "accepted",
+        None,
+    )
+    assert (blocked["strategy"], blocked["status"], blocked["breaker"]) == (
+        "smc",
+        "blocked",
+        "max_open_positions",
+    )
+    assert "1 open positions reach the limit of 1" in blocked["reason"]
+    [event] = client.get("/simulation/risk-events").json()
+    assert event == {
+        "id": event["id"],
+        "time": blocked["time"],
+        "symbol": "BTCUSDT",
+        "strategy": "smc",
+        "breaker": "max_open_positions",
+        "reason": blocked["reason"],
+        "signal_id": blocked["id"],
+    }
+
+
+def test_lowering_min_rr_lets_the_next_qualifying_signal_through(
+    client: TestClient, settings: Settings
+) -> None:
+    [sma] = hand_driven(client, settings, "sma_cross")
+    bars = sample_bars(settings)
+    step(sma, bars[20], long_signal(bars[20], 0.02))  # reward/risk 2, under MIN_RR 3
+    [rejected] = client.get("/signals").json()
+    assert (rejected["status"], rejected["reason"], rejected["breaker"]) == (
+        "rejected",
+        "min_rr",
+        None,
+    )
+    current = client.get("/settings").json()
+    lowered = client.put("/settings", json={**current, "risk": {"min_rr": 1.5}})
+    assert lowered.status_code == 200 and lowered.json()["risk"]["min_rr"] == 1.5
+    step(sma, bars[21], long_signal(bars[21], 0.02))
+    accepted = client.get("/signals").json()[0]
+    assert (accepted["status"], accepted["time"]) == ("accepted", "2025-06-17T05:15:00Z")
+    order = client.get(f"/orders/{accepted['order_id']}").json()
+    assert (order["source"], order["strategy"], order["status"]) == (
+        "strategy",
+        "sma_cross",
+        "accepted",
+    )
 
 
 def sse_events(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:
@@ -144,6 +238,10 @@ def test_sse_stream_delivers_signals_over_real_http(tmp_path: Path) -> None:
     if idle is not None:
         idle.close()
     assert received[0][0] == "status" and received[0][1]["mode"] == "simulation"
+    for kind, data in received:  # every event is its kind's public model
+        event = StreamEventPublic.model_validate({"kind": kind, "data": data}).root
+        assert event.kind == kind
+        assert event.data.model_dump(mode="json", exclude_unset=True) == data
     signals = [data for kind, data in received if kind == "signal"]
     orders = [data for kind, data in received if kind == "order"]
     assert signals and orders, received

@@ -97,7 +97,8 @@ def test_a_replay_runs_to_the_end_and_books_every_trade(client: TestClient) -> N
         (t["exit_time"] for t in trades), reverse=True
     )
     for trade in trades:
-        assert trade["symbol"] == "BTCUSDT" and trade["entry_time"] < trade["exit_time"]
+        assert (trade["symbol"], trade["strategy"]) == ("BTCUSDT", "sma_cross")
+        assert trade["entry_time"] < trade["exit_time"]
         assert trade["exit_reason"] in ("tp", "sl", "end", "max_hold", "liquidation", "manual")
     assert client.get("/simulation/trades", params={"limit": 1, "offset": 1}).json() == trades[1:2]
     portfolio = client.get("/simulation/portfolio").json()
@@ -154,20 +155,24 @@ def test_a_position_is_closed_on_request(client: TestClient) -> None:
     positions = _wait_for(client, "/simulation/positions", lambda rows: len(rows) == 1)
     [position] = positions
     assert (position["symbol"], position["side"], position["qty"]) == ("BTCUSDT", "long", 0.002)
+    assert position["strategy"] == "sma_cross"
     assert position["liquidation_price"] < position["entry_price"]
     assert client.get("/simulation/portfolio").json()["open_positions"] == 1
     closed = client.post("/simulation/positions/btcusdt/close")
     assert closed.status_code == 202
-    assert closed.json() == {"symbol": "BTCUSDT", "requested": True}
+    assert closed.json() == {"symbol": "BTCUSDT", "strategy": "sma_cross", "requested": True}
     _wait_for(client, "/simulation/positions", lambda rows: rows == [])
     [trade] = client.get("/simulation/trades").json()
     assert trade["exit_reason"] == "manual" and trade["qty"] == 0.002
     again = client.post("/simulation/positions/BTCUSDT/close")
     assert again.status_code == 409
-    assert again.json() == {"detail": "BTCUSDT has no open position"}
+    assert again.json() == {"detail": "BTCUSDT/sma_cross has no open position"}
     unknown = client.post("/simulation/positions/ETHUSDT/close")
     assert unknown.status_code == 404
-    assert unknown.json() == {"detail": "ETHUSDT is not a simulated pair"}
+    assert unknown.json() == {"detail": "ETHUSDT is not a simulated pair: add it and start"}
+    other = client.post("/simulation/positions/BTCUSDT/close", params={"strategy": "smc"})
+    assert other.status_code == 404
+    assert other.json() == {"detail": "BTCUSDT is not traded by 'smc' in the simulation"}
     client.post("/simulation/stop")
 
 

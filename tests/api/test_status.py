@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 
 from scalplab.api.app import create_app
 from scalplab.api.logs import JsonFormatter, configure_logging, request_id_var, secret_values
-from scalplab.api.services.status import trading_gate
 from scalplab.config import Settings
 from tests.conftest import make_settings
 
@@ -29,54 +28,14 @@ def test_health_reports_simulation_and_database_ok(client: TestClient) -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("overrides", "live", "reason"),
-    [
-        ({}, False, "TRADING_MODE is simulation"),
-        ({"TRADING_MODE": "live"}, False, "TRADING_APPROVED is false"),
-        (
-            {"TRADING_MODE": "live", "TRADING_APPROVED": True, "BINANCE_API_KEY": "k" * 16},
-            False,
-            "API keys missing (BINANCE_API_SECRET)",
-        ),
-        (
-            {
-                "TRADING_MODE": "live",
-                "TRADING_APPROVED": True,
-                "BINANCE_API_KEY": "k" * 16,
-                "BINANCE_API_SECRET": "s" * 16,
-            },
-            False,
-            "API_TOKEN missing (the API must be protected for live trading)",
-        ),
-        (
-            {
-                "TRADING_MODE": "live",
-                "TRADING_APPROVED": True,
-                "BINANCE_API_KEY": "k" * 16,
-                "BINANCE_API_SECRET": "s" * 16,
-                "API_TOKEN": "t" * 16,
-            },
-            True,
-            "TRADING_MODE is live, TRADING_APPROVED is true, keys and API_TOKEN set",
-        ),
-    ],
-)
-def test_trading_gate_says_why(
-    tmp_path: Path, overrides: dict[str, object], live: bool, reason: str
-) -> None:
-    gate = trading_gate(make_settings(tmp_path, **overrides))
-    assert (gate.live, gate.reason, gate.mode) == (live, reason, "live" if live else "simulation")
-
-
 def test_health_is_degraded_when_the_database_is_gone(settings: Settings, tmp_path: Path) -> None:
     app = create_app(settings, web_dist=tmp_path / "none")
     with TestClient(app) as client:
-        context = app.state.context
-        context.database.engine.dispose()
+        services = app.state.services
+        services.database.engine.dispose()
         (settings.data_dir / "app.db").unlink()
         (settings.data_dir / "app.db").mkdir()  # a directory cannot be opened as a database
-        context.health._checked_at = float("-inf")
+        services.health.ttl_seconds = 0.0  # the next request pings
         response = client.get("/status/health")
         assert response.status_code == 503
         assert response.json()["database"] == "unavailable"
@@ -89,7 +48,7 @@ def test_request_id_is_echoed_or_generated(client: TestClient) -> None:
     generated = client.get("/status/health", headers={"X-Request-ID": "bad id\twith tab"})
     assert len(generated.headers["X-Request-ID"]) == 32
     assert generated.headers["X-Request-ID"] != "bad id\twith tab"
-    error = client.get("/pairs/NOPEUSDT")
+    error = client.get("/pairs/999")
     assert error.status_code == 404 and "X-Request-ID" in error.headers
 
 

@@ -36,3 +36,10 @@ def test_unknown_strategy_is_404(client: TestClient) -> None:
     response = client.get("/strategies/nope")
     assert response.status_code == 404
     assert response.json()["detail"].startswith("unknown strategy 'nope' (known: ")
+
+
+def test_each_plugin_lists_its_extra_feeds(client: TestClient) -> None:
+    feeds = {s["name"]: s["feeds"] for s in client.get("/strategies").json()}
+    assert feeds["sma_cross"] == []
+    assert feeds["trend_filter"] == ["1h", "BTCUSDT:15m"]
+    assert client.get("/strategies/trend_filter").json()["feeds"] == ["1h", "BTCUSDT:15m"]

@@ -258,7 +258,7 @@ def clean_sim(server: Server, initial_settings: dict[str, Any]) -> Server:
     status, pairs = server.api("GET", "/pairs")
     assert status == 200, pairs
     for pair in pairs:
-        assert server.api("DELETE", f"/pairs/{pair['symbol']}")[0] == 204
+        assert server.api("DELETE", f"/pairs/{pair['id']}")[0] == 204
     status, body = server.api("PATCH", "/settings", initial_settings)
     assert status == 200, body
     assert (body["confirm_orders"], body["pending_ttl_seconds"], body["replay_speed"]) == (

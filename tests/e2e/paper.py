@@ -14,14 +14,15 @@ if TYPE_CHECKING:
 PLUGIN = "e2e_pulse"
 
 
-def follow(server: Server, symbol: str, **params: Any) -> None:
-    """Add a pair traded by the test plugin on 1m bars (set-up through the API)."""
+def follow(server: Server, symbol: str, **params: Any) -> dict[str, Any]:
+    """Add a pair traded by the test plugin on 1m bars (set-up through the API); the pair."""
     status, body = server.api(
         "POST",
         "/pairs",
         {"symbol": symbol, "strategy": PLUGIN, "timeframe": "1m", "params": params},
     )
     assert status == 201, body
+    return dict(body)
 
 
 def wait_for(probe: Callable[[], Any], what: str, timeout_s: float = 20.0) -> Any:

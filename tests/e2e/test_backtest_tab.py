@@ -179,6 +179,73 @@ def test_run_backtest_and_inspect_details(page: Page, server: Server, tmp_path: 
     assert server.api("GET", "/backtests") == (200, [])
 
 
+def test_a_run_with_risk_overrides_shows_them_in_its_details(
+    page: Page, server: Server, tmp_path: Path
+) -> None:
+    """Risk settings (collapsed) show the environment's values; a run with min_rr changed and
+    the circuit breakers off records both, and its details show them beside the blocks."""
+    form = _open(page, server)
+    form.get_by_label("Strategy").select_option("sma_cross")
+    form.get_by_label("Timeframe").select_option("15m")
+    risk = form.get_by_test_id("risk-overrides")
+    expect(risk).not_to_have_attribute("open", "")
+    expect(risk.locator("summary")).to_contain_text("Risk settings (the environment's defaults)")
+    risk.locator("summary").click()
+    status, schema = server.api("GET", "/settings/risk-schema")
+    assert status == 200, schema
+    for field in schema["fields"]:
+        control = risk.locator(f"#bt-risk-{field['name']}")
+        if field["type"] == "bool":
+            expect(control).to_be_checked(checked=bool(field["default"]))
+        else:
+            assert float(control.input_value()) == float(field["default"]), field
+    breakers = risk.get_by_label("Circuit breakers", exact=True)
+    expect(breakers).to_be_checked()
+
+    # Out of bounds is stopped in the form, before the API.
+    risk.get_by_label("Positions", exact=True).fill("-1")
+    form.get_by_role("button", name="Run backtest").click()
+    expect(page.get_by_test_id("form-errors")).to_contain_text("Positions: must be at least 0.")
+    assert server.api("GET", "/backtests") == (200, [])
+    risk.get_by_test_id("risk-defaults").click()
+
+    risk.get_by_label("Minimum RR", exact=True).fill("2.5")
+    breakers.uncheck()
+    expect(risk.get_by_label("Entries per hour", exact=True)).to_be_disabled()
+    expect(risk.get_by_label("Minimum RR", exact=True)).to_be_enabled()  # min_rr stays
+    expect(risk.locator("summary")).to_contain_text("1 changed · circuit breakers off")
+    form.get_by_role("button", name="Run backtest").click()
+    expect(page.get_by_test_id("job-done")).to_be_visible(timeout=120_000)
+
+    status, [summary] = server.api("GET", "/backtests")
+    status, job = server.api("GET", f"/backtests/{summary['id']}")
+    used = job["result"]["risk"]
+    assert (used["min_rr"], used["breakers_on"]) == (2.5, ["min_rr"]), used
+    assert not used["overtrading_enabled"] and job["result"]["blocked"] == {}
+
+    page.get_by_test_id("result-row").get_by_role("button", name="Detailed statistics").click()
+    dialog = page.get_by_role("dialog", name="Detailed statistics")
+    expect(dialog.get_by_test_id("breakers-on")).to_have_text(
+        "Circuit breakers on: Minimum reward/risk"
+    )
+    rows = dialog.get_by_test_id("risk-used-row")
+    expect(rows).to_have_count(len(schema["breakers"]))
+    min_rr = dialog.locator('[data-testid="risk-used-row"][data-breaker="min_rr"]')
+    expect(min_rr).to_have_attribute("data-on", "true")
+    expect(min_rr).to_contain_text("Minimum RR: 2.5")
+    overtrading = dialog.locator('[data-testid="risk-used-row"][data-breaker="overtrading"]')
+    expect(overtrading).to_have_attribute("data-on", "false")
+    expect(overtrading).to_contain_text("off")
+    expect(dialog.get_by_test_id("metrics-blocked")).to_have_count(0)
+    expect(dialog.get_by_text("No signal was blocked.")).to_be_visible()
+    signals = dialog.get_by_test_id("metrics-signals")
+    expect(signals.locator('[data-metric="signals_blocked"] dd')).to_have_text("0")
+    dialog.get_by_test_id("risk-section").screenshot(path=str(tmp_path / "risk-used.png"))
+    dialog.get_by_role("button", name="Close").click()
+    page.get_by_test_id("result-row").get_by_role("button", name="Delete result").click()
+    expect(page.get_by_test_id("results-empty")).to_be_visible()
+
+
 def test_delete_all_asks_for_confirmation(page: Page, server: Server) -> None:
     """The "Delete all" button removes every result only after the confirmation step."""
     for pair, strategy in (("BTCUSDT", _pick_strategy(server)["name"]), ("ETHUSDT", "sma_cross")):

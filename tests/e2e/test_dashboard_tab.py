@@ -103,22 +103,43 @@ def test_pairs_are_added_and_removed(clean_sim: Server, page: Page, server: Serv
         "No signals yet."
     )
 
-    # The followed symbol leaves the choice; the next one is preselected.
+    # The followed (symbol, strategy) pair cannot be added twice: the next free symbol of
+    # the strategy is preselected, and choosing the followed one says why Add is disabled.
     expect(form.get_by_label("Pair")).to_have_value("ETHUSDT")
+    form.get_by_label("Pair").select_option("BTCUSDT")
+    expect(form.get_by_test_id("pair-taken")).to_contain_text("BTCUSDT is already traded by")
+    expect(form.get_by_role("button", name="Add pair")).to_be_disabled()
+
+    # The same symbol with another strategy is a pair of its own.
     form.get_by_label("Strategy").select_option(PLUGIN)
+    expect(form.get_by_test_id("pair-taken")).to_have_count(0)
     form.get_by_role("button", name="Add pair").click()
     expect(rows).to_have_count(2)
+    btc_pulse = card.locator(f'[data-testid="pair-row"][data-strategy="{PLUGIN}"]')
+    expect(btc_pulse).to_have_attribute("data-symbol", "BTCUSDT")
+    expect(page.locator(f'[data-testid="signal-group"][data-strategy="{PLUGIN}"]')).to_have_count(1)
+    # Then the next symbol the plugin does not trade yet.
+    expect(form.get_by_label("Pair")).to_have_value("ETHUSDT")
+    form.get_by_role("button", name="Add pair").click()
+    expect(rows).to_have_count(3)
 
     eth = card.locator('[data-testid="pair-row"][data-symbol="ETHUSDT"]')
-    eth.get_by_label("ETHUSDT enabled").uncheck()
-    expect(eth.get_by_label("ETHUSDT enabled")).not_to_be_checked()
+    enabled = eth.get_by_label(f"ETHUSDT · {PLUGIN} enabled")
+    enabled.uncheck()
+    expect(enabled).not_to_be_checked()
+    eth_id = int(eth.get_attribute("data-pair-id") or "0")
     wait_for(
-        lambda: api_ok(server, "GET", "/pairs/ETHUSDT")["enabled"] is False, "ETHUSDT disabled"
+        lambda: api_ok(server, "GET", f"/pairs/{eth_id}")["enabled"] is False, "ETHUSDT disabled"
     )
+    assert all(p["enabled"] for p in api_ok(server, "GET", "/pairs") if p["id"] != eth_id)
 
     eth.get_by_role("button", name="Remove").click()
+    expect(rows).to_have_count(2)
+    btc_pulse.get_by_role("button", name="Remove").click()
     expect(rows).to_have_count(1)
-    assert [p["symbol"] for p in api_ok(server, "GET", "/pairs")] == ["BTCUSDT"]
+    assert [(p["symbol"], p["strategy"]) for p in api_ok(server, "GET", "/pairs")] == [
+        ("BTCUSDT", "sma_cross")
+    ]
     rows.first.get_by_role("button", name="Remove").click()
     expect(card.get_by_test_id("pairs-empty")).to_be_visible()
     assert api_ok(server, "GET", "/pairs") == []
@@ -266,6 +287,44 @@ def test_rejected_and_expired_confirmations_never_become_orders(
     page.reload()
     expect(rows.nth(0)).to_have_attribute("data-status", ended["expired"]["status"])
     expect(rows.nth(1)).to_have_attribute("data-status", "rejected")
+
+
+def test_a_blocked_signal_shows_blocked_with_its_breaker(
+    clean_sim: Server, page: Page, server: Server, tmp_path: Path
+) -> None:
+    """A tight overtrading limit (one entry an hour): the second pair's signal within the hour
+    is blocked, and the Dashboard shows it as blocked by that breaker, the reason on hover."""
+    api_ok(server, "PATCH", "/settings", {"risk": {"max_trades_per_hour": 1}})
+    follow(server, "ETHUSDT", first=2, every=1000)
+    follow(server, "BTCUSDT", first=4, every=1000)  # two bars after the ETHUSDT entry
+    open_dashboard(page, server)
+    start_from_ui(page)
+
+    btc = page.locator('[data-testid="signal-group"][data-symbol="BTCUSDT"]')
+    row = btc.get_by_test_id("signal-row").first
+    expect(row).to_have_attribute("data-status", "blocked", timeout=SIGNAL_TIMEOUT_MS)
+    stop_from_ui(page)
+    expect(row).to_have_attribute("data-breaker", "overtrading")
+    expect(row.locator(".badge")).to_have_text("blocked")
+    breaker = row.get_by_test_id("signal-breaker")
+    expect(breaker).to_have_text("Overtrading limit")
+    [blocked] = [s for s in api_ok(server, "GET", "/signals?symbol=BTCUSDT") if s["breaker"]]
+    assert (blocked["status"], blocked["breaker"]) == ("blocked", "overtrading"), blocked
+    expect(breaker).to_have_attribute("title", blocked["reason"])
+    eth = page.locator('[data-testid="signal-group"][data-symbol="ETHUSDT"]')
+    expect(eth.get_by_test_id("signal-row").first).to_have_attribute("data-status", "accepted")
+    [event] = api_ok(server, "GET", "/simulation/risk-events")
+    assert (event["symbol"], event["strategy"], event["breaker"]) == (
+        "BTCUSDT",
+        PLUGIN,
+        "overtrading",
+    )
+    save_screenshot(page, tmp_path / "blocked-signal.png", full_page=True)
+
+    page.get_by_role("button", name="UK").click()
+    expect(row.locator(".badge")).to_have_text("заблоковано")
+    expect(breaker).to_have_text("Ліміт надмірної торгівлі")
+    page.get_by_role("button", name="EN").click()
 
 
 def test_dashboard_speaks_ukrainian(clean_sim: Server, page: Page, server: Server) -> None:

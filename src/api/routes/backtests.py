@@ -17,7 +17,8 @@ from scalplab.api.schemas.backtests import (
     BacktestSummaryPublic,
 )
 from scalplab.api.schemas.common import ErrorPublic, PageOffset
-from scalplab.backtests.storage import BacktestJob, BacktestSummary
+from scalplab.backtests.storage import BacktestJob
+from scalplab.orders.runs import RunRequest
 
 router = APIRouter(prefix="/backtests", tags=["backtests"])
 
@@ -37,18 +38,26 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 async def create_backtest(
     body: BacktestCreate, backtests: BacktestsDep, response: Response
 ) -> BacktestQueued:
-    """Validate and queue a backtest; it runs in the worker process. Poll `GET /backtests/{id}`."""
-    queued = await run_in_threadpool(
-        backtests.submit,
-        body.pair,
-        body.strategy,
-        body.timeframe,
-        body.start,
-        body.end,
-        body.params,
+    """Validate and queue a backtest; it runs in the worker process. Poll `GET /backtests/{id}`.
+
+    `risk` overrides risk settings for this run (unknown field or out of bounds: 422),
+    `breakers: false` runs with every circuit breaker off, `allow_partial` runs on the
+    stored part of a range the store covers only in part (else 422).
+    """
+    request = RunRequest(
+        pair=body.pair,
+        strategy=body.strategy,
+        timeframe=body.timeframe,
+        start=body.start,
+        end=body.end,
+        params=body.params,
+        risk={} if body.risk is None else body.risk.model_dump(exclude_none=True),
+        breakers=body.breakers,
+        allow_partial=body.allow_partial,
     )
+    queued = await run_in_threadpool(backtests.submit, request)
     response.headers["Location"] = f"/backtests/{queued.id}"
-    return BacktestQueued(id=queued.id, status="queued")
+    return BacktestQueued(id=queued.id, status=queued.status)
 
 
 @router.get("", response_model=list[BacktestSummaryPublic])
@@ -56,9 +65,10 @@ async def list_backtests(
     backtests: BacktestsDep,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     offset: PageOffset = 0,
-) -> list[BacktestSummary]:
+) -> list[BacktestSummaryPublic]:
     """Every backtest (any status), newest first, with its key metrics once done."""
-    return await run_in_threadpool(backtests.list, limit, offset)
+    summaries = await run_in_threadpool(backtests.list, limit, offset)
+    return [BacktestSummaryPublic.model_validate(s, from_attributes=True) for s in summaries]
 
 
 @router.get("/{backtest_id}", response_model=BacktestPublic, responses=ERRORS)
@@ -82,7 +92,8 @@ async def delete_all_backtests(backtests: BacktestsDep) -> BacktestsDeleted:
 
 
 def _job_json(job: BacktestJob) -> str:
-    """The `BacktestPublic` body, encoded directly (results can be megabytes)."""
+    """The `BacktestPublic` body, the stored result document encoded as it is (results can
+    be megabytes: no model validation on the way out)."""
     return json.dumps(
         {
             "id": job.id,

@@ -10,35 +10,42 @@ from starlette.concurrency import run_in_threadpool
 
 from scalplab.api.deps import MarketDep
 from scalplab.api.schemas.common import ErrorPublic, UtcDateTime
-from scalplab.api.schemas.market import CandlePublic, SymbolPublic
+from scalplab.api.schemas.market import CandlePublic, SymbolPublic, TimeframeSpan
+from scalplab.services.market import CandleSeries
 
 router = APIRouter(prefix="/market", tags=["market"])
 
 
 @router.get("/symbols", response_model=list[SymbolPublic])
-async def list_symbols(market: MarketDep) -> list[dict[str, object]]:
-    """Symbols with stored candles, each with every readable timeframe and its span.
-
-    A file that cannot be read does not hide the others: its symbol carries `error`.
-    """
+async def list_symbols(market: MarketDep) -> list[SymbolPublic]:
+    """Symbols with stored candles, each with every readable timeframe and its span."""
     listing = await run_in_threadpool(market.symbols)
     return [
-        {
-            "symbol": symbol,
-            "error": error,
-            "timeframes": [
-                {
-                    "timeframe": span.timeframe,
-                    "stored": span.stored,
-                    "first": span.first,
-                    "last": span.last,
-                    "bars": span.bars,
-                }
-                for span in spans
+        SymbolPublic(
+            symbol=entry.symbol,
+            error=entry.error,
+            timeframes=[
+                TimeframeSpan(
+                    timeframe=span.timeframe,
+                    stored=span.stored,
+                    first=span.first,
+                    last=span.last,
+                    bars=span.bars,
+                )
+                for span in entry.timeframes
             ],
-        }
-        for symbol, spans, error in listing
+        )
+        for entry in listing
     ]
+
+
+def _candles_json(series: CandleSeries) -> str:
+    """The `list[CandlePublic]` body, encoded directly (up to 20,000 bars)."""
+    rows = [
+        {"time": t, "open": o, "high": h, "low": lo, "close": c, "volume": v}
+        for t, o, h, lo, c, v in series.rows()
+    ]
+    return json.dumps(rows, separators=(",", ":"))
 
 
 @router.get(
@@ -57,6 +64,6 @@ async def get_candles(
 
     Without `end`: up to the newest bar; without `start`: the 1,000 bars before `end`.
     """
-    candles = await run_in_threadpool(market.candles_between, symbol, tf, start, end)
-    body = await run_in_threadpool(json.dumps, candles, separators=(",", ":"))
+    series = await run_in_threadpool(market.candles_between, symbol, tf, start, end)
+    body = await run_in_threadpool(_candles_json, series)
     return Response(body, media_type="application/json")

@@ -1,8 +1,10 @@
 """`/orders`: manual orders (simulation mode) and the pending-confirmation list.
 
-A POST goes through the engine's queue exactly like a strategy's order: symbol
+A POST goes through the engine's pipeline exactly like a strategy's order: symbol
 rules (tick, step, minimum notional), the risk gate, and the confirmation list
-when "confirm order execution" is on. `client_order_id` or an `Idempotency-Key`
+when "confirm order execution" is on. `strategy` names the pair (book) of the
+symbol the order belongs to; it may be left out when one pair trades the symbol
+(several: 409 asking to name one). `client_order_id` or an `Idempotency-Key`
 header makes retries safe: the first POST answers 201, a resubmission of the
 same request answers 200 with the very same order (never a second one), and a
 different request under the same key is a 422 naming what differs.
@@ -18,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from scalplab.api.deps import OrdersDep
 from scalplab.api.schemas.common import ErrorPublic, PageLimit, PageOffset
 from scalplab.api.schemas.orders import OrderCreate, OrderPublic, PendingPublic
+from scalplab.orders.types import OrderRequest
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -42,15 +45,27 @@ async def create_order(
         str | None,
         Header(alias="Idempotency-Key", description="makes a retry return the first order"),
     ] = None,
-) -> dict[str, Any]:
+) -> OrderPublic:
     """Submit a paper order (`pending_confirmation` while confirmation is on, else `accepted`)."""
-    order, created = await run_in_threadpool(
-        orders.create, **body.model_dump(), idempotency_key=idempotency_key
+    request = OrderRequest(
+        symbol=body.symbol,
+        side=body.side,
+        type=body.type,
+        qty=body.qty,
+        price=body.price,
+        stop_price=body.stop_price,
+        callback_rate_pct=body.callback_rate_pct,
+        reduce_only=body.reduce_only,
+        stop_loss=body.stop_loss,
+        take_profit=body.take_profit,
+        client_order_id=body.client_order_id,
+        source="manual",
     )
-    if not created:
+    submitted = await run_in_threadpool(orders.submit, request, body.strategy, idempotency_key)
+    if not submitted.created:
         response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"/orders/{order['id']}"
-    return order
+    response.headers["Location"] = f"/orders/{submitted.order.id}"
+    return OrderPublic.model_validate(submitted.order.to_dict())
 
 
 @router.get("", response_model=list[OrderPublic], responses=ERRORS)
@@ -58,30 +73,35 @@ async def list_orders(
     orders: OrdersDep,
     limit: PageLimit = 100,
     offset: PageOffset = 0,
-) -> list[dict[str, Any]]:
+) -> list[OrderPublic]:
     """Orders (manual and strategy), newest first."""
-    return await run_in_threadpool(orders.list, limit, offset)
+    rows = await run_in_threadpool(orders.list, limit, offset)
+    return [OrderPublic.model_validate(order.to_dict()) for order in rows]
 
 
 @router.get("/pending", response_model=list[PendingPublic])
-async def list_pending(orders: OrdersDep) -> list[dict[str, Any]]:
-    """Orders waiting for confirmation, with `seconds_left` (expired ones are cancelled)."""
-    return await run_in_threadpool(orders.pending)
+async def list_pending(orders: OrdersDep) -> list[PendingPublic]:
+    """Orders waiting for confirmation, with `seconds_left` (expired ones are left out)."""
+    rows = await run_in_threadpool(orders.pending)
+    return [PendingPublic.model_validate(view.to_dict()) for view in rows]
 
 
 @router.post("/pending/{pending_id}/confirm", response_model=OrderPublic, responses=ERRORS)
-async def confirm_pending(pending_id: str, orders: OrdersDep) -> dict[str, Any]:
+async def confirm_pending(pending_id: str, orders: OrdersDep) -> OrderPublic:
     """Execute a pending order. 404 unknown id; 409 expired or already confirmed/rejected."""
-    return await run_in_threadpool(orders.confirm, pending_id)
+    order = await run_in_threadpool(orders.confirm, pending_id)
+    return OrderPublic.model_validate(order.to_dict())
 
 
 @router.post("/pending/{pending_id}/reject", response_model=OrderPublic, responses=ERRORS)
-async def reject_pending(pending_id: str, orders: OrdersDep) -> dict[str, Any]:
+async def reject_pending(pending_id: str, orders: OrdersDep) -> OrderPublic:
     """Drop a pending order (it never executes). 404 unknown id; 409 no longer open."""
-    return await run_in_threadpool(orders.reject, pending_id)
+    order = await run_in_threadpool(orders.reject, pending_id)
+    return OrderPublic.model_validate(order.to_dict())
 
 
 @router.get("/{order_id}", response_model=OrderPublic, responses=ERRORS)
-async def get_order(order_id: str, orders: OrdersDep) -> dict[str, Any]:
+async def get_order(order_id: str, orders: OrdersDep) -> OrderPublic:
     """One order."""
-    return await run_in_threadpool(orders.get, order_id)
+    order = await run_in_threadpool(orders.get, order_id)
+    return OrderPublic.model_validate(order.to_dict())

@@ -1,13 +1,12 @@
-"""`/pairs`: the followed pairs (CRUD). Plain `def` handlers: the session work runs in a thread."""
+"""`/pairs`: the followed pairs (CRUD by id). Plain `def` handlers: they run in a thread."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from scalplab.api.deps import PairsDep, SessionDep
+from scalplab.api.deps import PairsDep
 from scalplab.api.schemas.common import ErrorPublic
 from scalplab.api.schemas.pairs import PairCreate, PairPatch, PairPublic, PairUpdate
-from scalplab.storage.models import Pair
 
 router = APIRouter(prefix="/pairs", tags=["pairs"])
 
@@ -19,40 +18,41 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 
 @router.get("", response_model=list[PairPublic])
-def list_pairs(session: SessionDep, pairs: PairsDep) -> list[Pair]:
+def list_pairs(pairs: PairsDep) -> list[PairPublic]:
     """Every followed pair, oldest first."""
-    return pairs.list(session)
+    return [PairPublic.model_validate(pair, from_attributes=True) for pair in pairs.list()]
 
 
 @router.post("", response_model=PairPublic, status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def create_pair(body: PairCreate, session: SessionDep, pairs: PairsDep, response: Response) -> Pair:
-    """Follow a pair: the symbol needs stored candles or exchange rules; params are checked."""
-    pair = pairs.create(
-        session, body.symbol, body.strategy, body.timeframe, body.params, body.enabled
-    )
-    response.headers["Location"] = f"/pairs/{pair.symbol}"
-    return pair
+def create_pair(body: PairCreate, pairs: PairsDep, response: Response) -> PairPublic:
+    """Follow a symbol with a strategy: the symbol needs stored candles or exchange rules,
+    params are checked; 409 when that (symbol, strategy) pair is followed already."""
+    pair = pairs.create(body.symbol, body.strategy, body.timeframe, body.params, body.enabled)
+    response.headers["Location"] = f"/pairs/{pair.id}"
+    return PairPublic.model_validate(pair, from_attributes=True)
 
 
-@router.get("/{symbol}", response_model=PairPublic, responses=ERRORS)
-def get_pair(symbol: str, session: SessionDep, pairs: PairsDep) -> Pair:
+@router.get("/{pair_id}", response_model=PairPublic, responses=ERRORS)
+def get_pair(pair_id: int, pairs: PairsDep) -> PairPublic:
     """One followed pair."""
-    return pairs.get(session, symbol)
+    return PairPublic.model_validate(pairs.get(pair_id), from_attributes=True)
 
 
-@router.put("/{symbol}", response_model=PairPublic, responses=ERRORS)
-def replace_pair(symbol: str, body: PairUpdate, session: SessionDep, pairs: PairsDep) -> Pair:
+@router.put("/{pair_id}", response_model=PairPublic, responses=ERRORS)
+def replace_pair(pair_id: int, body: PairUpdate, pairs: PairsDep) -> PairPublic:
     """Set strategy, timeframe, params and enabled of a pair."""
-    return pairs.replace(session, symbol, body.strategy, body.timeframe, body.params, body.enabled)
+    pair = pairs.replace(pair_id, body.strategy, body.timeframe, body.params, body.enabled)
+    return PairPublic.model_validate(pair, from_attributes=True)
 
 
-@router.patch("/{symbol}", response_model=PairPublic, responses=ERRORS)
-def update_pair(symbol: str, body: PairPatch, session: SessionDep, pairs: PairsDep) -> Pair:
+@router.patch("/{pair_id}", response_model=PairPublic, responses=ERRORS)
+def update_pair(pair_id: int, body: PairPatch, pairs: PairsDep) -> PairPublic:
     """Change some fields of a pair."""
-    return pairs.update(session, symbol, body.strategy, body.timeframe, body.params, body.enabled)
+    pair = pairs.update(pair_id, body.strategy, body.timeframe, body.params, body.enabled)
+    return PairPublic.model_validate(pair, from_attributes=True)
 
 
-@router.delete("/{symbol}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
-def delete_pair(symbol: str, session: SessionDep, pairs: PairsDep) -> None:
+@router.delete("/{pair_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
+def delete_pair(pair_id: int, pairs: PairsDep) -> None:
     """Stop following a pair."""
-    pairs.delete(session, symbol)
+    pairs.delete(pair_id)

@@ -9,26 +9,44 @@ from starlette.concurrency import run_in_threadpool
 
 from scalplab.api.deps import RuntimeSettingsDep
 from scalplab.api.schemas.common import ErrorPublic
+from scalplab.api.schemas.risk import RiskSchemaPublic
 from scalplab.api.schemas.settings import SettingsPatch, SettingsPublic, SettingsUpdate
+from scalplab.simulation.settings_store import SimulationSettings
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {422: {"model": ErrorPublic}}
 
 
+def _public(settings: SimulationSettings) -> SettingsPublic:
+    return SettingsPublic(
+        confirm_orders=settings.confirm_orders,
+        pending_ttl_seconds=settings.pending_ttl_seconds,
+        replay_speed=settings.replay_speed,
+        risk=settings.risk,
+    )
+
+
 @router.get("", response_model=SettingsPublic)
-async def get_settings(settings: RuntimeSettingsDep) -> dict[str, Any]:
+async def get_settings(settings: RuntimeSettingsDep) -> SettingsPublic:
     """The settings in force (changed values are stored and survive a restart)."""
-    return settings.get()
+    return _public(settings.get())
 
 
 @router.put("", response_model=SettingsPublic, responses=ERRORS)
-async def replace_settings(body: SettingsUpdate, settings: RuntimeSettingsDep) -> dict[str, Any]:
+async def replace_settings(body: SettingsUpdate, settings: RuntimeSettingsDep) -> SettingsPublic:
     """Set every top-level setting; a value out of range is a 422 and changes nothing."""
-    return await run_in_threadpool(settings.update, body.model_dump())
+    return _public(await run_in_threadpool(settings.update, body.model_dump()))
 
 
 @router.patch("", response_model=SettingsPublic, responses=ERRORS)
-async def update_settings(body: SettingsPatch, settings: RuntimeSettingsDep) -> dict[str, Any]:
+async def update_settings(body: SettingsPatch, settings: RuntimeSettingsDep) -> SettingsPublic:
     """Change the fields given; a value out of range is a 422 and changes nothing."""
-    return await run_in_threadpool(settings.update, body.model_dump(exclude_none=True))
+    return _public(await run_in_threadpool(settings.update, body.model_dump(exclude_none=True)))
+
+
+@router.get("/risk-schema", response_model=RiskSchemaPublic)
+async def get_risk_schema(settings: RuntimeSettingsDep) -> RiskSchemaPublic:
+    """Every risk setting with its type, bounds and breaker, and the environment's values:
+    what a backtest runs with unless its request overrides them (`POST /backtests` `risk`)."""
+    return RiskSchemaPublic.model_validate(settings.risk_schema(), from_attributes=True)

@@ -35,21 +35,25 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/status", response_model=StatusPublic)
-async def get_status(simulation: SimulationDep) -> dict[str, Any]:
+async def get_status(simulation: SimulationDep) -> StatusPublic:
     """Running or stopped, the feed and speed, the pairs and how far each got."""
-    return await run_in_threadpool(simulation.status)
+    status_ = await run_in_threadpool(simulation.status)
+    return StatusPublic.model_validate(status_, from_attributes=True)
 
 
 @router.get("/portfolio", response_model=PortfolioPublic)
-async def get_portfolio(simulation: SimulationDep) -> dict[str, Any]:
+async def get_portfolio(simulation: SimulationDep) -> PortfolioPublic:
     """Cash, equity, realised/unrealised P&L, fees, funding, slippage, margin, open positions."""
-    return simulation.portfolio()
+    return PortfolioPublic.model_validate(simulation.portfolio(), from_attributes=True)
 
 
 @router.get("/positions", response_model=list[PositionPublic])
-async def list_positions(simulation: SimulationDep) -> list[dict[str, Any]]:
-    """Open positions, marked at each pair's last close, with liquidation price."""
-    return simulation.positions()
+async def list_positions(simulation: SimulationDep) -> list[PositionPublic]:
+    """Open positions (one per strategy and symbol), marked at each book's last close."""
+    return [
+        PositionPublic.model_validate(position, from_attributes=True)
+        for position in simulation.positions()
+    ]
 
 
 @router.post(
@@ -58,9 +62,21 @@ async def list_positions(simulation: SimulationDep) -> list[dict[str, Any]]:
     status_code=status.HTTP_202_ACCEPTED,
     responses=ERRORS,
 )
-async def close_position(symbol: str, simulation: SimulationDep) -> dict[str, Any]:
+async def close_position(
+    symbol: str,
+    simulation: SimulationDep,
+    strategy: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="which pair of the symbol (optional when one pair trades it)",
+        ),
+    ] = None,
+) -> PositionClosed:
     """Close a position: a market exit that fills at the pair's next bar open."""
-    return await run_in_threadpool(simulation.close_position, symbol)
+    closed = await run_in_threadpool(simulation.close_position, symbol, strategy)
+    return PositionClosed.model_validate(closed, from_attributes=True)
 
 
 @router.get("/trades", response_model=list[SimTradePublic], responses=ERRORS)
@@ -68,46 +84,52 @@ async def list_trades(
     simulation: SimulationDep,
     limit: PageLimit = 100,
     offset: PageOffset = 0,
-) -> list[dict[str, Any]]:
+) -> list[SimTradePublic]:
     """Closed trades, newest exit first."""
-    return await run_in_threadpool(simulation.trades, limit, offset)
+    trades = await run_in_threadpool(simulation.trades, limit, offset)
+    return [SimTradePublic.model_validate(trade.to_dict()) for trade in trades]
 
 
 @router.get("/performance", response_model=PerformancePublic)
-async def get_performance(simulation: SimulationDep) -> dict[str, Any]:
+async def get_performance(simulation: SimulationDep) -> PerformancePublic:
     """Sharpe, Sortino, max drawdown, win rate, profit factor, ... over the simulation."""
-    return await run_in_threadpool(simulation.performance)
+    metrics = await run_in_threadpool(simulation.performance)
+    return PerformancePublic.model_validate(metrics.to_dict())
 
 
 @router.get("/risk-events", response_model=list[RiskEventPublic], responses=ERRORS)
 async def list_risk_events(
     simulation: SimulationDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
-    """Orders a circuit breaker blocked, newest first, each with the breaker and reason."""
-    return await run_in_threadpool(simulation.risk_events, limit)
+) -> list[RiskEventPublic]:
+    """Signals and orders a circuit breaker blocked, newest first, with breaker and reason."""
+    events = await run_in_threadpool(simulation.risk_events, limit)
+    return [RiskEventPublic.model_validate(event.to_dict()) for event in events]
 
 
 @router.post("/start", response_model=StatusPublic, responses=ERRORS)
 async def start(
     simulation: SimulationDep,
     body: Annotated[SimulationStart | None, Body()] = None,
-) -> dict[str, Any]:
+) -> StatusPublic:
     """Start (or continue after where it stopped) the replay of every enabled pair.
 
     409 if it is already running; 422 without enabled pairs or with a bad range.
     """
     options = body or SimulationStart()
-    return await run_in_threadpool(simulation.start, options.speed, options.start, options.end)
+    started = await run_in_threadpool(simulation.start, options.speed, options.start, options.end)
+    return StatusPublic.model_validate(started, from_attributes=True)
 
 
 @router.post("/stop", response_model=StatusPublic)
-async def stop(simulation: SimulationDep) -> dict[str, Any]:
+async def stop(simulation: SimulationDep) -> StatusPublic:
     """Stop the replay; positions, orders and confirmations stay as they are."""
-    return await run_in_threadpool(simulation.stop)
+    stopped = await run_in_threadpool(simulation.stop)
+    return StatusPublic.model_validate(stopped, from_attributes=True)
 
 
 @router.post("/reset", response_model=StatusPublic)
-async def reset(simulation: SimulationDep) -> dict[str, Any]:
+async def reset(simulation: SimulationDep) -> StatusPublic:
     """Stop and wipe the paper portfolio, orders, confirmations, signals and trades."""
-    return await run_in_threadpool(simulation.reset)
+    status_ = await run_in_threadpool(simulation.reset)
+    return StatusPublic.model_validate(status_, from_attributes=True)

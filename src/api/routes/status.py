@@ -16,11 +16,11 @@ router = APIRouter(prefix="/status", tags=["status"])
     response_model=HealthPublic,
     responses={503: {"model": HealthPublic, "description": "database unavailable"}},
 )
-async def health(service: HealthDep, response: Response) -> dict[str, object]:
+async def health(service: HealthDep, response: Response) -> HealthPublic:
     """Liveness, version, trading mode and why, database state (503 if the database is down)."""
-    database_ok = service.database_state_cached()
-    if database_ok is None:
-        database_ok = await run_in_threadpool(service.ping_database)
-    if not database_ok:
+    report = service.cached()
+    if report is None:
+        report = await run_in_threadpool(service.check)
+    if not report.healthy:
         response.status_code = 503
-    return service.report(database_ok)
+    return HealthPublic.model_validate(report, from_attributes=True)

@@ -7,12 +7,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalplab.api.schemas.common import ParamValue, RequestModel, UtcDateTime
+from scalplab.api.schemas.risk import RiskOverrides, RiskUsedPublic
 
 BacktestStatus = Literal["queued", "running", "done", "failed"]
 
 
 class BacktestCreate(RequestModel):
-    """POST body. Dates are UTC; `end` is exclusive; the range is 1 to 30 days."""
+    """POST body. Dates are UTC; `end` is exclusive; the range is 1 to 30 days.
+
+    `risk` overrides the environment's risk settings for this run; `breakers: false`
+    turns every circuit breaker off (`min_rr` still applies); `allow_partial` runs on
+    the part of the range the stored candles cover instead of refusing the request.
+    """
 
     pair: str = Field(min_length=1, max_length=32, examples=["BTCUSDT"])
     strategy: str = Field(min_length=1, max_length=64, examples=["smc"])
@@ -20,6 +26,9 @@ class BacktestCreate(RequestModel):
     start: UtcDateTime = Field(examples=["2025-06-17"])
     end: UtcDateTime = Field(examples=["2025-06-24"])
     params: dict[str, ParamValue] = Field(default_factory=dict)
+    risk: RiskOverrides | None = Field(None, description="risk settings to change for this run")
+    breakers: bool = Field(True, description="false: every circuit breaker off (research)")
+    allow_partial: bool = Field(False, description="run on the stored part of the range")
 
 
 class BacktestQueued(BaseModel):
@@ -103,6 +112,8 @@ class MetricsPublic(BaseModel):
     signals_generated: int | None = None
     signals_accepted: int | None = None
     signals_rejected: int | None = None
+    signals_blocked: int | None = None
+    signals_dropped: int | None = None
     bars: int | None = None
 
 
@@ -120,10 +131,15 @@ class BacktestResultPublic(BaseModel):
     start: str
     end: str
     params: dict[str, Any]
+    feeds: list[str] = Field(default_factory=list, description="extra feeds, `SYMBOL:tf`")
     settings: dict[str, Any] = Field(default_factory=dict)
+    risk: RiskUsedPublic | None = Field(None, description="risk settings the run used")
     symbol_rules: dict[str, Any] | None = None
     metrics: MetricsPublic
-    rejected: dict[str, int] = Field(default_factory=dict)
+    rejected: dict[str, int] = Field(default_factory=dict, description="rejections by reason")
+    blocked: dict[str, int] = Field(
+        default_factory=dict, description="signals blocked, by circuit breaker"
+    )
     trades: list[TradePublic]
     equity: list[tuple[str, float]] = Field(description="[time, equity] pairs")
     result_hash: str | None = None

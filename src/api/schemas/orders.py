@@ -38,12 +38,20 @@ class OrderCreate(RequestModel):
     `client_order_id` (or the `Idempotency-Key` header) makes a retry safe: the
     same key with the same request returns the order already created, never a
     second one; the same key with a different request is a 422 naming the fields.
+    `strategy` names the book (the pair trading `symbol` with that strategy); it may
+    be left out when one pair trades the symbol. Without `qty`, an entry with a
+    `stop_loss` is sized by risk like a signal.
     """
 
     symbol: str = Field(min_length=1, max_length=32, examples=["BTCUSDT"])
+    strategy: str | None = Field(
+        None, min_length=1, max_length=64, description="which pair of the symbol trades it"
+    )
     side: Literal["buy", "sell"]
     type: Literal["market", "limit", "stop_market", "stop_limit", "trailing_stop"] = "market"
-    qty: OrderNumber = Field(examples=["0.002"])
+    qty: OrderNumber | None = Field(
+        None, examples=["0.002"], description="omitted: risk-sized from stop_loss"
+    )
     price: OrderNumber | None = Field(None, description="limit price (limit, stop_limit)")
     stop_price: OrderNumber | None = Field(
         None, description="trigger price (stop_market, stop_limit; trailing activation)"

@@ -8,7 +8,7 @@ from scalplab.api.schemas.common import ParamValue, RequestModel, UtcDateTime
 
 
 class PairUpdate(RequestModel):
-    """PUT body: every mutable field (the symbol is the URL)."""
+    """PUT body: every mutable field (the pair is the URL's id; its symbol stays)."""
 
     strategy: str = Field(min_length=1, max_length=64)
     timeframe: str = Field(min_length=1, max_length=8)
@@ -17,7 +17,8 @@ class PairUpdate(RequestModel):
 
 
 class PairCreate(PairUpdate):
-    """POST body."""
+    """POST body. A symbol may be followed by several strategies, each (symbol,
+    strategy) once."""
 
     symbol: str = Field(min_length=1, max_length=32, examples=["BTCUSDT"])
 
@@ -32,7 +33,7 @@ class PairPatch(RequestModel):
 
 
 class PairPublic(BaseModel):
-    """A followed pair as stored."""
+    """A followed pair as stored (addressed as `/pairs/{id}`)."""
 
     model_config = ConfigDict(from_attributes=True)
 

@@ -6,20 +6,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SignalFate = Literal[
-    "accepted", "rejected", "blocked", "pending", "expired", "cancelled", "dropped"
-]
-"""accepted (an order was queued; after a confirmation, once confirmed), rejected (reason;
-also a rejected confirmation), blocked (a circuit breaker), pending (waiting for
-confirmation), expired (its confirmation timed out), cancelled (its pair's data ended
-before it was confirmed), dropped (no bar left to fill on)."""
-
-StreamEventKind = Literal["signal", "pending", "order", "trade", "status"]
-"""The `event:` names of `GET /signals/stream`."""
+from scalplab.orders.models import SignalFate
 
 
 class SignalPublic(BaseModel):
-    """One signal of a strategy on a pair and what became of it."""
+    """One signal of a strategy on a pair and what became of it.
+
+    `status` (`SignalFate`): accepted (an order was queued; after a confirmation, once
+    confirmed), rejected (`reason`; also a rejected confirmation), blocked (by the
+    circuit `breaker`, `reason` says why), pending (waiting for confirmation), expired
+    (its confirmation timed out), cancelled (its pair's data ended before it was
+    confirmed), dropped (no bar left to fill on).
+    """
 
     model_config = ConfigDict(extra="allow")
 
@@ -35,5 +33,11 @@ class SignalPublic(BaseModel):
     reasons: list[str]
     status: SignalFate
     reason: str
+    breaker: str | None = Field(None, description="the circuit breaker of a blocked signal")
     qty: float = Field(description="sized quantity (0 unless accepted or pending)")
     order_id: str | None
+    candle_in_ns: int | None = Field(
+        None,
+        description="stream events only: when the signal's candle reached the platform "
+        "(wall-clock ns, for latency measurements)",
+    )

@@ -57,7 +57,7 @@ class SimulationStart(RequestModel):
 class PairStatusPublic(BaseModel):
     """One pair the engine trades."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", from_attributes=True)
 
     symbol: str
     strategy: str
@@ -69,7 +69,7 @@ class PairStatusPublic(BaseModel):
 class StatusPublic(BaseModel):
     """Engine state: running or not, the feed, the pairs and how far they got."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", from_attributes=True)
 
     state: Literal["running", "stopped"]
     mode: Literal["simulation"]
@@ -86,7 +86,7 @@ class StatusPublic(BaseModel):
 class PortfolioPublic(BaseModel):
     """Account totals of the paper portfolio."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", from_attributes=True)
 
     initial_capital: float
     cash: float
@@ -102,11 +102,12 @@ class PortfolioPublic(BaseModel):
 
 
 class PositionPublic(BaseModel):
-    """One open position, marked at the last close."""
+    """One open position of a book (a strategy on a symbol), marked at its last close."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", from_attributes=True)
 
     symbol: str
+    strategy: str
     side: Literal["long", "short"]
     qty: float
     entry_price: float
@@ -120,9 +121,10 @@ class PositionPublic(BaseModel):
 
 
 class SimTradePublic(TradePublic):
-    """One closed trade of the simulation (a backtest trade plus its symbol)."""
+    """One closed trade of the simulation (a backtest trade plus its book)."""
 
     symbol: str
+    strategy: str
 
 
 class PerformancePublic(MetricsPublic):
@@ -130,13 +132,14 @@ class PerformancePublic(MetricsPublic):
 
 
 class RiskEventPublic(BaseModel):
-    """One order a circuit breaker blocked, with the reason."""
+    """One signal or order a circuit breaker blocked, with the reason."""
 
     model_config = ConfigDict(extra="allow")
 
     id: int
     time: str = Field(description="bar time of the blocked signal")
     symbol: str
+    strategy: str
     breaker: str
     reason: str
     signal_id: int | None
@@ -145,7 +148,8 @@ class RiskEventPublic(BaseModel):
 class PositionClosed(BaseModel):
     """Answer to closing a position: the exit fills at the next bar's open."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", from_attributes=True)
 
     symbol: str
+    strategy: str
     requested: bool

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from scalplab.api.schemas.common import ParamValue
 
@@ -28,3 +28,8 @@ class StrategyPublic(BaseModel):
     version: str
     description: str
     params: list[ParamPublic]
+    feeds: list[str] = Field(
+        default_factory=list,
+        description="extra feeds the plugin reads: a timeframe of the run's symbol ('1h') "
+        "or 'SYMBOL:tf'",
+    )

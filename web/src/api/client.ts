@@ -25,6 +25,7 @@ import type {
   Position,
   PositionClosed,
   RiskEvent,
+  RiskSchema,
   SettingsPatch,
   SimSignal,
   SimTrade,
@@ -95,14 +96,14 @@ export function createPair(body: PairCreate): Promise<PairInfo> {
   return answer(api.POST("/pairs", { body }));
 }
 
-/** Enable or disable a followed pair. */
-export function setPairEnabled(symbol: string, enabled: boolean): Promise<PairInfo> {
-  return answer(api.PATCH("/pairs/{symbol}", { params: { path: { symbol } }, body: { enabled } }));
+/** Enable or disable a followed pair (by id: a symbol may be followed by several strategies). */
+export function setPairEnabled(id: number, enabled: boolean): Promise<PairInfo> {
+  return answerObject(api.PATCH("/pairs/{pair_id}", { params: { path: { pair_id: id } }, body: { enabled } }));
 }
 
 /** Stop following a pair. */
-export async function deletePair(symbol: string): Promise<void> {
-  await answer(api.DELETE("/pairs/{symbol}", { params: { path: { symbol } } }));
+export async function deletePair(id: number): Promise<void> {
+  await answer(api.DELETE("/pairs/{pair_id}", { params: { path: { pair_id: id } } }));
 }
 
 /* ---------- signals, orders, settings ---------- */
@@ -138,6 +139,11 @@ export function listOrders(limit: number, signal?: AbortSignal): Promise<Order[]
 /** Paper-trading settings. */
 export function getSettings(signal?: AbortSignal): Promise<AppSettings> {
   return answerObject(api.GET("/settings", { signal }));
+}
+
+/** Every risk setting with its bounds and the environment's values (a backtest's defaults). */
+export function getRiskSchema(signal?: AbortSignal): Promise<RiskSchema> {
+  return answerObject(api.GET("/settings/risk-schema", { signal }));
 }
 
 /** Change some settings; a 422 carries the reason. */
@@ -192,7 +198,7 @@ export function resetSimulation(): Promise<EngineStatus> {
   return answerObject(api.POST("/simulation/reset"));
 }
 
-/** Close a position at the next bar's open. */
-export function closePosition(symbol: string): Promise<PositionClosed> {
-  return answer(api.POST("/simulation/positions/{symbol}/close", { params: { path: { symbol } } }));
+/** Close the position of one pair (symbol and strategy) at the next bar's open. */
+export function closePosition(symbol: string, strategy: string): Promise<PositionClosed> {
+  return answer(api.POST("/simulation/positions/{symbol}/close", { params: { path: { symbol }, query: { strategy } } }));
 }

@@ -39,7 +39,8 @@ export interface paths {
         put?: never;
         /**
          * Create Pair
-         * @description Follow a pair: the symbol needs stored candles or exchange rules; params are checked.
+         * @description Follow a symbol with a strategy: the symbol needs stored candles or exchange rules,
+         *     params are checked; 409 when that (symbol, strategy) pair is followed already.
          */
         post: operations["create_pair_pairs_post"];
         delete?: never;
@@ -48,7 +49,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/pairs/{symbol}": {
+    "/pairs/{pair_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -59,25 +60,25 @@ export interface paths {
          * Get Pair
          * @description One followed pair.
          */
-        get: operations["get_pair_pairs__symbol__get"];
+        get: operations["get_pair_pairs__pair_id__get"];
         /**
          * Replace Pair
          * @description Set strategy, timeframe, params and enabled of a pair.
          */
-        put: operations["replace_pair_pairs__symbol__put"];
+        put: operations["replace_pair_pairs__pair_id__put"];
         post?: never;
         /**
          * Delete Pair
          * @description Stop following a pair.
          */
-        delete: operations["delete_pair_pairs__symbol__delete"];
+        delete: operations["delete_pair_pairs__pair_id__delete"];
         options?: never;
         head?: never;
         /**
          * Update Pair
          * @description Change some fields of a pair.
          */
-        patch: operations["update_pair_pairs__symbol__patch"];
+        patch: operations["update_pair_pairs__pair_id__patch"];
         trace?: never;
     };
     "/strategies": {
@@ -130,8 +131,6 @@ export interface paths {
         /**
          * List Symbols
          * @description Symbols with stored candles, each with every readable timeframe and its span.
-         *
-         *     A file that cannot be read does not hide the others: its symbol carries `error`.
          */
         get: operations["list_symbols_market_symbols_get"];
         put?: never;
@@ -180,6 +179,10 @@ export interface paths {
         /**
          * Create Backtest
          * @description Validate and queue a backtest; it runs in the worker process. Poll `GET /backtests/{id}`.
+         *
+         *     `risk` overrides risk settings for this run (unknown field or out of bounds: 422),
+         *     `breakers: false` runs with every circuit breaker off, `allow_partial` runs on the
+         *     stored part of a range the store covers only in part (else 422).
          */
         post: operations["create_backtest_backtests_post"];
         /**
@@ -225,7 +228,7 @@ export interface paths {
         };
         /**
          * List Signals
-         * @description The newest signals first, each with its fate and the reason.
+         * @description The newest signals first, each with its fate, the reason and (blocked) the breaker.
          */
         get: operations["list_signals_signals_get"];
         put?: never;
@@ -245,7 +248,7 @@ export interface paths {
         };
         /**
          * Stream Signals
-         * @description Live engine events as Server-Sent Events (signal, pending, order, trade, status).
+         * @description Live engine events as Server-Sent Events (signal, pending, order, trade, status, risk).
          */
         get: operations["stream_signals_signals_stream_get"];
         put?: never;
@@ -289,7 +292,7 @@ export interface paths {
         };
         /**
          * List Pending
-         * @description Orders waiting for confirmation, with `seconds_left` (expired ones are cancelled).
+         * @description Orders waiting for confirmation, with `seconds_left` (expired ones are left out).
          */
         get: operations["list_pending_orders_pending_get"];
         put?: never;
@@ -388,6 +391,27 @@ export interface paths {
         patch: operations["update_settings_settings_patch"];
         trace?: never;
     };
+    "/settings/risk-schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Risk Schema
+         * @description Every risk setting with its type, bounds and breaker, and the environment's values:
+         *     what a backtest runs with unless its request overrides them (`POST /backtests` `risk`).
+         */
+        get: operations["get_risk_schema_settings_risk_schema_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/simulation/status": {
         parameters: {
             query?: never;
@@ -437,7 +461,7 @@ export interface paths {
         };
         /**
          * List Positions
-         * @description Open positions, marked at each pair's last close, with liquidation price.
+         * @description Open positions (one per strategy and symbol), marked at each book's last close.
          */
         get: operations["list_positions_simulation_positions_get"];
         put?: never;
@@ -517,7 +541,7 @@ export interface paths {
         };
         /**
          * List Risk Events
-         * @description Orders a circuit breaker blocked, newest first, each with the breaker and reason.
+         * @description Signals and orders a circuit breaker blocked, newest first, with breaker and reason.
          */
         get: operations["list_risk_events_simulation_risk_events_get"];
         put?: never;
@@ -597,6 +621,10 @@ export interface components {
         /**
          * BacktestCreate
          * @description POST body. Dates are UTC; `end` is exclusive; the range is 1 to 30 days.
+         *
+         *     `risk` overrides the environment's risk settings for this run; `breakers: false`
+         *     turns every circuit breaker off (`min_rr` still applies); `allow_partial` runs on
+         *     the part of the range the stored candles cover instead of refusing the request.
          */
         BacktestCreate: {
             /**
@@ -630,6 +658,20 @@ export interface components {
             params?: {
                 [key: string]: number | boolean | string;
             };
+            /** @description risk settings to change for this run */
+            risk?: components["schemas"]["RiskOverrides"] | null;
+            /**
+             * Breakers
+             * @description false: every circuit breaker off (research)
+             * @default true
+             */
+            breakers: boolean;
+            /**
+             * Allow Partial
+             * @description run on the stored part of the range
+             * @default false
+             */
+            allow_partial: boolean;
         };
         /**
          * BacktestPublic
@@ -687,17 +729,34 @@ export interface components {
             params: {
                 [key: string]: unknown;
             };
+            /**
+             * Feeds
+             * @description extra feeds, `SYMBOL:tf`
+             */
+            feeds?: string[];
             /** Settings */
             settings?: {
                 [key: string]: unknown;
             };
+            /** @description risk settings the run used */
+            risk?: components["schemas"]["RiskUsedPublic"] | null;
             /** Symbol Rules */
             symbol_rules?: {
                 [key: string]: unknown;
             } | null;
             metrics: components["schemas"]["MetricsPublic"];
-            /** Rejected */
+            /**
+             * Rejected
+             * @description rejections by reason
+             */
             rejected?: {
+                [key: string]: number;
+            };
+            /**
+             * Blocked
+             * @description signals blocked, by circuit breaker
+             */
+            blocked?: {
                 [key: string]: number;
             };
             /** Trades */
@@ -900,6 +959,10 @@ export interface components {
             signals_accepted?: number | null;
             /** Signals Rejected */
             signals_rejected?: number | null;
+            /** Signals Blocked */
+            signals_blocked?: number | null;
+            /** Signals Dropped */
+            signals_dropped?: number | null;
             /** Bars */
             bars?: number | null;
         } & {
@@ -909,12 +972,11 @@ export interface components {
          * OrderCreate
          * @description POST body. Numbers may be given as JSON numbers or strings ("0.001").
          *
-         *     Quantities and prices are positive, at most 1e12 and carry at most 18 decimal
-         *     places; NaN and infinities are refused.
-         *
          *     `client_order_id` (or the `Idempotency-Key` header) makes a retry safe: the
-         *     same key with the same request returns the order already created, never a
-         *     second one; the same key with a different request is a 422 naming the fields.
+         *     same key returns the order already created, never a second one. `strategy` names
+         *     the book (the pair trading `symbol` with that strategy); it may be left out when
+         *     one pair trades the symbol. Without `qty`, an entry with a `stop_loss` is sized
+         *     by risk like a signal.
          */
         OrderCreate: {
             /**
@@ -922,6 +984,11 @@ export interface components {
              * @example BTCUSDT
              */
             symbol: string;
+            /**
+             * Strategy
+             * @description which pair of the symbol trades it
+             */
+            strategy?: string | null;
             /**
              * Side
              * @enum {string}
@@ -935,9 +1002,10 @@ export interface components {
             type: "market" | "limit" | "stop_market" | "stop_limit" | "trailing_stop";
             /**
              * Qty
+             * @description omitted: risk-sized from stop_loss
              * @example 0.002
              */
-            qty: number | string;
+            qty?: number | string | null;
             /**
              * Price
              * @description limit price (limit, stop_limit)
@@ -1051,8 +1119,21 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * OrderStreamEvent
+         * @description An order was queued or changed status.
+         */
+        OrderStreamEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "order";
+            data: components["schemas"]["OrderPublic"];
+        };
+        /**
          * PairCreate
-         * @description POST body.
+         * @description POST body. A symbol may be followed by several strategies, each (symbol,
+         *     strategy) once.
          */
         PairCreate: {
             /** Strategy */
@@ -1092,7 +1173,7 @@ export interface components {
         };
         /**
          * PairPublic
-         * @description A followed pair as stored.
+         * @description A followed pair as stored (addressed as `/pairs/{id}`).
          */
         PairPublic: {
             /** Id */
@@ -1135,7 +1216,7 @@ export interface components {
         };
         /**
          * PairUpdate
-         * @description PUT body: every mutable field (the symbol is the URL).
+         * @description PUT body: every mutable field (the pair is the URL's id; its symbol stays).
          */
         PairUpdate: {
             /** Strategy */
@@ -1203,6 +1284,18 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * PendingStreamEvent
+         * @description A confirmation was requested, confirmed, rejected, expired or cancelled.
+         */
+        PendingStreamEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "pending";
+            data: components["schemas"]["PendingPublic"];
+        };
+        /**
          * PerformancePublic
          * @description Performance metrics over the simulation (same set as a backtest's).
          */
@@ -1247,6 +1340,10 @@ export interface components {
             signals_accepted?: number | null;
             /** Signals Rejected */
             signals_rejected?: number | null;
+            /** Signals Blocked */
+            signals_blocked?: number | null;
+            /** Signals Dropped */
+            signals_dropped?: number | null;
             /** Bars */
             bars?: number | null;
         } & {
@@ -1289,6 +1386,8 @@ export interface components {
         PositionClosed: {
             /** Symbol */
             symbol: string;
+            /** Strategy */
+            strategy: string;
             /** Requested */
             requested: boolean;
         } & {
@@ -1296,11 +1395,13 @@ export interface components {
         };
         /**
          * PositionPublic
-         * @description One open position, marked at the last close.
+         * @description One open position of a book (a strategy on a symbol), marked at its last close.
          */
         PositionPublic: {
             /** Symbol */
             symbol: string;
+            /** Strategy */
+            strategy: string;
             /**
              * Side
              * @enum {string}
@@ -1329,7 +1430,7 @@ export interface components {
         };
         /**
          * RiskEventPublic
-         * @description One order a circuit breaker blocked, with the reason.
+         * @description One signal or order a circuit breaker blocked, with the reason.
          */
         RiskEventPublic: {
             /** Id */
@@ -1341,6 +1442,8 @@ export interface components {
             time: string;
             /** Symbol */
             symbol: string;
+            /** Strategy */
+            strategy: string;
             /** Breaker */
             breaker: string;
             /** Reason */
@@ -1351,9 +1454,111 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * RiskFieldPublic
+         * @description One risk setting: type, the environment's value, bounds, the breaker it configures.
+         */
+        RiskFieldPublic: {
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "bool" | "int" | "float";
+            /** Default */
+            default: boolean | number;
+            /** Min */
+            min: number | null;
+            /** Max */
+            max: number | null;
+            /** Breaker */
+            breaker: string;
+        };
+        /**
+         * RiskOverrides
+         * @description Risk settings to change for one run; the ones not given keep the environment's.
+         */
+        RiskOverrides: {
+            /** Min Rr Enabled */
+            min_rr_enabled?: boolean | null;
+            /**
+             * Min Rr
+             * @description least reward/risk an entry needs
+             */
+            min_rr?: number | null;
+            /** Max Open Positions Enabled */
+            max_open_positions_enabled?: boolean | null;
+            /**
+             * Max Open Positions
+             * @description 0 disables
+             */
+            max_open_positions?: number | null;
+            /** Daily Loss Limit Enabled */
+            daily_loss_limit_enabled?: boolean | null;
+            /**
+             * Daily Loss Limit Pct
+             * @description equity loss in % of the UTC day's start that blocks
+             */
+            daily_loss_limit_pct?: number | null;
+            /** Loss Streak Enabled */
+            loss_streak_enabled?: boolean | null;
+            /**
+             * Loss Streak Limit
+             * @description consecutive losses that block
+             */
+            loss_streak_limit?: number | null;
+            /**
+             * Loss Streak Cooldown Minutes
+             * @description how long a loss streak blocks
+             */
+            loss_streak_cooldown_minutes?: number | null;
+            /** Overtrading Enabled */
+            overtrading_enabled?: boolean | null;
+            /**
+             * Max Trades Per Hour
+             * @description entries per rolling hour
+             */
+            max_trades_per_hour?: number | null;
+            /** Spread Enabled */
+            spread_enabled?: boolean | null;
+            /**
+             * Max Spread Pct
+             * @description bid-ask spread in % that blocks
+             */
+            max_spread_pct?: number | null;
+            /** Extreme Volatility Enabled */
+            extreme_volatility_enabled?: boolean | null;
+            /**
+             * Extreme Volatility Atr Mult
+             * @description ATR against its average that blocks
+             */
+            extreme_volatility_atr_mult?: number | null;
+            /**
+             * Atr Period
+             * @description ATR period in bars
+             */
+            atr_period?: number | null;
+            /**
+             * Atr Average Window
+             * @description ATR values averaged
+             */
+            atr_average_window?: number | null;
+        };
+        /**
+         * RiskSchemaPublic
+         * @description `GET /settings/risk-schema`: every risk field in order, the breakers in checking
+         *     order and the environment's settings (what a backtest uses unless overridden).
+         */
+        RiskSchemaPublic: {
+            /** Fields */
+            fields: components["schemas"]["RiskFieldPublic"][];
+            /** Breakers */
+            breakers: string[];
+            defaults: components["schemas"]["RiskSettings"];
+        };
+        /**
          * RiskSettings
-         * @description Circuit-breaker configuration (bounded and strict: booleans are true/false only, numbers
-         *     finite JSON numbers; unknown keys are refused).
+         * @description Circuit-breaker configuration (bounded; unknown keys are refused).
          *
          *     Defaults are those of `scalplab.config.Settings`; `from_settings` takes the values
          *     a deployment configured.
@@ -1446,6 +1651,114 @@ export interface components {
             atr_average_window: number;
         };
         /**
+         * RiskStreamEvent
+         * @description A circuit breaker blocked a signal or an order.
+         */
+        RiskStreamEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "risk";
+            data: components["schemas"]["RiskEventPublic"];
+        };
+        /**
+         * RiskUsedPublic
+         * @description The risk settings a backtest ran with, and the breakers that were on.
+         */
+        RiskUsedPublic: {
+            /**
+             * Min Rr Enabled
+             * @default true
+             */
+            min_rr_enabled: boolean;
+            /**
+             * Min Rr
+             * @default 3
+             */
+            min_rr: number;
+            /**
+             * Max Open Positions Enabled
+             * @default true
+             */
+            max_open_positions_enabled: boolean;
+            /**
+             * Max Open Positions
+             * @default 5
+             */
+            max_open_positions: number;
+            /**
+             * Daily Loss Limit Enabled
+             * @default true
+             */
+            daily_loss_limit_enabled: boolean;
+            /**
+             * Daily Loss Limit Pct
+             * @default 2.5
+             */
+            daily_loss_limit_pct: number;
+            /**
+             * Loss Streak Enabled
+             * @default true
+             */
+            loss_streak_enabled: boolean;
+            /**
+             * Loss Streak Limit
+             * @default 3
+             */
+            loss_streak_limit: number;
+            /**
+             * Loss Streak Cooldown Minutes
+             * @default 10
+             */
+            loss_streak_cooldown_minutes: number;
+            /**
+             * Overtrading Enabled
+             * @default true
+             */
+            overtrading_enabled: boolean;
+            /**
+             * Max Trades Per Hour
+             * @default 25
+             */
+            max_trades_per_hour: number;
+            /**
+             * Spread Enabled
+             * @default true
+             */
+            spread_enabled: boolean;
+            /**
+             * Max Spread Pct
+             * @default 0.1
+             */
+            max_spread_pct: number;
+            /**
+             * Extreme Volatility Enabled
+             * @default true
+             */
+            extreme_volatility_enabled: boolean;
+            /**
+             * Extreme Volatility Atr Mult
+             * @default 3
+             */
+            extreme_volatility_atr_mult: number;
+            /**
+             * Atr Period
+             * @default 14
+             */
+            atr_period: number;
+            /**
+             * Atr Average Window
+             * @default 20
+             */
+            atr_average_window: number;
+            /**
+             * Breakers On
+             * @description breakers that bound (enabled with a limit above 0)
+             */
+            breakers_on?: string[];
+        };
+        /**
          * SettingsPatch
          * @description PATCH body: only the fields given change; `risk` may name a few breaker fields.
          */
@@ -1463,7 +1776,7 @@ export interface components {
             pending_ttl_seconds?: number | null;
             /**
              * Replay Speed
-             * @description default replay speed, multiple of real time (0.1 to 1000000)
+             * @description default replay speed, multiple of real time (> 0)
              * @example 60
              */
             replay_speed?: number | null;
@@ -1472,40 +1785,7 @@ export interface components {
              * @description circuit-breaker fields to change, e.g. {"max_open_positions": 3, "spread_enabled": false}
              */
             risk?: {
-                /** Min Rr Enabled */
-                min_rr_enabled?: boolean;
-                /** Min Rr */
-                min_rr?: number;
-                /** Max Open Positions Enabled */
-                max_open_positions_enabled?: boolean;
-                /** Max Open Positions */
-                max_open_positions?: number;
-                /** Daily Loss Limit Enabled */
-                daily_loss_limit_enabled?: boolean;
-                /** Daily Loss Limit Pct */
-                daily_loss_limit_pct?: number;
-                /** Loss Streak Enabled */
-                loss_streak_enabled?: boolean;
-                /** Loss Streak Limit */
-                loss_streak_limit?: number;
-                /** Loss Streak Cooldown Minutes */
-                loss_streak_cooldown_minutes?: number;
-                /** Overtrading Enabled */
-                overtrading_enabled?: boolean;
-                /** Max Trades Per Hour */
-                max_trades_per_hour?: number;
-                /** Spread Enabled */
-                spread_enabled?: boolean;
-                /** Max Spread Pct */
-                max_spread_pct?: number;
-                /** Extreme Volatility Enabled */
-                extreme_volatility_enabled?: boolean;
-                /** Extreme Volatility Atr Mult */
-                extreme_volatility_atr_mult?: number;
-                /** Atr Period */
-                atr_period?: number;
-                /** Atr Average Window */
-                atr_average_window?: number;
+                [key: string]: boolean | number;
             } | null;
         };
         /**
@@ -1538,50 +1818,20 @@ export interface components {
              * @example 60
              */
             replay_speed: number;
-            /**
-             * RiskPatch
-             * @description circuit-breaker fields to change (bounds as in RiskSettings)
-             */
+            /** Risk */
             risk?: {
-                /** Min Rr Enabled */
-                min_rr_enabled?: boolean;
-                /** Min Rr */
-                min_rr?: number;
-                /** Max Open Positions Enabled */
-                max_open_positions_enabled?: boolean;
-                /** Max Open Positions */
-                max_open_positions?: number;
-                /** Daily Loss Limit Enabled */
-                daily_loss_limit_enabled?: boolean;
-                /** Daily Loss Limit Pct */
-                daily_loss_limit_pct?: number;
-                /** Loss Streak Enabled */
-                loss_streak_enabled?: boolean;
-                /** Loss Streak Limit */
-                loss_streak_limit?: number;
-                /** Loss Streak Cooldown Minutes */
-                loss_streak_cooldown_minutes?: number;
-                /** Overtrading Enabled */
-                overtrading_enabled?: boolean;
-                /** Max Trades Per Hour */
-                max_trades_per_hour?: number;
-                /** Spread Enabled */
-                spread_enabled?: boolean;
-                /** Max Spread Pct */
-                max_spread_pct?: number;
-                /** Extreme Volatility Enabled */
-                extreme_volatility_enabled?: boolean;
-                /** Extreme Volatility Atr Mult */
-                extreme_volatility_atr_mult?: number;
-                /** Atr Period */
-                atr_period?: number;
-                /** Atr Average Window */
-                atr_average_window?: number;
+                [key: string]: boolean | number;
             };
         };
         /**
          * SignalPublic
          * @description One signal of a strategy on a pair and what became of it.
+         *
+         *     `status` (`SignalFate`): accepted (an order was queued; after a confirmation, once
+         *     confirmed), rejected (`reason`; also a rejected confirmation), blocked (by the
+         *     circuit `breaker`, `reason` says why), pending (waiting for confirmation), expired
+         *     (its confirmation timed out), cancelled (its pair's data ended before it was
+         *     confirmed), dropped (no bar left to fill on).
          */
         SignalPublic: {
             /** Id */
@@ -1618,18 +1868,40 @@ export interface components {
             /** Reason */
             reason: string;
             /**
+             * Breaker
+             * @description the circuit breaker of a blocked signal
+             */
+            breaker?: string | null;
+            /**
              * Qty
              * @description sized quantity (0 unless accepted or pending)
              */
             qty: number;
             /** Order Id */
             order_id: string | null;
+            /**
+             * Candle In Ns
+             * @description stream events only: when the signal's candle reached the platform (wall-clock ns, for latency measurements)
+             */
+            candle_in_ns?: number | null;
         } & {
             [key: string]: unknown;
         };
         /**
+         * SignalStreamEvent
+         * @description A strategy signal was recorded, or its fate changed.
+         */
+        SignalStreamEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "signal";
+            data: components["schemas"]["SignalPublic"];
+        };
+        /**
          * SimTradePublic
-         * @description One closed trade of the simulation (a backtest trade plus its symbol).
+         * @description One closed trade of the simulation (a backtest trade plus its book).
          */
         SimTradePublic: {
             /**
@@ -1657,6 +1929,8 @@ export interface components {
             pnl: number;
             /** Symbol */
             symbol: string;
+            /** Strategy */
+            strategy: string;
         } & {
             [key: string]: unknown;
         };
@@ -1673,7 +1947,7 @@ export interface components {
         SimulationStart: {
             /**
              * Speed
-             * @description multiple of real time (0.1 to 1000000), or 'max'
+             * @description multiple of real time, or 'max'
              * @example 60
              * @example max
              */
@@ -1730,6 +2004,18 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * StatusStreamEvent
+         * @description The engine's status changed (also the first event of every stream).
+         */
+        StatusStreamEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "status";
+            data: components["schemas"]["StatusPublic"];
+        };
+        /**
          * StrategyPublic
          * @description A strategy plugin and its parameters.
          */
@@ -1742,7 +2028,17 @@ export interface components {
             description: string;
             /** Params */
             params: components["schemas"]["ParamPublic"][];
+            /**
+             * Feeds
+             * @description extra feeds the plugin reads: a timeframe of the run's symbol ('1h') or 'SYMBOL:tf'
+             */
+            feeds?: string[];
         };
+        /**
+         * StreamEventPublic
+         * @description One event of the stream: `kind` is the SSE `event:` name, `data` its JSON.
+         */
+        StreamEventPublic: components["schemas"]["SignalStreamEvent"] | components["schemas"]["PendingStreamEvent"] | components["schemas"]["OrderStreamEvent"] | components["schemas"]["TradeStreamEvent"] | components["schemas"]["StatusStreamEvent"] | components["schemas"]["RiskStreamEvent"];
         /**
          * SymbolPublic
          * @description A symbol with stored candles and every timeframe it can be read at.
@@ -1752,11 +2048,6 @@ export interface components {
             symbol: string;
             /** Timeframes */
             timeframes: components["schemas"]["TimeframeSpan"][];
-            /**
-             * Error
-             * @description why a stored file of the symbol cannot be read (others still list)
-             */
-            error?: string | null;
         };
         /**
          * TimeframeSpan
@@ -1810,6 +2101,18 @@ export interface components {
             pnl: number;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * TradeStreamEvent
+         * @description A position closed (all or part of it): one trade.
+         */
+        TradeStreamEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "trade";
+            data: components["schemas"]["SimTradePublic"];
         };
     };
     responses: never;
@@ -1938,12 +2241,12 @@ export interface operations {
             };
         };
     };
-    get_pair_pairs__symbol__get: {
+    get_pair_pairs__pair_id__get: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                symbol: string;
+                pair_id: number;
             };
             cookie?: never;
         };
@@ -1987,12 +2290,12 @@ export interface operations {
             };
         };
     };
-    replace_pair_pairs__symbol__put: {
+    replace_pair_pairs__pair_id__put: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                symbol: string;
+                pair_id: number;
             };
             cookie?: never;
         };
@@ -2040,12 +2343,12 @@ export interface operations {
             };
         };
     };
-    delete_pair_pairs__symbol__delete: {
+    delete_pair_pairs__pair_id__delete: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                symbol: string;
+                pair_id: number;
             };
             cookie?: never;
         };
@@ -2087,12 +2390,12 @@ export interface operations {
             };
         };
     };
-    update_pair_pairs__symbol__patch: {
+    update_pair_pairs__pair_id__patch: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                symbol: string;
+                pair_id: number;
             };
             cookie?: never;
         };
@@ -2280,7 +2583,6 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number | null;
-                /** @description rows to skip (newest first) */
                 offset?: number;
             };
             header?: never;
@@ -2521,7 +2823,7 @@ export interface operations {
     stream_signals_signals_stream_get: {
         parameters: {
             query?: {
-                /** @description only this pair's events */
+                /** @description only this symbol's events */
                 symbol?: string | null;
             };
             header?: never;
@@ -2530,13 +2832,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the event stream */
+            /** @description the event stream: each event is `event: <kind>` with `data:` the JSON of `data` in the matching `StreamEventPublic` member */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": unknown;
+                    "text/event-stream": components["schemas"]["StreamEventPublic"];
                 };
             };
             /** @description Unprocessable Entity */
@@ -2545,7 +2847,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorPublic"];
+                    "text/event-stream": components["schemas"]["ErrorPublic"];
                 };
             };
         };
@@ -2553,9 +2855,7 @@ export interface operations {
     list_orders_orders_get: {
         parameters: {
             query?: {
-                /** @description page size */
                 limit?: number;
-                /** @description rows to skip (newest first) */
                 offset?: number;
             };
             header?: never;
@@ -2936,6 +3236,35 @@ export interface operations {
             };
         };
     };
+    get_risk_schema_settings_risk_schema_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskSchemaPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
     get_status_simulation_status_get: {
         parameters: {
             query?: never;
@@ -3025,7 +3354,10 @@ export interface operations {
     };
     close_position_simulation_positions__symbol__close_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description which pair of the symbol (optional when one pair trades it) */
+                strategy?: string | null;
+            };
             header?: never;
             path: {
                 symbol: string;
@@ -3075,9 +3407,7 @@ export interface operations {
     list_trades_simulation_trades_get: {
         parameters: {
             query?: {
-                /** @description page size */
                 limit?: number;
-                /** @description rows to skip (newest first) */
                 offset?: number;
             };
             header?: never;

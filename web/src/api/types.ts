@@ -37,6 +37,10 @@ export type Trade = Schemas["TradePublic"];
 export type Metrics = Schemas["MetricsPublic"];
 /** The stored outcome of a finished backtest. */
 export type BacktestResult = Schemas["BacktestResultPublic"];
+/** Risk settings a backtest ran with, and the breakers that were on. */
+export type RiskUsed = Schemas["RiskUsedPublic"];
+/** `risk` of `POST /backtests`: risk settings to change for one run. */
+export type RiskOverrides = Schemas["RiskOverrides"];
 /** `GET /backtests/{id}`: job state and, once done, the result. */
 export type BacktestDetail = Schemas["BacktestPublic"];
 /** Answer of `DELETE /backtests`. */
@@ -61,7 +65,8 @@ export type PendingConfirmation = Schemas["PendingPublic"];
 
 /** One strategy signal and its fate (`GET /signals`, SSE `signal` events). */
 export type SimSignal = Schemas["SignalPublic"];
-export type SignalStatus = SimSignal["status"];
+/** What became of a signal: accepted, rejected, blocked, pending, expired, cancelled, dropped. */
+export type SignalFate = SimSignal["status"];
 
 /** One pair the engine trades. */
 export type EnginePair = Schemas["PairStatusPublic"];
@@ -84,10 +89,18 @@ export type RiskEvent = Schemas["RiskEventPublic"];
 
 /** Circuit-breaker settings: `<breaker>_enabled` flags and their limits. */
 export type RiskSettings = Schemas["RiskSettings"];
+/** `GET /settings/risk-schema`: every risk field (type, bounds, breaker) and the environment's values. */
+export type RiskSchema = Schemas["RiskSchemaPublic"];
+/** One risk setting as a form describes it. */
+export type RiskField = Schemas["RiskFieldPublic"];
 /** `GET /settings`: paper-trading settings in force. */
 export type AppSettings = Schemas["SettingsPublic"];
 /** Body of `PATCH /settings`. */
 export type SettingsPatch = Schemas["SettingsPatch"];
 
+/** One event of `GET /signals/stream`: `kind` is the SSE event name, `data` its parsed JSON. */
+export type StreamEvent = Schemas["StreamEventPublic"];
 /** Event names of `GET /signals/stream`. */
-export type StreamKind = "signal" | "pending" | "order" | "trade" | "status" | "risk";
+export type StreamKind = StreamEvent["kind"];
+/** The data of the stream's `kind` events. */
+export type StreamData<K extends StreamKind> = Extract<StreamEvent, { kind: K }>["data"];

@@ -1,11 +1,12 @@
 /**
- * The "new backtest" form: pair, strategy, timeframe, date range and the
- * strategy's parameters (generated from its metadata), with client-side
+ * The "new backtest" form: pair, strategy, timeframe, date range, the
+ * strategy's parameters (generated from its metadata) and, collapsed, the risk
+ * settings for this run with the circuit-breakers switch; client-side
  * validation; submitting starts a job whose progress is shown below.
  */
 import { useEffect, useState, type FormEvent } from "react";
 
-import type { MarketSymbol, ParamValue, StrategyInfo } from "../api/types";
+import type { MarketSymbol, ParamValue, RiskOverrides, StrategyInfo } from "../api/types";
 import { Notice } from "../components/Notice";
 import { ProgressBar } from "../components/ProgressBar";
 import type { MessageKey } from "../i18n/en";
@@ -16,6 +17,8 @@ import { spanOf, timeframesOf } from "../lib/market";
 import { defaultFieldValues, parseFieldValues, type FieldValues } from "../lib/params";
 import { ParamFields } from "./ParamField";
 import { ProblemList } from "../components/ProblemList";
+import { useLabel } from "../live/labels";
+import { RiskOverridesSection, defaultRiskDraft, riskOverridesOf, useRiskSchema, type RiskDraft } from "./RiskOverrides";
 import type { Catalog } from "./useCatalog";
 import { useBacktestJob, type JobState } from "./useBacktestJob";
 
@@ -85,6 +88,10 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
   const [end, setEnd] = useState("");
   const [fields, setFields] = useState<FieldValues>({});
   const [problems, setProblems] = useState<Problem[]>([]);
+  const { schema: riskSchema, error: riskError } = useRiskSchema();
+  const [riskDraft, setRiskDraft] = useState<RiskDraft>(() => defaultRiskDraft(null));
+  useEffect(() => setRiskDraft(defaultRiskDraft(riskSchema)), [riskSchema]);
+  const label = useLabel();
 
   const { job, run } = useBacktestJob(onJobChange);
   const busy = job.phase === "submitting" || job.phase === "active";
@@ -124,7 +131,7 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
   const offeredTimeframes = timeframesOf(symbol);
   const rangeDays = isDate(start) && isDate(end) ? daysInclusive(start, end) : null;
 
-  function validate(): { problems: Problem[]; params: Record<string, ParamValue> } {
+  function validate(): { problems: Problem[]; params: Record<string, ParamValue>; risk: RiskOverrides | null } {
     const found: Problem[] = [];
     if (!pair) found.push({ key: "err.pairRequired" });
     if (!strategy) found.push({ key: "err.strategyRequired" });
@@ -137,16 +144,28 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
     }
     const parsed = strategy ? parseFieldValues(strategy.params, fields) : { values: {}, problems: [] };
     found.push(...parsed.problems);
-    return { problems: found, params: parsed.values };
+    const risk = riskOverridesOf(riskSchema, riskDraft, (name) => label("riskField", name));
+    found.push(...risk.problems);
+    return { problems: found, params: parsed.values, risk: risk.risk };
   }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const { problems: found, params } = validate();
+    const { problems: found, params, risk } = validate();
     setProblems(found);
     if (found.length > 0 || !strategy) return;
     // The form's end date is inclusive; the API's `end` is the exclusive midnight after it.
-    run({ pair, strategy: strategy.name, timeframe, start, end: addDays(end, 1), params });
+    run({
+      pair,
+      strategy: strategy.name,
+      timeframe,
+      start,
+      end: addDays(end, 1),
+      params,
+      risk,
+      breakers: riskDraft.breakers,
+      allow_partial: false,
+    });
   }
 
   if (loadError !== null) {
@@ -274,6 +293,8 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
             )}
           </fieldset>
         ) : null}
+
+        <RiskOverridesSection schema={riskSchema} error={riskError} draft={riskDraft} setDraft={setRiskDraft} disabled={busy} />
 
         <ProblemList problems={problems} testId="form-errors" />
 

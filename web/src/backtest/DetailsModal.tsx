@@ -1,16 +1,20 @@
 /**
  * "Detailed statistics" of one backtest, loaded only when opened: every
- * metric, rejections by reason, the price/equity chart and the trade list.
+ * metric, rejections by reason and blocks by circuit breaker, the risk
+ * settings the run used (and which breakers were on), the price/equity chart
+ * and the trade list.
  */
 import { useEffect, useState } from "react";
 
 import { ApiError, getBacktest } from "../api/client";
-import type { BacktestDetail, BacktestResult, BacktestSummary, Trade } from "../api/types";
+import type { BacktestDetail, BacktestResult, BacktestSummary, RiskUsed, Trade } from "../api/types";
 import { Modal } from "../components/Modal";
 import { Notice } from "../components/Notice";
 import type { MessageKey } from "../i18n/en";
 import { hasMessage, useI18n } from "../i18n/I18nProvider";
 import { formatCount, formatNumber, formatPeriod, formatPrice, formatQty, formatSigned, formatTime } from "../lib/format";
+import { BREAKERS } from "../lib/risk";
+import { useLabel } from "../live/labels";
 import { COSTS, EXIT_REASONS, PERFORMANCE, SIGNALS, exitCounts, formatMetric, humanize, metricLabelKey, type MetricSpec } from "./metrics";
 import { PriceChart } from "./PriceChart";
 
@@ -57,8 +61,8 @@ function CountList({ counts, labelOf, testId, empty }: { counts: Record<string, 
   );
 }
 
-/** Closed trades; `showSymbol` adds a pair column (simulation trades span several pairs). */
-export function TradesTable({ trades, showSymbol = false }: { trades: (Trade & { symbol?: string })[]; showSymbol?: boolean }) {
+/** Closed trades; `showPair` adds pair and strategy columns (simulation trades span several pairs). */
+export function TradesTable({ trades, showPair = false }: { trades: (Trade & { symbol?: string; strategy?: string })[]; showPair?: boolean }) {
   const { t, locale } = useI18n();
   if (trades.length === 0) return <p className="muted">{t("trades.empty")}</p>;
   return (
@@ -67,7 +71,8 @@ export function TradesTable({ trades, showSymbol = false }: { trades: (Trade & {
         <thead>
           <tr>
             <th scope="col">#</th>
-            {showSymbol ? <th scope="col">{t("col.pair")}</th> : null}
+            {showPair ? <th scope="col">{t("col.pair")}</th> : null}
+            {showPair ? <th scope="col">{t("col.strategy")}</th> : null}
             <th scope="col">{t("trade.side")}</th>
             <th scope="col">{t("trade.entryTime")}</th>
             <th scope="col">{t("trade.exitTime")}</th>
@@ -84,9 +89,10 @@ export function TradesTable({ trades, showSymbol = false }: { trades: (Trade & {
           {trades.map((trade, index) => {
             const reasonKey = `reason.${trade.exit_reason}`;
             return (
-              <tr key={index} data-testid="trade-row">
+              <tr key={index} data-testid="trade-row" data-strategy={trade.strategy ?? undefined}>
                 <td className="muted">{index + 1}</td>
-                {showSymbol ? <td className="strong">{trade.symbol ?? "—"}</td> : null}
+                {showPair ? <td className="strong">{trade.symbol ?? "—"}</td> : null}
+                {showPair ? <td>{trade.strategy ?? "—"}</td> : null}
                 <td>
                   <span className={`side side-${trade.side}`}>{hasMessage(`side.${trade.side}`) ? t(`side.${trade.side}` as MessageKey) : trade.side}</span>
                 </td>
@@ -108,8 +114,50 @@ export function TradesTable({ trades, showSymbol = false }: { trades: (Trade & {
   );
 }
 
+/** The risk settings a run used: per breaker, whether it was on and its limits. */
+function RiskUsedView({ risk }: { risk: RiskUsed }) {
+  const { t, locale } = useI18n();
+  const label = useLabel();
+  const values = risk as unknown as Record<string, unknown>;
+  const on = new Set(risk.breakers_on ?? []);
+  const shown = (value: unknown) =>
+    typeof value === "number" ? value.toLocaleString(locale) : typeof value === "boolean" ? t(value ? "form.true" : "form.false") : "—";
+  return (
+    <div className="table-scroll">
+      <table className="table table-compact" data-testid="risk-used">
+        <thead>
+          <tr>
+            <th scope="col">{t("riskEvents.breaker")}</th>
+            <th scope="col">{t("risk.state")}</th>
+            <th scope="col">{t("risk.limits")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {BREAKERS.map((breaker) => (
+            <tr key={breaker.name} data-testid="risk-used-row" data-breaker={breaker.name} data-on={on.has(breaker.name)}>
+              <td>{label("risk", breaker.name)}</td>
+              <td>
+                <span className={on.has(breaker.name) ? "badge badge-accepted" : "badge badge-stopped"}>
+                  {on.has(breaker.name) ? t("risk.on") : t("risk.off")}
+                </span>
+              </td>
+              <td>
+                {breaker.fields
+                  .filter((field) => field in values)
+                  .map((field) => `${label("riskField", field)}: ${shown(values[field])}`)
+                  .join(" · ")}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 function ResultView({ result }: { result: BacktestResult }) {
   const { t } = useI18n();
+  const label = useLabel();
   const metrics = result.metrics;
   const exits = exitCounts(metrics);
   const shownExits: Record<string, number> = {};
@@ -142,8 +190,21 @@ function ResultView({ result }: { result: BacktestResult }) {
           <MetricList specs={SIGNALS} metrics={metrics} testId="metrics-signals" />
           <h4>{t("section.rejected")}</h4>
           <CountList counts={result.rejected ?? {}} labelOf={humanize} testId="metrics-rejected" empty={t("rejected.none")} />
+          <h4>{t("section.blocked")}</h4>
+          <CountList counts={result.blocked ?? {}} labelOf={(key) => label("risk", key)} testId="metrics-blocked" empty={t("blocked.none")} />
         </section>
       </div>
+      {result.risk ? (
+        <section aria-labelledby="sec-risk" data-testid="risk-section">
+          <h3 id="sec-risk">{t("section.risk")}</h3>
+          <p className="muted small" data-testid="breakers-on">
+            {result.risk.breakers_on && result.risk.breakers_on.length > 0
+              ? t("risk.breakersOn", { breakers: result.risk.breakers_on.map((b) => label("risk", b)).join(", ") })
+              : t("risk.noBreakers")}
+          </p>
+          <RiskUsedView risk={result.risk} />
+        </section>
+      ) : null}
       {otherSpecs.length > 0 ? (
         <section aria-labelledby="sec-other">
           <h3 id="sec-other">{t("section.other")}</h3>

@@ -55,6 +55,7 @@ export const SIGNALS: MetricSpec[] = [
   { key: "signals_generated", format: "count" },
   { key: "signals_accepted", format: "count" },
   { key: "signals_rejected", format: "count" },
+  { key: "signals_blocked", format: "count" },
   { key: "signals_dropped", format: "count" },
 ];
 

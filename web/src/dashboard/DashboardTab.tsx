@@ -61,7 +61,7 @@ export function DashboardTab({ onShowPerformance }: DashboardTabProps) {
           {t("err.load", { error })}
         </Notice>
       ) : null}
-      <SignalsCard symbols={pairs?.map((p) => p.symbol) ?? []} />
+      <SignalsCard books={pairs ?? []} />
       <PairsCard catalog={catalog} pairs={pairs} onChange={onPairsChange} />
     </div>
   );

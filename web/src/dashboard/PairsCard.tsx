@@ -1,7 +1,8 @@
 /**
  * The followed pairs: a form to add one (symbol, strategy, timeframe and the
  * strategy's parameters, generated from its metadata like the Backtest form)
- * and the list with enable / remove per pair.
+ * and the list with enable / remove per pair. A symbol may be followed by
+ * several strategies, each (symbol, strategy) once; pairs are changed by id.
  */
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 
@@ -39,19 +40,20 @@ export function PairsCard({ catalog, pairs, onChange }: PairsCardProps) {
   const [problems, setProblems] = useState<FieldProblem[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  // Enabled flags being changed, shown at once; dropped when the reloaded list arrives.
-  const [toggled, setToggled] = useState<Record<string, boolean>>({});
+  // Enabled flags being changed (by pair id), shown at once; dropped when the reloaded list arrives.
+  const [toggled, setToggled] = useState<Record<number, boolean>>({});
   useEffect(() => setToggled({}), [pairs]);
 
-  // The first symbol not followed yet, and the base strategy, are preselected.
-  const available = useMemo(() => {
-    const followed = new Set(pairs?.map((p) => p.symbol) ?? []);
-    return symbols?.filter((s) => !followed.has(s.symbol)) ?? [];
-  }, [pairs, symbols]);
+  // The base strategy is preselected, and (on load and after each change of the list) the
+  // first symbol that strategy does not trade yet; a choice the user makes stays.
+  const followed = useMemo(() => new Set(pairs?.map((p) => `${p.symbol}/${p.strategy}`) ?? []), [pairs]);
+  const isFollowed = (sym: string, name: string) => followed.has(`${sym}/${name}`);
   useEffect(() => {
-    if (symbol && available.some((s) => s.symbol === symbol)) return;
-    setSymbol(available[0]?.symbol ?? "");
-  }, [available, symbol]);
+    if (!symbols?.length || (symbol && !isFollowed(symbol, strategyName))) return;
+    const free = symbols.find((s) => !isFollowed(s.symbol, strategyName));
+    if (free) setSymbol(free.symbol);
+    else if (!symbol) setSymbol(symbols[0]?.symbol ?? "");
+  }, [symbols, followed]);
   useEffect(() => {
     const preferred = strategies?.find((s) => s.name === DEFAULT_STRATEGY) ?? strategies?.[0];
     if (preferred) selectStrategy(preferred);
@@ -64,6 +66,7 @@ export function PairsCard({ catalog, pairs, onChange }: PairsCardProps) {
 
   const strategy = strategies?.find((s) => s.name === strategyName);
   const offeredTimeframes = timeframesOf(symbols?.find((s) => s.symbol === symbol));
+  const taken = Boolean(symbol && strategyName && isFollowed(symbol, strategyName));
 
   function run(action: () => Promise<unknown>) {
     setBusy(true);
@@ -96,14 +99,18 @@ export function PairsCard({ catalog, pairs, onChange }: PairsCardProps) {
           <div className="form-grid">
             <div className="field">
               <label htmlFor="pair-symbol">{t("form.pair")}</label>
-              <select id="pair-symbol" value={symbol} disabled={busy || available.length === 0} onChange={(e) => setSymbol(e.target.value)}>
-                {available.map((s) => (
+              <select id="pair-symbol" value={symbol} disabled={busy || !symbols?.length} onChange={(e) => setSymbol(e.target.value)}>
+                {symbols?.map((s) => (
                   <option key={s.symbol} value={s.symbol}>
                     {s.symbol}
                   </option>
                 ))}
               </select>
-              {available.length === 0 ? <small className="help">{t("pairs.allFollowed")}</small> : null}
+              {taken ? (
+                <small className="help" data-testid="pair-taken">
+                  {t("pairs.taken", { pair: symbol, strategy: strategyName })}
+                </small>
+              ) : null}
             </div>
             <div className="field">
               <label htmlFor="pair-strategy">{t("form.strategy")}</label>
@@ -145,7 +152,7 @@ export function PairsCard({ catalog, pairs, onChange }: PairsCardProps) {
           ) : null}
           <ProblemList problems={problems} testId="pair-form-errors" />
           <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={busy || !strategy || !symbol} data-testid="add-pair">
+            <button type="submit" className="btn btn-primary" disabled={busy || !strategy || !symbol || taken} data-testid="add-pair">
               {t("pairs.add")}
             </button>
           </div>
@@ -177,7 +184,7 @@ export function PairsCard({ catalog, pairs, onChange }: PairsCardProps) {
               <TableNoticeRow colSpan={6} text={t("pairs.empty")} emptyTestId="pairs-empty" />
             ) : (
               pairs.map((pair) => (
-                <tr key={pair.symbol} data-testid="pair-row" data-symbol={pair.symbol}>
+                <tr key={pair.id} data-testid="pair-row" data-symbol={pair.symbol} data-strategy={pair.strategy} data-pair-id={pair.id}>
                   <td className="strong">{pair.symbol}</td>
                   <td>{pair.strategy}</td>
                   <td>{pair.timeframe}</td>
@@ -188,13 +195,13 @@ export function PairsCard({ catalog, pairs, onChange }: PairsCardProps) {
                     <label className="check">
                       <input
                         type="checkbox"
-                        checked={toggled[pair.symbol] ?? pair.enabled}
+                        checked={toggled[pair.id] ?? pair.enabled}
                         disabled={busy}
-                        aria-label={t("pairs.enabledOf", { pair: pair.symbol })}
+                        aria-label={t("pairs.enabledOf", { pair: `${pair.symbol} · ${pair.strategy}` })}
                         onChange={(e) => {
                           const enabled = e.target.checked;
-                          setToggled((current) => ({ ...current, [pair.symbol]: enabled }));
-                          run(() => setPairEnabled(pair.symbol, enabled));
+                          setToggled((current) => ({ ...current, [pair.id]: enabled }));
+                          run(() => setPairEnabled(pair.id, enabled));
                         }}
                       />
                     </label>
@@ -204,7 +211,8 @@ export function PairsCard({ catalog, pairs, onChange }: PairsCardProps) {
                       type="button"
                       className="btn btn-small btn-danger-ghost"
                       disabled={busy}
-                      onClick={() => run(() => deletePair(pair.symbol))}
+                      aria-label={t("pairs.removeOf", { pair: `${pair.symbol} · ${pair.strategy}` })}
+                      onClick={() => run(() => deletePair(pair.id))}
                     >
                       {t("pairs.remove")}
                     </button>

@@ -1,4 +1,8 @@
-/** Live signals per pair: the last N events of each followed pair, newest first. */
+/**
+ * Live signals per pair (a strategy on a symbol): the last N of each followed pair,
+ * newest first, each with its fate; a blocked one names its circuit breaker (the
+ * reason in its tooltip).
+ */
 import type { SimSignal } from "../api/types";
 import { useI18n } from "../i18n/I18nProvider";
 import { formatNumber, formatPrice, formatTime } from "../lib/format";
@@ -8,9 +12,20 @@ import { useLive } from "../live/LiveProvider";
 /** Signals shown per pair. */
 export const SIGNALS_PER_PAIR = 10;
 
+/** A followed pair: one strategy trading one symbol. */
+export interface Book {
+  symbol: string;
+  strategy: string;
+}
+
+/** `SYMBOL/strategy`: the pair's key, as the engine names its book. */
+export function bookKey(book: Book): string {
+  return `${book.symbol}/${book.strategy}`;
+}
+
 interface SignalsCardProps {
   /** The followed pairs, in list order (pairs with signals but no longer followed come after). */
-  symbols: string[];
+  books: Book[];
 }
 
 /**
@@ -46,7 +61,13 @@ function SignalTable({ signals }: { signals: SimSignal[] }) {
           {signals.map((signal) => {
             const status = effectiveStatus(signal, orderStatus);
             return (
-            <tr key={String(signal.id)} data-testid="signal-row" data-status={status} data-side={signal.side}>
+            <tr
+              key={String(signal.id)}
+              data-testid="signal-row"
+              data-status={status}
+              data-side={signal.side}
+              data-breaker={signal.breaker ?? undefined}
+            >
               <td className="nowrap">{formatTime(signal.time)}</td>
               <td>
                 <SideBadge side={signal.side} />
@@ -55,8 +76,13 @@ function SignalTable({ signals }: { signals: SimSignal[] }) {
               <td className="num">{formatPrice(signal.stop_loss, locale)}</td>
               <td className="num">{formatPrice(signal.take_profit, locale)}</td>
               <td className="num">{signal.confidence === null ? "—" : formatNumber(signal.confidence, locale, 0)}</td>
-              <td>
+              <td title={status === "blocked" ? signal.reason : undefined}>
                 <StatusBadge status={status} prefix="signalStatus" />
+                {status === "blocked" && signal.breaker ? (
+                  <span className="breaker-name" data-testid="signal-breaker" title={signal.reason}>
+                    {label("risk", signal.breaker)}
+                  </span>
+                ) : null}
               </td>
               <td className="reason-cell" title={[signal.reason, ...(signal.reasons ?? [])].filter(Boolean).join(" · ")}>
                 {signal.reason ? label("signalReason", signal.reason) : (signal.reasons?.[0] ?? "")}
@@ -70,16 +96,20 @@ function SignalTable({ signals }: { signals: SimSignal[] }) {
   );
 }
 
-export function SignalsCard({ symbols }: SignalsCardProps) {
+export function SignalsCard({ books }: SignalsCardProps) {
   const { t } = useI18n();
   const { signals, connected } = useLive();
-  const bySymbol = new Map<string, SimSignal[]>();
+  const byBook = new Map<string, SimSignal[]>();
+  const known = new Map<string, Book>(books.map((book) => [bookKey(book), book]));
   for (const signal of signals) {
-    const list = bySymbol.get(signal.symbol) ?? [];
+    const key = bookKey(signal);
+    const list = byBook.get(key) ?? [];
     if (list.length < SIGNALS_PER_PAIR) list.push(signal);
-    bySymbol.set(signal.symbol, list);
+    byBook.set(key, list);
+    if (!known.has(key)) known.set(key, { symbol: signal.symbol, strategy: signal.strategy });
   }
-  const order = [...symbols, ...[...bySymbol.keys()].filter((s) => !symbols.includes(s)).sort()];
+  const followed = books.map(bookKey);
+  const order = [...followed, ...[...byBook.keys()].filter((key) => !followed.includes(key)).sort()];
 
   return (
     <section className="card" aria-labelledby="signals-title" data-testid="signals-card">
@@ -93,11 +123,21 @@ export function SignalsCard({ symbols }: SignalsCardProps) {
       </div>
       {order.length === 0 ? <p className="muted">{t("signals.noPairs")}</p> : null}
       <div className="signal-groups">
-        {order.map((symbol) => {
-          const list = bySymbol.get(symbol) ?? [];
+        {order.map((key) => {
+          const list = byBook.get(key) ?? [];
+          const book = known.get(key) ?? { symbol: key, strategy: "" };
           return (
-            <section key={symbol} className="signal-group" data-testid="signal-group" data-symbol={symbol} aria-label={symbol}>
-              <h3>{symbol}</h3>
+            <section
+              key={key}
+              className="signal-group"
+              data-testid="signal-group"
+              data-symbol={book.symbol}
+              data-strategy={book.strategy}
+              aria-label={`${book.symbol} · ${book.strategy}`}
+            >
+              <h3>
+                {book.symbol} <span className="muted small">{book.strategy}</span>
+              </h3>
               {list.length === 0 ? <p className="muted small">{t("signals.none")}</p> : <SignalTable signals={list} />}
             </section>
           );

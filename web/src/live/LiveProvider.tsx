@@ -14,7 +14,17 @@ import {
   listPending,
   listSignals,
 } from "../api/client";
-import type { AppSettings, EngineStatus, Order, OrderStatus, PendingConfirmation, SimSignal, StreamKind } from "../api/types";
+import type {
+  AppSettings,
+  EngineStatus,
+  Order,
+  OrderStatus,
+  PendingConfirmation,
+  SimSignal,
+  StreamData,
+  StreamEvent,
+  StreamKind,
+} from "../api/types";
 import { messageOf } from "../lib/errors";
 
 /** How many recent signals are kept in memory (all pairs together). */
@@ -25,7 +35,12 @@ const INITIAL_SIGNALS = 200;
 const POLL_MS = 2000;
 const KINDS: StreamKind[] = ["signal", "pending", "order", "trade", "status", "risk"];
 /** What a resolved confirmation made of its order. */
-const RESOLUTION: Record<string, OrderStatus> = { confirmed: "accepted", rejected: "rejected", expired: "expired" };
+const RESOLUTION: Partial<Record<StreamData<"pending">["status"], OrderStatus>> = {
+  confirmed: "accepted",
+  rejected: "rejected",
+  expired: "expired",
+  cancelled: "cancelled",
+};
 /** Orders whose status is loaded with the page (signals waiting for a confirmation refer to them). */
 const INITIAL_ORDERS = 200;
 
@@ -74,40 +89,27 @@ function mergeSignals(current: SimSignal[], incoming: SimSignal[]): SimSignal[] 
   return [...byId.values()].sort(newestFirst).slice(0, SIGNAL_BUFFER);
 }
 
-/** The event's JSON data, unwrapped from `{kind, data}` when the server wraps it. */
-function parseEvent(raw: string): { kind: string | null; data: unknown } {
-  let payload: unknown;
+/**
+ * One stream event as the OpenAPI schema types it (`StreamEventPublic`): the SSE
+ * event name is its `kind`, the JSON of its `data:` line its `data` (the server
+ * serialises each kind through its public model). Null when the data is not a
+ * JSON object.
+ */
+function parseEvent(kind: StreamKind, raw: string): StreamEvent | null {
+  let data: unknown;
   try {
-    payload = JSON.parse(raw);
+    data = JSON.parse(raw);
   } catch {
-    return { kind: null, data: null };
+    return null;
   }
-  if (payload !== null && typeof payload === "object" && "kind" in payload && "data" in payload) {
-    const wrapped = payload as { kind: unknown; data: unknown };
-    return { kind: typeof wrapped.kind === "string" ? wrapped.kind : null, data: wrapped.data };
-  }
-  return { kind: null, data: payload };
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return null;
+  return { kind, data } as StreamEvent;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object";
-}
-
-/** `[order id, status]` told by an `order` or `pending` event, if any. */
-function orderUpdate(kind: string, data: unknown): [string, string] | null {
-  if (!isObject(data)) return null;
-  if (kind === "order" && typeof data.id === "string" && typeof data.status === "string") {
-    return [data.id, data.status];
-  }
-  if (kind === "pending" && isObject(data.order) && typeof data.order.id === "string" && typeof data.status === "string") {
-    const status = RESOLUTION[data.status];
-    return status ? [data.order.id, status] : null;
-  }
-  return null;
-}
-
-function isSignal(value: unknown): value is SimSignal {
-  return value !== null && typeof value === "object" && "symbol" in value && "side" in value && "id" in value;
+/** `[order id, status]` a pending confirmation's resolution gives its order, if any. */
+function resolution(pending: StreamData<"pending">): [string, OrderStatus] | null {
+  const status = RESOLUTION[pending.status];
+  return status ? [pending.order.id, status] : null;
 }
 
 export function LiveProvider({ children }: { children: ReactNode }) {
@@ -197,31 +199,36 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (typeof EventSource === "undefined") return undefined;
     const source = new EventSource(SIGNAL_STREAM_URL);
-    const handle = (fallbackKind: string | null, raw: string) => {
-      const { kind: wrappedKind, data } = parseEvent(raw);
-      const kind = wrappedKind ?? fallbackKind;
-      const update = kind ? orderUpdate(kind, data) : null;
-      if (update) setOrderStatus((current) => ({ ...current, [update[0]]: update[1] }));
-      switch (kind) {
-        case "signal":
-          if (isSignal(data)) setSignals((current) => mergeSignals(current, [data]));
+    const noteStatus = (id: string, next: string) => setOrderStatus((current) => ({ ...current, [id]: next }));
+    const handle = (kind: StreamKind, raw: string) => {
+      const event = parseEvent(kind, raw);
+      if (event === null) return;
+      switch (event.kind) {
+        case "signal": {
+          const signal = event.data;
+          setSignals((current) => mergeSignals(current, [signal]));
           break;
-        case "pending":
+        }
+        case "pending": {
+          const resolved = resolution(event.data);
+          if (resolved) noteStatus(...resolved);
           refreshPending();
           break;
+        }
         case "order":
-        case "trade":
+          noteStatus(event.data.id, event.data.status);
           refreshPending();
           setRevision((n) => n + 1);
           break;
+        case "trade":
+          setRevision((n) => n + 1);
+          break;
         case "status":
-          refreshStatus();
+          setStatus(event.data);
           setRevision((n) => n + 1);
           break;
         case "risk":
           setRevision((n) => n + 1);
-          break;
-        default:
           break;
       }
     };
@@ -230,7 +237,6 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       refresh();
     };
     source.onerror = () => setConnected(source.readyState === EventSource.OPEN);
-    source.onmessage = (event: MessageEvent<string>) => handle(null, event.data);
     const listeners = KINDS.map((kind) => {
       const listener = (event: MessageEvent<string>) => handle(kind, event.data);
       source.addEventListener(kind, listener);
@@ -240,7 +246,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       for (const [kind, listener] of listeners) source.removeEventListener(kind, listener);
       source.close();
     };
-  }, [refresh, refreshPending, refreshStatus]);
+  }, [refresh, refreshPending]);
 
   const forgetPending = useCallback((id: string) => {
     forgotten.current.add(id);

@@ -1,4 +1,7 @@
-/** Open positions with their marks, P&L, brackets and liquidation price; each can be closed. */
+/**
+ * Open positions (one per pair: a strategy on a symbol) with their marks, P&L,
+ * brackets and liquidation price; each can be closed.
+ */
 import { useState } from "react";
 
 import { closePosition } from "../api/client";
@@ -15,6 +18,11 @@ interface PositionsCardProps {
   onChange: () => void;
 }
 
+/** `SYMBOL/strategy`: one position per pair. */
+function keyOf(position: Position): string {
+  return `${position.symbol}/${position.strategy}`;
+}
+
 function pnlClass(value: number | null): string {
   if (value === null || value === 0) return "num";
   return value > 0 ? "num pos" : "num neg";
@@ -26,11 +34,12 @@ export function PositionsCard({ positions, onChange }: PositionsCardProps) {
   const [error, setError] = useState<string | null>(null);
   const [closing, setClosing] = useState<ReadonlySet<string>>(() => new Set());
 
-  function close(symbol: string) {
-    setBusy(symbol);
+  function close(position: Position) {
+    const key = keyOf(position);
+    setBusy(key);
     setError(null);
-    closePosition(symbol)
-      .then(() => setClosing((current) => new Set(current).add(symbol)))
+    closePosition(position.symbol, position.strategy)
+      .then(() => setClosing((current) => new Set(current).add(key)))
       .catch((reason: unknown) => setError(t("positions.closeError", { error: messageOf(reason) })))
       .finally(() => {
         setBusy(null);
@@ -39,7 +48,7 @@ export function PositionsCard({ positions, onChange }: PositionsCardProps) {
   }
 
   const open = positions ?? [];
-  const stillClosing = [...closing].filter((symbol) => open.some((p) => p.symbol === symbol));
+  const stillClosing = [...closing].filter((key) => open.some((p) => keyOf(p) === key));
 
   return (
     <section className="card" aria-labelledby="positions-title" data-testid="positions-card">
@@ -61,6 +70,7 @@ export function PositionsCard({ positions, onChange }: PositionsCardProps) {
           <thead>
             <tr>
               <th scope="col">{t("col.pair")}</th>
+              <th scope="col">{t("col.strategy")}</th>
               <th scope="col">{t("trade.side")}</th>
               <th scope="col" className="num">{t("trade.qty")}</th>
               <th scope="col" className="num">{t("trade.entryPrice")}</th>
@@ -76,13 +86,20 @@ export function PositionsCard({ positions, onChange }: PositionsCardProps) {
           </thead>
           <tbody>
             {positions === null ? (
-              <TableNoticeRow colSpan={12} text={t("sim.loading")} />
+              <TableNoticeRow colSpan={13} text={t("sim.loading")} />
             ) : open.length === 0 ? (
-              <TableNoticeRow colSpan={12} text={t("positions.empty")} emptyTestId="positions-empty" />
+              <TableNoticeRow colSpan={13} text={t("positions.empty")} emptyTestId="positions-empty" />
             ) : (
               open.map((position) => (
-                <tr key={position.symbol} data-testid="position-row" data-symbol={position.symbol} data-side={position.side}>
+                <tr
+                  key={keyOf(position)}
+                  data-testid="position-row"
+                  data-symbol={position.symbol}
+                  data-strategy={position.strategy}
+                  data-side={position.side}
+                >
                   <td className="strong">{position.symbol}</td>
+                  <td>{position.strategy}</td>
                   <td>
                     <SideBadge side={position.side} />
                   </td>
@@ -99,8 +116,8 @@ export function PositionsCard({ positions, onChange }: PositionsCardProps) {
                     <button
                       type="button"
                       className="btn btn-small btn-danger"
-                      disabled={busy !== null || closing.has(position.symbol)}
-                      onClick={() => close(position.symbol)}
+                      disabled={busy !== null || closing.has(keyOf(position))}
+                      onClick={() => close(position)}
                     >
                       {t("positions.close")}
                     </button>

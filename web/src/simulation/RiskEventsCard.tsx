@@ -1,4 +1,4 @@
-/** The risk gate's blocks: when, which pair, which circuit breaker and why. */
+/** The risk gate's blocks: when, which pair (symbol and strategy), which circuit breaker and why. */
 import type { RiskEvent } from "../api/types";
 import { useI18n } from "../i18n/I18nProvider";
 import { formatTime } from "../lib/format";
@@ -25,15 +25,17 @@ export function RiskEventsCard({ events }: { events: RiskEvent[] | null }) {
               <tr>
                 <th scope="col">{t("signal.time")}</th>
                 <th scope="col">{t("col.pair")}</th>
+                <th scope="col">{t("col.strategy")}</th>
                 <th scope="col">{t("riskEvents.breaker")}</th>
                 <th scope="col">{t("signal.reason")}</th>
               </tr>
             </thead>
             <tbody>
               {events.map((event, index) => (
-                <tr key={index} data-testid="risk-event-row" data-breaker={event.breaker}>
+                <tr key={index} data-testid="risk-event-row" data-breaker={event.breaker} data-strategy={event.strategy}>
                   <td className="nowrap">{formatTime(event.time)}</td>
                   <td className="strong">{event.symbol}</td>
+                  <td>{event.strategy}</td>
                   <td>{label("risk", event.breaker)}</td>
                   <td>{event.reason}</td>
                 </tr>

@@ -70,7 +70,7 @@ export function SimulationTab() {
         <h2 id="history-title">
           {t("history.title")} <span className="muted small">{trades ? t("history.count", { n: trades.length }) : ""}</span>
         </h2>
-        {trades === null ? <p className="muted">{t("sim.loading")}</p> : <TradesTable trades={trades} showSymbol />}
+        {trades === null ? <p className="muted">{t("sim.loading")}</p> : <TradesTable trades={trades} showPair />}
       </section>
       <div className="settings-row">
         <SimSettingsCard settings={settings} />

@@ -5,6 +5,8 @@ available, else spawn), so runs queue up one after another and a crashing or
 memory-hungry run cannot take the API down. The job itself (`run_job`) executes
 in the child: it writes status and progress straight into the job's database
 row and stores the result file; the parent only notices a child that died.
+The child runs `initializer(settings)` first when one is given (the server passes
+its JSON log set-up, so the child logs like the server).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ SHUTDOWN_JOIN_SECONDS = 5.0
 _stores: dict[str, ResultStore] = {}
 
 
-def _worker_store(settings: Settings) -> ResultStore:
+def worker_store(settings: Settings) -> ResultStore:
+    """The worker process's result store for `settings` (opened on first use)."""
     store = _stores.get(settings.database_url)
     if store is None:
         store = ResultStore(settings, Database(settings))
@@ -44,11 +47,10 @@ def _worker_store(settings: Settings) -> ResultStore:
     return store
 
 
-def _init_worker(settings: Settings) -> None:
-    """Child start-up: JSON logs like the server's."""
-    from scalplab.api.logs import configure_logging
-
-    configure_logging(settings)
+def _start_child(initializer: Callable[[Settings], None] | None, settings: Settings) -> None:
+    """Child start-up: the worker's initializer, if it has one."""
+    if initializer is not None:
+        initializer(settings)
 
 
 def progress_writer(store: ResultStore, job_id: str) -> Callable[[float], None]:
@@ -74,7 +76,7 @@ def run_job(settings: Settings, job_id: str, request: RunRequest) -> str:
     """
     from scalplab.backtests.runner import run_backtest
 
-    store = _worker_store(settings)
+    store = worker_store(settings)
     if not store.set_running(job_id):
         log.info("backtest %s was deleted before it started", job_id)
         return "deleted"
@@ -105,11 +107,21 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 class BacktestWorker:
-    """Queues backtest jobs on a single worker process."""
+    """Queues backtest jobs on a single worker process.
 
-    def __init__(self, settings: Settings, store: ResultStore) -> None:
+    `initializer` (a module-level function, it is pickled by name) runs once in the
+    child with the settings before its first job.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: ResultStore,
+        initializer: Callable[[Settings], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
+        self.initializer = initializer
         self._lock = Lock()
         self._executor: ProcessPoolExecutor | None = None
         self._futures: dict[str, Future[str]] = {}
@@ -120,8 +132,8 @@ class BacktestWorker:
             self._executor = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=_context(),
-                initializer=_init_worker,
-                initargs=(self.settings,),
+                initializer=_start_child,
+                initargs=(self.initializer, self.settings),
             )
         return self._executor
 
@@ -146,6 +158,12 @@ class BacktestWorker:
             future = self._futures.get(job_id)
         return future.cancel() if future is not None else False
 
+    def process_ids(self) -> list[int]:
+        """Pids of the worker processes running now (none before the first job)."""
+        with self._lock:
+            executor = self._executor
+        return [] if executor is None else list(_processes(executor))
+
     def pending(self) -> list[str]:
         """Ids of jobs queued or running in this worker."""
         with self._lock:
@@ -160,7 +178,7 @@ class BacktestWorker:
         error = future.exception()
         if error is None:
             return
-        reason = "interrupted by shutdown" if closing else _crash_reason(error)
+        reason = "interrupted by shutdown" if closing else crash_reason(error)
         log.error("backtest %s: %s", job_id, reason, extra={"job_id": job_id})
         try:
             self.store.set_failed(job_id, reason)
@@ -176,7 +194,7 @@ class BacktestWorker:
         if executor is None:
             return
         # The pool has no public way to stop a running task: end its process.
-        processes = list(executor._processes.values())
+        processes = list(_processes(executor).values())
         executor.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             if process.is_alive():
@@ -190,7 +208,13 @@ class BacktestWorker:
                 log.error("cannot mark backtest %s interrupted: %s", job_id, exc.message)
 
 
-def _crash_reason(error: BaseException) -> str:
+def _processes(executor: ProcessPoolExecutor) -> dict[int, multiprocessing.Process]:
+    """The pool's worker processes by pid (the standard library keeps them private)."""
+    return dict(executor._processes or {})
+
+
+def crash_reason(error: BaseException) -> str:
+    """Why a job's future failed, as one line for the job row."""
     if isinstance(error, BrokenProcessPool):
         return "the backtest worker process died (out of memory or killed)"
     if isinstance(error, ScalpLabError):

@@ -1,19 +1,45 @@
-"""The job function the worker process runs (`run_job`), exercised in-process on real data."""
+"""The backtest worker: the job function (`run_job`) in-process on real data, and the pool
+(one child process, its initializer, shutdown)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scalplab.api.worker import _crash_reason, _worker_store, progress_writer, run_job
+import pytest
+
 from scalplab.backtests.storage import ResultStore
+from scalplab.backtests.worker import (
+    BacktestWorker,
+    crash_reason,
+    progress_writer,
+    run_job,
+    worker_store,
+)
 from scalplab.config import Settings
 from scalplab.errors import NoDataError
 from scalplab.orders.runs import RunRequest
+from tests.conftest import make_settings
 
 WEEK = (datetime(2025, 6, 17, tzinfo=UTC), datetime(2025, 6, 24, tzinfo=UTC))
+MARKER = "worker-initialised"
+
+
+@pytest.fixture
+def settings(sample_week_dir: Path, tmp_path: Path) -> Settings:
+    """A fresh copy of the bundled real sample (the jobs write results and rows into it)."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(sample_week_dir, data_dir)
+    return make_settings(data_dir)
+
+
+def mark_initialised(settings: Settings) -> None:
+    """A worker initializer (module level: the pool pickles it by name)."""
+    (settings.data_dir / MARKER).write_text(str(os.getpid()), encoding="utf-8")
 
 
 def test_run_job_stores_a_done_result(settings: Settings) -> None:
@@ -24,7 +50,7 @@ def test_run_job_stores_a_done_result(settings: Settings) -> None:
     job = store.job(job_id)
     assert job.status == "done" and job.result is not None
     assert job.result["id"] == job_id and job.result["params"]["slow"] == 20
-    assert _worker_store(settings) is _worker_store(settings)  # one store per process
+    assert worker_store(settings) is worker_store(settings)  # one store per process
     store.close()
 
 
@@ -79,8 +105,50 @@ def test_progress_is_throttled(settings: Settings, tmp_path: Path) -> None:
 
 
 def test_crash_reasons_are_one_readable_line() -> None:
-    assert _crash_reason(BrokenProcessPool("gone")) == (
+    assert crash_reason(BrokenProcessPool("gone")) == (
         "the backtest worker process died (out of memory or killed)"
     )
-    assert _crash_reason(NoDataError("no candles")) == "no candles"
-    assert _crash_reason(OSError("disk full")) == "backtest worker error: OSError: disk full"
+    assert crash_reason(NoDataError("no candles")) == "no candles"
+    assert crash_reason(OSError("disk full")) == "backtest worker error: OSError: disk full"
+
+
+def test_the_initializer_runs_in_the_child_before_its_first_job(settings: Settings) -> None:
+    store = ResultStore(settings)
+    worker = BacktestWorker(settings, store, mark_initialised)
+    request = RunRequest("ETHUSDT", "sma_cross", "1h", *WEEK, {})
+    job_id = store.create_job(request)
+    worker.submit(job_id, request)
+    deadline = time.monotonic() + 90
+    while store.job(job_id).status not in ("done", "failed"):
+        assert time.monotonic() < deadline, "the job did not finish"
+        time.sleep(0.1)
+    assert store.job(job_id).status == "done"
+    child = int((settings.data_dir / MARKER).read_text(encoding="utf-8"))
+    assert child != os.getpid() and worker.process_ids() == [child]
+    worker.shutdown()
+    store.close()
+
+
+def test_shutdown_fails_the_jobs_still_in_the_worker(settings: Settings) -> None:
+    store = ResultStore(settings)
+    worker = BacktestWorker(settings, store)
+    request = RunRequest(
+        "BTCUSDT",
+        "sma_cross",
+        "1m",
+        datetime(2025, 6, 17, tzinfo=UTC),
+        datetime(2025, 6, 24, tzinfo=UTC),
+        {},
+    )
+    job_ids = [store.create_job(request) for _ in range(2)]
+    for job_id in job_ids:
+        worker.submit(job_id, request)
+    assert sorted(worker.pending()) == sorted(job_ids)
+    worker.shutdown()  # long before the child has even imported Backtrader
+    for job_id in job_ids:
+        job = store.job(job_id)
+        assert (job.status, job.error) == ("failed", "interrupted by shutdown")
+    late = store.create_job(request)
+    worker.submit(late, request)  # refused once closing
+    assert store.job(late).error == "the server is shutting down"
+    store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Lock
@@ -31,8 +32,33 @@ class Span:
     bars: int
 
 
-Listing = tuple[str, list[Span], str | None]
-"""A symbol, its readable spans, and its read error (None when every file reads)."""
+@dataclass(frozen=True, slots=True)
+class SymbolSpans:
+    """A symbol with stored candles and every timeframe it can be read at."""
+
+    symbol: str
+    timeframes: tuple[Span, ...]
+    error: str | None = None
+    """Why a file of the symbol cannot be read (its other spans still list)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CandleSeries:
+    """Bars as columns; `time` is each bar's open time in epoch seconds (UTC)."""
+
+    time: Sequence[int]
+    open: Sequence[float]
+    high: Sequence[float]
+    low: Sequence[float]
+    close: Sequence[float]
+    volume: Sequence[float]
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+    def rows(self) -> Iterator[tuple[int, float, float, float, float, float]]:
+        """`(time, open, high, low, close, volume)` per bar, oldest first."""
+        return zip(self.time, self.open, self.high, self.low, self.close, self.volume, strict=True)
 
 
 def ms_to_datetime(ms: int) -> datetime:
@@ -51,7 +77,7 @@ class MarketService:
     def __init__(self, candles: CandleStore) -> None:
         self.candles = candles
         self._lock = Lock()
-        self._cache: tuple[tuple[tuple[str, int, int], ...], list[Listing]] | None = None
+        self._cache: tuple[tuple[tuple[str, int, int], ...], list[SymbolSpans]] | None = None
 
     def _fingerprint(self) -> tuple[tuple[str, int, int], ...]:
         root = self.candles.data_dir / "candles" / self.candles.exchange
@@ -66,34 +92,37 @@ class MarketService:
             entries.append((str(path), stat.st_mtime_ns, stat.st_size))
         return tuple(entries)
 
-    def symbols(self) -> list[Listing]:
+    def symbols(self) -> list[SymbolSpans]:
         """Every symbol with candles, the span of each readable timeframe, and the read
-        error of a file that cannot be read (None when all are fine)."""
+        error of a file that cannot be read (one bad file hides nothing else)."""
         with self._lock:
             fingerprint = self._fingerprint()
             if self._cache is not None and self._cache[0] == fingerprint:
                 return self._cache[1]
             listing = [
-                (
+                SymbolSpans(
                     entry.symbol,
-                    [
-                        Span(s.timeframe, s.stored, ms_to_datetime(s.first_ms),
-                             ms_to_datetime(s.last_ms), s.rows)
+                    tuple(
+                        Span(
+                            s.timeframe,
+                            s.stored,
+                            ms_to_datetime(s.first_ms),
+                            ms_to_datetime(s.last_ms),
+                            s.rows,
+                        )
                         for s in entry.spans
-                    ],
+                    ),
                     entry.error,
                 )
                 for entry in candle_inventory(self.candles)
-            ]  # fmt: skip
+            ]
             self._cache = (fingerprint, listing)
             return listing
 
     def candles_between(
         self, symbol: str, tf: str, start: datetime | None, end: datetime | None
-    ) -> list[dict[str, float | int]]:
-        """Bars with `start <= open time < end` as `{time, open, high, low, close, volume}`.
-
-        `time` is the bar's open time in epoch seconds.
+    ) -> CandleSeries:
+        """Bars with `start <= open time < end`.
 
         Without `end`: up to the newest bar; without `start`: the `DEFAULT_BARS`
         bars before `end`. More than `MAX_BARS` bars is an `InputError`.
@@ -114,17 +143,11 @@ class MarketService:
                     "narrow start/end or use a longer timeframe"
                 )
         frame = self.candles.read(name, tf, start_ms, end_ms)
-        times = (frame["open_time"].to_numpy() // 1000).tolist()
-        columns = [frame[column].to_numpy().tolist() for column in ("open", "high", "low", "close")]
-        volume = frame["volume"].to_numpy().tolist()
-        return [
-            {
-                "time": int(t),
-                "open": o,
-                "high": h,
-                "low": lo_,
-                "close": c,
-                "volume": v,
-            }
-            for t, o, h, lo_, c, v in zip(times, *columns, volume, strict=True)
-        ]
+        return CandleSeries(
+            time=(frame["open_time"].to_numpy() // 1000).tolist(),
+            open=frame["open"].to_numpy().tolist(),
+            high=frame["high"].to_numpy().tolist(),
+            low=frame["low"].to_numpy().tolist(),
+            close=frame["close"].to_numpy().tolist(),
+            volume=frame["volume"].to_numpy().tolist(),
+        )

@@ -1,31 +1,34 @@
-"""The `/signals` queries: recorded signals, and a live feed of the engine's events."""
+"""Signals: the ones the engine recorded, and a live feed of the engine's events."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import anyio
 
 from scalplab.data.symbols import normalize_symbol
+from scalplab.orders.pending import PendingView
+from scalplab.orders.types import Order
 from scalplab.simulation.engine import SimulationEngine
-from scalplab.simulation.events import EngineEvent, EventSubscription
+from scalplab.simulation.events import EngineEvent, EventSubscription, StreamPayload
+from scalplab.simulation.views import RiskEventView, SignalView, TradeView
 
 STREAM_KINDS = frozenset({"signal", "pending", "order", "trade", "status", "risk"})
-"""Event kinds the stream forwards (`risk`: a manual order a circuit breaker blocked)."""
+"""Event kinds the stream forwards (`risk`: a signal or order a circuit breaker blocked)."""
 
 STOP_POLL_SECONDS = 0.5
-"""How often a waiting stream checks whether the server is shutting down."""
+"""How often a waiting stream checks whether the front end is shutting down."""
 
 
-def event_symbol(data: dict[str, Any]) -> str | None:
-    """The symbol an event is about (an order inside a pending confirmation counts)."""
-    symbol = data.get("symbol")
-    if isinstance(symbol, str):
-        return symbol
-    order = data.get("order")
-    if isinstance(order, dict) and isinstance(order.get("symbol"), str):
-        return str(order["symbol"])
+def event_symbol(data: StreamPayload) -> str | None:
+    """The symbol an event is about (an order inside a pending confirmation counts);
+    None for an engine status."""
+    if isinstance(data, SignalView | RiskEventView | Order):
+        return data.symbol
+    if isinstance(data, PendingView):
+        return data.pending.order.symbol
+    if isinstance(data, TradeView):
+        return data.trade.symbol
     return None
 
 
@@ -35,10 +38,10 @@ class SignalService:
     def __init__(self, engine: SimulationEngine) -> None:
         self.engine = engine
 
-    def list(self, symbol: str | None, limit: int) -> list[dict[str, Any]]:
+    def list(self, symbol: str | None, limit: int) -> list[SignalView]:
         """The newest `limit` signals (of one symbol, if given), newest first."""
         name = None if symbol is None else normalize_symbol(symbol)
-        return [signal.to_dict() for signal in self.engine.signals(symbol=name, limit=limit)]
+        return self.engine.read.signals(symbol=name, limit=limit)
 
     def subscribe(self) -> EventSubscription:
         """A new subscription to the engine's events (call from the event loop)."""
@@ -53,8 +56,8 @@ class SignalService:
         """The subscription's events of the streamed kinds, filtered by symbol.
 
         Events that name no symbol (status) always pass. Ends soon after `stop` is
-        set (server shutdown); the subscription is closed when the iteration ends
-        or is abandoned (client gone).
+        set (shutdown); the subscription is closed when the iteration ends or is
+        abandoned (the consumer went away).
         """
         try:
             while stop is None or not stop.is_set():

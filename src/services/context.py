@@ -1,60 +1,72 @@
-"""Everything the app holds for its lifetime, built at start-up and closed at shutdown."""
+"""The composition root: every service, built at start-up and closed at shutdown.
+
+`Services.start(settings)` migrates the database, recovers from a previous crash and
+opens each service; a front end (the REST API's lifespan, a bot's main) holds the
+result for its lifetime and calls `close()` at the end.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from scalplab.api.services.backtests import BacktestService
-from scalplab.api.services.market import MarketService
-from scalplab.api.services.orders import OrderService
-from scalplab.api.services.pairs import PairService
-from scalplab.api.services.references import References
-from scalplab.api.services.settings import SettingsService
-from scalplab.api.services.signals import SignalService
-from scalplab.api.services.simulation import SimulationService
-from scalplab.api.services.status import HealthService, trading_gate
-from scalplab.api.worker import BacktestWorker
 from scalplab.backtests.storage import ResultStore
+from scalplab.backtests.worker import BacktestWorker
 from scalplab.config import Settings
 from scalplab.data.candles import CandleStore
+from scalplab.data.exchange import EXCHANGE
 from scalplab.data.symbols import RulesStore
 from scalplab.errors import ScalpLabError
+from scalplab.services.backtests import BacktestService
+from scalplab.services.market import MarketService
+from scalplab.services.orders import OrderService
+from scalplab.services.pairs import PairService
+from scalplab.services.references import References
+from scalplab.services.settings import SettingsService
+from scalplab.services.signals import SignalService
+from scalplab.services.simulation import SimulationService
+from scalplab.services.status import HealthService, trading_gate
+from scalplab.services.strategies import StrategyService
 from scalplab.simulation.engine import SimulationEngine
 from scalplab.storage.db import Database, migrate
-from scalplab.strategies.registry import Registry, get_registry
-
-EXCHANGE = "binance"
+from scalplab.strategies.registry import get_registry
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class AppContext:
-    """Long-lived objects shared by every request."""
+class Services:
+    """Long-lived services shared by every caller (thread-safe)."""
 
     settings: Settings
     database: Database
-    registry: Registry
-    store: ResultStore
     worker: BacktestWorker
+    engine: SimulationEngine
     health: HealthService
     pairs: PairService
+    strategies: StrategyService
     market: MarketService
     backtests: BacktestService
-    engine: SimulationEngine
     simulation: SimulationService
     signals: SignalService
     orders: OrderService
     runtime_settings: SettingsService
 
     @classmethod
-    def start(cls, settings: Settings) -> AppContext:
+    def start(
+        cls,
+        settings: Settings,
+        worker_initializer: Callable[[Settings], None] | None = None,
+    ) -> Services:
         """Migrate the database, recover from a previous crash, open every service.
 
-        The paper-trading engine reloads its books, orders and pending confirmations;
-        a simulation a crash interrupted while running continues after its cursor
-        (a clean shutdown stops it: `POST /simulation/start` continues it).
+        Backtests a previous process left queued or running are marked failed. The
+        paper-trading engine reloads its books, orders and pending confirmations; a
+        simulation a crash interrupted while running continues after its cursor (a
+        clean shutdown stops it: `SimulationService.start` continues it).
+        `worker_initializer` runs in the backtest worker process before its first job
+        (a module-level function: the server passes its log set-up).
         """
         migrate(settings)
         database = Database(settings)
@@ -69,28 +81,27 @@ class AppContext:
             log.warning("strategy plugin not loaded: %s", problem)
         candles = CandleStore(settings.data_dir, EXCHANGE)
         references = References(registry, candles, RulesStore(settings.data_dir, EXCHANGE))
-        worker = BacktestWorker(settings, store)
+        worker = BacktestWorker(settings, store, worker_initializer)
         engine = SimulationEngine(settings, database, registry)
         _resume(engine)
         return cls(
             settings=settings,
             database=database,
-            registry=registry,
-            store=store,
             worker=worker,
-            health=HealthService(settings, database),
-            pairs=PairService(references),
-            market=MarketService(candles),
-            backtests=BacktestService(references, store, worker),
             engine=engine,
+            health=HealthService(settings, database),
+            pairs=PairService(database, references),
+            strategies=StrategyService(registry),
+            market=MarketService(candles),
+            backtests=BacktestService(settings, references, store, worker),
             simulation=SimulationService(engine),
             signals=SignalService(engine),
             orders=OrderService(engine, live=trading_gate(settings).live),
-            runtime_settings=SettingsService(engine),
+            runtime_settings=SettingsService(engine, settings),
         )
 
     def close(self) -> None:
-        """Stop the simulation and the worker, then release the database."""
+        """Stop the simulation and the backtest worker, then release the database."""
         try:
             self.engine.close()
         finally:

@@ -1,0 +1,127 @@
+"""Backtest jobs: validate a run up front, queue it on the worker, read and delete results.
+
+A run is a `RunRequest` (pair, strategy, timeframe, range, params, risk overrides, the
+circuit-breaker switch, `allow_partial`). Everything it refers to is checked before a
+job is indexed, so a bad request queues nothing. A finished job's result is the stored
+JSON document (`BacktestJob.result`), returned as stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Literal
+
+from scalplab.backtests.storage import BacktestJob, BacktestSummary, ResultStore
+from scalplab.backtests.worker import BacktestWorker
+from scalplab.config import Settings
+from scalplab.data.timeframes import timeframe_ms
+from scalplab.errors import InputError, NoDataError
+from scalplab.orders.runs import RunRequest, run_risk
+from scalplab.services.market import datetime_to_ms, ms_to_datetime
+from scalplab.services.references import References
+
+MIN_RANGE = timedelta(days=1)
+MAX_RANGE = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedJob:
+    """A job accepted by `submit`: poll it by id."""
+
+    id: str
+    status: Literal["queued"] = "queued"
+
+
+def check_range(start: datetime, end: datetime) -> None:
+    """`[start, end)` must span 1 to 30 days."""
+    if end <= start:
+        raise InputError(f"end {end.isoformat()} must be after start {start.isoformat()}")
+    span = end - start
+    if span < MIN_RANGE or span > MAX_RANGE:
+        days = span.total_seconds() / 86_400
+        raise InputError(f"the range must span 1 to 30 days, not {days:g} days")
+
+
+class BacktestService:
+    """The backtest actions: thin over `ResultStore` and `BacktestWorker`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        references: References,
+        store: ResultStore,
+        worker: BacktestWorker,
+    ) -> None:
+        self.settings = settings
+        self.references = references
+        self.store = store
+        self.worker = worker
+
+    def submit(self, request: RunRequest) -> QueuedJob:
+        """Validate everything the run needs, index the job as queued and queue it.
+
+        `InputError` for an unknown pair, strategy, timeframe or param, a range outside
+        1 to 30 days, a risk override that is unknown or out of bounds; `NoDataError`
+        when no stored candle falls in the range, or only some do and the request does
+        not `allow_partial`.
+        """
+        symbol = self.references.symbol_with_candles(request.pair)
+        info = self.references.strategy(request.strategy)
+        self.references.timeframe(request.timeframe)
+        check_range(request.start, request.end)
+        resolved = info.resolve(dict(request.params))
+        run_risk(self.settings, request)  # the overrides, validated
+        self._check_candles(symbol, request)
+        # the row shows every param value the run uses, defaults included
+        job_id = self.store.create_job(
+            replace(request, pair=symbol, strategy=info.name, params=resolved),
+            strategy_version=info.version,
+        )
+        try:
+            self.worker.submit(job_id, replace(request, pair=symbol, strategy=info.name))
+        except BaseException as exc:
+            self.store.set_failed(job_id, f"could not queue the backtest: {exc}")
+            raise
+        return QueuedJob(job_id)
+
+    def _check_candles(self, symbol: str, request: RunRequest) -> None:
+        timeframe = request.timeframe
+        first, last, _ = self.references.candles.span(symbol, timeframe)
+        step = timeframe_ms(timeframe)
+        start_ms, end_ms = datetime_to_ms(request.start), datetime_to_ms(request.end)
+        stored = f"stored: {_iso(ms_to_datetime(first))} to {_iso(ms_to_datetime(last + step))}"
+        if end_ms <= first or start_ms > last:
+            raise NoDataError(
+                f"no {symbol} {timeframe} candles from {_iso(request.start)} to "
+                f"{_iso(request.end)}; {stored}"
+            )
+        if not request.allow_partial and (start_ms < first or end_ms > last + step):
+            raise NoDataError(
+                f"the stored {symbol} {timeframe} candles cover only part of "
+                f"{_iso(request.start)} to {_iso(request.end)} ({stored}): narrow the range "
+                "or set allow_partial to run on the part that is stored"
+            )
+
+    def list(self, limit: int | None = None, offset: int = 0) -> list[BacktestSummary]:
+        """Every backtest, newest first."""
+        return self.store.list(limit=limit, offset=offset)
+
+    def job(self, job_id: str) -> BacktestJob:
+        """State and (when done) the stored result document of one backtest."""
+        return self.store.job(job_id)
+
+    def delete(self, job_id: str) -> None:
+        """Delete one backtest (a queued one is also taken off the worker's queue)."""
+        self.store.delete(job_id)
+        self.worker.cancel(job_id)
+
+    def delete_all(self) -> int:
+        """Delete every backtest; returns how many."""
+        for job_id in self.worker.pending():
+            self.worker.cancel(job_id)
+        return self.store.delete_all()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

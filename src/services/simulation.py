@@ -1,0 +1,126 @@
+"""Paper trading: the engine's state, portfolio, positions, trades, metrics and controls.
+
+`portfolio()` and `positions()` return the read model's snapshot of the last commit
+(no engine lock, no database), so a front end may call them from its event loop;
+everything else reads the database or starts and stops threads (call it from a
+worker thread).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Literal
+
+from scalplab.orders.metrics import Metrics
+from scalplab.simulation.engine import SimulationEngine
+from scalplab.simulation.views import (
+    EngineStatus,
+    FeedSpec,
+    Portfolio,
+    PositionClosed,
+    PositionView,
+    RiskEventView,
+    TradeView,
+)
+from scalplab.timeutil import to_ms
+
+log = logging.getLogger(__name__)
+
+MAX_SPEED = "max"
+"""The `speed` value meaning "as fast as possible"."""
+
+
+class SimulationService:
+    """Engine state and controls, as the engine's typed records."""
+
+    def __init__(self, engine: SimulationEngine) -> None:
+        self.engine = engine
+
+    def status(self) -> EngineStatus:
+        """Running or stopped, the feed, the pairs and how far they got."""
+        return self.engine.status()
+
+    def portfolio(self) -> Portfolio:
+        """Cash, equity, P&L, costs and margin as of the last commit (no lock, no database)."""
+        return self.engine.read.portfolio()
+
+    def positions(self) -> list[PositionView]:
+        """Every open position as of the last commit, marked at its book's last close."""
+        return self.engine.read.positions()
+
+    def trades(self, limit: int, offset: int) -> list[TradeView]:
+        """Closed trades, newest first."""
+        return self.engine.read.trades(limit=limit, offset=offset)
+
+    def performance(self) -> Metrics:
+        """Sharpe, drawdown, win rate, profit factor, ... over the simulation so far."""
+        return self.engine.read.metrics()
+
+    def risk_events(self, limit: int) -> list[RiskEventView]:
+        """Signals and orders the circuit breakers blocked, newest first, with the reason."""
+        return self.engine.read.risk_events(limit=limit)
+
+    def start(
+        self,
+        speed: float | Literal["max"] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> EngineStatus:
+        """Start a replay of the enabled pairs.
+
+        Without options the engine continues its last run (same range and speed,
+        after its cursor) or starts the default replay (the `replay_speed`
+        setting, every stored candle). With options, a replay of `[start, end)`
+        at `speed` (`"max"`: as fast as possible; omitted: the setting).
+        """
+        feed: FeedSpec | None = None
+        if speed is not None or start is not None or end is not None:
+            if speed is None:
+                replay_speed: float | None = self.engine.settings().replay_speed
+            elif speed == MAX_SPEED:
+                replay_speed = None
+            else:
+                replay_speed = float(speed)
+            feed = FeedSpec(
+                kind="replay",
+                speed=replay_speed,
+                start_ms=None if start is None else to_ms(start),
+                end_ms=None if end is None else to_ms(end),
+            )
+        started = self.engine.start(feed)
+        log.info(
+            "simulation started: replay of %s at %s",
+            ", ".join(f"{pair.symbol} ({pair.strategy})" for pair in started.pairs),
+            "max speed" if started.speed is None else f"{started.speed:g}x",
+            extra={"feed": None if feed is None else feed.to_dict()},
+        )
+        return started
+
+    def stop(self) -> EngineStatus:
+        """Stop the engine (state is kept; start continues from where it stopped)."""
+        stopped = self.engine.stop()
+        log.info(
+            "simulation stopped after %d candles",
+            stopped.candles_processed,
+            extra={"candles_processed": stopped.candles_processed},
+        )
+        return stopped
+
+    def reset(self) -> EngineStatus:
+        """Stop and wipe the paper portfolio, orders, signals and trades."""
+        status = self.engine.reset()
+        log.info("simulation reset: the paper portfolio starts over")
+        return status
+
+    def close_position(self, symbol: str, strategy: str | None = None) -> PositionClosed:
+        """Close a position at the next bar's open (`strategy`: which book of the symbol;
+        optional when one pair trades it)."""
+        closed = self.engine.close_position(symbol, strategy)
+        log.info(
+            "close of the %s (%s) position requested (fills at the next bar's open)",
+            closed.symbol,
+            closed.strategy,
+            extra={"symbol": closed.symbol, "strategy": closed.strategy},
+        )
+        return closed
