@@ -972,11 +972,15 @@ export interface components {
          * OrderCreate
          * @description POST body. Numbers may be given as JSON numbers or strings ("0.001").
          *
+         *     Quantities and prices are positive, at most 1e12 and carry at most 18 decimal
+         *     places; NaN and infinities are refused.
+         *
          *     `client_order_id` (or the `Idempotency-Key` header) makes a retry safe: the
-         *     same key returns the order already created, never a second one. `strategy` names
-         *     the book (the pair trading `symbol` with that strategy); it may be left out when
-         *     one pair trades the symbol. Without `qty`, an entry with a `stop_loss` is sized
-         *     by risk like a signal.
+         *     same key with the same request returns the order already created, never a
+         *     second one; the same key with a different request is a 422 naming the fields.
+         *     `strategy` names the book (the pair trading `symbol` with that strategy); it may
+         *     be left out when one pair trades the symbol. Without `qty`, an entry with a
+         *     `stop_loss` is sized by risk like a signal.
          */
         OrderCreate: {
             /**
@@ -1558,7 +1562,8 @@ export interface components {
         };
         /**
          * RiskSettings
-         * @description Circuit-breaker configuration (bounded; unknown keys are refused).
+         * @description Circuit-breaker configuration (bounded and strict: booleans are true/false only, numbers
+         *     finite JSON numbers; unknown keys are refused).
          *
          *     Defaults are those of `scalplab.config.Settings`; `from_settings` takes the values
          *     a deployment configured.
@@ -1776,7 +1781,7 @@ export interface components {
             pending_ttl_seconds?: number | null;
             /**
              * Replay Speed
-             * @description default replay speed, multiple of real time (> 0)
+             * @description default replay speed, multiple of real time (0.1 to 1000000)
              * @example 60
              */
             replay_speed?: number | null;
@@ -1785,7 +1790,40 @@ export interface components {
              * @description circuit-breaker fields to change, e.g. {"max_open_positions": 3, "spread_enabled": false}
              */
             risk?: {
-                [key: string]: boolean | number;
+                /** Min Rr Enabled */
+                min_rr_enabled?: boolean;
+                /** Min Rr */
+                min_rr?: number;
+                /** Max Open Positions Enabled */
+                max_open_positions_enabled?: boolean;
+                /** Max Open Positions */
+                max_open_positions?: number;
+                /** Daily Loss Limit Enabled */
+                daily_loss_limit_enabled?: boolean;
+                /** Daily Loss Limit Pct */
+                daily_loss_limit_pct?: number;
+                /** Loss Streak Enabled */
+                loss_streak_enabled?: boolean;
+                /** Loss Streak Limit */
+                loss_streak_limit?: number;
+                /** Loss Streak Cooldown Minutes */
+                loss_streak_cooldown_minutes?: number;
+                /** Overtrading Enabled */
+                overtrading_enabled?: boolean;
+                /** Max Trades Per Hour */
+                max_trades_per_hour?: number;
+                /** Spread Enabled */
+                spread_enabled?: boolean;
+                /** Max Spread Pct */
+                max_spread_pct?: number;
+                /** Extreme Volatility Enabled */
+                extreme_volatility_enabled?: boolean;
+                /** Extreme Volatility Atr Mult */
+                extreme_volatility_atr_mult?: number;
+                /** Atr Period */
+                atr_period?: number;
+                /** Atr Average Window */
+                atr_average_window?: number;
             } | null;
         };
         /**
@@ -1818,9 +1856,45 @@ export interface components {
              * @example 60
              */
             replay_speed: number;
-            /** Risk */
+            /**
+             * RiskPatch
+             * @description circuit-breaker fields to change (bounds as in RiskSettings)
+             */
             risk?: {
-                [key: string]: boolean | number;
+                /** Min Rr Enabled */
+                min_rr_enabled?: boolean;
+                /** Min Rr */
+                min_rr?: number;
+                /** Max Open Positions Enabled */
+                max_open_positions_enabled?: boolean;
+                /** Max Open Positions */
+                max_open_positions?: number;
+                /** Daily Loss Limit Enabled */
+                daily_loss_limit_enabled?: boolean;
+                /** Daily Loss Limit Pct */
+                daily_loss_limit_pct?: number;
+                /** Loss Streak Enabled */
+                loss_streak_enabled?: boolean;
+                /** Loss Streak Limit */
+                loss_streak_limit?: number;
+                /** Loss Streak Cooldown Minutes */
+                loss_streak_cooldown_minutes?: number;
+                /** Overtrading Enabled */
+                overtrading_enabled?: boolean;
+                /** Max Trades Per Hour */
+                max_trades_per_hour?: number;
+                /** Spread Enabled */
+                spread_enabled?: boolean;
+                /** Max Spread Pct */
+                max_spread_pct?: number;
+                /** Extreme Volatility Enabled */
+                extreme_volatility_enabled?: boolean;
+                /** Extreme Volatility Atr Mult */
+                extreme_volatility_atr_mult?: number;
+                /** Atr Period */
+                atr_period?: number;
+                /** Atr Average Window */
+                atr_average_window?: number;
             };
         };
         /**
@@ -1947,7 +2021,7 @@ export interface components {
         SimulationStart: {
             /**
              * Speed
-             * @description multiple of real time, or 'max'
+             * @description multiple of real time (0.1 to 1000000), or 'max'
              * @example 60
              * @example max
              */
@@ -2048,6 +2122,11 @@ export interface components {
             symbol: string;
             /** Timeframes */
             timeframes: components["schemas"]["TimeframeSpan"][];
+            /**
+             * Error
+             * @description why a stored file of the symbol cannot be read (others still list)
+             */
+            error?: string | null;
         };
         /**
          * TimeframeSpan
@@ -2583,6 +2662,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number | null;
+                /** @description rows to skip (newest first) */
                 offset?: number;
             };
             header?: never;
@@ -2855,7 +2935,9 @@ export interface operations {
     list_orders_orders_get: {
         parameters: {
             query?: {
+                /** @description page size */
                 limit?: number;
+                /** @description rows to skip (newest first) */
                 offset?: number;
             };
             header?: never;
@@ -3407,7 +3489,9 @@ export interface operations {
     list_trades_simulation_trades_get: {
         parameters: {
             query?: {
+                /** @description page size */
                 limit?: number;
+                /** @description rows to skip (newest first) */
                 offset?: number;
             };
             header?: never;
