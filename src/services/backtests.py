@@ -70,7 +70,7 @@ class BacktestService:
         info = self.references.strategy(request.strategy)
         self.references.timeframe(request.timeframe)
         check_range(request.start, request.end)
-        resolved = info.resolve(dict(request.params))
+        resolved = info.resolve(dict(request.params), strict=True)
         run_risk(self.settings, request)  # the overrides, validated
         self._check_candles(symbol, request)
         # the row shows every param value the run uses, defaults included

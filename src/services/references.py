@@ -64,5 +64,5 @@ class References:
 
     def params(self, info: StrategyInfo, given: Mapping[str, object]) -> dict[str, ParamValue]:
         """The given params, validated and coerced against the strategy's metadata."""
-        resolved = info.resolve(dict(given))
+        resolved = info.resolve(dict(given), strict=True)
         return {name: resolved[name] for name in given}

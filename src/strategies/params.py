@@ -70,7 +70,7 @@ class ParamSpec:
     def _check_json_type(self, value: object) -> None:
         expected: tuple[type, ...] = {
             "bool": (bool,),
-            "int": (int,),
+            "int": (int, float),  # JSON has one number type: 7.0 is the integer 7
             "float": (int, float),
             "str": (str,),
         }[self.type]

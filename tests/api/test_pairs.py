@@ -48,7 +48,7 @@ def test_symbol_known_only_from_exchange_rules_is_accepted(client: TestClient) -
 
 
 def test_params_are_coerced_to_their_declared_types(client: TestClient) -> None:
-    created = _create(client, params={"fast": 7.0, "stop_pct": 2, "allow_short": "false"})
+    created = _create(client, params={"fast": 7.0, "stop_pct": 2, "allow_short": False})
     assert created["params"] == {"fast": 7, "stop_pct": 2.0, "allow_short": False}
 
 
@@ -90,6 +90,8 @@ def test_delete(client: TestClient) -> None:
         ({"params": {"speed": 1}}, 422, "unknown param speed (known: "),
         ({"params": {"fast": 0}}, 422, "param fast=0 is below its minimum 1"),
         ({"params": {"fast": "ten"}}, 422, "param fast expects int, got 'ten'"),
+        ({"params": {"fast": "10"}}, 422, "param fast expects int, got '10'"),
+        ({"params": {"allow_short": "yes"}}, 422, "param allow_short expects bool, got 'yes'"),
         ({"colour": "red"}, 422, "colour: Extra inputs are not permitted"),
         ({"strategy": ""}, 422, "strategy: String should have at least 1 character"),
     ],

@@ -50,7 +50,7 @@ def test_strict_params_take_json_values_of_their_own_type_only() -> None:
     spec_int = ParamSpec("n", "int", 3, min=1, max=10)
     spec_bool = ParamSpec("on", "bool", True)
     spec_float = ParamSpec("x", "float", 1.5)
-    assert spec_int.coerce(4, strict=True) == 4
+    assert spec_int.coerce(4, strict=True) == 4 and spec_int.coerce(4.0, strict=True) == 4
     assert spec_float.coerce(2, strict=True) == 2.0
     assert spec_bool.coerce(False, strict=True) is False
     for spec, value in ((spec_int, "4"), (spec_int, True), (spec_bool, "yes"), (spec_bool, 1)):
