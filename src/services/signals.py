@@ -39,7 +39,10 @@ class SignalService:
         self.engine = engine
 
     def list(self, symbol: str | None, limit: int) -> list[SignalView]:
-        """The newest `limit` signals (of one symbol, if given), newest first."""
+        """The newest `limit` signals (of one symbol, if given), newest first.
+
+        Up to `RecentSignals.depth` (500) they come from memory (no database, no engine
+        lock), so a front end may call this from its event loop."""
         name = None if symbol is None else normalize_symbol(symbol)
         return self.engine.read.signals(symbol=name, limit=limit)
 

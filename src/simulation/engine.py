@@ -109,6 +109,7 @@ class SimulationEngine:
         with self.lock:
             self.account.load()
             self.read.refresh()
+            self.read.recent.load()
         self._closed = threading.Event()
         self._sweeper = threading.Thread(target=self._sweep, name="sim-sweeper", daemon=True)
         self._sweeper.start()
@@ -191,6 +192,7 @@ class SimulationEngine:
         self.stop()
         with self.lock:
             self.store.reset()
+            self.read.recent.clear()
             self.account.fresh()
             self.lifecycle.runners = {}
             with self.journal.change():

@@ -19,11 +19,13 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from scalplab.orders.outcomes import Outcome
+from scalplab.orders.outcomes import ConfirmationResolved, Outcome
 from scalplab.simulation.account import PaperAccount
 from scalplab.simulation.events import EventHub, EventKind, StreamPayload
+from scalplab.simulation.recent_signals import SignalChange
 from scalplab.simulation.recorder import OutcomeRecorder, StreamEvent
 from scalplab.simulation.store import SimStore
+from scalplab.simulation.views import SignalView
 
 STATE_WRITE_INTERVAL = 1.0
 """Longest wall time (s) bars may go unpersisted when nothing but the cursors changed."""
@@ -41,7 +43,7 @@ class Journal:
         hub: EventHub,
         recorder: OutcomeRecorder,
         account: PaperAccount,
-        on_commit: Callable[[bool], None],
+        on_commit: Callable[[bool, list[SignalChange]], None],
     ) -> None:
         self.store = store
         self.hub = hub
@@ -53,6 +55,7 @@ class Journal:
         self._outcomes: list[tuple[Outcome, int | None]] = []
         self._rows: list[Any] = []
         self._outbox: list[StreamEvent] = []
+        self._signal_changes: list[SignalChange] = []
         self._changed = False
         self.unsaved = False
         self.last_write = 0.0
@@ -154,7 +157,13 @@ class Journal:
         with self.store.transaction() as session:
             outcomes, self._outcomes = self._outcomes, []
             for outcome, candle_in_ns in outcomes:
-                self._outbox.extend(self.recorder.write(session, outcome, candle_in_ns))
+                events = self.recorder.write(session, outcome, candle_in_ns)
+                if isinstance(outcome, ConfirmationResolved):
+                    self._signal_changes.append(outcome)
+                self._signal_changes.extend(
+                    event.data for event in events if isinstance(event.data, SignalView)
+                )
+                self._outbox.extend(events)
             rows, self._rows = self._rows, []
             session.add_all(rows)
             account.version += 1
@@ -174,7 +183,8 @@ class Journal:
         refresh = written or now - self._refreshed >= VIEW_REFRESH_INTERVAL
         if refresh:
             self._refreshed = now
-        self._on_commit(refresh)
+        changes, self._signal_changes = self._signal_changes, []
+        self._on_commit(refresh, changes)
         outbox, self._outbox = self._outbox, []
         for event in outbox:
             self.hub.publish(event.kind, event.data)
@@ -183,4 +193,5 @@ class Journal:
         self._outcomes.clear()
         self._rows.clear()
         self._outbox.clear()
+        self._signal_changes.clear()
         self._changed = False

@@ -5,7 +5,9 @@ wrote something, and at least every `VIEW_REFRESH_INTERVAL` while only prices mo
 (`committed`, called by the journal); readers get that snapshot without waiting for the
 engine lock — a stale view is recomputed on read only when the lock is free — so a
 burst of bars never waits for a reader and a reader never waits for a burst.
-Signals, trades, orders and risk events are read from their `_sim` rows.
+The newest signals of each symbol are kept in memory (`RecentSignals`, current after
+every commit); trades, orders, risk events and older signals are read from their `_sim`
+rows.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from scalplab.orders.models import SignalFate, SignalRecord
 from scalplab.orders.pending import PendingView
 from scalplab.orders.types import Order
 from scalplab.simulation.account import PaperAccount
+from scalplab.simulation.recent_signals import RecentSignals, SignalChange
 from scalplab.simulation.recorder import risk_event_view, signal_view
 from scalplab.simulation.store import SimStore
 from scalplab.simulation.views import (
@@ -49,9 +52,13 @@ class ReadModel:
         self._portfolio: Portfolio | None = None
         self._positions: list[PositionView] = []
         self._stale = True
+        self.recent = RecentSignals(store)
 
-    def committed(self, refresh: bool) -> None:
-        """A unit of work committed (the journal calls this, holding the engine lock)."""
+    def committed(self, refresh: bool, signals: list[SignalChange]) -> None:
+        """A unit of work committed (the journal calls this, holding the engine lock);
+        `signals`: what it did to the signals."""
+        if signals:
+            self.recent.apply(signals)
         if refresh:
             self.refresh()
         else:
@@ -92,9 +99,11 @@ class ReadModel:
         return [TradeView(trade) for trade in self.store.trades(limit, offset)]
 
     def signals(self, symbol: str | None = None, limit: int = 100) -> list[SignalView]:
-        """Newest signals first, with their fate."""
+        """Newest signals first, with their fate (from memory up to `RecentSignals.depth`)."""
         check_page(limit, 0)
         name = None if symbol is None else normalize_symbol(symbol)
+        if limit <= self.recent.depth:
+            return self.recent.newest(name, limit)
         return [signal_view(row) for row in self.store.signals(name, limit)]
 
     def risk_events(self, limit: int = 100) -> list[RiskEventView]:

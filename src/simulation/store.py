@@ -251,6 +251,23 @@ class SimStore:
                 query = query.where(SignalSim.symbol == symbol)
             return list(session.scalars(query))
 
+    def newest_signals(self, depth: int) -> list[SignalSim]:
+        """The newest `depth` signals of every symbol, oldest first."""
+        ranked = select(
+            SignalSim.id,
+            func.row_number()
+            .over(partition_by=SignalSim.symbol, order_by=SignalSim.id.desc())
+            .label("rank"),
+        ).subquery()
+        with self.transaction() as session:
+            query = (
+                select(SignalSim)
+                .join(ranked, ranked.c.id == SignalSim.id)
+                .where(ranked.c.rank <= depth)
+                .order_by(SignalSim.id)
+            )
+            return list(session.scalars(query))
+
     def signal(self, signal_id: int) -> SignalSim | None:
         """One signal row by id."""
         with self.transaction() as session:

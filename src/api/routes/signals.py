@@ -40,7 +40,7 @@ async def list_signals(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[SignalPublic]:
     """The newest signals first, each with its fate, the reason and (blocked) the breaker."""
-    views = await run_in_threadpool(signals.list, symbol, limit)
+    views = signals.list(symbol, limit)  # from memory: no database, no engine lock
     return [SignalPublic.model_validate(view.to_dict()) for view in views]
 
 
