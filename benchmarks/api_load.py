@@ -16,13 +16,12 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 import numpy as np
-from paper_setup import DAY_MS, add_pairs, build_store, free_port, iso, rss_mb, start_server
+from paper_setup import DAY_MS, iso, paper_server, rss_mb
 
 HERE = Path(__file__).resolve().parent
 ROUTES = ["/simulation/portfolio", "/signals"]
@@ -37,46 +36,36 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
     speed: float | str = "max" if args.speed == "max" else float(args.speed)
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        names, first, last = build_store(data_dir, args.symbols)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = start_server(data_dir, port)
-        try:
-            add_pairs(base, names, {"fast": 5, "slow": 20})
-            start = first + DAY_MS
-            with httpx.Client(base_url=base, timeout=30) as client:
-                run = {"speed": speed, "start": iso(start), "end": iso(last)}
-                response = client.post("/simulation/start", json=run)
-                if response.status_code >= 400:
-                    raise SystemExit(f"start: {response.status_code} {response.text}")
-                deadline = time.monotonic() + 120
-                while not client.get("/signals", params={"limit": 1}).json():
-                    if time.monotonic() > deadline:
-                        raise SystemExit("no signal within 120 s")
-                    time.sleep(0.5)
-                before = client.get("/simulation/status").json()["candles_processed"]
-                load = subprocess.run(
-                    [
-                        sys.executable,
-                        str(HERE / "load_client.py"),
-                        str(port),
-                        str(args.seconds),
-                        str(args.rate),
-                        str(args.clients),
-                        *ROUTES,
-                    ],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-                status = client.get("/simulation/status").json()
-                signals = len(client.get("/signals", params={"limit": 500}).json())
-            rss_now, rss_peak = rss_mb(server.pid)
-        finally:
-            server.terminate()
-            server.wait(30)
+    with paper_server(args.symbols) as server:
+        start = server.first_ms + DAY_MS
+        with httpx.Client(base_url=server.base, timeout=30) as client:
+            run = {"speed": speed, "start": iso(start), "end": iso(server.last_ms)}
+            response = client.post("/simulation/start", json=run)
+            if response.status_code >= 400:
+                raise SystemExit(f"start: {response.status_code} {response.text}")
+            deadline = time.monotonic() + 120
+            while not client.get("/signals", params={"limit": 1}).json():
+                if time.monotonic() > deadline:
+                    raise SystemExit("no signal within 120 s")
+                time.sleep(0.5)
+            before = client.get("/simulation/status").json()["candles_processed"]
+            load = subprocess.run(
+                [
+                    sys.executable,
+                    str(HERE / "load_client.py"),
+                    str(server.port),
+                    str(args.seconds),
+                    str(args.rate),
+                    str(args.clients),
+                    *ROUTES,
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            status = client.get("/simulation/status").json()
+            signals = len(client.get("/signals", params={"limit": 500}).json())
+        rss_now, rss_peak = rss_mb(server.process.pid)
     report = json.loads(load.stdout)
     elapsed = report["elapsed_s"]
     candles = status["candles_processed"] - before

@@ -14,7 +14,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -118,3 +122,33 @@ def rss_mb(pid: int) -> tuple[float, float]:
 def iso(ms: int) -> str:
     """Epoch ms → ISO-8601 UTC."""
     return pd.Timestamp(ms, unit="ms", tz="UTC").isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class PaperServer:
+    """A running server paper-trading `names` (sma_cross 5/20 on 1m) over their real candles."""
+
+    base: str
+    port: int
+    process: subprocess.Popen[str]
+    names: list[str]
+    first_ms: int
+    last_ms: int
+
+
+@contextmanager
+def paper_server(symbols: int) -> Iterator[PaperServer]:
+    """A temporary store of `symbols` series, a server over it with every pair added;
+    the server is stopped and the store deleted on exit."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        names, first, last = build_store(data_dir, symbols)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        process = start_server(data_dir, port)
+        try:
+            add_pairs(base, names, {"fast": 5, "slow": 20})
+            yield PaperServer(base, port, process, names, first, last)
+        finally:
+            process.terminate()
+            process.wait(30)

@@ -18,14 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import numpy as np
-from paper_setup import DAY_MS, add_pairs, build_store, free_port, iso, start_server
+from paper_setup import DAY_MS, iso, paper_server
 
 
 def collect(
@@ -56,37 +54,26 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=300.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        names, first, last = build_store(data_dir, args.symbols)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = start_server(data_dir, port)
-        try:
-            add_pairs(base, names, {"fast": 5, "slow": 20})
-            latencies: list[float] = []
-            stop, ready = threading.Event(), threading.Event()
-            reader = threading.Thread(
-                target=collect, args=(base, latencies, stop, ready), daemon=True
-            )
-            reader.start()
-            ready.wait(10)
-            start = first + DAY_MS  # past the copies' first day
-            end = min(last, start + 2 * DAY_MS)
-            response = httpx.post(
-                f"{base}/simulation/start",
-                json={"speed": args.speed, "start": iso(start), "end": iso(end)},
-                timeout=60,
-            )
-            if response.status_code >= 400:
-                raise SystemExit(f"start: {response.status_code} {response.text}")
-            time.sleep(args.seconds)
-            status = httpx.get(f"{base}/simulation/status", timeout=10).json()
-            stop.set()
-            httpx.post(f"{base}/simulation/stop", timeout=60)
-        finally:
-            server.terminate()
-            server.wait(30)
+    with paper_server(args.symbols) as server:
+        base = server.base
+        latencies: list[float] = []
+        stop, ready = threading.Event(), threading.Event()
+        reader = threading.Thread(target=collect, args=(base, latencies, stop, ready), daemon=True)
+        reader.start()
+        ready.wait(10)
+        start = server.first_ms + DAY_MS  # past the copies' first day
+        end = min(server.last_ms, start + 2 * DAY_MS)
+        response = httpx.post(
+            f"{base}/simulation/start",
+            json={"speed": args.speed, "start": iso(start), "end": iso(end)},
+            timeout=60,
+        )
+        if response.status_code >= 400:
+            raise SystemExit(f"start: {response.status_code} {response.text}")
+        time.sleep(args.seconds)
+        status = httpx.get(f"{base}/simulation/status", timeout=10).json()
+        stop.set()
+        httpx.post(f"{base}/simulation/stop", timeout=60)
     if not latencies:
         raise SystemExit("no signal arrived")
     values = np.array(latencies)

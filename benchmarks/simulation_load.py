@@ -11,13 +11,11 @@ Usage: `python benchmarks/simulation_load.py [--symbols 50] [--days 3]`.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import numpy as np
-from paper_setup import DAY_MS, add_pairs, build_store, free_port, iso, rss_mb, start_server
+from paper_setup import DAY_MS, iso, paper_server, rss_mb
 
 
 def main() -> None:
@@ -25,41 +23,31 @@ def main() -> None:
     parser.add_argument("--symbols", type=int, default=50)
     parser.add_argument("--days", type=float, default=3.0)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        names, first, last = build_store(data_dir, args.symbols)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = start_server(data_dir, port)
-        try:
-            add_pairs(base, names, {"fast": 5, "slow": 20})
-            start = first + DAY_MS
-            end = min(last, start + int(args.days * DAY_MS))
-            latencies: list[float] = []
-            with httpx.Client(base_url=base, timeout=30) as client:
-                began = time.perf_counter()
-                response = client.post(
-                    "/simulation/start", json={"speed": "max", "start": iso(start), "end": iso(end)}
-                )
-                if response.status_code >= 400:
-                    raise SystemExit(f"start: {response.status_code} {response.text}")
-                peak = 0.0
-                while True:
-                    t0 = time.perf_counter()
-                    client.get("/simulation/portfolio").raise_for_status()
-                    latencies.append((time.perf_counter() - t0) * 1000)
-                    status = client.get("/simulation/status").json()
-                    peak = max(peak, rss_mb(server.pid)[1])
-                    if status["state"] != "running" or status.get("finished"):
-                        break
-                    time.sleep(0.05)
-                elapsed = time.perf_counter() - began
-                trades = len(client.get("/simulation/trades", params={"limit": 500}).json())
-            candles = int(status["candles_processed"])
-            rss_now, rss_peak = rss_mb(server.pid)
-        finally:
-            server.terminate()
-            server.wait(30)
+    with paper_server(args.symbols) as server:
+        start = server.first_ms + DAY_MS
+        end = min(server.last_ms, start + int(args.days * DAY_MS))
+        latencies: list[float] = []
+        with httpx.Client(base_url=server.base, timeout=30) as client:
+            began = time.perf_counter()
+            response = client.post(
+                "/simulation/start", json={"speed": "max", "start": iso(start), "end": iso(end)}
+            )
+            if response.status_code >= 400:
+                raise SystemExit(f"start: {response.status_code} {response.text}")
+            peak = 0.0
+            while True:
+                t0 = time.perf_counter()
+                client.get("/simulation/portfolio").raise_for_status()
+                latencies.append((time.perf_counter() - t0) * 1000)
+                status = client.get("/simulation/status").json()
+                peak = max(peak, rss_mb(server.process.pid)[1])
+                if status["state"] != "running" or status.get("finished"):
+                    break
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - began
+            trades = len(client.get("/simulation/trades", params={"limit": 500}).json())
+        candles = int(status["candles_processed"])
+        rss_now, rss_peak = rss_mb(server.process.pid)
     values = np.array(latencies)
     print(
         f"{args.symbols} symbols x {args.days:g} days of 1m at full speed: {candles} candles "
