@@ -39,7 +39,8 @@ def main() -> None:
     with paper_server(args.symbols) as server:
         start = server.first_ms + DAY_MS
         with httpx.Client(base_url=server.base, timeout=30) as client:
-            run = {"speed": speed, "start": iso(start), "end": iso(server.last_ms)}
+            end = min(server.last_ms, start + 3 * DAY_MS)
+            run = {"speed": speed, "start": iso(start), "end": iso(end)}
             response = client.post("/simulation/start", json=run)
             if response.status_code >= 400:
                 raise SystemExit(f"start: {response.status_code} {response.text}")

@@ -38,11 +38,17 @@ class SignalService:
     def __init__(self, engine: SimulationEngine) -> None:
         self.engine = engine
 
+    def in_memory(self, symbol: str | None, limit: int) -> bool:
+        """Whether `list(symbol, limit)` answers from memory (no database, no engine lock),
+        so that a front end may call it from its event loop."""
+        name = None if symbol is None else normalize_symbol(symbol)
+        return self.engine.read.recent.holds(name, limit)
+
     def list(self, symbol: str | None, limit: int) -> list[SignalView]:
         """The newest `limit` signals (of one symbol, if given), newest first.
 
-        Up to `RecentSignals.depth` (500) they come from memory (no database, no engine
-        lock), so a front end may call this from its event loop."""
+        Up to 500 overall and 100 of one symbol they come from memory (no database, no
+        engine lock; `RecentSignals`); a longer page of one symbol reads the rows."""
         name = None if symbol is None else normalize_symbol(symbol)
         return self.engine.read.signals(symbol=name, limit=limit)
 

@@ -5,7 +5,7 @@ wrote something, and at least every `VIEW_REFRESH_INTERVAL` while only prices mo
 (`committed`, called by the journal); readers get that snapshot without waiting for the
 engine lock — a stale view is recomputed on read only when the lock is free — so a
 burst of bars never waits for a reader and a reader never waits for a burst.
-The newest signals of each symbol are kept in memory (`RecentSignals`, current after
+The newest signals overall and of each symbol are kept in memory (`RecentSignals`, current after
 every commit); trades, orders, risk events and older signals are read from their `_sim`
 rows.
 """
@@ -99,10 +99,10 @@ class ReadModel:
         return [TradeView(trade) for trade in self.store.trades(limit, offset)]
 
     def signals(self, symbol: str | None = None, limit: int = 100) -> list[SignalView]:
-        """Newest signals first, with their fate (from memory up to `RecentSignals.depth`)."""
+        """Newest signals first, with their fate (from memory when it holds them)."""
         check_page(limit, 0)
         name = None if symbol is None else normalize_symbol(symbol)
-        if limit <= self.recent.depth:
+        if self.recent.holds(name, limit):
             return self.recent.newest(name, limit)
         return [signal_view(row) for row in self.store.signals(name, limit)]
 

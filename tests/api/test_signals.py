@@ -59,6 +59,9 @@ def test_signals_are_listed_newest_first_with_their_fate(client: TestClient) -> 
     btc = client.get("/signals", params={"symbol": "btcusdt", "limit": 2}).json()
     assert len(btc) == min(2, sum(entry["symbol"] == "BTCUSDT" for entry in signals))
     assert all(entry["symbol"] == "BTCUSDT" for entry in btc)
+    # a page of one symbol longer than memory holds is read from the rows: the same signals
+    long_page = client.get("/signals", params={"symbol": "BTCUSDT", "limit": 500}).json()
+    assert long_page == [entry for entry in signals if entry["symbol"] == "BTCUSDT"]
 
 
 @pytest.mark.parametrize(

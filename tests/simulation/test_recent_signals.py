@@ -31,7 +31,7 @@ def from_rows(engine: SimulationEngine, symbol: str | None, limit: int) -> list[
 
 def assert_memory_matches_rows(engine: SimulationEngine) -> None:
     for symbol in (None, "BTCUSDT", "ETHUSDT", "SOLUSDT"):
-        for limit in (1, 2, 500):
+        for limit in (1, 2, 100, 500):
             assert engine.read.signals(symbol, limit) == from_rows(engine, symbol, limit)
 
 
@@ -79,31 +79,39 @@ def test_memory_follows_every_fate_and_survives_a_restart(
     assert restarted.read.signals() == [] and restarted.read.signals("BTCUSDT") == []
 
 
-def test_a_ring_keeps_each_symbols_newest_and_merges_them_newest_first(
+def test_memory_keeps_the_newest_overall_and_per_symbol_and_reads_rows_beyond(
     make_engine: Make, data_dir: Path
 ) -> None:
     btc, eth = real_bars(data_dir, "BTCUSDT"), real_bars(data_dir, "ETHUSDT")
     engine = make_engine()
     ex_btc = engine.attach(PairSpec("BTCUSDT", "sma_cross", "15m"))
     ex_eth = engine.attach(PairSpec("ETHUSDT", "sma_cross", "15m"))
-    for k in range(20, 30):  # accepted, then rejected while the position is open
-        step(ex_btc, btc[k], long_signal(btc[k]))
-        if k % 3 == 0:
-            step(ex_eth, eth[k], long_signal(eth[k]))
-    ring = RecentSignals(engine.store, depth=3)
+
+    def signal_on(ks: range) -> None:  # accepted, then rejected while the position is open
+        for k in ks:
+            step(ex_btc, btc[k], long_signal(btc[k]))
+            if k % 3 == 0:
+                step(ex_eth, eth[k], long_signal(eth[k]))
+
+    signal_on(range(20, 30))
+    ring = RecentSignals(engine.store, depth=4, symbol_depth=2)
     ring.load()
-    assert ring.newest("BTCUSDT", 3) == from_rows(engine, "BTCUSDT", 3)
-    assert ring.newest("ETHUSDT", 3) == from_rows(engine, "ETHUSDT", 3)
-    # overall: the newest three of the two rings, whichever symbol they belong to
-    assert ring.newest(None, 3) == from_rows(engine, None, 3)
-    assert ring.newest("SOLUSDT", 3) == []
-    with pytest.raises(ValueError, match=r"1\.\.3"):
-        ring.newest(None, 4)
-    # beyond what memory holds, the read model reads the rows
-    engine.read.recent = ring
-    assert engine.read.signals(limit=3) == ring.newest(None, 3)
-    assert engine.read.signals(limit=20) == from_rows(engine, None, 20)
-    assert len(engine.read.signals(limit=20)) == 13
+    assert ring.newest(None, 4) == from_rows(engine, None, 4)
+    assert ring.newest("BTCUSDT", 2) == from_rows(engine, "BTCUSDT", 2)
+    assert ring.newest("ETHUSDT", 2) == from_rows(engine, "ETHUSDT", 2)
+    assert ring.newest("SOLUSDT", 2) == []
+    assert not ring.holds("BTCUSDT", 3) and not ring.holds(None, 5) and ring.holds(None, 4)
+    with pytest.raises(ValueError, match="4 signals overall and 2 per symbol"):
+        ring.newest("BTCUSDT", 3)
+
+    engine.read.recent = ring  # the commits keep it current, its oldest fall out
+    signal_on(range(30, 36))
+    for symbol, held in ((None, 4), ("BTCUSDT", 2), ("ETHUSDT", 2)):
+        assert ring.newest(symbol, held) == from_rows(engine, symbol, held)
+        assert engine.read.signals(symbol, held) == from_rows(engine, symbol, held)
+        # beyond what memory holds, the read model reads the rows
+        assert engine.read.signals(symbol, 20) == from_rows(engine, symbol, 20)
+    assert len(engine.read.signals(limit=50)) == 16 + 5
 
 
 def test_bars_alone_leave_memory_untouched(make_engine: Make, bars: list[Bar]) -> None:

@@ -40,7 +40,10 @@ async def list_signals(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[SignalPublic]:
     """The newest signals first, each with its fate, the reason and (blocked) the breaker."""
-    views = signals.list(symbol, limit)  # from memory: no database, no engine lock
+    if signals.in_memory(symbol, limit):  # no database, no engine lock: answer at once
+        views = signals.list(symbol, limit)
+    else:
+        views = await run_in_threadpool(signals.list, symbol, limit)
     return [SignalPublic.model_validate(view.to_dict()) for view in views]
 
 
