@@ -20,6 +20,8 @@ from scalplab.data.download import download_klines
 from scalplab.data.funding import FundingStore
 from scalplab.data.integrity import Gap, IntegrityReport, check_candles, ms_to_iso
 from scalplab.data.inventory import candle_inventory
+from scalplab.data.market_import import KINDS, import_market_csv
+from scalplab.data.market_store import MarketStore
 from scalplab.data.samples import import_samples
 from scalplab.data.symbols import RulesStore, normalize_symbol
 from scalplab.data.timeframes import TIMEFRAMES
@@ -85,9 +87,18 @@ def _describe_import(report: ImportReport) -> list[str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """`data import PATH --symbol SYM (--tf TF | --funding)`."""
+    """`data import PATH --symbol SYM (--tf TF | --funding | --kind KIND)`."""
     data_dir = _data_dir()
     path = Path(args.path)
+    if args.kind:
+        market = import_market_csv(path, args.symbol, args.kind, MarketStore(data_dir))
+        if args.json:
+            _print_json(market.to_dict())
+        else:
+            days = ", ".join(market.days) or "none"
+            print(f"{market.symbol} {market.kind}: {market.rows} rows read, {market.added} new")
+            print(f"days: {days}")
+        return 0
     if args.funding:
         report = import_funding_csv(path, args.symbol, FundingStore(data_dir))
     else:
@@ -305,12 +316,15 @@ def register(subparsers: Any) -> None:
     commands.required = True
     timeframes = list(TIMEFRAMES)
 
-    p = commands.add_parser("import", help="import a Binance kline CSV or a funding CSV")
+    p = commands.add_parser("import", help="import a Binance kline, funding or market-data CSV")
     p.add_argument("path", help="CSV file (.csv or .csv.gz), Binance archive layout")
     p.add_argument("--symbol", required=True, help="e.g. BTCUSDT")
     kind = p.add_mutually_exclusive_group()
     kind.add_argument("--tf", choices=timeframes, help="kline timeframe (default 1m)")
     kind.add_argument("--funding", action="store_true", help="symbol,funding_time,funding_rate CSV")
+    kind.add_argument(
+        "--kind", choices=sorted(KINDS), help="a data.binance.vision market-data archive CSV"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=cmd_import)
 

@@ -15,8 +15,6 @@ are kept as holes and listed in the `ImportReport`.
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,11 +23,18 @@ import numpy as np
 import pandas as pd
 
 from scalplab.data.candles import CandleStore, ConflictingDataError
+from scalplab.data.csv_rows import (
+    CsvRows,
+    check_widths,
+    float_column,
+    int_column,
+    split_rows,
+    to_ms,
+)
 from scalplab.data.funding import FundingStore
 from scalplab.data.integrity import Gap, find_gaps, ms_to_iso, ohlc_violation_mask
 from scalplab.data.symbols import normalize_symbol
 from scalplab.data.timeframes import TIMEFRAMES, timeframe_ms
-from scalplab.errors import DataError, InputError, NotFoundError, snippet
 
 KLINE_COLUMNS_12 = (
     "open_time",
@@ -57,8 +62,6 @@ FLOAT_COLUMNS = (
     "taker_buy_quote_volume",
 )
 FUNDING_HEADER = ("symbol", "funding_time", "funding_rate")
-MICROSECONDS_THRESHOLD = 10**14
-"""Epoch timestamps above this are microseconds (ms stamps stay below it until year 5138)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,136 +106,7 @@ class ImportReport:
         }
 
 
-class _Rows:
-    """The data rows of a CSV file: split fields plus their 1-based line numbers."""
-
-    def __init__(
-        self,
-        path: Path,
-        header: list[str] | None,
-        header_line: int,
-        rows: list[list[str]],
-        lines: list[int],
-    ) -> None:
-        self.path = path
-        self.header = header
-        self.header_line = header_line
-        self.rows = rows
-        self.lines = np.asarray(lines, dtype=np.int64)
-
-    def fail(self, index: int | None, problem: str) -> DataError:
-        """`DataError` naming the file and (when known) the line of data row `index`."""
-        return self.fail_line(int(self.lines[index]) if index is not None else None, problem)
-
-    def fail_line(self, line: int | None, problem: str) -> DataError:
-        """`DataError` naming the file and (when known) the 1-based line number."""
-        where = f"line {line}: " if line is not None else ""
-        return DataError(f"{self.path}: {where}{problem}; nothing was imported")
-
-
-def _read_text(path: Path) -> str:
-    """File contents as text, transparently gunzipped."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise NotFoundError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not a CSV file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DataError(f"{path}: corrupt gzip data ({exc}); nothing was imported") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{path}: not UTF-8 text (byte {exc.start}); nothing was imported"
-        ) from None
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _split(path: Path, header_required: bool) -> _Rows:
-    """Split a CSV into (optional) header and data rows; blank lines are skipped."""
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
-        if line.strip():
-            rows.append(line.split(","))
-            lines.append(number)
-    if not rows:
-        raise DataError(f"{path}: the file is empty; nothing was imported")
-    header: list[str] | None = None
-    header_line = 0
-    if header_required or not _is_number(rows[0][0].strip()):
-        header = [name.strip().lower() for name in rows.pop(0)]
-        header_line = lines.pop(0)
-    return _Rows(path, header, header_line, rows, lines)
-
-
-def _check_widths(data: _Rows, width: int) -> None:
-    widths = np.fromiter((len(row) for row in data.rows), dtype=np.int64, count=len(data.rows))
-    wrong = np.flatnonzero(widths != width)
-    if len(wrong):
-        index = int(wrong[0])
-        raise data.fail(index, f"expected {width} columns, found {int(widths[index])}")
-
-
-def _floats(data: _Rows, column: tuple[str, ...], name: str) -> np.ndarray:
-    """A column of finite floats; the first bad cell becomes a `DataError` with its line."""
-    try:
-        values = np.array(column, dtype=np.float64)
-    except ValueError:
-        values = np.full(len(column), np.nan)
-        for index, cell in enumerate(column):
-            try:
-                values[index] = float(cell)
-            except ValueError:
-                raise data.fail(index, f"{name} is not a number: {snippet(cell.strip())}") from None
-    bad = np.flatnonzero(~np.isfinite(values))
-    if len(bad):
-        index = int(bad[0])
-        raise data.fail(index, f"{name} is not a finite number: {snippet(column[index].strip())}")
-    return values
-
-
-def _ints(data: _Rows, column: tuple[str, ...], name: str) -> np.ndarray:
-    """A column of integers; the first bad cell becomes a `DataError` with its line."""
-    try:
-        return np.array(column, dtype=np.int64)
-    except (ValueError, OverflowError):
-        for index, cell in enumerate(column):
-            try:
-                int(cell)
-            except ValueError:
-                raise data.fail(
-                    index, f"{name} is not an integer: {snippet(cell.strip())}"
-                ) from None
-        raise data.fail(None, f"{name} holds an out-of-range integer") from None
-
-
-def _to_ms(data: _Rows, stamps: np.ndarray, name: str) -> np.ndarray:
-    """Convert microsecond stamps (> 1e14) to milliseconds; they must be whole ms."""
-    micro = stamps > MICROSECONDS_THRESHOLD
-    if not micro.any():
-        return stamps
-    fractional = np.flatnonzero(micro & (stamps % 1000 != 0))
-    if len(fractional):
-        index = int(fractional[0])
-        raise data.fail(index, f"{name} {int(stamps[index])} (µs) is not a whole millisecond")
-    return np.where(micro, stamps // 1000, stamps)
-
-
-def _check_spacing(data: _Rows, times: np.ndarray, tf: str, step: int) -> None:
+def _check_spacing(data: CsvRows, times: np.ndarray, tf: str, step: int) -> None:
     """Refuse a file whose rows are mostly spaced one coarser timeframe apart."""
     unique = np.unique(times)
     if len(unique) < 3:
@@ -248,7 +122,7 @@ def _check_spacing(data: _Rows, times: np.ndarray, tf: str, step: int) -> None:
 
 
 def _resolve_duplicates(
-    data: _Rows, frame: pd.DataFrame, key: str = "open_time"
+    data: CsvRows, frame: pd.DataFrame, key: str = "open_time"
 ) -> tuple[pd.DataFrame, int]:
     """Drop identical repeats of `key`; a repeat with different values is a `DataError`."""
     repeated = frame[key].duplicated(keep=False).to_numpy()
@@ -269,7 +143,7 @@ def _resolve_duplicates(
     return deduped, len(frame) - len(deduped)
 
 
-def _parse_klines(data: _Rows, tf: str) -> tuple[pd.DataFrame, int]:
+def _parse_klines(data: CsvRows, tf: str) -> tuple[pd.DataFrame, int]:
     """Validated candle frame (with `_row` = row index) and its column count."""
     step = timeframe_ms(tf)
     width = len(data.header) if data.header is not None else len(data.rows[0]) if data.rows else 6
@@ -280,17 +154,18 @@ def _parse_klines(data: _Rows, tf: str) -> tuple[pd.DataFrame, int]:
         )
     if not data.rows:
         raise data.fail(None, "the file has a header but no data rows")
-    _check_widths(data, width)
+    check_widths(data, width)
     columns = dict(zip(KLINE_COLUMNS_12[:width], zip(*data.rows, strict=True), strict=True))
     out: dict[str, Any] = {
-        "open_time": _to_ms(data, _ints(data, columns["open_time"], "open_time"), "open_time")
+        "open_time": to_ms(data, int_column(data, columns["open_time"], "open_time"), "open_time")
     }
     for name in FLOAT_COLUMNS:
         if name in columns:
-            out[name] = _floats(data, columns[name], name)
+            out[name] = float_column(data, columns[name], name)
     if width == 12:
-        out["trades"] = _ints(data, columns["trades"], "count")
-        close_time = _to_ms(data, _ints(data, columns["close_time"], "close_time"), "close_time")
+        out["trades"] = int_column(data, columns["trades"], "count")
+        close_stamps = int_column(data, columns["close_time"], "close_time")
+        close_time = to_ms(data, close_stamps, "close_time")
     times = out["open_time"]
     off_grid = np.flatnonzero(times % step != 0)
     if len(off_grid):
@@ -329,7 +204,7 @@ def import_klines_csv(path: Path, symbol: str, tf: str, store: CandleStore) -> I
     path = Path(path)
     symbol = normalize_symbol(symbol)
     step = timeframe_ms(tf)
-    data = _split(path, header_required=False)
+    data = split_rows(path, header_required=False)
     frame, width = _parse_klines(data, tf)
     rows = len(frame)
     frame, dropped = _resolve_duplicates(data, frame)
@@ -363,7 +238,7 @@ def import_funding_csv(path: Path, symbol: str, store: FundingStore) -> ImportRe
     """Validate a `symbol,funding_time,funding_rate` CSV and merge it into `store`."""
     path = Path(path)
     symbol = normalize_symbol(symbol)
-    data = _split(path, header_required=True)
+    data = split_rows(path, header_required=True)
     header = data.header or []
     if any(name not in header for name in FUNDING_HEADER):
         raise data.fail_line(
@@ -372,15 +247,15 @@ def import_funding_csv(path: Path, symbol: str, store: FundingStore) -> ImportRe
         )
     if not data.rows:
         raise data.fail(None, "the file has a header but no data rows")
-    _check_widths(data, len(header))
+    check_widths(data, len(header))
     columns = dict(zip(header, zip(*data.rows, strict=True), strict=True))
     symbols = np.array([cell.strip().upper() for cell in columns["symbol"]])
     foreign = np.flatnonzero(symbols != symbol)
     if len(foreign):
         index = int(foreign[0])
         raise data.fail(index, f"row is for {symbols[index] or '(no symbol)'}, not {symbol}")
-    times = _ints(data, columns["funding_time"], "funding_time")
-    rates = _floats(data, columns["funding_rate"], "funding_rate")
+    times = int_column(data, columns["funding_time"], "funding_time")
+    rates = float_column(data, columns["funding_rate"], "funding_rate")
     out_of_range = np.flatnonzero(np.abs(rates) >= 1)
     if len(out_of_range):
         index = int(out_of_range[0])

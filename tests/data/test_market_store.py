@@ -1,0 +1,112 @@
+"""The market-data store on REAL recorded book tickers and aggregate trades.
+
+BTCUSDT book tickers of the 2023 capture cross midnight UTC (2023-04-04 23:58 →
+04-05 00:06), so they land in two day files; aggregate trades come from the 2021
+combined-stream capture.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scalplab.data.adapters.binance.messages import parse_combined
+from scalplab.data.market_events import AggregateTrade, BookTop
+from scalplab.data.market_store import STREAMS, MarketStore
+from scalplab.errors import DataError, InputError
+from tests.data.adapters.binance.recorded import capture, combined_messages
+from tests.data.conftest import tree_digest
+
+MIDNIGHT = 1680652800000  # 2023-04-05 00:00 UTC
+
+
+def book_tops() -> pd.DataFrame:
+    """The 2023 BTCUSDT capture's book tickers in the archive's columns."""
+    files = ("hftbacktest_usdm_btcusdt_20230404.dat.gz", "hftbacktest_usdm_btcusdt_20230405.dat.gz")
+    rows = []
+    for text in capture(*files):
+        if "@bookTicker" in text:
+            top = parse_combined(text)[1]
+            assert isinstance(top, BookTop)
+            rows.append(
+                (top.update_id, top.bid, top.bid_qty, top.ask, top.ask_qty, top.transact_time,
+                 top.event_time)
+            )  # fmt: skip
+    return pd.DataFrame(rows, columns=STREAMS["bookTicker"].schema.names)
+
+
+def aggregate_trades(symbol: str) -> pd.DataFrame:
+    """The 2021 capture's aggregate trades of `symbol` in the archive's columns."""
+    trades = [parse_combined(m)[1] for m in combined_messages() if "@aggTrade" in m]
+    rows = [
+        (t.agg_trade_id, t.price, t.quantity, t.first_trade_id, t.last_trade_id,
+         t.transact_time, t.is_buyer_maker)
+        for t in trades
+        if isinstance(t, AggregateTrade) and t.symbol == symbol
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=STREAMS["aggTrade"].schema.names)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> MarketStore:
+    return MarketStore(tmp_path / "data")
+
+
+def test_rows_land_in_their_utc_day_and_read_back_exactly(store: MarketStore) -> None:
+    tops = book_tops()
+    assert len(tops) == 6765 + 37440
+    report = store.write("btcusdt", "bookTicker", tops)
+    assert (report.rows, report.added, report.days) == (len(tops), len(tops),
+                                                        ("2023-04-04", "2023-04-05"))  # fmt: skip
+    assert [str(day) for day in store.days("BTCUSDT", "bookTicker")] == ["2023-04-04", "2023-04-05"]
+    folder = store.root / "BTCUSDT" / "bookTicker"
+    assert sorted(p.name for p in folder.glob("*.parquet")) == [
+        "2023-04-04.parquet",
+        "2023-04-05.parquet",
+    ]
+    everything = store.read("BTCUSDT", "bookTicker", 0, 2**53)
+    expected = tops.sort_values("update_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(everything, expected)
+    around = store.read("BTCUSDT", "bookTicker", MIDNIGHT - 60_000, MIDNIGHT + 60_000)
+    times = expected["transaction_time"]
+    window = expected[(times >= MIDNIGHT - 60_000) & (times < MIDNIGHT + 60_000)]
+    pd.testing.assert_frame_equal(around, window.reset_index(drop=True))
+    assert len(around) > 1000
+
+
+def test_a_write_keeps_one_row_per_key_and_never_rewrites_a_stored_one(store: MarketStore) -> None:
+    trades = aggregate_trades("CTKUSDT")
+    assert len(trades) > 10
+    store.write("CTKUSDT", "aggTrade", trades.iloc[:10])
+    before = tree_digest(store.root)
+    again = store.write("CTKUSDT", "aggTrade", trades.iloc[:10])
+    assert again.added == 0 and tree_digest(store.root) == before  # unchanged, not rewritten
+    changed = trades.iloc[5:].copy()
+    changed.loc[changed.index[0], "price"] = 999.0  # a stored id with another price
+    overlap = store.write("CTKUSDT", "aggTrade", changed)
+    assert overlap.added == len(trades) - 10
+    stored = store.read("CTKUSDT", "aggTrade", 0, 2**53)
+    pd.testing.assert_frame_equal(stored, trades.reset_index(drop=True))  # the first one stays
+
+
+def test_bad_streams_frames_and_files_are_one_line_errors(store: MarketStore) -> None:
+    with pytest.raises(InputError, match="unknown market-data stream 'depth'"):
+        store.write("BTCUSDT", "depth", book_tops())
+    with pytest.raises(DataError, match="BTCUSDT bookTicker rows lack columns: event_time"):
+        store.write("BTCUSDT", "bookTicker", book_tops().drop(columns=["event_time"]))
+    bad = book_tops().iloc[:3].copy()
+    bad["transaction_time"] = -1
+    with pytest.raises(DataError, match="transaction_time outside epoch ms"):
+        store.write("BTCUSDT", "bookTicker", bad)
+    assert store.read("BTCUSDT", "bookTicker", 0, 2**53).empty
+    store.write("BTCUSDT", "bookTicker", book_tops().iloc[:3])
+    [day] = store.days("BTCUSDT", "bookTicker")
+    path = store.path("BTCUSDT", "bookTicker", day)
+    path.write_bytes(b"not parquet at all")
+    with pytest.raises(DataError) as caught:
+        store.read("BTCUSDT", "bookTicker", 0, 2**53)
+    message = str(caught.value)
+    assert message.startswith("unreadable BTCUSDT bookTicker file of 2023-04-04")
+    assert str(store.root) not in message and "\n" not in message
