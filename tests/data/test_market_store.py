@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scalplab.data.adapters.binance.messages import parse_combined
+from scalplab.data.adapters.binance.schemas import parse_combined
 from scalplab.data.market_events import AggregateTrade, BookTop
 from scalplab.data.market_store import STREAMS, MarketStore
 from scalplab.errors import DataError, InputError

@@ -1,4 +1,4 @@
-"""Binance stream routes and messages on REAL recorded payloads, and the bad ones refused."""
+"""Binance messages on REAL recorded payloads, their routes, and the bad ones refused."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ from collections import Counter
 
 import pytest
 
-from scalplab.data.adapters.binance.messages import (
+from scalplab.data.adapters.binance.schemas import (
     MessageError,
-    combined_stream_url,
     parse_combined,
     parse_data,
     parse_depth_snapshot,
-    route_of,
-    stream_kind,
 )
 from scalplab.data.market_events import (
     AggregateTrade,
@@ -107,21 +104,6 @@ def test_a_liquidation_and_a_partial_book() -> None:
          "b": [["100.5", "1"]], "a": [["100.6", "2"]]},
     )  # fmt: skip
     assert book.last_update_id == 5 and book.bids == ((100.5, 1.0),)  # type: ignore[union-attr]
-
-
-def test_each_stream_kind_has_its_route() -> None:
-    assert stream_kind("btcusdt@kline_1m") == "kline"
-    assert stream_kind("btcusdt@depth20@100ms") == "depth20"
-    assert stream_kind("btcusdt@markPrice@1s") == "markPrice"
-    market = ["btcusdt@kline_1m", "btcusdt@aggTrade", "btcusdt@markPrice@1s", "btcusdt@forceOrder"]
-    public = ["btcusdt@depth@100ms", "btcusdt@depth20@100ms", "btcusdt@bookTicker"]
-    assert {route_of(s) for s in market} == {"market"}
-    assert {route_of(s) for s in public} == {"public"}
-    assert combined_stream_url("wss://fstream.binance.com/", market[:2]) == (
-        "wss://fstream.binance.com/market/stream?streams=btcusdt@kline_1m/btcusdt@aggTrade"
-    )
-    with pytest.raises(MessageError, match="one connection serves one route"):
-        combined_stream_url("wss://x", [market[0], public[0]])
 
 
 @pytest.mark.parametrize(

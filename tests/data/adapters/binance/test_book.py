@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 
 import pytest
 
-from scalplab.data.adapters.binance.messages import parse_combined, parse_depth_snapshot
-from scalplab.data.adapters.binance.order_book import LocalOrderBook
+from scalplab.data.adapters.binance.book import LocalOrderBook
+from scalplab.data.adapters.binance.schemas import parse_combined, parse_depth_snapshot
 from scalplab.data.market_events import BookSnapshot, BookTop, DepthDiff, MarketEvent
 from tests.data.adapters.binance.recorded import capture, combined_messages, rest_depth
 
