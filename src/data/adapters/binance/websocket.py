@@ -75,6 +75,16 @@ class Backoff:
         return min(self.maximum, self.initial * float(2**attempt)) * rng.uniform(0.5, 1.0)
 
 
+@dataclass(frozen=True, slots=True)
+class ConnectionOptions:
+    """How a connection paces itself and when it gives up on one."""
+
+    backoff: Backoff = Backoff()
+    stale_after: Mapping[str, float | None] = field(default_factory=lambda: STALE_AFTER_S)
+    rotate_after_s: float = ROTATE_AFTER_S
+    subscribe_per_second: float = SUBSCRIBE_PER_SECOND
+
+
 @dataclass(slots=True)
 class StreamState:
     """One stream's counters."""
@@ -108,10 +118,7 @@ class StreamConnection:
         on_event: EventHandler,
         *,
         on_connect: ConnectHandler | None = None,
-        backoff: Backoff = Backoff(),
-        stale_after: Mapping[str, float | None] = STALE_AFTER_S,
-        rotate_after_s: float = ROTATE_AFTER_S,
-        subscribe_per_second: float = SUBSCRIBE_PER_SECOND,
+        options: ConnectionOptions | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -120,10 +127,11 @@ class StreamConnection:
         self.streams = list(streams)
         self.on_event = on_event
         self.on_connect = on_connect
-        self.backoff = backoff
-        self.stale_after = stale_after
-        self.rotate_after_s = rotate_after_s
-        self.subscribe_interval = 1.0 / subscribe_per_second
+        self.options = options = options or ConnectionOptions()
+        self.backoff = options.backoff
+        self.stale_after = options.stale_after
+        self.rotate_after_s = options.rotate_after_s
+        self.subscribe_interval = 1.0 / options.subscribe_per_second
         self.rng = rng or random.Random()
         self.clock = clock
         self.health = ConnectionHealth(streams={s: StreamState() for s in streams})
@@ -282,22 +290,16 @@ class StreamManager:
         on_event: EventHandler,
         *,
         on_connect: ConnectHandler | None = None,
+        options: ConnectionOptions | None = None,
         max_streams: int = MAX_STREAMS_PER_CONNECTION,
-        **options: object,
     ) -> None:
         groups: dict[str, list[str]] = {}
         for stream in dict.fromkeys(streams):
             groups.setdefault(route_of(stream), []).append(stream)
         self.connections = [
-            StreamConnection(
-                ws_base,
-                group[start : start + max_streams],
-                on_event,
-                on_connect=on_connect,
-                **options,  # type: ignore[arg-type]
-            )
+            StreamConnection(ws_base, chunk, on_event, on_connect=on_connect, options=options)
             for group in groups.values()
-            for start in range(0, len(group), max_streams)
+            for chunk in _chunks(group, max_streams)
         ]
 
     async def run(self) -> None:
@@ -308,3 +310,7 @@ class StreamManager:
         """Stop every connection."""
         for connection in self.connections:
             connection.stop()
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]

@@ -12,17 +12,23 @@ import itertools
 import json
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import pytest
 
 from scalplab.data.adapters.binance.schemas import parse_combined
-from scalplab.data.adapters.binance.websocket import Backoff, StreamConnection, StreamManager
+from scalplab.data.adapters.binance.websocket import (
+    Backoff,
+    ConnectionOptions,
+    StreamConnection,
+    StreamManager,
+)
 from scalplab.data.market_events import MarketEvent
 from tests.conftest import REAL
 from tests.data.adapters.binance.fake_ws import FakeBinanceWs, running
 from tests.data.adapters.binance.recorded import combined_messages
 
-FAST = Backoff(initial=0.01, maximum=0.05)
+FAST = ConnectionOptions(backoff=Backoff(initial=0.01, maximum=0.05))
 MESSAGES = combined_messages()
 STREAMS = list(dict.fromkeys(json.loads(m)["stream"] for m in MESSAGES))
 MARKET = [s for s in STREAMS if "@kline" in s or "@aggTrade" in s]
@@ -77,7 +83,7 @@ def test_a_dropped_connection_reconnects_and_calls_back_before_reading() -> None
     async def scenario(fake: FakeBinanceWs) -> None:
         connection = StreamConnection(
             fake.base, MARKET, lambda s, e: received.append((s, e)), on_connect=on_connect,
-            backoff=FAST,
+            options=FAST,
         )  # fmt: skip
         task = asyncio.create_task(connection.run())
         await until(lambda: len(received) == 50 + len(MARKET_MESSAGES))
@@ -97,8 +103,8 @@ def test_a_silent_stream_raises_the_alarm_and_a_reconnect() -> None:
 
     async def scenario(fake: FakeBinanceWs) -> None:
         connection = StreamConnection(
-            fake.base, [*MARKET, silent], lambda s, e: None, backoff=FAST,
-            stale_after={"markPrice": 0.3},
+            fake.base, [*MARKET, silent], lambda s, e: None,
+            options=replace(FAST, stale_after={"markPrice": 0.3}),
         )  # fmt: skip
         task = asyncio.create_task(connection.run())
         await until(lambda: connection.health.stale_alarms >= 2)
@@ -116,8 +122,8 @@ def test_rotation_opens_the_successor_before_closing() -> None:
 
     async def scenario(fake: FakeBinanceWs) -> None:
         connection = StreamConnection(
-            fake.base, MARKET, lambda s, e: received.append((s, e)), backoff=FAST,
-            rotate_after_s=0.3,
+            fake.base, MARKET, lambda s, e: received.append((s, e)),
+            options=replace(FAST, rotate_after_s=0.3),
         )  # fmt: skip
         task = asyncio.create_task(connection.run())
         await until(lambda: connection.health.rotations >= 1 and len(fake.visits) >= 2)
@@ -137,7 +143,7 @@ def test_subscriptions_are_paced_and_join_the_next_connection() -> None:
 
     async def scenario(fake: FakeBinanceWs) -> None:
         connection = StreamConnection(
-            fake.base, MARKET[:1], lambda s, e: None, backoff=FAST, subscribe_per_second=20
+            fake.base, MARKET[:1], lambda s, e: None, options=replace(FAST, subscribe_per_second=20)
         )
         task = asyncio.create_task(connection.run())
         await until(lambda: connection.health.connected)
@@ -160,7 +166,7 @@ def test_a_malformed_message_is_counted_and_the_rest_delivered() -> None:
 
     async def scenario(fake: FakeBinanceWs) -> None:
         connection = StreamConnection(
-            fake.base, MARKET, lambda s, e: received.append((s, e)), backoff=FAST
+            fake.base, MARKET, lambda s, e: received.append((s, e)), options=FAST
         )
         task = asyncio.create_task(connection.run())
         await until(lambda: len(received) == len(MARKET_MESSAGES))
