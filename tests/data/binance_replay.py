@@ -3,7 +3,9 @@
 It serves `/fapi/v1/klines` from the recorded kline CSVs (shared/data/real) in
 Binance's exact response shape — 12-element arrays, prices and volumes as the
 recorded decimal strings, `startTime`/`endTime`/`limit` honoured — and
-`/fapi/v1/exchangeInfo` from the recorded 2021 response. Faults (429 with
+`/fapi/v1/exchangeInfo` from the recorded 2021 response, `/fapi/v1/aggTrades` from
+the recorded aggregate trades of the 2021 WebSocket capture (their REST fields) and
+`/fapi/v1/depth` from the recorded 2021 REST snapshots. Faults (429 with
 `Retry-After`, 418, 5xx, malformed bodies) can be queued per endpoint, and
 every request is logged, so tests can assert what the client actually did.
 """
@@ -65,6 +67,10 @@ class ReplayState:
 
     klines: dict[tuple[str, str], list[list[Any]]] = field(default_factory=dict)
     exchange_info: dict[str, Any] = field(default_factory=dict)
+    agg_trades: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Per symbol, REST aggTrades rows (`a, p, q, f, l, T, m`) in id order."""
+    depth: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per symbol, the `/fapi/v1/depth?limit=1000` answer."""
     faults: dict[str, deque[Fault]] = field(default_factory=dict)
     fault_at: dict[str, dict[int, Fault]] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
@@ -142,6 +148,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, json.dumps(state.exchange_info))
         elif url.path == "/fapi/v1/klines":
             self._klines(params)
+        elif url.path == "/fapi/v1/aggTrades":
+            self._agg_trades(params)
+        elif url.path == "/fapi/v1/depth":
+            self._depth(params)
         else:
             self._send(404, json.dumps({"code": -1000, "msg": "not found"}))
 
@@ -167,6 +177,34 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             chosen = rows[max(0, hi - limit) : hi]
         self._send(200, json.dumps(chosen))
+
+    def _agg_trades(self, params: dict[str, str]) -> None:
+        state = self.state
+        rows = state.agg_trades.get(params.get("symbol", ""))
+        if rows is None:
+            self._send(400, json.dumps({"code": -1121, "msg": "Invalid symbol."}))
+            return
+        limit = int(params.get("limit", "500"))
+        state.used_weight += 20
+        if "fromId" in params:
+            ids = [row["a"] for row in rows]
+            chosen = rows[bisect.bisect_left(ids, int(params["fromId"])) :]
+        else:
+            start = int(params.get("startTime", 0))
+            end = int(params.get("endTime", 2**62))
+            chosen = [row for row in rows if start <= row["T"] <= end]
+        self._send(200, json.dumps(chosen[:limit]))
+
+    def _depth(self, params: dict[str, str]) -> None:
+        state = self.state
+        book = state.depth.get(params.get("symbol", ""))
+        if book is None:
+            self._send(400, json.dumps({"code": -1121, "msg": "Invalid symbol."}))
+            return
+        limit = int(params.get("limit", "500"))
+        state.used_weight += {5: 2, 10: 2, 20: 2, 50: 2, 100: 5, 500: 10}.get(limit, 20)
+        answer = {**book, "bids": book["bids"][:limit], "asks": book["asks"][:limit]}
+        self._send(200, json.dumps(answer))
 
 
 class ReplayServer:

@@ -13,6 +13,7 @@ import pytest
 from scalplab.data.candles import CandleStore
 from scalplab.data.funding import FundingStore
 from tests.conftest import REAL
+from tests.data.adapters.binance.recorded import agg_trade_rows, rest_depth
 from tests.data.binance_replay import ReplayServer, ReplayState
 
 BTC_1M = REAL / "klines" / "um" / "BTCUSDT" / "1m.csv"
@@ -58,8 +59,11 @@ def funding_store(tmp_path: Path) -> FundingStore:
 
 @pytest.fixture
 def replay() -> Iterator[ReplayServer]:
-    """A replay server with real BTCUSDT/NEARUSDT 1m klines and the real exchangeInfo."""
+    """A replay server with real BTCUSDT/NEARUSDT 1m klines, the real exchangeInfo, and the
+    2021 capture's aggregate trades and REST depth snapshots."""
     state = ReplayState()
+    state.agg_trades = agg_trade_rows()
+    state.depth = {symbol: rest_depth(symbol) for symbol in state.agg_trades}
     state.add_klines("BTCUSDT", "1m", BTC_1M)
     state.add_klines("NEARUSDT", "1m", NEAR_1M)
     state.exchange_info = json.loads(EXCHANGE_INFO.read_text())["response"]

@@ -24,10 +24,16 @@ from typing import Any
 
 import requests
 
+from scalplab.data.adapters.binance.schemas import parse_agg_trades, parse_depth_snapshot
+from scalplab.data.market_events import AggregateTrade, BookSnapshot
 from scalplab.errors import DataError, InputError, NotFoundError, TemporaryError, snippet
 
 KLINES_LIMIT = 1500
 """Largest page `/fapi/v1/klines` serves (request weight 10)."""
+AGG_TRADES_LIMIT = 1000
+"""Largest page `/fapi/v1/aggTrades` serves (request weight 20)."""
+DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000)
+"""The book depths `/fapi/v1/depth` serves."""
 WEIGHT_LIMIT = 2400
 """Binance's default REQUEST_WEIGHT per minute for USDT-M futures."""
 UNKNOWN_SYMBOL_CODE = -1121
@@ -185,6 +191,38 @@ class BinanceRestClient:
         if not isinstance(result, list):
             raise DataError(f"Binance klines response is not a list: {str(result)[:120]}")
         return result
+
+    def agg_trades(
+        self,
+        symbol: str,
+        *,
+        from_id: int | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        limit: int = AGG_TRADES_LIMIT,
+    ) -> list[AggregateTrade]:
+        """`GET /fapi/v1/aggTrades`: from an aggregate-trade id (the backfill after a
+        reconnect), or within a time range; oldest first."""
+        params: dict[str, Any] = {"symbol": symbol, "limit": limit}
+        if from_id is not None:
+            params["fromId"] = from_id
+        if start_ms is not None:
+            params["startTime"] = start_ms
+        if end_ms is not None:
+            params["endTime"] = end_ms
+        result = self._call(
+            f"aggTrades {symbol}", lambda: self._client.futures_aggregate_trades(**params)
+        )
+        return parse_agg_trades(symbol, result)
+
+    def depth(self, symbol: str, limit: int = 1000) -> BookSnapshot:
+        """`GET /fapi/v1/depth`: the book snapshot a local book syncs from."""
+        if limit not in DEPTH_LIMITS:
+            raise InputError(f"depth limit must be one of {', '.join(map(str, DEPTH_LIMITS))}")
+        result = self._call(
+            f"depth {symbol}", lambda: self._client.futures_order_book(symbol=symbol, limit=limit)
+        )
+        return parse_depth_snapshot(symbol, result)
 
     def exchange_info(self) -> dict[str, Any]:
         """`GET /fapi/v1/exchangeInfo` (raw)."""

@@ -110,6 +110,21 @@ def parse_depth_snapshot(symbol: str, payload: object) -> BookSnapshot:
         raise MessageError(f"malformed depth snapshot ({_why(exc)})") from None
 
 
+def parse_agg_trades(symbol: str, rows: object) -> list[AggregateTrade]:
+    """A REST `/fapi/v1/aggTrades` answer → aggregate trades (event time = trade time)."""
+    if not isinstance(rows, list):
+        raise MessageError(f"aggTrades answer is not a list: {snippet(rows)}")
+    trades = []
+    try:
+        for row in rows:
+            if not isinstance(row, dict):
+                raise ValueError(f"row {snippet(row)}")
+            trades.append(_agg_trade({**row, "s": symbol, "E": row["T"]}))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise MessageError(f"malformed aggTrades answer ({_why(exc)})") from None
+    return trades
+
+
 # ----- one parser per stream kind ------------------------------------------------------------
 
 

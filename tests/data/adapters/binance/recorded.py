@@ -33,3 +33,15 @@ def capture(*names: str) -> Iterator[str]:
         with gzip.open(ORDER_BOOK / name, "rt") as lines:
             for line in lines:
                 yield line.split(" ", 1)[1]
+
+
+def agg_trade_rows() -> dict[str, list[dict[str, Any]]]:
+    """Per symbol, the capture's aggregate trades as `/fapi/v1/aggTrades` rows (the stream's
+    fields without the event envelope), in id order."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for message in combined_messages():
+        data = json.loads(message)["data"]
+        if data["e"] == "aggTrade":
+            row = {key: data[key] for key in ("a", "p", "q", "f", "l", "T", "m")}
+            rows.setdefault(data["s"], []).append(row)
+    return {symbol: sorted(trades, key=lambda row: row["a"]) for symbol, trades in rows.items()}
