@@ -110,6 +110,35 @@ def parse_depth_snapshot(symbol: str, payload: object) -> BookSnapshot:
         raise MessageError(f"malformed depth snapshot ({_why(exc)})") from None
 
 
+def parse_klines(symbol: str, interval: str, rows: object) -> list[KlineUpdate]:
+    """Closed candles from a REST `/fapi/v1/klines` answer (ask only for closed ones:
+    REST does not say whether the last candle is still forming)."""
+    if not isinstance(rows, list):
+        raise MessageError(f"klines answer is not a list: {snippet(rows)}")
+    frame, close_times = klines_to_frame(rows)
+    records = frame.to_dict("records")
+    return [
+        KlineUpdate(
+            symbol=symbol,
+            interval=interval,
+            open_time=int(row["open_time"]),
+            close_time=int(close),
+            open=float(row["open"]),
+            high=float(row["high"]),
+            low=float(row["low"]),
+            close=float(row["close"]),
+            volume=float(row["volume"]),
+            quote_volume=float(row["quote_volume"]),
+            trades=int(row["trades"]),
+            taker_buy_volume=float(row["taker_buy_volume"]),
+            taker_buy_quote_volume=float(row["taker_buy_quote_volume"]),
+            closed=True,
+            event_time=int(close) + 1,
+        )
+        for row, close in zip(records, close_times, strict=True)
+    ]
+
+
 def parse_agg_trades(symbol: str, rows: object) -> list[AggregateTrade]:
     """A REST `/fapi/v1/aggTrades` answer → aggregate trades (event time = trade time)."""
     if not isinstance(rows, list):
