@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     from scalplab.api.cli import register as register_api
     from scalplab.backtests.cli import register as register_backtests
     from scalplab.data.cli import register as register_data
+    from scalplab.data.record_cli import register as register_record
     from scalplab.simulation.cli import register as register_simulation
     from scalplab.strategies.cli import register as register_strategies
 
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     register_data(commands)
+    register_record(commands)
     register_strategies(commands)
     register_backtests(commands)
     register_simulation(commands)

@@ -46,6 +46,10 @@ class FakeBinanceWs:
     messages: list[str]
     interval: float = 0.0
     drop_after: int | None = None
+    resume_at: int = 0
+    """Connections after a drop start at this served message (the ones before were lost)."""
+    drop_route: str | None = None
+    """The route whose first connection drops (default: the first connection made)."""
     garbage_after: int | None = None
     visits: list[Visit] = field(default_factory=list)
     port: int = 0
@@ -60,14 +64,22 @@ class FakeBinanceWs:
         streams = parse_qs(url.query).get("streams", [""])[0].split("/")
         visit = Visit(route, streams, time.monotonic())
         self.visits.append(visit)
-        first = len(self.visits) == 1
+        same_route = [v for v in self.visits if v.route == route]
+        faulty = self.drop_route in (None, route)
+        first = len(self.visits) == 1 if self.drop_route is None else len(same_route) == 1
+        drops = faulty and self.drop_after is not None
+        later = drops and not first
         served = {s for s in streams if s and _route(s) == route}
+        skipped = 0
         reader = asyncio.create_task(self._read(socket, visit))
         try:
             for message in self.messages:
                 if json.loads(message)["stream"] not in served:
                     continue
-                if first and self.drop_after is not None and visit.sent >= self.drop_after:
+                if later and skipped < self.resume_at:
+                    skipped += 1
+                    continue
+                if drops and first and visit.sent >= (self.drop_after or 0):
                     return
                 if self.garbage_after is not None and visit.sent == self.garbage_after:
                     await socket.send('{"stream": "btcusdt@aggTrade", "data": {"e": 1}}')

@@ -1,0 +1,116 @@
+"""`scalplab record` against a local Binance (WebSocket + REST) replaying REAL payloads.
+
+The WebSocket serves the 2021 capture (4 symbols: aggTrade, kline_1m on `/market`,
+bookTicker on `/public`); REST serves the capture's aggregate trades for backfill. The
+market connection drops after 30 messages and the next one starts 20 messages later:
+those are lost on the wire and must come back over REST, once each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scalplab.cli import main
+from scalplab.data.adapters.binance.websocket import Backoff, ConnectionOptions
+from scalplab.data.candles import CandleStore
+from scalplab.data.market_store import MarketStore
+from scalplab.data.recorder import MarketRecorder
+from scalplab.errors import InputError
+from tests.data.adapters.binance.fake_ws import FakeBinanceWs, running
+from tests.data.adapters.binance.recorded import combined_messages
+from tests.data.binance_replay import ReplayServer
+from tests.data.conftest import Sleeps
+from tests.data.test_download import client_for
+from tests.data.test_market_store import aggregate_trades
+
+SYMBOLS = ["SUSHIUSDT", "AKROUSDT", "KEEPUSDT", "CTKUSDT"]
+FAST = ConnectionOptions(backoff=Backoff(initial=0.01, maximum=0.05))
+MESSAGES = combined_messages()
+
+
+def recorded_tops(symbol: str) -> int:
+    return sum(f"{symbol.lower()}@bookTicker" in m for m in MESSAGES)
+
+
+def lossy() -> FakeBinanceWs:
+    return FakeBinanceWs(MESSAGES, drop_after=30, resume_at=50, drop_route="market")
+
+
+def test_a_recording_is_whole_through_a_lossy_reconnect(
+    replay: ReplayServer, sleeps: Sleeps, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+
+    async def record() -> None:
+        async with running(lossy()) as fake:
+            recorder = MarketRecorder(
+                fake.base, client_for(replay, sleeps), data_dir, SYMBOLS,
+                ["aggTrade", "bookTicker", "kline_1m"], flush_every_s=0.2, options=FAST,
+            )  # fmt: skip
+            report = await asyncio.wait_for(recorder.run(until_idle_s=1.0), 30)
+            assert report.reconnects == 1 and report.backfilled > 0 and report.unfilled == 0
+            assert report.write_errors == 0 and report.bad_messages == 0
+
+    asyncio.run(record())
+    market, candles = MarketStore(data_dir), CandleStore(data_dir)
+    for symbol in SYMBOLS:
+        trades = market.read(symbol, "aggTrade", 0, 2**62)
+        truth = aggregate_trades(symbol).sort_values("agg_trade_id").reset_index(drop=True)
+        pd.testing.assert_frame_equal(trades, truth)  # none lost, none twice
+        assert len(market.read(symbol, "bookTicker", 0, 2**62)) == recorded_tops(symbol)
+        [minute] = candles.read(symbol, "1m", None, None)["open_time"].tolist()
+        assert minute == 1626992700000  # the one candle that closed in the capture
+    assert replay.state.requests_to("aggTrades")
+
+
+def test_the_command_records_and_reports(
+    replay: ReplayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    clean_settings_cache: None, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    fake = FakeBinanceWs(MESSAGES)
+    ready, done = threading.Event(), threading.Event()
+
+    def serve() -> None:
+        async def body() -> None:
+            async with running(fake):
+                ready.set()
+                while not done.is_set():
+                    await asyncio.sleep(0.05)
+
+        asyncio.run(body())
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    assert ready.wait(10)
+    try:
+        monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("WS_URL", fake.base)
+        monkeypatch.setenv("REST_URL", replay.base_url)
+        args = ["record", "--symbols", "ctkusdt,akrousdt", "--streams", "aggTrade,bookTicker",
+                "--until-idle", "1", "--json"]  # fmt: skip
+        assert main(args) == 0
+    finally:
+        done.set()
+        server.join(10)
+    report = json.loads(capsys.readouterr().out)
+    assert report["rows"]["CTKUSDT"] == {
+        "aggTrade": len(aggregate_trades("CTKUSDT")),
+        "bookTicker": recorded_tops("CTKUSDT"),
+    }
+    assert report["reconnects"] == 0 and report["duplicates"] == 0
+    day = tmp_path / "data" / "market" / "binance" / "AKROUSDT" / "aggTrade" / "2021-07-22.parquet"
+    assert day.is_file()
+
+
+def test_unknown_streams_and_no_symbols_are_refused(replay: ReplayServer, sleeps: Sleeps) -> None:
+    client = client_for(replay, sleeps)
+    with pytest.raises(InputError, match="cannot record 'depth20'"):
+        MarketRecorder("ws://127.0.0.1:9", client, Path("x"), ["BTCUSDT"], ["depth20"])
+    with pytest.raises(InputError, match="at least one symbol"):
+        MarketRecorder("ws://127.0.0.1:9", client, Path("x"), [], ["aggTrade"])
