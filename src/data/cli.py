@@ -263,6 +263,7 @@ def _inventory(data_dir: Path) -> dict[str, Any]:
         "data_dir": str(data_dir),
         "candles": rows,
         "funding": funding_rows,
+        "market": [day.to_dict() for day in MarketStore(data_dir).inventory()],
         "rules_symbols": rules,
     }
 
@@ -292,6 +293,13 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"funding {row['symbol']}: error: {row['error']}")
             continue
         print(f"funding {row['symbol']}: {row['rows']} settlements {row['first']} → {row['last']}")
+    for row in inventory["market"]:
+        where = f"market {row['symbol']} {row['stream']} {row['day']}"
+        if "error" in row:
+            print(f"{where}: error: {row['error']}")
+            continue
+        missing = row["missing_ids"]
+        print(f"{where}: {row['rows']} rows" + (f", {missing} ids missing" if missing else ""))
     print(f"symbol rules cached: {inventory['rules_symbols']}")
     return 0
 

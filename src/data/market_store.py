@@ -79,6 +79,34 @@ STREAMS: dict[str, StreamSchema] = {
 
 
 @dataclass(frozen=True, slots=True)
+class StoredDay:
+    """One stored day file: its rows and, for aggregate trades, how many ids between its
+    first and last are missing (None where ids are not consecutive by nature)."""
+
+    symbol: str
+    stream: str
+    day: str
+    rows: int = 0
+    missing_ids: int | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form."""
+        return {
+            "symbol": self.symbol,
+            "stream": self.stream,
+            "day": self.day,
+            "rows": self.rows,
+            "missing_ids": self.missing_ids,
+            **({"error": self.error} if self.error else {}),
+        }
+
+
+CONSECUTIVE_KEYS = frozenset({"aggTrade"})
+"""Streams whose keys count up by one (a missing key is a lost row)."""
+
+
+@dataclass(frozen=True, slots=True)
 class WriteReport:
     """What a write did: rows given, rows new to the store, and the days it touched."""
 
@@ -147,6 +175,30 @@ class MarketStore:
         return sorted(
             date.fromisoformat(path.stem) for path in folder.glob("*.parquet") if _is_day(path.stem)
         )
+
+    def inventory(self) -> list[StoredDay]:
+        """Every stored day of every symbol and stream (an unreadable file is listed with
+        its error, never fatal)."""
+        if not self.root.is_dir():
+            return []
+        days = []
+        for folder in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            for spec in STREAMS.values():
+                for day in self.days(folder.name, spec.name):
+                    days.append(self._stored_day(folder.name, spec, day))
+        return days
+
+    def _stored_day(self, symbol: str, spec: StreamSchema, day: date) -> StoredDay:
+        what = f"{symbol} {spec.name} file of {day}"
+        try:
+            keys = read_table(self.path(symbol, spec.name, day), [spec.key], what=what)
+        except DataError as exc:
+            return StoredDay(symbol, spec.name, day.isoformat(), error=exc.message)
+        ids = keys.column(spec.key).to_numpy()
+        missing = None
+        if spec.name in CONSECUTIVE_KEYS and len(ids):
+            missing = int(ids.max() - ids.min() + 1 - len(ids))
+        return StoredDay(symbol, spec.name, day.isoformat(), len(ids), missing)
 
 
 def stream_of(stream: str) -> StreamSchema:

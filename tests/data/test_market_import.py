@@ -117,6 +117,13 @@ def test_the_cli_imports_an_archive(
     }  # fmt: skip
     day_file = data_dir / "market" / "binance" / "BTCUSDT" / "bookTicker" / "2023-10-02.parquet"
     assert day_file.is_file()
+    assert main(["data", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["market"] == [
+        {"symbol": "BTCUSDT", "stream": "bookTicker", "day": "2023-10-02", "rows": 9999,
+         "missing_ids": None}
+    ]  # fmt: skip
+    assert main(["data", "list"]) == 0
+    assert "market BTCUSDT bookTicker 2023-10-02: 9999 rows\n" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exited:
         main(["data", "import", str(BOOK_TICKER), "--symbol", "BTCUSDT", "--kind", "x"])
     assert exited.value.code == 2 and "invalid choice: 'x'" in capsys.readouterr().err

@@ -110,3 +110,22 @@ def test_bad_streams_frames_and_files_are_one_line_errors(store: MarketStore) ->
     message = str(caught.value)
     assert message.startswith("unreadable BTCUSDT bookTicker file of 2023-04-04")
     assert str(store.root) not in message and "\n" not in message
+
+
+def test_the_inventory_counts_rows_and_missing_trade_ids_per_day(store: MarketStore) -> None:
+    assert store.inventory() == []
+    trades = aggregate_trades("CTKUSDT")
+    store.write("CTKUSDT", "aggTrade", trades.drop(index=[2, 3]))
+    store.write("BTCUSDT", "bookTicker", book_tops())
+    days = [day.to_dict() for day in store.inventory()]
+    assert days == [
+        {"symbol": "BTCUSDT", "stream": "bookTicker", "day": "2023-04-04", "rows": 6765,
+         "missing_ids": None},
+        {"symbol": "BTCUSDT", "stream": "bookTicker", "day": "2023-04-05", "rows": 37440,
+         "missing_ids": None},
+        {"symbol": "CTKUSDT", "stream": "aggTrade", "day": "2021-07-22", "rows": len(trades) - 2,
+         "missing_ids": 2},
+    ]  # fmt: skip
+    store.path("CTKUSDT", "aggTrade", store.days("CTKUSDT", "aggTrade")[0]).write_bytes(b"junk")
+    broken = store.inventory()[-1]
+    assert broken.error is not None and broken.error.startswith("unreadable CTKUSDT aggTrade")
