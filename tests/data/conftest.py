@@ -72,13 +72,19 @@ def replay() -> Iterator[ReplayServer]:
 
 
 class Sleeps:
-    """An injectable `sleep` that records instead of waiting."""
+    """An injectable `sleep` that records instead of waiting, and the clock it moves."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: float = 1_000_000.0) -> None:
         self.calls: list[float] = []
+        self.now = now
 
     def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        """The time as the recorded sleeps left it (epoch s)."""
+        return self.now
 
 
 @pytest.fixture

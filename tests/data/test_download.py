@@ -35,7 +35,7 @@ THROTTLED = Fault(
 
 
 def client_for(server: ReplayServer, sleeps: Sleeps, **kwargs: object) -> BinanceRestClient:
-    return BinanceRestClient(server.base_url, sleep=sleeps, clock=lambda: 1_000_000.0, **kwargs)  # type: ignore[arg-type]
+    return BinanceRestClient(server.base_url, sleep=sleeps, clock=sleeps.clock, **kwargs)  # type: ignore[arg-type]
 
 
 def test_download_stores_real_candles_through_a_429_and_a_503(

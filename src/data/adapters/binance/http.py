@@ -4,9 +4,10 @@
 base URL, `REST_URL`; it never pings on construction) and adds what every caller
 needs:
 
-* request-weight pacing from the `X-MBX-USED-WEIGHT-1m` response header
-  (slow down near the limit, pause until the next minute when at it);
-* HTTP 429/418: wait `Retry-After` seconds, then retry;
+* request weight shared by every client of the base URL (`weight.WeightBudget`): each
+  request counts its known weight, Binance's `X-MBX-USED-WEIGHT-1m` header corrects the
+  count, and a caller slows down near the limit and pauses until the next minute at it;
+* HTTP 429/418: every caller waits `Retry-After` seconds, then this one retries;
 * HTTP 5xx and network errors: exponential backoff, bounded attempts, then
   `TemporaryError`;
 * everything else becomes a one-line `InputError`/`NotFoundError`/`DataError`.
@@ -25,6 +26,7 @@ from typing import Any
 import requests
 
 from scalplab.data.adapters.binance.schemas import parse_agg_trades, parse_depth_snapshot
+from scalplab.data.adapters.binance.weight import WeightBudget, budget_for
 from scalplab.data.market_events import AggregateTrade, BookSnapshot
 from scalplab.errors import DataError, InputError, NotFoundError, TemporaryError, snippet
 
@@ -32,10 +34,9 @@ KLINES_LIMIT = 1500
 """Largest page `/fapi/v1/klines` serves (request weight 10)."""
 AGG_TRADES_LIMIT = 1000
 """Largest page `/fapi/v1/aggTrades` serves (request weight 20)."""
-DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000)
-"""The book depths `/fapi/v1/depth` serves."""
-WEIGHT_LIMIT = 2400
-"""Binance's default REQUEST_WEIGHT per minute for USDT-M futures."""
+DEPTH_WEIGHTS = {5: 2, 10: 2, 20: 2, 50: 2, 100: 5, 500: 10, 1000: 20}
+"""The book depths `/fapi/v1/depth` serves, and their request weight."""
+DEPTH_LIMITS = tuple(DEPTH_WEIGHTS)
 UNKNOWN_SYMBOL_CODE = -1121
 
 
@@ -63,7 +64,7 @@ class BinanceRestClient:
         max_attempts: int = 5,
         backoff_s: float = 1.0,
         max_retry_after_s: float = 300.0,
-        weight_limit: int = WEIGHT_LIMIT,
+        budget: WeightBudget | None = None,
         timeout_s: float = 10.0,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
@@ -88,9 +89,8 @@ class BinanceRestClient:
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
         self.max_retry_after_s = max_retry_after_s
-        self.weight_limit = weight_limit
+        self.budget = budget or budget_for(self.base_url)
         self.stats = RequestStats()
-        self._weight_minute: int | None = None
 
     # --- pacing and retries ---
 
@@ -106,18 +106,13 @@ class BinanceRestClient:
             self.stats.used_weight = int(value) if value is not None else None
         except ValueError:
             self.stats.used_weight = None
-        self._weight_minute = int(self._clock() // 60)
+        self.budget.answered(self.stats.used_weight, self._clock())
 
-    def _pace(self) -> None:
-        """Slow down near the per-minute weight limit; pause to the next minute at it."""
-        used = self.stats.used_weight
-        if used is None or self._weight_minute != int(self._clock() // 60):
-            return
-        if used >= 0.9 * self.weight_limit:
-            self._wait(60.0 - self._clock() % 60.0 + 0.5, "weight limit")
-            self.stats.used_weight = None
-        elif used >= 0.7 * self.weight_limit:
-            self._wait(1.0, "weight high")
+    def _pace(self, weight: int) -> None:
+        """Take `weight` from the shared budget, waiting first when it says so."""
+        pause = self.budget.take(weight, self._clock())
+        if pause is not None:
+            self._wait(pause.seconds, pause.reason)
 
     @staticmethod
     def _retry_after(response: Any) -> float | None:
@@ -128,11 +123,12 @@ class BinanceRestClient:
         except ValueError:
             return None
 
-    def _call(self, what: str, call: Callable[[], Any]) -> Any:
-        """Run one REST call with pacing, rate-limit waits and bounded retries."""
+    def _call(self, what: str, call: Callable[[], Any], weight: int = 1) -> Any:
+        """Run one REST call of request weight `weight` with pacing, rate-limit waits and
+        bounded retries."""
         last_problem = ""
         for attempt in range(1, self.max_attempts + 1):
-            self._pace()
+            self._pace(weight)
             self.stats.requests += 1
             try:
                 result = call()
@@ -153,8 +149,8 @@ class BinanceRestClient:
                             f"retry after {wait:.0f} s"
                         ) from None
                     self.stats.retries += 1
-                    self._wait(wait, f"HTTP {status} Retry-After")
-                    continue
+                    self.budget.ban(wait, self._clock(), f"HTTP {status} Retry-After")
+                    continue  # the budget makes this and every other caller wait
                 if status >= 500:
                     last_problem = f"HTTP {status}"
                 else:
@@ -187,6 +183,7 @@ class BinanceRestClient:
             lambda: self._client.futures_klines(
                 symbol=symbol, interval=interval, startTime=start_ms, endTime=end_ms, limit=limit
             ),
+            klines_weight(limit),
         )
         if not isinstance(result, list):
             raise DataError(f"Binance klines response is not a list: {str(result)[:120]}")
@@ -211,7 +208,7 @@ class BinanceRestClient:
         if end_ms is not None:
             params["endTime"] = end_ms
         result = self._call(
-            f"aggTrades {symbol}", lambda: self._client.futures_aggregate_trades(**params)
+            f"aggTrades {symbol}", lambda: self._client.futures_aggregate_trades(**params), 20
         )
         return parse_agg_trades(symbol, result)
 
@@ -220,7 +217,9 @@ class BinanceRestClient:
         if limit not in DEPTH_LIMITS:
             raise InputError(f"depth limit must be one of {', '.join(map(str, DEPTH_LIMITS))}")
         result = self._call(
-            f"depth {symbol}", lambda: self._client.futures_order_book(symbol=symbol, limit=limit)
+            f"depth {symbol}",
+            lambda: self._client.futures_order_book(symbol=symbol, limit=limit),
+            DEPTH_WEIGHTS[limit],
         )
         return parse_depth_snapshot(symbol, result)
 
@@ -234,6 +233,15 @@ class BinanceRestClient:
     def close(self) -> None:
         """Release the HTTP session."""
         self._client.session.close()
+
+
+def klines_weight(limit: int) -> int:
+    """Request weight of a `/fapi/v1/klines` page of `limit` rows."""
+    if limit < 100:
+        return 1
+    if limit < 500:
+        return 2
+    return 5 if limit <= 1000 else 10
 
 
 def fetch_exchange_info(client: BinanceRestClient) -> dict[str, Any]:
