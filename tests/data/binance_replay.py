@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from scalplab.data.adapters.binance.http import DEPTH_WEIGHTS, klines_weight
+
 INTERVAL_MS = {"1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000}
 
 
@@ -97,14 +99,6 @@ class ReplayState:
         return [params for name, params in self.log if name == endpoint]
 
 
-def _klines_weight(limit: int) -> int:
-    if limit < 100:
-        return 1
-    if limit < 500:
-        return 2
-    return 5 if limit <= 1000 else 10
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
@@ -165,7 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not 1 <= limit <= 1500:
             self._send(400, json.dumps({"code": -1130, "msg": "Invalid limit."}))
             return
-        state.used_weight += _klines_weight(limit)
+        state.used_weight += klines_weight(limit)
         rows = state.klines[key]
         times = [row[0] for row in rows]
         start = int(params["startTime"]) if "startTime" in params else None
@@ -202,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, json.dumps({"code": -1121, "msg": "Invalid symbol."}))
             return
         limit = int(params.get("limit", "500"))
-        state.used_weight += {5: 2, 10: 2, 20: 2, 50: 2, 100: 5, 500: 10}.get(limit, 20)
+        state.used_weight += DEPTH_WEIGHTS.get(limit, 20)
         answer = {**book, "bids": book["bids"][:limit], "asks": book["asks"][:limit]}
         self._send(200, json.dumps(answer))
 
