@@ -73,6 +73,20 @@ STREAMS: dict[str, StreamSchema] = {
             key="update_id",
             time="transaction_time",
         ),
+        StreamSchema(
+            "markPrice",
+            pa.schema(
+                [
+                    ("event_time", pa.int64()),
+                    ("mark_price", pa.float64()),
+                    ("index_price", pa.float64()),
+                    ("funding_rate", pa.float64()),
+                    ("next_funding_time", pa.int64()),
+                ]
+            ),
+            key="event_time",
+            time="event_time",
+        ),
     )
 }
 """The streams the store keeps, by name."""

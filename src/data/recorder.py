@@ -2,11 +2,12 @@
 
 For each symbol the recorder subscribes to the asked streams (routes from their names,
 `StreamManager`), makes each stream whole (`sequencing`: aggregate trades by id with
-REST `fromId` backfill, closed 1m candles by open time with REST backfill; book tops are
-keyed by their update id in the store) and writes what it got every `flush_every_s`
-seconds and when it stops: aggregate trades and book tops to the market-data store
-(one Parquet file per UTC day), closed 1m candles to the candle store. It stops after
-`duration_s`, or once no message came for `until_idle_s`, or when asked to.
+REST `fromId` backfill, closed 1m candles by open time with REST backfill; book tops
+are keyed by their update id in the store, mark prices by their event time) and writes
+what it got every `flush_every_s` seconds and when it stops: aggregate trades, book
+tops and mark prices (with the funding rate and next funding time) to the market-data
+store (one Parquet file per UTC day), closed 1m candles to the candle store. It stops
+after `duration_s`, or once no message came for `until_idle_s`, or when asked to.
 
 A backfill runs on the event loop between two messages (the other streams wait in
 their sockets meanwhile); a store that cannot be written is logged and counted, and
@@ -29,7 +30,13 @@ from scalplab.data.adapters.binance.http import BinanceRestClient
 from scalplab.data.adapters.binance.schemas import parse_klines
 from scalplab.data.adapters.binance.websocket import ConnectionOptions, StreamManager
 from scalplab.data.candles import CandleStore
-from scalplab.data.market_events import AggregateTrade, BookTop, KlineUpdate, MarketEvent
+from scalplab.data.market_events import (
+    AggregateTrade,
+    BookTop,
+    KlineUpdate,
+    MarketEvent,
+    MarkPrice,
+)
 from scalplab.data.market_store import MarketStore
 from scalplab.data.sequencing import KlineFetch, KlineSequencer, TradeFetch, TradeSequencer
 from scalplab.data.symbols import normalize_symbol
@@ -37,8 +44,9 @@ from scalplab.errors import DataError, InputError, snippet
 
 log = logging.getLogger(__name__)
 
-RECORDABLE = ("aggTrade", "bookTicker", "kline_1m")
-"""Streams the recorder can store."""
+RECORDABLE = ("aggTrade", "bookTicker", "kline_1m", "markPrice")
+"""Streams the recorder can store (`markPrice` is subscribed at its 1 s pace)."""
+SUBSCRIBED_AS = {"markPrice": "markPrice@1s"}
 MINUTE_MS = 60_000
 FLUSH_EVERY_S = 5.0
 
@@ -105,7 +113,11 @@ class MarketRecorder:
         self._klines = {s: KlineSequencer(MINUTE_MS, self._fetch_klines(s)) for s in self.symbols}
         self._pending: dict[tuple[str, str], list[MarketEvent]] = defaultdict(list)
         self._last_message = time.monotonic()
-        names = [f"{s.lower()}@{stream}" for s in self.symbols for stream in streams]
+        names = [
+            f"{s.lower()}@{SUBSCRIBED_AS.get(stream, stream)}"
+            for s in self.symbols
+            for stream in streams
+        ]
         self.manager = StreamManager(ws_base, names, self._on_event, options=options)
 
     async def run(
@@ -166,12 +178,15 @@ class MarketRecorder:
             )
         elif isinstance(event, BookTop):
             self._pending[(event.symbol, "bookTicker")].append(event)
+        elif isinstance(event, MarkPrice):
+            self._pending[(event.symbol, "markPrice")].append(event)
 
     def _write(self, symbol: str, stream: str, events: list[MarketEvent]) -> None:
         if stream == "aggTrade":
             self.market.write(symbol, "aggTrade", _frame(events, TRADE_COLUMNS))
-        elif stream == "bookTicker":
-            self.market.write(symbol, "bookTicker", _frame(events, TOP_COLUMNS))
+        elif stream in ("bookTicker", "markPrice"):
+            columns = TOP_COLUMNS if stream == "bookTicker" else MARK_COLUMNS
+            self.market.write(symbol, stream, _frame(events, columns))
         else:
             self.candles.merge(symbol, "1m", _frame(events, CANDLE_COLUMNS))
 
@@ -214,6 +229,11 @@ TOP_COLUMNS = {
     "event_time": "event_time",
 }
 """Market-store column → `BookTop` attribute."""
+MARK_COLUMNS = {
+    name: name
+    for name in ("event_time", "mark_price", "index_price", "funding_rate", "next_funding_time")
+}
+"""Market-store column → `MarkPrice` attribute."""
 CANDLE_COLUMNS = {
     name: name
     for name in ("open_time", "open", "high", "low", "close", "volume", "quote_volume", "trades",

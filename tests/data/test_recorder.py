@@ -23,7 +23,7 @@ from scalplab.data.market_store import MarketStore
 from scalplab.data.recorder import MarketRecorder
 from scalplab.errors import InputError
 from tests.data.adapters.binance.fake_ws import FakeBinanceWs, running
-from tests.data.adapters.binance.recorded import combined_messages
+from tests.data.adapters.binance.recorded import capture, combined_messages
 from tests.data.binance_replay import ReplayServer
 from tests.data.conftest import Sleeps
 from tests.data.test_download import client_for
@@ -114,3 +114,32 @@ def test_unknown_streams_and_no_symbols_are_refused(replay: ReplayServer, sleeps
         MarketRecorder("ws://127.0.0.1:9", client, Path("x"), ["BTCUSDT"], ["depth20"])
     with pytest.raises(InputError, match="at least one symbol"):
         MarketRecorder("ws://127.0.0.1:9", client, Path("x"), [], ["aggTrade"])
+
+
+def test_mark_prices_with_funding_are_recorded_per_utc_day(
+    replay: ReplayServer, sleeps: Sleeps, tmp_path: Path
+) -> None:
+    files = ("hftbacktest_usdm_btcusdt_20230404.dat.gz", "hftbacktest_usdm_btcusdt_20230405.dat.gz")
+    marks = [text for text in capture(*files) if "@markPrice" in text]
+    assert len(marks) == 99 + 415
+
+    async def record() -> None:
+        async with running(FakeBinanceWs(marks)) as fake:
+            recorder = MarketRecorder(
+                fake.base, client_for(replay, sleeps), tmp_path, ["BTCUSDT"], ["markPrice"],
+                flush_every_s=0.2, options=FAST,
+            )  # fmt: skip
+            report = await asyncio.wait_for(recorder.run(until_idle_s=1.0), 30)
+            assert report.rows == {"BTCUSDT": {"markPrice": len(marks)}}
+
+    asyncio.run(record())
+    store = MarketStore(tmp_path)
+    assert [str(d) for d in store.days("BTCUSDT", "markPrice")] == ["2023-04-04", "2023-04-05"]
+    stored = store.read("BTCUSDT", "markPrice", 0, 2**62)
+    first = json.loads(marks[0])["data"]
+    assert stored.iloc[0].to_dict() == {
+        "event_time": first["E"], "mark_price": float(first["p"]),
+        "index_price": float(first["i"]), "funding_rate": float(first["r"]),
+        "next_funding_time": first["T"],
+    }  # fmt: skip
+    assert len(stored) == len(marks) and stored["event_time"].is_monotonic_increasing
