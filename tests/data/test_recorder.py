@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 
 from scalplab.cli import main
+from scalplab.data.adapters.binance.fake import FakeBinanceWs, running
 from scalplab.data.adapters.binance.websocket import Backoff, ConnectionOptions
 from scalplab.data.candles import CandleStore
 from scalplab.data.market_store import MarketStore
 from scalplab.data.recorder import MarketRecorder
 from scalplab.errors import InputError
-from tests.data.adapters.binance.fake_ws import FakeBinanceWs, running
 from tests.data.adapters.binance.recorded import capture, combined_messages
 from tests.data.binance_replay import ReplayServer
 from tests.data.conftest import Sleeps

@@ -198,7 +198,13 @@ class StreamConnection:
 
     async def _connect(self) -> ClientConnection:
         return await connect(
-            self.url, ping_interval=20, ping_timeout=20, open_timeout=10, close_timeout=1
+            self.url,
+            ping_interval=20,
+            ping_timeout=20,
+            open_timeout=10,
+            close_timeout=1,
+            compression=None,
+            max_queue=None,
         )
 
     async def _opened(self) -> None:

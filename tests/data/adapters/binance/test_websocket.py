@@ -1,7 +1,7 @@
 """Combined-stream connections against a local Binance WebSocket replaying REAL messages.
 
 The 2021 capture (16 streams: kline_1m and aggTrade on `/market`, depth@100ms and
-bookTicker on `/public`) is served by `fake_ws.FakeBinanceWs`; each test makes one
+bookTicker on `/public`) is served by `fake.FakeBinanceWs`; each test makes one
 fault and checks what the connection delivered and reported.
 """
 
@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import pytest
 
+from scalplab.data.adapters.binance.fake import FakeBinanceWs, running
 from scalplab.data.adapters.binance.schemas import parse_combined
 from scalplab.data.adapters.binance.websocket import (
     Backoff,
@@ -25,7 +26,6 @@ from scalplab.data.adapters.binance.websocket import (
 )
 from scalplab.data.market_events import MarketEvent
 from tests.conftest import REAL
-from tests.data.adapters.binance.fake_ws import FakeBinanceWs, running
 from tests.data.adapters.binance.recorded import combined_messages
 
 FAST = ConnectionOptions(backoff=Backoff(initial=0.01, maximum=0.05))
