@@ -8,12 +8,27 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: run test install install-dev web web-api-check gen-api lint typecheck pytest chromium benchmark clean
+DEMO_WS_PORT ?= 9443
+DEMO_REST_PORT ?= 9080
+
+.PHONY: run demo test install install-dev web web-api-check gen-api lint typecheck pytest chromium benchmark clean
 
 ## make run: install, build the SPA, import the bundled real sample if the store is empty, serve.
 run: install web
 	$(BIN)/scalplab data samples
 	$(BIN)/scalplab serve --host $(HOST) --port $(PORT)
+
+## make demo: `make run` against the bundled fake Binance (no internet needed): it plays the
+## real sample's candles from 2025-06-20 as a live market, one minute per second; start
+## the paper engine with "Start live (Binance)" on the Dashboard.
+demo: install web
+	$(BIN)/scalplab data samples
+	$(BIN)/python -m scalplab.data.adapters.binance.fake_live --data-dir $${DATA_DIR:-./data} \
+		--symbols BTCUSDT,ETHUSDT --start 2025-06-20 --minute-s 1 \
+		--port $(DEMO_WS_PORT) --rest-port $(DEMO_REST_PORT) & fake=$$!; \
+	trap "kill $$fake" EXIT; \
+	REST_URL=http://127.0.0.1:$(DEMO_REST_PORT) WS_URL=ws://127.0.0.1:$(DEMO_WS_PORT) \
+		$(BIN)/scalplab serve --host $(HOST) --port $(PORT)
 
 ## make test: install everything, check the generated API client is current, then ruff, mypy,
 ## pytest (coverage gate 80 %) incl. browser tests.

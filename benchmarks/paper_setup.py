@@ -10,16 +10,19 @@ The copies get names like `BTC3USDT`. Everything runs against a real
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pandas as pd
@@ -71,10 +74,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[str]:
+def start_server(
+    data_dir: Path, port: int, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     """`scalplab serve` on 127.0.0.1:port over `data_dir`; returns once it answers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATA_DIR"))}
     env.update({"DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING", **OPEN_GATES})
+    env.update(extra_env or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "scalplab", "serve", "--port", str(port)],
         cwd=ROOT,
@@ -117,6 +123,30 @@ def rss_mb(pid: int) -> tuple[float, float]:
         if key in ("VmRSS", "VmHWM"):
             fields[key] = int(value.split()[0]) / 1024
     return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
+
+
+def read_signals(
+    base: str,
+    on_signal: Callable[[dict[str, Any], int], None],
+    stop: threading.Event,
+    ready: threading.Event | None = None,
+) -> None:
+    """Read `/signals/stream` until `stop`: `on_signal(data, arrival_ns)` per signal event."""
+    with (
+        httpx.Client(base_url=base, timeout=None) as client,
+        client.stream("GET", "/signals/stream") as response,
+    ):
+        if ready is not None:
+            ready.set()
+        kind = ""
+        for line in response.iter_lines():
+            now = time.time_ns()
+            if stop.is_set():
+                return
+            if line.startswith("event:"):
+                kind = line[6:].strip()
+            elif line.startswith("data:") and kind == "signal":
+                on_signal(json.loads(line[5:]), now)
 
 
 def iso(ms: int) -> str:

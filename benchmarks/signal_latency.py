@@ -16,36 +16,26 @@ Usage: `python benchmarks/signal_latency.py [--symbols 50] [--speed 300] [--seco
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import threading
 import time
+from typing import Any
 
 import httpx
 import numpy as np
-from paper_setup import DAY_MS, iso, paper_server
+from paper_setup import DAY_MS, iso, paper_server, read_signals
 
 
 def collect(
     base: str, latencies: list[float], stop: threading.Event, ready: threading.Event
 ) -> None:
     """Read the SSE stream; record each signal's latency in ms."""
-    with (
-        httpx.Client(base_url=base, timeout=None) as client,
-        client.stream("GET", "/signals/stream") as response,
-    ):
-        ready.set()
-        kind = ""
-        for line in response.iter_lines():
-            now = time.time_ns()
-            if stop.is_set():
-                return
-            if line.startswith("event:"):
-                kind = line[6:].strip()
-            elif line.startswith("data:") and kind == "signal":
-                data = json.loads(line[5:])
-                if data.get("candle_in_ns") is not None:
-                    latencies.append((now - data["candle_in_ns"]) / 1e6)
+
+    def on_signal(data: dict[str, Any], arrived_ns: int) -> None:
+        if data.get("candle_in_ns") is not None:
+            latencies.append((arrived_ns - data["candle_in_ns"]) / 1e6)
+
+    read_signals(base, on_signal, stop, ready)
 
 
 def main() -> None:

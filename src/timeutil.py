@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from scalplab.errors import InputError, snippet
 
@@ -37,3 +37,8 @@ def iso_ms(epoch_ms: int) -> str:
     if epoch_ms % 1000:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_ms(epoch_ms: int) -> datetime:
+    """An aware UTC datetime of an epoch-ms instant (the inverse of `to_ms`)."""
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=epoch_ms)

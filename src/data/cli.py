@@ -25,7 +25,7 @@ from scalplab.data.market_store import MarketStore
 from scalplab.data.samples import import_samples
 from scalplab.data.symbols import RulesStore, normalize_symbol
 from scalplab.data.timeframes import TIMEFRAMES
-from scalplab.errors import DataError, InputError, NotFoundError, snippet
+from scalplab.errors import DataError, InputError, NoDataError, NotFoundError, snippet
 
 CORRUPT_EXIT = 3
 SHOWN = 10
@@ -157,20 +157,57 @@ def _check_lines(symbol: str, report: IntegrityReport, source: str) -> list[str]
     return lines
 
 
+def _market_lines(days: list[dict[str, Any]]) -> list[str]:
+    """One line per stored market-data day: rows, and missing aggregate-trade ids."""
+    lines = []
+    for row in days:
+        where = f"market {row['symbol']} {row['stream']} {row['day']}"
+        if "error" in row:
+            lines.append(f"{where}: error: {row['error']}")
+            continue
+        missing = row["missing_ids"]
+        lines.append(
+            f"{where}: {row['rows']} rows" + (f", {missing} ids missing" if missing else "")
+        )
+    return lines
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    """`data check --symbol SYM --tf TF [--json]`: exit 0 when ok (gaps alone ok), 3 if corrupt."""
-    store = CandleStore(_data_dir())
+    """`data check --symbol SYM --tf TF [--json]`: the candles' report and the market-data
+    days of the symbol; exit 0 when ok (gaps alone ok), 3 if corrupt or unreadable."""
+    data_dir = _data_dir()
+    store = CandleStore(data_dir)
     symbol = normalize_symbol(args.symbol)
+    market = [day.to_dict() for day in MarketStore(data_dir).inventory(symbol)]
     resampled = not store.path(symbol, args.tf).exists() and args.tf != "1m"
-    frame = store.read(symbol, args.tf)
-    report = check_candles(frame, args.tf)
+    try:
+        report: IntegrityReport | None = check_candles(store.read(symbol, args.tf), args.tf)
+    except NoDataError:
+        if not market:
+            raise
+        report = None  # market data only
+    ok = (report is None or report.ok) and not any("error" in day for day in market)
     if args.json:
+        candles = {} if report is None else report.to_dict()
         _print_json(
-            {"symbol": symbol, "resampled_from": "1m" if resampled else None} | report.to_dict()
+            {"symbol": symbol, "resampled_from": "1m" if resampled and report else None}
+            | candles
+            | {"ok": ok, "market": market}
         )
     else:
-        print("\n".join(_check_lines(symbol, report, " (resampled from 1m)" if resampled else "")))
-    return 0 if report.ok else CORRUPT_EXIT
+        lines = (
+            [f"{symbol}: no {args.tf} candles stored"]
+            if report is None
+            else _check_lines(symbol, report, " (resampled from 1m)" if resampled else "")
+        )
+        lines += _market_lines(market)
+        unreadable = sum("error" in day for day in market)
+        if unreadable:
+            lines.append(f"status: CORRUPT ({unreadable} unreadable market-data files)")
+        elif report is None:
+            lines.append("status: ok")
+        print("\n".join(lines))
+    return 0 if ok else CORRUPT_EXIT
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -293,13 +330,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"funding {row['symbol']}: error: {row['error']}")
             continue
         print(f"funding {row['symbol']}: {row['rows']} settlements {row['first']} → {row['last']}")
-    for row in inventory["market"]:
-        where = f"market {row['symbol']} {row['stream']} {row['day']}"
-        if "error" in row:
-            print(f"{where}: error: {row['error']}")
-            continue
-        missing = row["missing_ids"]
-        print(f"{where}: {row['rows']} rows" + (f", {missing} ids missing" if missing else ""))
+    for line in _market_lines(inventory["market"]):
+        print(line)
     print(f"symbol rules cached: {inventory['rules_symbols']}")
     return 0
 
@@ -344,7 +376,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_download)
 
-    p = commands.add_parser("check", help="gaps / duplicates / OHLC sanity report")
+    p = commands.add_parser(
+        "check", help="candle gaps / duplicates / OHLC sanity and market-data days"
+    )
     p.add_argument("--symbol", required=True)
     p.add_argument("--tf", choices=timeframes, default="1m")
     p.add_argument("--json", action="store_true")

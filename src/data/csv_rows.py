@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from scalplab.errors import DataError, InputError, NotFoundError, snippet
 
@@ -78,8 +79,11 @@ def is_number(text: str) -> bool:
     return True
 
 
-def split_rows(path: Path, header_required: bool) -> CsvRows:
-    """Split a CSV into (optional) header and data rows; blank lines are skipped."""
+def split_rows(path: Path, header_required: bool, dated: bool = False) -> CsvRows:
+    """Split a CSV into (optional) header and data rows; blank lines are skipped.
+
+    The first row is a header when required or when its first cell is not a number (in
+    a `dated` file, whose first column is a `YYYY-MM-DD …` time: not a digit first)."""
     rows: list[list[str]] = []
     lines: list[int] = []
     for number, line in enumerate(read_text(path).splitlines(), start=1):
@@ -90,7 +94,9 @@ def split_rows(path: Path, header_required: bool) -> CsvRows:
         raise DataError(f"{path}: the file is empty; nothing was imported")
     header: list[str] | None = None
     header_line = 0
-    if header_required or not is_number(rows[0][0].strip()):
+    first = rows[0][0].strip()
+    is_header = not first[:1].isdigit() if dated else not is_number(first)
+    if header_required or is_header:
         header = [name.strip().lower() for name in rows.pop(0)]
         header_line = lines.pop(0)
     return CsvRows(path, header, header_line, rows, lines)
@@ -147,3 +153,24 @@ def to_ms(data: CsvRows, stamps: np.ndarray, name: str) -> np.ndarray:
         index = int(fractional[0])
         raise data.fail(index, f"{name} {int(stamps[index])} (µs) is not a whole millisecond")
     return np.where(micro, stamps // 1000, stamps)
+
+
+def utc_times(data: CsvRows, column: tuple[str, ...], name: str) -> np.ndarray:
+    """Epoch milliseconds from `YYYY-MM-DD HH:MM:SS` UTC text (the archives' metrics and
+    bookDepth stamps) or from epoch ms / µs numbers; the first bad cell is a `DataError`."""
+    if column and column[0].strip().isdigit():
+        return to_ms(data, int_column(data, column, name), name)
+    stamps = pd.to_datetime(
+        pd.Series(column, dtype=object).str.strip(),
+        format="%Y-%m-%d %H:%M:%S",
+        utc=True,
+        errors="coerce",
+    )
+    bad = np.flatnonzero(stamps.isna().to_numpy())
+    if len(bad):
+        index = int(bad[0])
+        raise data.fail(
+            index, f"{name} is not a YYYY-MM-DD HH:MM:SS time: {snippet(column[index].strip())}"
+        )
+    millis: np.ndarray = stamps.dt.as_unit("ms").astype("int64").to_numpy()
+    return millis

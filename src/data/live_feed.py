@@ -41,6 +41,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any
 
 import backtrader as bt
@@ -92,15 +93,7 @@ class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
         if max_pending < 0:
             raise InputError(f"max_pending must be 0 (unbounded) or positive, not {max_pending}")
         self._step_ms = timeframe_ms(tf) if tf is not None else None
-        self._history = list(history)
-        for before, after in zip(self._history, self._history[1:], strict=False):
-            if after.open_ms <= before.open_ms:
-                raise DataError(
-                    f"warm-up history is not in strictly increasing time order at "
-                    f"{iso_ms(after.open_ms)}"
-                )
-        for bar in self._history:
-            self._check_bar(bar)
+        self._history = self._checked_history(history)
         self._poll = float(poll_seconds)
         self._max_pending = int(max_pending)
         self._stop_event = stop_event if stop_event is not None else threading.Event()
@@ -156,6 +149,28 @@ class QueueFeed(bt.feed.DataBase):  # type: ignore[misc]
             self._last_pushed_ms = bar.open_ms
             self._not_empty.notify()
         return True
+
+    def set_history(self, history: Sequence[Bar]) -> None:
+        """Give the warm-up history before Cerebro starts (a live feed learns it once
+        connected); raises `ConflictError` once bars were pushed or played."""
+        bars = self._checked_history(history)
+        with self._lock:
+            if self._items or self._history_pos or self._delivered:
+                raise ConflictError("warm-up history can only be set before the feed starts")
+            self._history = bars
+            self._last_pushed_ms = bars[-1].open_ms if bars else None
+
+    def _checked_history(self, history: Sequence[Bar]) -> list[Bar]:
+        bars = list(history)
+        for before, after in pairwise(bars):
+            if after.open_ms <= before.open_ms:
+                raise DataError(
+                    f"warm-up history is not in strictly increasing time order at "
+                    f"{iso_ms(after.open_ms)}"
+                )
+        for bar in bars:
+            self._check_bar(bar)
+        return bars
 
     def finish(self) -> None:
         """End of stream: Cerebro stops once the queued bars are played (idempotent)."""

@@ -94,8 +94,7 @@ class DepthDiff:
 
 @dataclass(frozen=True, slots=True)
 class BookSnapshot:
-    """The book's levels as of update `last_update_id` (a REST snapshot, or a partial
-    book of the best levels)."""
+    """The book's levels as of update `last_update_id` (a REST depth snapshot)."""
 
     symbol: str
     last_update_id: int
@@ -118,16 +117,38 @@ class MarkPrice:
 
 
 @dataclass(frozen=True, slots=True)
+class PartialBook:
+    """The best levels of the book (at most 20 a side: bids highest first, asks lowest
+    first) as of update `final_update_id`, pushed every 100 ms (Binance's `depth5/10/20`
+    partial-book streams); `first_update_id..final_update_id` are the updates since the
+    previous push, whose `final_update_id` is `previous_final_update_id`."""
+
+    symbol: str
+    first_update_id: int
+    final_update_id: int
+    previous_final_update_id: int
+    bids: tuple[Level, ...]
+    asks: tuple[Level, ...]
+    transact_time: int
+    event_time: int
+
+
+@dataclass(frozen=True, slots=True)
 class Liquidation:
-    """A forced (liquidation) order of the exchange's liquidation engine."""
+    """A forced (liquidation) order of the exchange's liquidation engine: `quantity` is
+    the order's, `last_filled_quantity` what its last fill traded, `filled_quantity` what
+    all its fills traded, at `average_price`."""
 
     symbol: str
     side: str
+    order_type: str
+    time_in_force: str
+    quantity: float
     price: float
     average_price: float
-    quantity: float
-    filled_quantity: float
     status: str
+    last_filled_quantity: float
+    filled_quantity: float
     trade_time: int
     event_time: int
 
@@ -148,6 +169,7 @@ MarketEvent = (
     | BookTop
     | DepthDiff
     | BookSnapshot
+    | PartialBook
     | MarkPrice
     | Liquidation
     | OpenInterest

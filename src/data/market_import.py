@@ -1,12 +1,19 @@
 """Import data.binance.vision market-data archive CSVs into the market-data store.
 
 `aggTrades` (`agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,
-is_buyer_maker`) and `bookTicker` (`update_id,best_bid_price,best_bid_qty,
-best_ask_price,best_ask_qty,transaction_time,event_time`), with or without their
-header row, plain or gzip-compressed; microsecond stamps become milliseconds. Import
-is all-or-nothing: a malformed cell, a crossed or empty book, or one key twice with
-different values rejects the whole file with one `DataError` line naming the line;
-rows already stored are kept as they were (a re-import adds nothing).
+is_buyer_maker`), `bookTicker` (`update_id,best_bid_price,best_bid_qty,
+best_ask_price,best_ask_qty,transaction_time,event_time`), `bookDepth`
+(`timestamp,percentage,depth,notional`: the cumulative depth and notional within
+`percentage` % of the mid, bids negative) and `metrics` (`create_time,symbol,
+sum_open_interest,sum_open_interest_value,count_toptrader_long_short_ratio,
+sum_toptrader_long_short_ratio,count_long_short_ratio,sum_taker_long_short_vol_ratio`,
+every 5 minutes), with or without their header row, plain or gzip-compressed;
+microsecond stamps become milliseconds, and the `YYYY-MM-DD HH:MM:SS` (UTC) stamps of
+bookDepth and metrics epoch milliseconds. Every cell must hold a value (the archive
+layouts document no empty cell). Import is all-or-nothing: a malformed or empty cell,
+a crossed or empty book, a band outside ±5 %, another symbol's metrics, or one key
+twice with different values rejects the whole file with one `DataError` line naming
+the line; rows already stored are kept as they were (a re-import adds nothing).
 """
 
 from __future__ import annotations
@@ -25,13 +32,25 @@ from scalplab.data.csv_rows import (
     int_column,
     split_rows,
     to_ms,
+    utc_times,
 )
-from scalplab.data.market_store import MarketStore, stream_of
+from scalplab.data.market_store import METRICS_COLUMNS, MarketStore, stream_of
 from scalplab.data.symbols import normalize_symbol
 from scalplab.errors import InputError, snippet
 
-KINDS = {"aggTrades": "aggTrade", "bookTicker": "bookTicker"}
+KINDS = {
+    "aggTrades": "aggTrade",
+    "bookTicker": "bookTicker",
+    "bookDepth": "bookDepth",
+    "metrics": "metrics",
+}
 """Archive kind → the stream it fills."""
+HEADERS = {
+    "bookDepth": ("timestamp", "percentage", "depth", "notional"),
+    "metrics": ("create_time", "symbol", *METRICS_COLUMNS),
+}
+"""The columns of the archives whose first column is a date (their header is checked)."""
+MAX_PERCENTAGE = 5.0
 
 BOOLEANS = {"true": True, "false": False, "True": True, "False": False}
 
@@ -64,11 +83,17 @@ def import_market_csv(path: Path, symbol: str, kind: str, store: MarketStore) ->
         raise InputError(f"unknown archive kind {snippet(kind)} (known: {', '.join(KINDS)})")
     name = normalize_symbol(symbol)
     spec = stream_of(stream)
-    data = split_rows(path, header_required=False)
-    check_widths(data, len(spec.schema.names))
-    columns = dict(zip(spec.schema.names, zip(*data.rows, strict=True), strict=True))
-    frame = _aggregate_trades(data, columns) if stream == "aggTrade" else _book_tops(data, columns)
-    _check_unique(data, frame, spec.key)
+    names = HEADERS.get(kind, tuple(spec.schema.names))
+    data = split_rows(path, header_required=False, dated=kind in HEADERS)
+    if kind in HEADERS and data.header is not None and tuple(data.header) != names:
+        raise data.fail_line(data.header_line, f"the header is not the {kind} archive's "
+                             f"({','.join(names)})")  # fmt: skip
+    if not data.rows:
+        raise data.fail(None, "the file has no data rows")
+    check_widths(data, len(names))
+    columns = dict(zip(names, zip(*data.rows, strict=True), strict=True))
+    frame = _metrics(data, columns, name) if stream == "metrics" else _FRAMES[stream](data, columns)
+    _check_unique(data, frame, spec.keys)
     report = store.write(name, stream, frame)
     return MarketImportReport(name, kind, report.rows, report.added, report.days)
 
@@ -113,6 +138,42 @@ def _book_tops(data: CsvRows, columns: dict[str, tuple[str, ...]]) -> pd.DataFra
     return frame
 
 
+def _book_depth(data: CsvRows, columns: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "timestamp": utc_times(data, columns["timestamp"], "timestamp"),
+            "percentage": float_column(data, columns["percentage"], "percentage"),
+            "depth": float_column(data, columns["depth"], "depth"),
+            "notional": float_column(data, columns["notional"], "notional"),
+        }
+    )
+    percentage = frame["percentage"].to_numpy()
+    bad = np.flatnonzero((percentage == 0) | (np.abs(percentage) > MAX_PERCENTAGE))
+    if len(bad):
+        raise data.fail(int(bad[0]), "percentage must be a band within ±5 % other than 0")
+    bad = np.flatnonzero((frame["depth"].to_numpy() < 0) | (frame["notional"].to_numpy() < 0))
+    if len(bad):
+        raise data.fail(int(bad[0]), "depth and notional cannot be negative")
+    return frame
+
+
+def _metrics(data: CsvRows, columns: dict[str, tuple[str, ...]], symbol: str) -> pd.DataFrame:
+    other = next((i for i, cell in enumerate(columns["symbol"]) if cell.strip() != symbol), None)
+    if other is not None:
+        raise data.fail(other, f"the metrics are of {snippet(columns['symbol'][other].strip())}, "
+                        f"not {symbol}")  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "create_time": utc_times(data, columns["create_time"], "create_time"),
+            **{name: float_column(data, columns[name], name) for name in METRICS_COLUMNS},
+        }
+    )
+    bad = np.flatnonzero((frame[list(METRICS_COLUMNS)].to_numpy() < 0).any(axis=1))
+    if len(bad):
+        raise data.fail(int(bad[0]), "open interest and ratios cannot be negative")
+    return frame
+
+
 def _times(data: CsvRows, column: tuple[str, ...], name: str) -> np.ndarray:
     return to_ms(data, int_column(data, column, name), name)
 
@@ -127,14 +188,22 @@ def _booleans(data: CsvRows, column: tuple[str, ...], name: str) -> np.ndarray:
     return values
 
 
-def _check_unique(data: CsvRows, frame: pd.DataFrame, key: str) -> None:
+def _check_unique(data: CsvRows, frame: pd.DataFrame, keys: list[str]) -> None:
     """One key twice is fine when the rows agree (a repeated export), an error otherwise."""
-    repeated = frame.duplicated(subset=[key], keep=False)
+    repeated = frame.duplicated(subset=keys, keep=False)
     if not repeated.any():
         return
     conflicting = frame[repeated].drop_duplicates()
-    twice = conflicting.duplicated(subset=[key], keep=False)
+    twice = conflicting.duplicated(subset=keys, keep=False)
     if twice.any():
         index = int(np.flatnonzero(twice.to_numpy())[0])
         row = int(conflicting.index[index])
-        raise data.fail(row, f"{key} {int(frame[key].iloc[row])} appears with different values")
+        key = " ".join(f"{name} {_shown(frame[name].iloc[row])}" for name in keys)
+        raise data.fail(row, f"{key} appears with different values")
+
+
+def _shown(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+_FRAMES = {"aggTrade": _aggregate_trades, "bookTicker": _book_tops, "bookDepth": _book_depth}

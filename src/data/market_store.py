@@ -3,11 +3,18 @@
 `data/market/{exchange}/{SYMBOL}/{stream}/{YYYY-MM-DD}.parquet` (zstd), with the
 data.binance.vision archive's columns where an archive exists, so a recorded day and
 an imported day are the same file. Each stream has a key (the aggregate-trade id,
-the book update id) and a time column (which decides the day): a write merges the
-new rows into each day they fall in, keeps one row per key (the first one stored
-wins: nothing stored is ever rewritten with other values) sorted by key, and
-replaces the file atomically under a lock. A read returns the rows of a time range
-from the day files it touches, in key order.
+the book update id; or several columns: a bookDepth band is its timestamp and
+percentage, and a liquidation, which has no id, is all of its columns) and a time
+column (which decides the day): a write adds the new rows to each day they fall in and
+keeps one row per key (the first one stored wins: nothing stored is ever rewritten
+with other values). A day's first rows become its day file; later writes append part
+files beside it, merged in size tiers and folded into the day file by `compact` (a `write`
+compacts the days it touched, so an import leaves day files only; the recorder
+`append`s, which costs what it adds, not the whole day, and compacts on stop, and an
+append compacts the earlier days this store appended to once a later day begins:
+`market_parts`). Every file is written atomically under the day's lock. A read
+returns the rows of a time range from the day files and parts it touches, one per
+key, in key order.
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ import pandas as pd
 import pyarrow as pa
 
 from scalplab.data.exchange import EXCHANGE
-from scalplab.data.parquet_io import locked, read_table, write_table_atomic
+from scalplab.data.market_parts import PARTS_SUFFIX, DayFiles, KeyRanges, first_rows, scan_parts
+from scalplab.data.parquet_io import locked
 from scalplab.data.symbols import normalize_symbol
 from scalplab.errors import DataError, InputError, snippet
 
@@ -36,6 +44,44 @@ class StreamSchema:
     schema: pa.Schema
     key: str
     time: str
+    key_also: tuple[str, ...] = ()
+    """Further key columns: one row per (key, *key_also) (bookDepth: a time's bands)."""
+    optional: frozenset[str] = frozenset()
+    """Columns that may be empty (the levels a partial book does not have)."""
+
+    @property
+    def keys(self) -> list[str]:
+        """Every key column, in sort order."""
+        return [self.key, *self.key_also]
+
+
+BOOK_LEVELS = 20
+"""Levels a side of a stored partial book (`depth20`)."""
+
+
+def level_columns(depth: int = BOOK_LEVELS) -> list[str]:
+    """`bid_price_0..`, `bid_qty_0..`, `ask_price_0..`, `ask_qty_0..` (level 0 is the best)."""
+    return [f"{side}_{what}_{i}" for side in ("bid", "ask") for what in ("price", "qty")
+            for i in range(depth)]  # fmt: skip
+
+
+LIQUIDATION_COLUMNS = (
+    "time", "side", "order_type", "time_in_force", "original_quantity", "price",
+    "average_price", "order_status", "last_fill_quantity", "accumulated_fill_quantity",
+    "event_time",
+)  # fmt: skip
+"""The liquidation-snapshot archive's columns (`time` is the trade time) and the event time."""
+METRICS_COLUMNS = (
+    "sum_open_interest", "sum_open_interest_value", "count_toptrader_long_short_ratio",
+    "sum_toptrader_long_short_ratio", "count_long_short_ratio", "sum_taker_long_short_vol_ratio",
+)  # fmt: skip
+"""The metrics archive's statistics (its `symbol` column is the file's symbol)."""
+
+
+def _liquidation_type(column: str) -> pa.DataType:
+    if column in ("side", "order_type", "time_in_force", "order_status"):
+        return pa.string()
+    return pa.int64() if column.endswith("time") else pa.float64()
 
 
 STREAMS: dict[str, StreamSchema] = {
@@ -87,6 +133,55 @@ STREAMS: dict[str, StreamSchema] = {
             key="event_time",
             time="event_time",
         ),
+        StreamSchema(
+            "openInterest",  # polled over REST: one row per distinct Binance time
+            pa.schema([("time", pa.int64()), ("open_interest", pa.float64())]),
+            key="time",
+            time="time",
+        ),
+        StreamSchema(
+            "depth20",
+            pa.schema(
+                [
+                    ("update_id", pa.int64()),
+                    ("transaction_time", pa.int64()),
+                    ("event_time", pa.int64()),
+                ]
+                + [(name, pa.float64()) for name in level_columns()]
+            ),
+            key="update_id",
+            time="transaction_time",
+            optional=frozenset(level_columns()),
+        ),
+        StreamSchema(
+            "forceOrder",
+            pa.schema([(name, _liquidation_type(name)) for name in LIQUIDATION_COLUMNS]),
+            key="time",
+            time="time",
+            key_also=LIQUIDATION_COLUMNS[1:],  # no id: only an identical row is a duplicate
+        ),
+        StreamSchema(
+            "bookDepth",
+            pa.schema(
+                [
+                    ("timestamp", pa.int64()),
+                    ("percentage", pa.float64()),
+                    ("depth", pa.float64()),
+                    ("notional", pa.float64()),
+                ]
+            ),
+            key="timestamp",
+            time="timestamp",
+            key_also=("percentage",),
+        ),
+        StreamSchema(
+            "metrics",
+            pa.schema(
+                [("create_time", pa.int64())] + [(name, pa.float64()) for name in METRICS_COLUMNS]
+            ),
+            key="create_time",
+            time="create_time",
+        ),
     )
 }
 """The streams the store keeps, by name."""
@@ -134,13 +229,28 @@ class MarketStore:
 
     def __init__(self, data_dir: Path, exchange: str = EXCHANGE) -> None:
         self.root = Path(data_dir) / "market" / exchange
+        self._ranges = KeyRanges()
+        self._appended: dict[tuple[str, str], set[date]] = {}
+        """(symbol, stream) → the days this store appended parts to."""
 
     def path(self, symbol: str, stream: str, day: date) -> Path:
         """The file of one symbol, stream and UTC day."""
         return self.root / normalize_symbol(symbol) / stream_of(stream).name / f"{day}.parquet"
 
-    def write(self, symbol: str, stream: str, frame: pd.DataFrame) -> WriteReport:
-        """Merge `frame` (the stream's columns) into its day files."""
+    def write(self, symbol: str, stream: str, frame: pd.DataFrame | pa.Table) -> WriteReport:
+        """Add the rows of `frame` (the stream's columns) with new keys to their day
+        files (a day touched ends as its day file alone, as an import wants it)."""
+        return self._add(symbol, stream, frame, compacted=True)
+
+    def append(self, symbol: str, stream: str, frame: pd.DataFrame | pa.Table) -> WriteReport:
+        """`write` for frequent small batches (a recorder's): the new rows become a part
+        file, at a cost that does not grow with the day; `compact` folds them in (and an
+        append compacts the earlier days this store appended to once a later one begins)."""
+        return self._add(symbol, stream, frame, compacted=False)
+
+    def _add(
+        self, symbol: str, stream: str, frame: pd.DataFrame | pa.Table, compacted: bool
+    ) -> WriteReport:
         spec = stream_of(stream)
         name = normalize_symbol(symbol)
         table = _conform(frame, spec, name)
@@ -153,17 +263,50 @@ class MarketStore:
         for day_number in np.unique(day_index):
             day = _day(int(day_number))
             part = table.filter(pa.array(day_index == day_number))
-            path = self.path(name, spec.name, day)
-            what = f"{name} {spec.name} file of {day}"
-            with locked(path, what):
-                stored = read_table(path, what=what) if path.exists() else None
-                merged = _merge(stored, part, spec)
-                before = 0 if stored is None else stored.num_rows
-                if merged.num_rows != before:
-                    write_table_atomic(merged, path, what)
-                added += merged.num_rows - before
+            files = self._day_files(name, spec, day)
+            with locked(files.path, files.label):
+                added += files.append(part, self._ranges, day_file=compacted)
+                if compacted:
+                    files.compact(self._ranges)
+            if not compacted:
+                self._appended.setdefault((name, spec.name), set()).add(day)
             days.append(day.isoformat())
+        if not compacted:
+            self._compact_before(name, spec, _day(int(day_index.max())))
         return WriteReport(table.num_rows, added, tuple(days))
+
+    def compact(self, symbol: str | None = None, stream: str | None = None) -> int:
+        """Fold every day's part files (of `symbol`, of `stream`, or all) into its day
+        file; how many days were compacted."""
+        specs = [stream_of(stream)] if stream is not None else list(STREAMS.values())
+        folders = [self.root / normalize_symbol(symbol)] if symbol is not None else (
+            sorted(p for p in self.root.iterdir() if p.is_dir()) if self.root.is_dir() else []
+        )  # fmt: skip
+        compacted = 0
+        for folder in folders:
+            for spec in specs:
+                for parts in sorted((folder / spec.name).glob(f"*{PARTS_SUFFIX}")):
+                    if _is_day(parts.stem):
+                        day = date.fromisoformat(parts.stem)
+                        compacted += self._compact_day(folder.name, spec, day)
+        return compacted
+
+    def _compact_before(self, name: str, spec: StreamSchema, day: date) -> None:
+        """A later day began: fold the parts of the earlier days appended to."""
+        appended = self._appended.get((name, spec.name), set())
+        for earlier in sorted(d for d in appended if d < day):
+            self._compact_day(name, spec, earlier)
+
+    def _compact_day(self, name: str, spec: StreamSchema, day: date) -> bool:
+        files = self._day_files(name, spec, day)
+        with locked(files.path, files.label):
+            done = files.compact(self._ranges)
+        self._appended.get((name, spec.name), set()).discard(day)
+        return done
+
+    def _day_files(self, name: str, spec: StreamSchema, day: date) -> DayFiles:
+        what = f"{name} {spec.name} file of {day}"
+        return DayFiles(self.path(name, spec.name, day), what, spec.keys, spec.schema)
 
     def read(self, symbol: str, stream: str, start_ms: int, end_ms: int) -> pd.DataFrame:
         """Rows with `start_ms <= time < end_ms`, in key order (empty when none stored)."""
@@ -174,11 +317,10 @@ class MarketStore:
         for day in self.days(name, spec.name):
             if end_ms <= start_ms or not first_day <= _day_number(day) <= last_day:
                 continue
-            what = f"{name} {spec.name} file of {day}"
             filters = [(spec.time, ">=", start_ms), (spec.time, "<", end_ms)]
-            tables.append(read_table(self.path(name, spec.name, day), filters=filters, what=what))
+            tables.extend(self._day_files(name, spec, day).read(filters=filters))
         table = pa.concat_tables(tables) if tables else spec.schema.empty_table()
-        frame: pd.DataFrame = table.sort_by(spec.key).to_pandas()
+        frame: pd.DataFrame = first_rows(table, spec.keys).to_pandas()
         return frame
 
     def days(self, symbol: str, stream: str) -> list[date]:
@@ -186,28 +328,30 @@ class MarketStore:
         folder = self.root / normalize_symbol(symbol) / stream_of(stream).name
         if not folder.is_dir():
             return []
-        return sorted(
-            date.fromisoformat(path.stem) for path in folder.glob("*.parquet") if _is_day(path.stem)
-        )
+        files = {p.stem for p in folder.glob("*.parquet")}
+        parted = {p.stem for p in folder.glob(f"*{PARTS_SUFFIX}") if scan_parts(p)[0]}
+        return sorted(date.fromisoformat(stem) for stem in files | parted if _is_day(stem))
 
-    def inventory(self) -> list[StoredDay]:
-        """Every stored day of every symbol and stream (an unreadable file is listed with
-        its error, never fatal)."""
+    def inventory(self, symbol: str | None = None) -> list[StoredDay]:
+        """Every stored day of every symbol (or of `symbol`) and stream (an unreadable
+        file is listed with its error, never fatal)."""
         if not self.root.is_dir():
             return []
         days = []
         for folder in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            if symbol is not None and folder.name != normalize_symbol(symbol):
+                continue
             for spec in STREAMS.values():
                 for day in self.days(folder.name, spec.name):
                     days.append(self._stored_day(folder.name, spec, day))
         return days
 
     def _stored_day(self, symbol: str, spec: StreamSchema, day: date) -> StoredDay:
-        what = f"{symbol} {spec.name} file of {day}"
         try:
-            keys = read_table(self.path(symbol, spec.name, day), [spec.key], what=what)
+            tables = self._day_files(symbol, spec, day).read(spec.keys)
         except DataError as exc:
             return StoredDay(symbol, spec.name, day.isoformat(), error=exc.message)
+        keys = first_rows(pa.concat_tables(tables), spec.keys)
         ids = keys.column(spec.key).to_numpy()
         missing = None
         if spec.name in CONSECUTIVE_KEYS and len(ids):
@@ -225,17 +369,27 @@ def stream_of(stream: str) -> StreamSchema:
     return spec
 
 
-def _conform(frame: pd.DataFrame, spec: StreamSchema, symbol: str) -> pa.Table:
-    missing = [name for name in spec.schema.names if name not in frame.columns]
+def _conform(frame: pd.DataFrame | pa.Table, spec: StreamSchema, symbol: str) -> pa.Table:
+    names = frame.column_names if isinstance(frame, pa.Table) else frame.columns
+    missing = [name for name in spec.schema.names if name not in names]
     if missing:
         raise DataError(f"{symbol} {spec.name} rows lack columns: {', '.join(missing)}")
     try:
-        table = pa.Table.from_pandas(
-            frame[spec.schema.names], schema=spec.schema, preserve_index=False, safe=True
-        )
+        if isinstance(frame, pa.Table):
+            table = frame.select(spec.schema.names)
+            if not table.schema.equals(spec.schema):
+                table = table.cast(spec.schema, safe=True)
+        else:
+            table = pa.Table.from_pandas(
+                frame[spec.schema.names], schema=spec.schema, preserve_index=False, safe=True
+            )
     except (pa.ArrowException, ValueError, TypeError) as exc:
         raise DataError(f"{symbol} {spec.name} rows have a bad value: {exc}") from None
-    if any(column.null_count for column in table.columns):
+    if any(
+        column.null_count
+        for name, column in zip(table.column_names, table.columns, strict=True)
+        if name not in spec.optional
+    ):
         raise DataError(f"{symbol} {spec.name} rows have empty values")
     times = table.column(spec.time).to_numpy()
     if len(times) and (times.min() < 0 or times.max() >= 2**53):
@@ -243,12 +397,9 @@ def _conform(frame: pd.DataFrame, spec: StreamSchema, symbol: str) -> pa.Table:
     return table
 
 
-def _merge(stored: pa.Table | None, new: pa.Table, spec: StreamSchema) -> pa.Table:
-    """Stored rows first, then the new keys, one row per key, sorted by key."""
-    table = new if stored is None else pa.concat_tables([stored.cast(spec.schema), new])
-    keys = table.column(spec.key).to_numpy()
-    _, first = np.unique(keys, return_index=True)  # sorted by key, first occurrence wins
-    return table.take(pa.array(first))
+def first_of_each_key(table: pa.Table, keys: list[str]) -> pa.Table:
+    """The first row of each distinct combination of the `keys` columns, sorted by them."""
+    return first_rows(table, keys)
 
 
 def _day(day_number: int) -> date:

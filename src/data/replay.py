@@ -120,6 +120,7 @@ class ReplaySource:
         self._tracks = [
             self._load(store, s, tf, start_ms, end_ms, resume_close_ms) for s, tf in keys
         ]
+        self._resume_close_ms = resume_close_ms
         self._speed = speed
         self._sleep = sleep
         self._clock = clock
@@ -150,6 +151,12 @@ class ReplaySource:
         if resume_close_ms is not None:
             track.cursor = int(np.searchsorted(times + step, resume_close_ms, side="right"))
         return track
+
+    def history(self, symbol: str, timeframe: str) -> list[Bar]:
+        """Warm-up of a resumed replay: the bars that closed by `resume_close_ms`."""
+        if self._resume_close_ms is None:
+            return []
+        return self.bars_until(symbol, timeframe, self._resume_close_ms)
 
     def bars_until(self, symbol: str, timeframe: str, close_ms: int) -> list[Bar]:
         """The bars of a subscription that closed by `close_ms` (a resumed run's warm-up)."""

@@ -2,9 +2,12 @@
 
 A candle source is an async iterable of `CandleEvent` (`scalplab.data.stream`) that
 also says what it knows up front: the final bar of each subscription (a signal there is
-dropped, as in a backtest) and the bars a resumed run has already seen (its warm-up).
-`open_candle_source` picks the implementation by feed kind: `replay` (stored candles at
-N× real time) today; the live Binance adapter plugs in as `live`.
+dropped, as in a backtest) and its warm-up history: the bars a resumed replay has
+already seen, or a live feed's REST history before its first live candle. A source
+with a `prepare()` coroutine (the live feed) learns both only once connected: the
+driver awaits it before any strategy starts. `open_candle_source` picks the
+implementation by feed kind: `replay` (stored candles at N× real time) or `live`
+(Binance's kline streams, `scalplab.data.live_source`).
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ from typing import Literal, Protocol
 
 from scalplab.data.bars import Bar
 from scalplab.data.candles import CandleStore
+from scalplab.data.live_source import LiveConfig, LiveSource
 from scalplab.data.replay import ReplaySource
 from scalplab.data.stream import CandleEvent
 from scalplab.errors import InputError
 
-FeedKind = Literal["replay"]
-FEED_KINDS: tuple[str, ...] = ("replay",)
+FeedKind = Literal["replay", "live"]
+FEED_KINDS: tuple[str, ...] = ("replay", "live")
 
 
 class CandleSource(Protocol):
@@ -42,6 +46,10 @@ class CandleSource(Protocol):
         """Open time of the final bar of a subscription, when the source knows it."""
         ...
 
+    def history(self, symbol: str, timeframe: str) -> list[Bar]:
+        """Warm-up bars of a subscription a fresh run plays before its first live bar."""
+        ...
+
     def bars_until(self, symbol: str, timeframe: str, close_ms: int) -> list[Bar]:
         """A subscription's bars that closed by `close_ms` (a resumed run's warm-up)."""
         ...
@@ -57,6 +65,8 @@ class SourceRequest:
     end_ms: int | None = None
     speed: float | None = None
     resume_close_ms: int | None = None
+    live: LiveConfig | None = None
+    """Where a `live` feed connects (required for that kind)."""
 
 
 def open_candle_source(request: SourceRequest, store: CandleStore) -> CandleSource:
@@ -70,4 +80,8 @@ def open_candle_source(request: SourceRequest, store: CandleStore) -> CandleSour
             request.speed,
             resume_close_ms=request.resume_close_ms,
         )
+    if request.kind == "live":
+        if request.live is None:
+            raise InputError("a live feed needs the Binance endpoints (REST_URL, WS_URL)")
+        return LiveSource(request.subscriptions, request.live)
     raise InputError(f"feed {request.kind!r} is not available; use one of: {', '.join(FEED_KINDS)}")

@@ -31,6 +31,11 @@ class FundingSchedule:
         """The recorded rate of that instant, else the default."""
         return self._rates.get(instant_ms, self.default_rate)
 
+    def record(self, funding_time_ms: int, rate: float) -> None:
+        """A rate seen live for a settlement (the mark-price stream's current rate for its
+        next funding time): the last one seen before the settlement is the one applied."""
+        self._rates[settlement_instant(funding_time_ms)] = rate
+
     def recorded(self, instant_ms: int) -> bool:
         """Whether a real rate was recorded for that instant."""
         return instant_ms in self._rates

@@ -9,13 +9,14 @@ from scalplab.orders.runs import RunRequest
 from scalplab.timeutil import parse_utc
 
 
-def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """Pair, strategy, timeframe, range, params, risk overrides, switches and --json."""
+def add_run_arguments(parser: argparse.ArgumentParser, *, dated: bool = True) -> None:
+    """Pair, strategy, timeframe, range, params, risk overrides, switches and --json
+    (`dated=False`: the range is optional, for a command whose feed has no range)."""
     parser.add_argument("--pair", required=True, help="symbol, e.g. BTCUSDT")
     parser.add_argument("--strategy", required=True, help="plugin name (see `scalplab strategies`)")
     parser.add_argument("--tf", required=True, help="timeframe, e.g. 1m 5m 15m 1h")
-    parser.add_argument("--start", required=True, help="first bar, ISO date or datetime (UTC)")
-    parser.add_argument("--end", required=True, help="end, exclusive, ISO date or datetime (UTC)")
+    parser.add_argument("--start", required=dated, help="first bar, ISO date or datetime (UTC)")
+    parser.add_argument("--end", required=dated, help="end, exclusive, ISO date or datetime (UTC)")
     parser.add_argument(
         "--param", action="append", default=[], metavar="K=V", help="strategy param (repeat)"
     )

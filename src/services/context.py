@@ -22,6 +22,7 @@ from scalplab.services.backtests import BacktestService
 from scalplab.services.market import MarketService
 from scalplab.services.orders import OrderService
 from scalplab.services.pairs import PairService
+from scalplab.services.recording import MarketRecording
 from scalplab.services.references import References
 from scalplab.services.settings import SettingsService
 from scalplab.services.signals import SignalService
@@ -52,6 +53,7 @@ class Services:
     signals: SignalService
     orders: OrderService
     runtime_settings: SettingsService
+    recording: MarketRecording | None = None
 
     @classmethod
     def start(
@@ -84,13 +86,25 @@ class Services:
         worker = BacktestWorker(settings, store, worker_initializer)
         engine = SimulationEngine(settings, database, registry)
         _resume(engine)
+        pairs = PairService(database, references)
+        recording = None
+        if settings.record_market_data:
+            recording = MarketRecording(
+                settings, lambda: [pair.symbol for pair in pairs.list() if pair.enabled]
+            )
+            recording.start()
         return cls(
             settings=settings,
             database=database,
             worker=worker,
             engine=engine,
-            health=HealthService(settings, database),
-            pairs=PairService(database, references),
+            health=HealthService(
+                settings,
+                database,
+                feed=engine.feed_health,
+                recording=None if recording is None else recording.health,
+            ),
+            pairs=pairs,
             strategies=StrategyService(registry),
             market=MarketService(candles),
             backtests=BacktestService(settings, references, store, worker),
@@ -98,11 +112,14 @@ class Services:
             signals=SignalService(engine),
             orders=OrderService(engine, live=trading_gate(settings).live),
             runtime_settings=SettingsService(engine, settings),
+            recording=recording,
         )
 
     def close(self) -> None:
         """Stop the simulation and the backtest worker, then release the database."""
         try:
+            if self.recording is not None:
+                self.recording.close()
             self.engine.close()
         finally:
             self.worker.shutdown()

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 from typing import Literal
 
+from scalplab.errors import InputError
 from scalplab.orders.metrics import Metrics
 from scalplab.simulation.engine import SimulationEngine
 from scalplab.simulation.views import (
@@ -66,8 +67,11 @@ class SimulationService:
         speed: float | Literal["max"] | None = None,
         start: datetime | None = None,
         end: datetime | None = None,
+        feed_kind: Literal["replay", "live"] | None = None,
+        candles: int | None = None,
     ) -> EngineStatus:
-        """Start a replay of the enabled pairs.
+        """Start a replay of the enabled pairs, or (`feed_kind="live"`) paper-trade
+        Binance's live stream, for `candles` closed 1m klines or until stopped.
 
         Without options the engine continues its last run (same range and speed,
         after its cursor) or starts the default replay (the `replay_speed`
@@ -75,7 +79,18 @@ class SimulationService:
         at `speed` (`"max"`: as fast as possible; omitted: the setting).
         """
         feed: FeedSpec | None = None
-        if speed is not None or start is not None or end is not None:
+        if feed_kind == "live":
+            if speed is not None or start is not None or end is not None:
+                raise InputError("speed, start and end are for a replay, not the live feed")
+            feed = FeedSpec(kind="live", candles=candles)
+        elif candles is not None:
+            raise InputError("candles is for the live feed; a replay plays [start, end)")
+        elif feed_kind == "replay" and speed is None and start is None and end is None:
+            # A replay with no options: the last run's, when it was a replay, else the default.
+            last = self.engine.account.run.spec
+            if last is not None and last.kind != "replay":
+                feed = FeedSpec(kind="replay", speed=self.engine.settings().replay_speed)
+        elif speed is not None or start is not None or end is not None:
             if speed is None:
                 replay_speed: float | None = self.engine.settings().replay_speed
             elif speed == MAX_SPEED:
@@ -90,7 +105,8 @@ class SimulationService:
             )
         started = self.engine.start(feed)
         log.info(
-            "simulation started: replay of %s at %s",
+            "simulation started: %s of %s at %s",
+            started.feed,
             ", ".join(f"{pair.symbol} ({pair.strategy})" for pair in started.pairs),
             "max speed" if started.speed is None else f"{started.speed:g}x",
             extra={"feed": None if feed is None else feed.to_dict()},

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from threading import Lock
 from typing import Literal
 
 from scalplab import __version__
 from scalplab.config import Settings
+from scalplab.services.recording import RecordingHealth
+from scalplab.simulation.live import FeedHealth
 from scalplab.storage.db import Database
 
 PING_TTL_SECONDS = 1.0
@@ -63,6 +66,23 @@ class HealthReport:
     live_trading: bool
     reason: str
     database: Literal["ok", "unavailable"]
+    feed: str | None = None
+    """The paper engine's running feed: replay | live (None when stopped)."""
+    ws_connected: bool | None = None
+    feed_state: str | None = None
+    stream_age_s: dict[str, float | None] | None = None
+    """Live feed: seconds since each subscribed stream's last message."""
+    reconnects: int | None = None
+    stale_alarms: int | None = None
+    backfilled: int | None = None
+    bad_messages: int | None = None
+    rest_latency_ms: float | None = None
+    rest_used_weight: int | None = None
+    clock_offset_ms: int | None = None
+    """Live feed: local clock minus Binance's latest event time."""
+    recording: list[str] | None = None
+    """RECORD_MARKET_DATA: the symbols whose market data is being recorded."""
+    recorder_write_errors: int | None = None
 
     @property
     def healthy(self) -> bool:
@@ -74,8 +94,15 @@ class HealthService:
     """Builds the health report; a database ping answers for `ttl_seconds`."""
 
     def __init__(
-        self, settings: Settings, database: Database, ttl_seconds: float = PING_TTL_SECONDS
+        self,
+        settings: Settings,
+        database: Database,
+        ttl_seconds: float = PING_TTL_SECONDS,
+        feed: Callable[[], FeedHealth] | None = None,
+        recording: Callable[[], RecordingHealth] | None = None,
     ) -> None:
+        self.feed = feed
+        self.recording = recording
         self.settings = settings
         self.database = database
         self.ttl_seconds = ttl_seconds
@@ -99,11 +126,34 @@ class HealthService:
 
     def _report(self, database_ok: bool) -> HealthReport:
         gate = trading_gate(self.settings)
-        return HealthReport(
+        report = HealthReport(
             status="ok" if database_ok else "degraded",
             version=__version__,
             mode=gate.mode,
             live_trading=gate.live,
             reason=gate.reason,
             database="ok" if database_ok else "unavailable",
+        )
+        if self.recording is not None:
+            recording = self.recording()
+            report = replace(
+                report, recording=recording.symbols, recorder_write_errors=recording.write_errors
+            )
+        feed = None if self.feed is None else self.feed()
+        if feed is None:
+            return report
+        live, rest = feed.live, feed.rest
+        return replace(
+            report,
+            feed=feed.kind,
+            ws_connected=None if live is None else live.connected,
+            feed_state=None if live is None else live.state,
+            stream_age_s=None if live is None else live.message_age_s,
+            reconnects=None if live is None else live.reconnects,
+            stale_alarms=None if live is None else live.stale_alarms,
+            backfilled=None if live is None else live.backfilled,
+            bad_messages=None if live is None else live.bad_messages,
+            rest_latency_ms=None if rest is None else rest.latency_p50_ms,
+            rest_used_weight=None if rest is None else rest.used_weight,
+            clock_offset_ms=None if live is None else live.clock_offset_ms,
         )

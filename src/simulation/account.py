@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scalplab.config import Settings
+from scalplab.data.market_events import MarkPrice
 from scalplab.data.rules import symbol_rules_for
 from scalplab.orders import book as book_state
 from scalplab.orders.confirming import Confirmations
@@ -118,6 +119,8 @@ class PaperAccount:
         self.last_snapshot_ms: int | None = None
         self.last_bar_ms: int | None = None
         self.interrupted = False
+        self.marks: dict[str, float] = {}
+        """Latest mark price per symbol (a live feed's): open positions are marked at it."""
 
     def register(self, pair: PairSpec, last_open_ms: int | None) -> str:
         """Add a pair's book (rules, funding, final bar); returns its id."""
@@ -161,7 +164,17 @@ class PaperAccount:
 
     def portfolio(self, time_ms: int | None) -> Portfolio:
         """The portfolio totals now."""
-        return portfolio_of(self.model, self.initial_capital, time_ms)
+        return portfolio_of(self.model, self.initial_capital, time_ms, self.marks)
+
+    def on_mark(self, mark: MarkPrice) -> None:
+        """A live mark price: positions of its symbol are marked at it, and its funding
+        rate is the one its books settle at the next funding time (the driver's thread;
+        plain assignments, so readers under the lock see old or new, never half)."""
+        self.marks[mark.symbol] = mark.mark_price
+        for book in self.model.books():
+            state = self.model.book(book)
+            if state.key.symbol == mark.symbol:
+                state.funding.record(mark.next_funding_time, mark.funding_rate)
 
     def resume_close_ms(self) -> int | None:
         """Close time up to which every book has applied its bars (None: nothing yet)."""

@@ -1,4 +1,5 @@
-"""`scalplab simulate`: paper-trade stored candles replayed as a live feed.
+"""`scalplab simulate`: paper-trade stored candles replayed as a live feed, or
+Binance's live stream for N candles (`--feed live`, `scalplab.simulation.live_run`).
 
 An ephemeral engine — its own throw-away SQLite database in a temporary
 directory, order confirmation off, the risk gate from the environment —
@@ -12,38 +13,72 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from scalplab.config import Settings, get_settings
 from scalplab.errors import InputError, StrategyError, snippet
 from scalplab.limits import check_replay_speed
 from scalplab.orders.results import build_result
-from scalplab.orders.run_args import add_run_arguments, request_from_args
+from scalplab.orders.run_args import (
+    add_run_arguments,
+    parse_pairs,
+    parse_risk,
+    request_from_args,
+)
 from scalplab.orders.runs import RunRequest, prepare_run
-from scalplab.simulation.engine import SimulationEngine
-from scalplab.simulation.queries import signal_record
+from scalplab.simulation.ephemeral import ephemeral_engine, signals
+from scalplab.simulation.live_run import LiveRunRequest, run_live_simulation
 from scalplab.simulation.views import FeedSpec, PairSpec
-from scalplab.storage.db import open_database
 from scalplab.strategies.registry import get_registry
 from scalplab.timeutil import to_ms
+
+MAX_LIVE_CANDLES = 1_000_000
+"""About two years of 1m klines: a bound, so a typo cannot ask for forever."""
 
 
 def register(commands: Any) -> None:
     """Add the `simulate` command."""
     run = commands.add_parser(
         "simulate",
-        help="paper-trade stored candles replayed as a live feed",
-        description="Replay stored candles of [start, end) UTC through the simulation engine "
-        "and print the paper-trading result (the `backtest --json` shape).",
+        help="paper-trade stored candles replayed as a live feed, or Binance's live stream",
+        description="Replay stored candles of [start, end) UTC (--feed replay), or trade "
+        "Binance's live stream for --candles N closed 1m klines (--feed live, REST_URL and "
+        "WS_URL), through the simulation engine; print the paper-trading result (the "
+        "`backtest --json` shape).",
     )
-    run.add_argument("--feed", choices=["replay"], default="replay", help="candle source")
-    add_run_arguments(run)
+    run.add_argument("--feed", choices=["replay", "live"], default="replay", help="candle source")
+    add_run_arguments(run, dated=False)
     run.add_argument(
-        "--speed", default="max", help="replay speed: N × real time, or 'max' (default)"
+        "--speed", default=None, help="replay speed: N × real time, or 'max' (default)"
+    )
+    run.add_argument(
+        "--candles",
+        type=int,
+        default=None,
+        help="live feed: end after this many closed 1m klines of the pair",
     )
     run.set_defaults(handler=simulate)
+
+
+def live_request(args: argparse.Namespace) -> LiveRunRequest:
+    """The live run the arguments describe (`--candles` required, no range or speed)."""
+    if args.candles is None:
+        raise InputError("simulate --feed live needs --candles N (closed 1m klines to trade)")
+    if args.candles < 1 or args.candles > MAX_LIVE_CANDLES:
+        raise InputError(f"--candles must be between 1 and {MAX_LIVE_CANDLES}, not {args.candles}")
+    if args.start is not None or args.end is not None or args.speed is not None:
+        raise InputError("--start, --end and --speed are for --feed replay, not live")
+    if args.allow_partial:
+        raise InputError("--allow-partial is for --feed replay, not live")
+    return LiveRunRequest(
+        pair=args.pair,
+        strategy=args.strategy,
+        timeframe=args.tf,
+        candles=args.candles,
+        params=parse_pairs(args.param, "--param"),
+        risk=parse_risk(args.risk),
+        breakers=not args.no_breakers,
+    )
 
 
 def parse_speed(text: str) -> float | None:
@@ -63,43 +98,18 @@ def run_simulation(
     """Replay `request` through an ephemeral engine; the backtest-shaped result."""
     registry = get_registry(settings.plugin_dir)
     run = prepare_run(request, settings, registry)
-    with tempfile.TemporaryDirectory(prefix="scalplab-sim-") as scratch:
-        sim_settings = settings.model_copy(
-            update={
-                "db_url": "",
-                "db_path": str(Path(scratch) / "simulate.db"),
-                "confirm_orders": False,
-                "initial_capital": settings.simulation_initial_capital,
-            }
+    pair = PairSpec(run.pair, run.info.name, request.timeframe, dict(run.params))
+    with ephemeral_engine(settings, registry, pair, run.risk, "scalplab-sim-") as (engine, sim):
+        engine.start(
+            FeedSpec(speed=speed, start_ms=to_ms(request.start), end_ms=to_ms(request.end))
         )
-        database = open_database(sim_settings)
-        engine = SimulationEngine(
-            sim_settings,
-            database,
-            registry,
-            pairs=[PairSpec(run.pair, run.info.name, request.timeframe, dict(run.params))],
-            keep_history=True,
+        engine.wait()
+        status = engine.status()
+        if status.error:
+            raise StrategyError(status.error)
+        result = build_result(
+            run, engine.account.model, signals(engine), sim, sim.simulation_initial_capital
         )
-        try:
-            engine.update_settings({"risk": run.risk.to_dict()})
-            engine.start(
-                FeedSpec(speed=speed, start_ms=to_ms(request.start), end_ms=to_ms(request.end))
-            )
-            engine.wait()
-            status = engine.status()
-            if status.error:
-                raise StrategyError(status.error)
-            signals = [signal_record(row) for row in reversed(engine.store.signals(None, None))]
-            result = build_result(
-                run,
-                engine.account.model,
-                signals,
-                sim_settings,
-                sim_settings.simulation_initial_capital,
-            )
-        finally:
-            engine.close()
-            database.dispose()
     result["mode"] = "simulation"
     result["feed"] = "replay"
     result["speed"] = speed
@@ -107,9 +117,27 @@ def run_simulation(
 
 
 def simulate(args: argparse.Namespace) -> int:
-    """Run and print one replayed paper-trading session."""
+    """Run and print one paper-trading session (replayed or live)."""
     settings = get_settings()
+    if args.feed == "live":
+        result = run_live_simulation(live_request(args), settings)
+        if args.json:
+            print(json.dumps(result, allow_nan=False))
+            return 0
+        metrics_live: Any = result["metrics"]
+        print(
+            f"simulation {result['pair']} {result['strategy']} {result['timeframe']} "
+            f"{result['start']} → {result['end']} (live, {args.candles} candles): "
+            f"trades {metrics_live['trades']}  net P&L {metrics_live['net_pnl']:.2f}  "
+            f"final equity {metrics_live['final_equity']:.2f}"
+        )
+        return 0
+    if args.candles is not None:
+        raise InputError("--candles is for --feed live; a replay plays [--start, --end)")
+    if args.start is None or args.end is None:
+        raise InputError("simulate --feed replay needs --start and --end")
     request = request_from_args(args)
+    args.speed = "max" if args.speed is None else args.speed
     result = run_simulation(request, settings, parse_speed(args.speed))
     if args.json:
         print(json.dumps(result, allow_nan=False))

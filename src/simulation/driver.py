@@ -26,7 +26,7 @@ import contextvars
 import gc
 import logging
 import threading
-from collections.abc import AsyncIterable, Callable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -86,8 +86,10 @@ class Driver(threading.Thread):
         routes: dict[tuple[str, str], list[Route]],
         on_error: Callable[[str], None],
         bursts: Bursts | None = None,
+        prepare: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(name="sim-driver", daemon=True)
+        self.prepare = prepare
         self.stream = stream
         self.runners = list(runners)
         self.routes = routes
@@ -106,14 +108,7 @@ class Driver(threading.Thread):
 
     def _run(self) -> None:
         try:
-            for runner in self.runners:
-                runner.begin()
-            # Everything built so far (the strategies, their warm-up) lives as long as the
-            # run: keep it out of the collector, whose full passes over it paused the thread
-            # for 100+ ms in mid-run (measured); unfrozen when the run ends.
-            gc.collect()
-            gc.freeze()
-            asyncio.run(self._play())
+            asyncio.run(self._main())
         except ScalpLabError as exc:
             self._fail(exc.message)
         except Exception as exc:
@@ -123,7 +118,10 @@ class Driver(threading.Thread):
             for runner in self.runners:
                 for feed in runner.feeds:
                     feed.finish()
-                runner.step()
+                if runner.started:
+                    runner.step()
+                else:
+                    runner.begin()  # the source failed first: Cerebro starts and ends
             gc.unfreeze()
 
     def _fail(self, message: str) -> None:
@@ -131,8 +129,21 @@ class Driver(threading.Thread):
         for runner in self.runners:
             runner.feed.request_stop()
 
+    async def _main(self) -> None:
+        if self.prepare is not None:
+            await self.prepare()  # a live source connects and learns its warm-up first
+        for runner in self.runners:
+            runner.begin()
+        # Everything built so far (the strategies, their warm-up) lives as long as the
+        # run: keep it out of the collector, whose full passes over it paused the thread
+        # for 100+ ms in mid-run (measured); unfrozen when the run ends.
+        gc.collect()
+        gc.freeze()
+        await self._play()
+
     async def _play(self) -> None:
         ready: Callable[[], bool] | None = getattr(self.stream, "ready", None)
+        settle: Callable[[], Awaitable[bool]] | None = getattr(self.stream, "settle", None)
         try:
             async for event in self.stream:
                 if not event.final:
@@ -145,7 +156,7 @@ class Driver(threading.Thread):
                     self._end_group()
                 self._group_close = close_ms
                 self._apply(event, routes)
-                if ready is None or not ready():
+                if ready is None or not (ready() or (settle is not None and await settle())):
                     self._end_group()
         finally:
             self._end_group()

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from scalplab.config import Settings
 from scalplab.data.candles import CandleStore
 from scalplab.data.exchange import EXCHANGE
+from scalplab.data.live_source import LiveSource
 from scalplab.data.symbols import normalize_symbol
 from scalplab.errors import ConflictError, NotFoundError, ScalpLabError
 from scalplab.orders.commands import (
@@ -46,6 +47,7 @@ from scalplab.simulation.account import PaperAccount
 from scalplab.simulation.events import EventHub, EventSubscription
 from scalplab.simulation.journal import Journal
 from scalplab.simulation.lifecycle import Lifecycle
+from scalplab.simulation.live import FeedHealth, live_config, live_pair_status
 from scalplab.simulation.queries import ReadModel
 from scalplab.simulation.recorder import OutcomeRecorder
 from scalplab.simulation.runner import PairRunner, StepExecutor
@@ -61,7 +63,12 @@ from scalplab.timeutil import iso_ms
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = 0.25
-"""How often (s) expired confirmations are cancelled and idle cursors written."""
+"""How often (s) expired confirmations are cancelled."""
+IDLE_FLUSH_S = 2.0
+"""How often (s) bars applied without any other change (their cursors) are written. Each
+write holds the engine lock for a few ms, so it is rare enough that a candle seldom
+waits behind it (measured: at 0.25 s it set the live path's p99); a crash loses at most
+this much of progress, which the restart replays as warm-up."""
 
 
 class SimulationEngine:
@@ -105,6 +112,9 @@ class SimulationEngine:
             registry,
             CandleStore(settings.data_dir, EXCHANGE),
             self._publish_status,
+        )
+        self.lifecycle.live_config = lambda feed: live_config(
+            settings, feed, keep_minutes=keep_history
         )
         with self.lock:
             self.account.load()
@@ -208,11 +218,14 @@ class SimulationEngine:
             self.journal.flush()
 
     def _sweep(self) -> None:
+        flushed = time.monotonic()
         while not self._closed.wait(SWEEP_INTERVAL):
             try:
                 self.expire_due()
-                with self.lock:
-                    self.journal.flush()
+                if time.monotonic() - flushed >= IDLE_FLUSH_S:
+                    flushed = time.monotonic()
+                    with self.lock:
+                        self.journal.flush()
             except ScalpLabError as exc:
                 log.warning("simulation sweep failed: %s", exc.message)
 
@@ -224,17 +237,20 @@ class SimulationEngine:
             account = self.account
             run = account.run
             pairs = []
+            source = self.lifecycle.source
+            feed = source.health() if isinstance(source, LiveSource) else None
             for book, pair in account.pairs.items():
                 bar = account.model.last_bar(book) if account.model.has_book(book) else None
-                pairs.append(
-                    PairStatus(
-                        symbol=pair.symbol,
-                        strategy=pair.strategy,
-                        timeframe=pair.timeframe,
-                        bars=account.bars.get(book, 0),
-                        last_bar=None if bar is None else iso_ms(bar.open_ms),
-                    )
+                status = PairStatus(
+                    symbol=pair.symbol,
+                    strategy=pair.strategy,
+                    timeframe=pair.timeframe,
+                    bars=account.bars.get(book, 0),
+                    last_bar=None if bar is None else iso_ms(bar.open_ms),
                 )
+                if feed is not None and isinstance(source, LiveSource):
+                    status = live_pair_status(status, source, feed)
+                pairs.append(status)
             spec = run.spec
             return EngineStatus(
                 state="running" if run.state == "running" else "stopped",
@@ -247,6 +263,15 @@ class SimulationEngine:
                 finished=run.finished,
                 error=run.error,
             )
+
+    def feed_health(self) -> FeedHealth:
+        """The running feed's kind, and a live feed's connection and REST figures."""
+        source = self.lifecycle.source
+        running = self.account.run.state == "running"
+        if isinstance(source, LiveSource) and running:
+            return FeedHealth("live", source.health(), source.config.rest.health())
+        spec = self.account.run.spec
+        return FeedHealth(spec.kind if spec is not None and running else None, None, None)
 
     # ----- confirmations, manual orders and positions ----------------------------------------
 

@@ -10,13 +10,15 @@ bars seen so far replayed to the strategies as warm-up history.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from scalplab.data.candles import CandleStore
 from scalplab.data.live_feed import QueueFeed
+from scalplab.data.live_source import LiveConfig, LiveSource
 from scalplab.data.sources import CandleSource, SourceRequest, open_candle_source
 from scalplab.errors import ConflictError, InputError, NoDataError
+from scalplab.orders.models import book_id
 from scalplab.simulation.account import PaperAccount
 from scalplab.simulation.driver import Driver, routes_of
 from scalplab.simulation.journal import Journal
@@ -56,6 +58,8 @@ class Lifecycle:
         self.registry = registry
         self.candles = candles
         self.on_status = on_status
+        self.live_config: Callable[[FeedSpec], LiveConfig] | None = None
+        """Builds a live feed's endpoints and options (set by the engine)."""
         self.runners: dict[str, PairRunner] = {}
         self.driver: Driver | None = None
         self.source: CandleSource | None = None
@@ -86,7 +90,12 @@ class Lifecycle:
         run = account.run
         run.state, run.spec, run.finished, run.error = "running", feed, False, None
         self.driver = Driver(
-            source, runners, routes_of(runners, keys), self._stream_failed, bursts=self.stepper
+            source,
+            runners,
+            routes_of(runners, keys),
+            self._stream_failed,
+            bursts=self.stepper,
+            prepare=self._prepare_live(source, plans) if isinstance(source, LiveSource) else None,
         )
 
     def launch(self) -> None:
@@ -107,8 +116,13 @@ class Lifecycle:
             for key in plan.keys:
                 if key not in subscriptions:
                     subscriptions.append(key)
+        live = None
+        if feed.kind == "live":
+            if self.live_config is None:
+                raise InputError("this engine has no live feed configured")
+            live = self.live_config(feed)
         request = SourceRequest(
-            feed.kind, subscriptions, feed.start_ms, feed.end_ms, feed.speed, resume
+            feed.kind, subscriptions, feed.start_ms, feed.end_ms, feed.speed, resume, live
         )
         try:
             return open_candle_source(request, self.candles)
@@ -120,15 +134,12 @@ class Lifecycle:
         (symbol, timeframe), *extra_keys = plan.keys
         last_open = source.last_open_ms(symbol, timeframe)
         book = self.account.register(pair, last_open)
-        history = [] if resume is None else source.bars_until(symbol, timeframe, resume)
+        history = source.history(symbol, timeframe)
         base = QueueFeed(history, tf=timeframe, last_open_ms=last_open, stop_event=self.stop_event)
         extras = []
         for extra_symbol, extra_tf in extra_keys:
-            extra_history = (
-                [] if resume is None else source.bars_until(extra_symbol, extra_tf, resume)
-            )
             follower = QueueFeed(
-                extra_history,
+                source.history(extra_symbol, extra_tf),
                 tf=extra_tf,
                 last_open_ms=source.last_open_ms(extra_symbol, extra_tf),
                 stop_event=self.stop_event,
@@ -138,6 +149,31 @@ class Lifecycle:
             extras.append((f"{extra_symbol}:{extra_tf}", follower))
         executor = StepExecutor(self.stepper, book)
         return PairRunner(executor, plan.info, dict(plan.params), base, extras)
+
+    def _prepare_live(
+        self, source: LiveSource, plans: list[_Planned]
+    ) -> Callable[[], Awaitable[None]]:
+        """The driver's first step of a live run: connect, warm up, then hand each feed
+        its history and final bar and each book its final bar."""
+
+        async def prepare() -> None:
+            source.on_mark = self.account.on_mark
+            await source.prepare()
+            if source.stopped:
+                return
+            for plan in plans:
+                runner = self.runners[book_id(plan.pair.symbol, plan.pair.strategy)]
+                for key, feed in zip(plan.keys, runner.feeds, strict=True):
+                    feed.set_history(source.history(*key))
+                    last = source.last_open_ms(*key)
+                    if last is not None:
+                        feed.set_last_open_ms(last)
+                base_last = source.last_open_ms(*plan.keys[0])
+                if base_last is not None:
+                    with self.lock:
+                        self.account.register(plan.pair, base_last)
+
+        return prepare
 
     def stop(self) -> None:
         """Stop the driver (the caller must NOT hold the lock: the driver needs it to end)."""

@@ -68,7 +68,7 @@ class ReadModel:
         """Recompute the portfolio view (the caller holds the engine lock)."""
         account = self.account
         portfolio = account.portfolio(account.last_bar_ms)
-        positions = positions_of(account.model)
+        positions = positions_of(account.model, account.marks)
         with self._view_lock:
             self._portfolio = portfolio
             self._positions = positions

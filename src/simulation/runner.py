@@ -84,8 +84,14 @@ class StepExecutor:
         self.feed: QueueFeed | None = None
 
     def on_bar(self, bar: Bar) -> None:
-        """A bar closed: applied to the books unless it was applied before."""
-        ingress = None if self.feed is None else self.feed.last_ingress_ns
+        """A bar closed: applied to the books unless it is warm-up history or was applied
+        before."""
+        feed = self.feed
+        history_until = None if feed is None else feed.history_until_ms
+        if history_until is not None and bar.open_ms <= history_until:
+            self.applied = False  # warm-up: the indicators see it, the books never do
+            return
+        ingress = None if feed is None else feed.last_ingress_ns
         self.holding = True
         self.applied = self.steps.begin_bar(self.book, bar, ingress)
 
@@ -164,6 +170,11 @@ class PairRunner:
     def feeds(self) -> list[QueueFeed]:
         """The base feed and the extra feeds."""
         return [self.feed, *(feed for _, feed in self.extras)]
+
+    @property
+    def started(self) -> bool:
+        """True once `begin()` started its Cerebro."""
+        return self._greenlet is not None
 
     @property
     def done(self) -> bool:

@@ -6,6 +6,7 @@ clock (a candle's open time), `updated_at`/`started_at` from the wall clock.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -21,22 +22,27 @@ EngineState = Literal["running", "stopped"]
 
 @dataclass(frozen=True, slots=True)
 class FeedSpec:
-    """Where candles come from: a replay of stored candles at `speed`× (None = max)."""
+    """Where candles come from: a replay of stored candles at `speed`× (None = max) over
+    `[start_ms, end_ms)`, or Binance's live stream (`kind="live"`), for `candles` closed
+    1m candles of the pair or until stopped."""
 
-    kind: Literal["replay"] = "replay"
+    kind: Literal["replay", "live"] = "replay"
     speed: float | None = None
     start_ms: int | None = None
     end_ms: int | None = None
+    candles: int | None = None
 
     def __post_init__(self) -> None:
-        if self.kind != "replay":
-            raise InputError(f"feed {snippet(self.kind)} is not available yet; use 'replay'")
+        if self.kind not in ("replay", "live"):
+            raise InputError(f"feed {snippet(self.kind)} does not exist; use 'replay' or 'live'")
         if self.speed is not None:
             check_replay_speed(self.speed)
         if self.start_ms is not None and self.end_ms is not None and self.start_ms >= self.end_ms:
             raise InputError(
                 f"start {iso_ms(self.start_ms)} must be before end {iso_ms(self.end_ms)}"
             )
+        if self.candles is not None and self.candles < 1:
+            raise InputError(f"candles must be at least 1, not {self.candles}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (also its persisted form)."""
@@ -50,6 +56,7 @@ class FeedSpec:
             speed=clamp_replay_speed(data.get("speed")),
             start_ms=data.get("start_ms"),
             end_ms=data.get("end_ms"),
+            candles=data.get("candles"),
         )
 
 
@@ -96,6 +103,14 @@ class PairStatus:
     timeframe: str
     bars: int
     last_bar: str | None
+    feed_state: str | None = None
+    """Live feed only: connecting | connected | stale | reconnecting."""
+    message_age_s: float | None = None
+    """Live feed only: seconds since the symbol's last stream message."""
+    last_price: float | None = None
+    bid: float | None = None
+    ask: float | None = None
+    spread: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -263,9 +278,13 @@ class PositionClosed:
 
 
 def portfolio_of(
-    model: ExecutionModel, initial_capital: float, updated_ms: int | None
+    model: ExecutionModel,
+    initial_capital: float,
+    updated_ms: int | None,
+    marks: Mapping[str, float] | None = None,
 ) -> Portfolio:
-    """Portfolio totals from the execution model (realised = booked into cash)."""
+    """Portfolio totals from the execution model (realised = booked into cash); open
+    positions at the live mark price of their symbol when known, else their last close."""
     unrealised = 0.0
     margin = 0.0
     open_positions = 0
@@ -275,9 +294,9 @@ def portfolio_of(
             continue
         open_positions += 1
         margin += position.margin
-        bar = model.last_bar(book)
-        if bar is not None:
-            unrealised += position.unrealised(bar.close)
+        mark = _mark(model, book, marks)
+        if mark is not None:
+            unrealised += position.unrealised(mark)
     totals = model.totals()
     return Portfolio(
         initial_capital=initial_capital,
@@ -294,16 +313,25 @@ def portfolio_of(
     )
 
 
-def positions_of(model: ExecutionModel) -> list[PositionView]:
-    """Every open position, in book order."""
+def _mark(model: ExecutionModel, book: str, marks: Mapping[str, float] | None) -> float | None:
+    live = None if marks is None else marks.get(model.book(book).key.symbol)
+    if live is not None:
+        return live
+    bar = model.last_bar(book)
+    return None if bar is None else bar.close
+
+
+def positions_of(
+    model: ExecutionModel, marks: Mapping[str, float] | None = None
+) -> list[PositionView]:
+    """Every open position, in book order, marked as in `portfolio_of`."""
     views = []
     for book in model.books():
         position = model.position(book)
         if position is None:
             continue
         key = model.book(book).key
-        bar = model.last_bar(book)
-        mark = bar.close if bar is not None else None
+        mark = _mark(model, book, marks)
         views.append(
             PositionView(
                 symbol=key.symbol,

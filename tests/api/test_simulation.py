@@ -90,6 +90,8 @@ def test_a_replay_runs_to_the_end_and_books_every_trade(client: TestClient) -> N
         "timeframe": "15m",
         "bars": 192,
         "last_bar": "2025-06-18T23:45:00Z",
+        # a replay has no live feed to report
+        **dict.fromkeys(("feed_state", "message_age_s", "last_price", "bid", "ask", "spread")),
     }
     trades = client.get("/simulation/trades").json()
     assert trades, "the replay made no trade"

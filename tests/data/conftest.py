@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from scalplab.data.adapters.binance.fake_rest import ReplayServer, ReplayState
 from scalplab.data.candles import CandleStore
 from scalplab.data.funding import FundingStore
 from tests.conftest import REAL
 from tests.data.adapters.binance.recorded import agg_trade_rows, rest_depth
-from tests.data.binance_replay import ReplayServer, ReplayState
 
 BTC_1M = REAL / "klines" / "um" / "BTCUSDT" / "1m.csv"
 ETH_1M = REAL / "klines" / "um" / "ETHUSDT" / "1m.csv"

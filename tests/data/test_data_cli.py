@@ -11,11 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from scalplab.cli import main
+from scalplab.data.adapters.binance.fake_rest import ReplayServer
 from scalplab.data.candles import CandleStore
 from scalplab.data.funding import FundingStore
 from scalplab.data.symbols import RulesStore
 from tests.conftest import corrupt_candle_file
-from tests.data.binance_replay import ReplayServer
 from tests.data.conftest import BTC_1M, BTC_FUNDING, EXCHANGE_INFO, NEAR_1M, tree_digest
 
 

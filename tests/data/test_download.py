@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from scalplab.data.adapters.binance.fake_rest import Fault, ReplayServer
 from scalplab.data.adapters.binance.http import (
     KLINES_LIMIT,
     BinanceRestClient,
@@ -19,7 +20,6 @@ from scalplab.data.candles import CandleStore
 from scalplab.data.download import download_klines
 from scalplab.data.symbols import RulesStore
 from scalplab.errors import DataError, InputError, NotFoundError, TemporaryError
-from tests.data.binance_replay import Fault, ReplayServer
 from tests.data.conftest import Sleeps, tree_digest
 
 MINUTE = 60_000

@@ -12,11 +12,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scalplab.data.adapters.binance.schemas import parse_combined
+from scalplab.data.adapters.binance.fake_depth import partial_books
+from scalplab.data.adapters.binance.schemas import parse_combined, parse_data
 from scalplab.data.market_events import AggregateTrade, BookTop
 from scalplab.data.market_store import STREAMS, MarketStore
+from scalplab.data.recorder import book_frame, liquidation_frame
 from scalplab.errors import DataError, InputError
-from tests.data.adapters.binance.recorded import capture, combined_messages
+from tests.data.adapters.binance.documented_streams import FORCE_ORDER
+from tests.data.adapters.binance.recorded import capture, combined_messages, rest_depth
+from tests.data.archive_fixtures import BOOK_DEPTH
 from tests.data.conftest import tree_digest
 
 MIDNIGHT = 1680652800000  # 2023-04-05 00:00 UTC
@@ -129,3 +133,54 @@ def test_the_inventory_counts_rows_and_missing_trade_ids_per_day(store: MarketSt
     store.path("CTKUSDT", "aggTrade", store.days("CTKUSDT", "aggTrade")[0]).write_bytes(b"junk")
     broken = store.inventory()[-1]
     assert broken.error is not None and broken.error.startswith("unreadable CTKUSDT aggTrade")
+
+
+def partial_book_rows(depth: int = 20) -> pd.DataFrame:
+    """`depth20` rows of the partial books the fake derives from the real 2021 CTKUSDT
+    diffs and REST snapshot (`depth` 5: Binance's depth5 stream, 15 empty levels)."""
+    pushes = partial_books(combined_messages(), {"CTKUSDT": rest_depth("CTKUSDT")}, depth)
+    return book_frame([parse_combined(message)[1] for _, message in pushes])
+
+
+def test_partial_books_round_trip_with_empty_levels(store: MarketStore) -> None:
+    full, five = partial_book_rows(), partial_book_rows(depth=5)
+    assert list(full.columns) == STREAMS["depth20"].schema.names and len(full) > 100
+    assert full.notna().all().all()
+    assert five.filter(like="_5").isna().all().all() and five.filter(like="_4").notna().all().all()
+    report = store.write("CTKUSDT", "depth20", five)
+    assert (report.added, report.days) == (len(five), ("2021-07-22",))
+    stored = store.read("CTKUSDT", "depth20", 0, 2**53)
+    pd.testing.assert_frame_equal(stored, five.sort_values("update_id").reset_index(drop=True))
+    assert store.write("CTKUSDT", "depth20", full).added == 0  # keyed by update id: first stays
+    assert stored["bid_price_0"].iloc[0] < stored["ask_price_0"].iloc[0]
+    no_id = full.iloc[:2].astype({"update_id": "Int64"})
+    no_id.loc[no_id.index[0], "update_id"] = pd.NA
+    with pytest.raises(DataError, match="CTKUSDT depth20 rows have empty values"):
+        store.write("CTKUSDT", "depth20", no_id)
+
+
+def test_a_composite_key_keeps_each_band_once_and_the_first_stored(store: MarketStore) -> None:
+    bands = pd.read_csv(BOOK_DEPTH)  # derived from the real 2021 book (see fixtures/README.md)
+    bands["timestamp"] = pd.to_datetime(bands["timestamp"], utc=True).astype("int64") // 10**6
+    assert store.write("SUSHIUSDT", "bookDepth", bands.iloc[:12]).added == 12
+    changed = bands.copy()
+    changed.loc[0, "depth"] = 1.0  # a stored (timestamp, percentage) with another depth
+    assert store.write("SUSHIUSDT", "bookDepth", changed.iloc[::-1]).added == len(bands) - 12
+    stored = store.read("SUSHIUSDT", "bookDepth", 0, 2**53)
+    pd.testing.assert_frame_equal(stored, bands, check_dtype=False)  # sorted, first kept
+
+
+def test_liquidations_without_an_id_are_kept_unless_identical(store: MarketStore) -> None:
+    # Binance's documented forceOrder example (no capture holds one)
+    liquidation = parse_data("forceOrder", FORCE_ORDER)
+    rows = liquidation_frame([liquidation, liquidation])
+    assert rows.iloc[0].to_dict() == {
+        "time": 1568014460893, "side": "SELL", "order_type": "LIMIT", "time_in_force": "IOC",
+        "original_quantity": 0.014, "price": 9910.0, "average_price": 9910.0,
+        "order_status": "FILLED", "last_fill_quantity": 0.014,
+        "accumulated_fill_quantity": 0.014, "event_time": 1568014460893,
+    }  # fmt: skip
+    assert store.write("BTCUSDT", "forceOrder", rows).added == 1  # delivered twice: once
+    other = rows.iloc[:1].assign(original_quantity=0.02, accumulated_fill_quantity=0.02)
+    assert store.write("BTCUSDT", "forceOrder", other).added == 1  # same time, another order
+    assert len(store.read("BTCUSDT", "forceOrder", 0, 2**53)) == 2

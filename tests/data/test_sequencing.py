@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from scalplab.data.adapters.binance.fake_rest import ReplayServer
 from scalplab.data.adapters.binance.http import BinanceRestClient
 from scalplab.data.adapters.binance.schemas import parse_klines
 from scalplab.data.market_events import AggregateTrade, KlineUpdate
 from scalplab.data.sequencing import KlineSequencer, TradeSequencer
 from tests.data.adapters.binance.test_http import same_trades, streamed
-from tests.data.binance_replay import ReplayServer
 from tests.data.conftest import Sleeps
 from tests.data.test_download import client_for
 

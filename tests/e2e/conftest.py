@@ -122,6 +122,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         CONFIRM_ORDERS="false",
         PENDING_TTL_SECONDS=str(PENDING_TTL_SECONDS),
         SIM_REPLAY_SPEED="60",
+        # Binance is unreachable here: the live feed must say so plainly, and quickly.
+        REST_URL="http://127.0.0.1:9",
+        WS_URL="ws://127.0.0.1:9",
+        LIVE_CONNECT_TIMEOUT_S="3",
     )
     base_url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:

@@ -341,3 +341,19 @@ def test_dashboard_speaks_ukrainian(clean_sim: Server, page: Page, server: Serve
     page.get_by_role("button", name="Скасувати").click()
     page.get_by_role("button", name="EN").click()
     expect(page.get_by_role("tab", name="Dashboard")).to_be_visible()
+
+
+def test_an_unreachable_binance_is_said_plainly_and_replay_still_works(
+    clean_sim: Server, page: Page, server: Server
+) -> None:
+    follow(server, "BTCUSDT", every=10)
+    open_dashboard(page, server)
+    controls(page).get_by_role("button", name="Start live (Binance)").click()
+    error = page.get_by_test_id("sim-run-error")
+    expect(error).to_contain_text("Binance is unreachable at ws://127.0.0.1:9", timeout=20_000)
+    expect(controls(page).locator(".badge")).to_have_text("stopped")
+    start_from_ui(page)  # the replay of stored candles is unaffected
+    expect(page.get_by_test_id("sim-status").locator("[data-field=candles] dd")).not_to_have_text(
+        "0", timeout=20_000
+    )
+    stop_from_ui(page)

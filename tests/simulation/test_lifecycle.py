@@ -43,7 +43,9 @@ def test_stop_then_start_continues_after_the_cursor_with_the_backtest_result(
     engine.start(FeedSpec(speed=45_000, start_ms=START_MS, end_ms=END_MS))
     with pytest.raises(ConflictError, match="already running"):
         engine.start()
-    time.sleep(0.5)
+    deadline = time.monotonic() + 20
+    while engine.status().pairs[0].bars < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)  # a busy machine starts slower: wait for some bars, not a fixed time
     stopped = engine.stop()
     assert stopped.state == "stopped" and not stopped.finished
     done_before = stopped.pairs[0].bars

@@ -30,5 +30,7 @@ def test_a_stored_feed_loads_with_its_speed_brought_into_range() -> None:
 def test_a_feed_range_must_not_be_empty() -> None:
     with pytest.raises(InputError, match="must be before end"):
         FeedSpec(start_ms=60_000, end_ms=60_000)
-    with pytest.raises(InputError, match="feed 'live' is not available yet"):
-        FeedSpec(kind="live")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="feed 'paper' does not exist"):
+        FeedSpec(kind="paper")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="candles must be at least 1"):
+        FeedSpec(kind="live", candles=0)

@@ -112,12 +112,16 @@ async def start(
     simulation: SimulationDep,
     body: Annotated[SimulationStart | None, Body()] = None,
 ) -> StatusPublic:
-    """Start (or continue after where it stopped) the replay of every enabled pair.
+    """Start (or continue after where it stopped) the replay of every enabled pair, or
+    (`feed: "live"`) paper-trade Binance's live stream.
 
-    409 if it is already running; 422 without enabled pairs or with a bad range.
+    409 if it is already running; 422 without enabled pairs, with a bad range, or with
+    replay options on a live feed.
     """
     options = body or SimulationStart()
-    started = await run_in_threadpool(simulation.start, options.speed, options.start, options.end)
+    started = await run_in_threadpool(
+        simulation.start, options.speed, options.start, options.end, options.feed, options.candles
+    )
     return StatusPublic.model_validate(started, from_attributes=True)
 
 

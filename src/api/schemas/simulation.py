@@ -34,6 +34,12 @@ class SimulationStart(RequestModel):
     )
     start: UtcDateTime | None = Field(None, examples=["2025-06-17"])
     end: UtcDateTime | None = Field(None, examples=["2025-06-24"])
+    feed: Literal["replay", "live"] | None = Field(
+        None, description="'live': Binance's stream (REST_URL, WS_URL); default: replay"
+    )
+    candles: int | None = Field(
+        None, ge=1, le=1_000_000, description="live feed: stop after this many closed 1m klines"
+    )
 
     @field_validator("speed", mode="before")
     @classmethod
@@ -64,6 +70,14 @@ class PairStatusPublic(BaseModel):
     timeframe: str
     bars: int
     last_bar: str | None
+    feed_state: str | None = Field(
+        None, description="live feed: connecting | connected | stale | reconnecting"
+    )
+    message_age_s: float | None = Field(None, description="live feed: age of the last message")
+    last_price: float | None = None
+    bid: float | None = None
+    ask: float | None = None
+    spread: float | None = None
 
 
 class StatusPublic(BaseModel):

@@ -563,9 +563,11 @@ export interface paths {
         put?: never;
         /**
          * Start
-         * @description Start (or continue after where it stopped) the replay of every enabled pair.
+         * @description Start (or continue after where it stopped) the replay of every enabled pair, or
+         *     (`feed: "live"`) paper-trade Binance's live stream.
          *
-         *     409 if it is already running; 422 without enabled pairs or with a bad range.
+         *     409 if it is already running; 422 without enabled pairs, with a bad range, or with
+         *     replay options on a live feed.
          */
         post: operations["start_simulation_start_post"];
         delete?: never;
@@ -895,6 +897,61 @@ export interface components {
              * @enum {string}
              */
             database: "ok" | "unavailable";
+            /**
+             * Feed
+             * @description the paper engine's running feed: replay | live
+             */
+            feed?: string | null;
+            /**
+             * Ws Connected
+             * @description live feed: every connection up
+             */
+            ws_connected?: boolean | null;
+            /**
+             * Feed State
+             * @description live feed: connecting | connected | stale | reconnecting
+             */
+            feed_state?: string | null;
+            /**
+             * Stream Age S
+             * @description live feed: seconds since each stream's last message
+             */
+            stream_age_s?: {
+                [key: string]: number | null;
+            } | null;
+            /** Reconnects */
+            reconnects?: number | null;
+            /** Stale Alarms */
+            stale_alarms?: number | null;
+            /**
+             * Backfilled
+             * @description live feed: klines fetched over REST
+             */
+            backfilled?: number | null;
+            /** Bad Messages */
+            bad_messages?: number | null;
+            /**
+             * Rest Latency Ms
+             * @description median of recent REST answers
+             */
+            rest_latency_ms?: number | null;
+            /**
+             * Rest Used Weight
+             * @description Binance's used weight this minute
+             */
+            rest_used_weight?: number | null;
+            /**
+             * Recording
+             * @description RECORD_MARKET_DATA: the symbols whose market data is recorded
+             */
+            recording?: string[] | null;
+            /** Recorder Write Errors */
+            recorder_write_errors?: number | null;
+            /**
+             * Clock Offset Ms
+             * @description live feed: local clock minus Binance's latest event time
+             */
+            clock_offset_ms?: number | null;
         };
         /**
          * KeyMetrics
@@ -1215,6 +1272,24 @@ export interface components {
             bars: number;
             /** Last Bar */
             last_bar: string | null;
+            /**
+             * Feed State
+             * @description live feed: connecting | connected | stale | reconnecting
+             */
+            feed_state?: string | null;
+            /**
+             * Message Age S
+             * @description live feed: age of the last message
+             */
+            message_age_s?: number | null;
+            /** Last Price */
+            last_price?: number | null;
+            /** Bid */
+            bid?: number | null;
+            /** Ask */
+            ask?: number | null;
+            /** Spread */
+            spread?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -2036,6 +2111,16 @@ export interface components {
              * @example 2025-06-24
              */
             end?: string | null;
+            /**
+             * Feed
+             * @description 'live': Binance's stream (REST_URL, WS_URL); default: replay
+             */
+            feed?: ("replay" | "live") | null;
+            /**
+             * Candles
+             * @description live feed: stop after this many closed 1m klines
+             */
+            candles?: number | null;
         };
         /**
          * StatusPublic

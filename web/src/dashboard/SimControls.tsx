@@ -6,6 +6,7 @@ import { useState } from "react";
 
 import { resetSimulation, startSimulation, stopSimulation } from "../api/client";
 import { Notice } from "../components/Notice";
+import type { MessageKey } from "../i18n/en";
 import { useI18n } from "../i18n/I18nProvider";
 import { messageOf } from "../lib/errors";
 import { formatCount, formatNumber, formatTime } from "../lib/format";
@@ -75,6 +76,19 @@ export function SimControls({ onShowPerformance }: SimControlsProps) {
             <li key={pair.symbol}>
               <span className="strong">{pair.symbol}</span> · {pair.strategy} · {pair.timeframe} ·{" "}
               {t("sim.pairProgress", { bars: formatCount(pair.bars, locale), last: formatTime(pair.last_bar) })}
+              {pair.feed_state ? (
+                <span className="feed-state" data-testid="feed-state" data-state={pair.feed_state}>
+                  {" · "}
+                  {t("sim.feedState", {
+                    state: t(`sim.feed.${pair.feed_state}` as MessageKey),
+                    age: pair.message_age_s == null ? "—" : formatNumber(pair.message_age_s, locale, 1),
+                  })}
+                  {pair.last_price != null ? ` · ${t("sim.lastPrice")} ${formatNumber(pair.last_price, locale)}` : ""}
+                  {pair.bid != null && pair.ask != null
+                    ? ` · ${t("sim.bidAsk")} ${formatNumber(pair.bid, locale)} / ${formatNumber(pair.ask, locale)} (${t("sim.spread")} ${formatNumber(pair.spread ?? 0, locale)})`
+                    : ""}
+                </span>
+              ) : null}
             </li>
           ))}
         </ul>
@@ -108,8 +122,17 @@ export function SimControls({ onShowPerformance }: SimControlsProps) {
         </div>
       ) : null}
       <div className="form-actions">
-        <button type="button" className="btn btn-primary" disabled={busy || running || status === null} onClick={() => run(startSimulation, null)}>
+        <button type="button" className="btn btn-primary" disabled={busy || running || status === null} onClick={() => run(() => startSimulation({ feed: "replay" }), null)}>
           {t("sim.start")}
+        </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="start-live"
+          disabled={busy || running || status === null}
+          onClick={() => run(() => startSimulation({ feed: "live" }), null)}
+        >
+          {t("sim.startLive")}
         </button>
         <button type="button" className="btn" disabled={busy || !running} onClick={() => run(stopSimulation, null)}>
           {t("sim.stop")}

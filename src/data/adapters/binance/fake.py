@@ -9,12 +9,21 @@ replays, in recorded order and `repeat` times, the messages of the streams it se
 `interval` seconds apart, then stays open and quiet. `copies` turns the capture's
 symbols into more (`CTKUSDT` → `CTK1USDT`, … with the same real payloads) for load.
 
+For load, `speed` paces each connection at that many times the recorded pace (by the
+messages' event times `E`; without it a connection sends as fast as the client takes),
+each connection noting how far behind that schedule it fell (a client that does not
+keep up makes it fall behind more and more); `continue_timeline` makes each repeat read
+as what came next rather than the same ids again (`fake_timeline`).
+
 Faults: `drop_after` closes the first connection (of `drop_route`) after that many
 messages, and later connections of that route start at message `resume_at` (the ones
 between were lost on the wire); `garbage_after` sends one malformed message after that
 many. Every connection, its open and close times and every client message are logged.
 Run `python -m scalplab.data.adapters.binance.fake CAPTURE --port P [--copies N]
-[--repeat R]` to serve a capture from its own process.
+[--repeat R] [--speed S --continue-timeline --report-every SECONDS --reuse-port]` to
+serve a capture from its own process (with `--reuse-port`, several such processes
+share the port and the connections); `--report-every` prints a JSON line of what it
+sent and how far behind schedule its connections are.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import argparse
 import asyncio
 import json
 import re
+import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -34,6 +44,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from scalplab.data.adapters.binance.config import route_of
+from scalplab.data.adapters.binance.fake_timeline import Timeline
 from scalplab.errors import InputError
 
 GARBAGE = '{"stream": "btcusdt@aggTrade", "data": {"e": 1}}'
@@ -49,6 +60,9 @@ class Visit:
     closed: float | None = None
     sent: int = 0
     received: list[tuple[float, str]] = field(default_factory=list)
+    behind: float = 0.0
+    """Seconds the last message went out after its time on the `speed` schedule."""
+    most_behind: float = 0.0
 
 
 @dataclass
@@ -64,12 +78,26 @@ class FakeBinanceWs:
     drop_route: str | None = None
     """The route whose first connection drops (default: the first connection made)."""
     garbage_after: int | None = None
+    speed: float | None = None
+    """Times the recorded pace (None: as fast as the client reads)."""
+    continue_timeline: bool = False
     visits: list[Visit] = field(default_factory=list)
     port: int = 0
     streams: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.streams = [json.loads(message)["stream"] for message in self.messages]
+        envelopes = [json.loads(message) for message in self.messages]
+        self.streams = [envelope["stream"] for envelope in envelopes]
+        times: list[float] = []
+        for envelope in envelopes:  # a message without an event time goes with the one before
+            data = envelope.get("data")
+            event = data.get("E") if isinstance(data, dict) else None
+            times.append(event / 1000 if isinstance(event, int) else (times[-1] if times else 0))
+        first = min(times, default=0.0)
+        self._offsets = [t - first for t in times]
+        span = max(self._offsets, default=0.0)
+        self._pass_s = span + (span / (len(times) - 1) if len(times) > 1 else 0.0)
+        self._timeline = Timeline(self.messages) if self.continue_timeline else None
 
     @property
     def base(self) -> str:
@@ -89,11 +117,11 @@ class FakeBinanceWs:
         served = {s for s in streams if s and _route(s) == route}
         reader = asyncio.create_task(self._read(socket, visit))
         skipped = 0
+        began = time.monotonic()
         try:
-            for _ in range(self.repeat):
-                for stream, message in zip(self.streams, self.messages, strict=True):
-                    if stream not in served:
-                        continue
+            mine = [index for index, stream in enumerate(self.streams) if stream in served]
+            for repeat in range(self.repeat):
+                for index in mine:
                     if later and skipped < self.resume_at:
                         skipped += 1
                         continue
@@ -101,7 +129,10 @@ class FakeBinanceWs:
                         return
                     if self.garbage_after is not None and visit.sent == self.garbage_after:
                         await socket.send(GARBAGE)
-                    await socket.send(message)
+                    if self.speed:
+                        due = began + (repeat * self._pass_s + self._offsets[index]) / self.speed
+                        await self._keep_to(due, visit)
+                    await socket.send(self._message(index, repeat))
                     visit.sent += 1
                     if self.interval:
                         await asyncio.sleep(self.interval)
@@ -113,6 +144,31 @@ class FakeBinanceWs:
         finally:
             reader.cancel()
             visit.closed = time.monotonic()
+
+    def _message(self, index: int, repeat: int) -> str:
+        if self._timeline is None:
+            return self.messages[index]
+        return self._timeline.message(index, repeat)
+
+    @staticmethod
+    async def _keep_to(due: float, visit: Visit) -> None:
+        """Wait for a message's time on the schedule (in steps of 10 ms: a wake-up per
+        message would cost more than the sending), or note how late it is."""
+        wait = due - time.monotonic()
+        if wait > 0.01:
+            await asyncio.sleep(wait)
+        visit.behind = max(0.0, -wait)
+        visit.most_behind = max(visit.most_behind, visit.behind)
+
+    def progress(self) -> dict[str, float]:
+        """Messages sent so far, and how far behind schedule the open connections are."""
+        open_visits = [v for v in self.visits if v.closed is None]
+        return {
+            "time": time.time(),
+            "sent": sum(v.sent for v in self.visits),
+            "behind": max((v.behind for v in open_visits), default=0.0),
+            "most_behind": max((v.most_behind for v in self.visits), default=0.0),
+        }
 
     @staticmethod
     async def _read(socket: ServerConnection, visit: Visit) -> None:
@@ -153,9 +209,13 @@ def load_capture(path: Path) -> list[str]:
 
 
 @asynccontextmanager
-async def running(fake: FakeBinanceWs, port: int = 0) -> AsyncIterator[FakeBinanceWs]:
+async def running(
+    fake: FakeBinanceWs, port: int = 0, reuse_port: bool = False
+) -> AsyncIterator[FakeBinanceWs]:
     """Serve `fake` on 127.0.0.1 (a free port unless given) while the block runs."""
-    async with serve(fake.handle, "127.0.0.1", port, max_queue=None) as server:
+    async with serve(
+        fake.handle, "127.0.0.1", port, max_queue=None, compression=None, reuse_port=reuse_port
+    ) as server:
         fake.port = next(iter(server.sockets)).getsockname()[1]
         yield fake
 
@@ -167,12 +227,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--speed", type=float, default=None)
+    parser.add_argument("--continue-timeline", action="store_true")
+    parser.add_argument("--report-every", type=float, default=None)
+    parser.add_argument("--reuse-port", action="store_true")
     args = parser.parse_args(argv)
-    fake = FakeBinanceWs(copies(load_capture(args.capture), args.copies), repeat=args.repeat)
+    fake = FakeBinanceWs(
+        copies(load_capture(args.capture), args.copies), repeat=args.repeat, speed=args.speed,
+        continue_timeline=args.continue_timeline,
+    )  # fmt: skip
 
     async def serve_forever() -> None:
-        async with running(fake, args.port):
-            await asyncio.Future()
+        async with running(fake, args.port, reuse_port=args.reuse_port):
+            while True:
+                await asyncio.sleep(args.report_every or 3600.0)
+                if args.report_every:
+                    print(json.dumps(fake.progress()), file=sys.stdout, flush=True)
 
     asyncio.run(serve_forever())
 

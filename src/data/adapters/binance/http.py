@@ -5,51 +5,84 @@ base URL, `REST_URL`; it never pings on construction) and adds what every caller
 needs:
 
 * request weight shared by every client of the base URL (`weight.WeightBudget`): each
-  request counts its known weight, Binance's `X-MBX-USED-WEIGHT-1m` header corrects the
-  count, and a caller slows down near the limit and pauses until the next minute at it;
+  request counts its documented weight (`weight.ENDPOINTS`), Binance's
+  `X-MBX-USED-WEIGHT-1m` header corrects the count, and a caller slows down near the
+  limit and pauses until the next minute at it; endpoints limited by request count
+  (funding history, `/futures/data/*`) also wait for room in their shared window;
 * HTTP 429/418: every caller waits `Retry-After` seconds, then this one retries;
 * HTTP 5xx and network errors: exponential backoff, bounded attempts, then
   `TemporaryError`;
 * everything else becomes a one-line `InputError`/`NotFoundError`/`DataError`.
 
+Requests of one client go one at a time (a lock: the poller's worker thread and the
+event loop may share a client). `health()` is a typed snapshot for `/status/health`:
+requests, retries, failures, the latency of recent answers and the used weight.
 Sleeping and the clock are injectable so tests never wait for real.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import requests
 
+from scalplab.data.adapters.binance.rest_health import RequestStats, RestHealth, health_of
+from scalplab.data.adapters.binance.rest_schemas import (
+    parse_funding_rates,
+    parse_long_short_ratios,
+    parse_open_interest,
+    parse_open_interest_hist,
+    parse_premium_index,
+)
 from scalplab.data.adapters.binance.schemas import parse_agg_trades, parse_depth_snapshot
-from scalplab.data.adapters.binance.weight import WeightBudget, budget_for
-from scalplab.data.market_events import AggregateTrade, BookSnapshot
-from scalplab.errors import DataError, InputError, NotFoundError, TemporaryError, snippet
+from scalplab.data.adapters.binance.weight import (
+    DEPTH_WEIGHTS,
+    ENDPOINTS,
+    WeightBudget,
+    budget_for,
+    request_weight,
+    window_for,
+)
+from scalplab.data.market_events import AggregateTrade, BookSnapshot, OpenInterest
+from scalplab.data.market_stats import (
+    RATIO_KINDS,
+    STAT_PERIODS,
+    FundingRate,
+    LongShortRatio,
+    OpenInterestStat,
+    PremiumIndex,
+    RatioKind,
+)
+from scalplab.errors import (
+    DataError,
+    InputError,
+    NotFoundError,
+    ScalpLabError,
+    TemporaryError,
+    snippet,
+)
 
 KLINES_LIMIT = 1500
 """Largest page `/fapi/v1/klines` serves (request weight 10)."""
 AGG_TRADES_LIMIT = 1000
 """Largest page `/fapi/v1/aggTrades` serves (request weight 20)."""
-DEPTH_WEIGHTS = {5: 2, 10: 2, 20: 2, 50: 2, 100: 5, 500: 10, 1000: 20}
-"""The book depths `/fapi/v1/depth` serves, and their request weight."""
 DEPTH_LIMITS = tuple(DEPTH_WEIGHTS)
+FUNDING_LIMIT = 1000
+"""Largest page `/fapi/v1/fundingRate` serves."""
+STATS_LIMIT = 500
+"""Largest page the `/futures/data/*` statistics serve."""
+RATIO_ENDPOINTS: dict[RatioKind, str] = {
+    "global_accounts": "globalLongShortAccountRatio",
+    "top_accounts": "topLongShortAccountRatio",
+    "top_positions": "topLongShortPositionRatio",
+}
+"""Long/short ratio kind → its `/futures/data/` endpoint."""
 UNKNOWN_SYMBOL_CODE = -1121
-
-
-@dataclass
-class RequestStats:
-    """Counters a client keeps across calls (for reports and tests)."""
-
-    requests: int = 0
-    retries: int = 0
-    waited_s: float = 0.0
-    used_weight: int | None = None
-    waits: list[tuple[str, float]] = field(default_factory=list)
-    """Every pause taken: (reason, seconds)."""
+T = TypeVar("T")
 
 
 class BinanceRestClient:
@@ -84,6 +117,7 @@ class BinanceRestClient:
         self.base_url = base_url.rstrip("/")
         self._client = Client(ping=False, requests_params={"timeout": timeout_s})
         self._client.FUTURES_URL = f"{self.base_url}/fapi"
+        self._client.FUTURES_DATA_URL = f"{self.base_url}/futures/data"
         self._sleep = sleep
         self._clock = clock
         self.max_attempts = max_attempts
@@ -91,6 +125,7 @@ class BinanceRestClient:
         self.max_retry_after_s = max_retry_after_s
         self.budget = budget or budget_for(self.base_url)
         self.stats = RequestStats()
+        self._lock = threading.Lock()
 
     # --- pacing and retries ---
 
@@ -123,20 +158,51 @@ class BinanceRestClient:
         except ValueError:
             return None
 
-    def _call(self, what: str, call: Callable[[], Any], weight: int = 1) -> Any:
-        """Run one REST call of request weight `weight` with pacing, rate-limit waits and
-        bounded retries."""
+    def _request(
+        self,
+        name: str,
+        what: str,
+        call: Callable[[], Any],
+        params: Mapping[str, object],
+        parse: Callable[[Any], T],
+    ) -> T:
+        """One call of endpoint `name` (its documented weight and window) with `params`,
+        its answer parsed; every error that ends it is counted in `stats.failures`."""
+        try:
+            weight = request_weight(name, params)
+            return parse(self._call(what, call, weight, ENDPOINTS[name].window))
+        except ScalpLabError:
+            self.stats.failures += 1
+            raise
+
+    def _call(
+        self, what: str, call: Callable[[], Any], weight: int = 1, window: str | None = None
+    ) -> Any:
+        """Run one REST call of request weight `weight` (and of the request window
+        `window`) with pacing, rate-limit waits and bounded retries."""
+        with self._lock:
+            return self._attempts(what, call, weight, window)
+
+    def _attempts(self, what: str, call: Callable[[], Any], weight: int, window: str | None) -> Any:
         last_problem = ""
         for attempt in range(1, self.max_attempts + 1):
+            if window is not None:
+                pause = window_for(self.base_url, window).take(self._clock())
+                while pause is not None:
+                    self._wait(pause.seconds, pause.reason)
+                    pause = window_for(self.base_url, window).take(self._clock())
             self._pace(weight)
             self.stats.requests += 1
+            started = time.perf_counter()
             try:
                 result = call()
             except requests.RequestException as exc:
                 last_problem = f"{type(exc).__name__}"
             except self._request_error as exc:
+                self._answered(started)
                 last_problem = f"invalid response ({str(exc)[:120]})"
             except self._api_error as exc:
+                self._answered(started)
                 status = int(getattr(exc, "status_code", 0))
                 response = getattr(exc, "response", None)
                 self._note_weight(response)
@@ -162,6 +228,7 @@ class BinanceRestClient:
                         f"Binance rejected {what} (HTTP {status}, code {code}): {message}"
                     ) from None
             else:
+                self._answered(started)
                 self._note_weight(self._client.response)
                 return result
             if attempt < self.max_attempts:
@@ -172,22 +239,30 @@ class BinanceRestClient:
             f"(last: {last_problem}); try again later"
         )
 
+    def _answered(self, started: float) -> None:
+        self.stats.latencies_ms.append((time.perf_counter() - started) * 1000.0)
+
+    def health(self) -> RestHealth:
+        """Requests, retries, failures, latency of recent answers and used weight."""
+        return health_of(self.stats, self.base_url, self.budget.limit)
+
     # --- endpoints ---
 
     def klines(
         self, symbol: str, interval: str, start_ms: int, end_ms: int, limit: int = KLINES_LIMIT
     ) -> list[list[Any]]:
         """`GET /fapi/v1/klines` for `start_ms <= open_time <= end_ms` (raw 12-element rows)."""
-        result = self._call(
+        params = {
+            "symbol": symbol, "interval": interval, "startTime": start_ms, "endTime": end_ms,
+            "limit": limit,
+        }  # fmt: skip
+        return self._request(
+            "klines",
             f"klines {symbol} {interval}",
-            lambda: self._client.futures_klines(
-                symbol=symbol, interval=interval, startTime=start_ms, endTime=end_ms, limit=limit
-            ),
-            klines_weight(limit),
+            lambda: self._client.futures_klines(**params),
+            params,
+            _kline_rows,
         )
-        if not isinstance(result, list):
-            raise DataError(f"Binance klines response is not a list: {str(result)[:120]}")
-        return result
 
     def agg_trades(
         self,
@@ -203,45 +278,164 @@ class BinanceRestClient:
         params: dict[str, Any] = {"symbol": symbol, "limit": limit}
         if from_id is not None:
             params["fromId"] = from_id
-        if start_ms is not None:
-            params["startTime"] = start_ms
-        if end_ms is not None:
-            params["endTime"] = end_ms
-        result = self._call(
-            f"aggTrades {symbol}", lambda: self._client.futures_aggregate_trades(**params), 20
+        params.update(_range(start_ms, end_ms))
+        return self._request(
+            "aggTrades",
+            f"aggTrades {symbol}",
+            lambda: self._client.futures_aggregate_trades(**params),
+            params,
+            lambda answer: parse_agg_trades(symbol, answer),
         )
-        return parse_agg_trades(symbol, result)
 
     def depth(self, symbol: str, limit: int = 1000) -> BookSnapshot:
         """`GET /fapi/v1/depth`: the book snapshot a local book syncs from."""
         if limit not in DEPTH_LIMITS:
             raise InputError(f"depth limit must be one of {', '.join(map(str, DEPTH_LIMITS))}")
-        result = self._call(
+        params = {"symbol": symbol, "limit": limit}
+        return self._request(
+            "depth",
             f"depth {symbol}",
-            lambda: self._client.futures_order_book(symbol=symbol, limit=limit),
-            DEPTH_WEIGHTS[limit],
+            lambda: self._client.futures_order_book(**params),
+            params,
+            lambda answer: parse_depth_snapshot(symbol, answer),
         )
-        return parse_depth_snapshot(symbol, result)
 
     def exchange_info(self) -> dict[str, Any]:
         """`GET /fapi/v1/exchangeInfo` (raw)."""
-        result = self._call("exchangeInfo", self._client.futures_exchange_info)
-        if not isinstance(result, dict):
-            raise DataError(f"Binance exchangeInfo response is not an object: {str(result)[:120]}")
-        return result
+        return self._request(
+            "exchangeInfo", "exchangeInfo", self._client.futures_exchange_info, {}, _info
+        )
+
+    def premium_index(self, symbol: str) -> PremiumIndex:
+        """`GET /fapi/v1/premiumIndex`: mark and index price, the last funding rate and the
+        next funding time of `symbol` now (weight 1)."""
+        params = {"symbol": symbol}
+        return self._request(
+            "premiumIndex",
+            f"premiumIndex {symbol}",
+            lambda: self._client.futures_mark_price(**params),
+            params,
+            lambda answer: parse_premium_index(answer, symbol)[0],
+        )
+
+    def funding_rates(
+        self,
+        symbol: str,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        limit: int = FUNDING_LIMIT,
+    ) -> list[FundingRate]:
+        """`GET /fapi/v1/fundingRate`: settlements with `start_ms <= time <= end_ms`, oldest
+        first, at most `limit` from the start (the latest `limit` without a range); 500
+        requests per 5 minutes per IP, shared with `/fapi/v1/fundingInfo`."""
+        _check_limit(limit, FUNDING_LIMIT)
+        params = {"symbol": symbol, "limit": limit, **_range(start_ms, end_ms)}
+        return self._request(
+            "fundingRate",
+            f"fundingRate {symbol}",
+            lambda: self._client.futures_funding_rate(**params),
+            params,
+            lambda answer: parse_funding_rates(answer, symbol),
+        )
+
+    def open_interest(self, symbol: str) -> OpenInterest:
+        """`GET /fapi/v1/openInterest`: open interest (contracts) of `symbol` now (weight 1)."""
+        params = {"symbol": symbol}
+        return self._request(
+            "openInterest",
+            f"openInterest {symbol}",
+            lambda: self._client.futures_open_interest(**params),
+            params,
+            lambda answer: parse_open_interest(answer, symbol),
+        )
+
+    def open_interest_hist(
+        self,
+        symbol: str,
+        period: str,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        limit: int = STATS_LIMIT,
+    ) -> list[OpenInterestStat]:
+        """`GET /futures/data/openInterestHist`: open interest per `period` (Binance keeps
+        30 days); 1,000 requests per 5 minutes per IP for all `/futures/data/*`."""
+        params = _stats_params(symbol, period, start_ms, end_ms, limit)
+        return self._request(
+            "openInterestHist",
+            f"openInterestHist {symbol} {period}",
+            lambda: self._client.futures_open_interest_hist(**params),
+            params,
+            lambda answer: parse_open_interest_hist(answer, symbol),
+        )
+
+    def long_short_ratio(
+        self,
+        symbol: str,
+        kind: RatioKind,
+        period: str,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        limit: int = STATS_LIMIT,
+    ) -> list[LongShortRatio]:
+        """The long/short ratio of every account (`global_accounts`), the top traders'
+        accounts (`top_accounts`) or the top traders' positions (`top_positions`) per
+        `period` (`/futures/data/…LongShort…Ratio`, shares the statistics' window)."""
+        if kind not in RATIO_ENDPOINTS:
+            raise InputError(
+                f"long/short ratio kind must be one of {', '.join(RATIO_KINDS)}, "
+                f"got {snippet(kind)}"
+            )
+        params = _stats_params(symbol, period, start_ms, end_ms, limit)
+        name = RATIO_ENDPOINTS[kind]
+        call = {
+            "global_accounts": self._client.futures_global_longshort_ratio,
+            "top_accounts": self._client.futures_top_longshort_account_ratio,
+            "top_positions": self._client.futures_top_longshort_position_ratio,
+        }[kind]
+        return self._request(
+            name,
+            f"{name} {symbol} {period}",
+            lambda: call(**params),
+            params,
+            lambda answer: parse_long_short_ratios(answer, kind, symbol),
+        )
 
     def close(self) -> None:
         """Release the HTTP session."""
         self._client.session.close()
 
 
-def klines_weight(limit: int) -> int:
-    """Request weight of a `/fapi/v1/klines` page of `limit` rows."""
-    if limit < 100:
-        return 1
-    if limit < 500:
-        return 2
-    return 5 if limit <= 1000 else 10
+def _kline_rows(answer: Any) -> list[list[Any]]:
+    if not isinstance(answer, list):
+        raise DataError(f"Binance klines response is not a list: {str(answer)[:120]}")
+    return answer
+
+
+def _info(answer: Any) -> dict[str, Any]:
+    if not isinstance(answer, dict):
+        raise DataError(f"Binance exchangeInfo response is not an object: {str(answer)[:120]}")
+    return answer
+
+
+def _range(start_ms: int | None, end_ms: int | None) -> dict[str, int]:
+    times = {"startTime": start_ms, "endTime": end_ms}
+    return {key: value for key, value in times.items() if value is not None}
+
+
+def _check_limit(limit: int, largest: int) -> None:
+    if not 1 <= limit <= largest:
+        raise InputError(f"limit must be within 1..{largest}, got {snippet(limit)}")
+
+
+def _stats_params(
+    symbol: str, period: str, start_ms: int | None, end_ms: int | None, limit: int
+) -> dict[str, Any]:
+    if period not in STAT_PERIODS:
+        raise InputError(
+            f"statistics period must be one of {', '.join(STAT_PERIODS)}, got {snippet(period)}"
+        )
+    _check_limit(limit, STATS_LIMIT)
+    return {"symbol": symbol, "period": period, "limit": limit, **_range(start_ms, end_ms)}
 
 
 def fetch_exchange_info(client: BinanceRestClient) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from scalplab.data.market_events import (
     Liquidation,
     MarketEvent,
     MarkPrice,
+    PartialBook,
     Trade,
 )
 from scalplab.errors import DataError, InputError, snippet
@@ -230,15 +231,26 @@ def _depth_diff(data: Mapping[str, Any]) -> DepthDiff:
     )
 
 
-def _partial_depth(data: Mapping[str, Any]) -> BookSnapshot:
-    return BookSnapshot(
-        symbol=_symbol(data),
-        last_update_id=_int(data, "u"),
-        bids=_levels(data["b"]),
-        asks=_levels(data["a"]),
-        transact_time=_int(data, "T"),
-        event_time=_int(data, "E"),
-    )
+def _partial_depth(depth: int) -> Callable[[Mapping[str, Any]], PartialBook]:
+    """The parser of a `depth{depth}` partial-book stream (Binance labels its messages
+    `depthUpdate` too: the stream's name tells a partial book from a diff)."""
+
+    def parse(data: Mapping[str, Any]) -> PartialBook:
+        bids, asks = _levels(data["b"]), _levels(data["a"])
+        if len(bids) > depth or len(asks) > depth:
+            raise ValueError(f"more than {depth} levels a side")
+        return PartialBook(
+            symbol=_symbol(data),
+            first_update_id=_int(data, "U"),
+            final_update_id=_int(data, "u"),
+            previous_final_update_id=_int(data, "pu"),
+            bids=bids,
+            asks=asks,
+            transact_time=_int(data, "T"),
+            event_time=_int(data, "E"),
+        )
+
+    return parse
 
 
 def _mark_price(data: Mapping[str, Any]) -> MarkPrice:
@@ -260,11 +272,14 @@ def _force_order(data: Mapping[str, Any]) -> Liquidation:
     return Liquidation(
         symbol=_symbol(order),
         side=side,
+        order_type=_text(order, "o"),
+        time_in_force=_text(order, "f"),
+        quantity=_float(order, "q"),
         price=_float(order, "p"),
         average_price=_float(order, "ap"),
-        quantity=_float(order, "q"),
+        status=_text(order, "X"),
+        last_filled_quantity=_float(order, "l"),
         filled_quantity=_float(order, "z"),
-        status=str(order["X"]),
         trade_time=_int(order, "T"),
         event_time=_int(data, "E"),
     )
@@ -276,9 +291,9 @@ _PARSERS: dict[str, Callable[[Mapping[str, Any]], MarketEvent]] = {
     "trade": _trade,
     "bookTicker": _book_ticker,
     "depth": _depth_diff,
-    "depth5": _partial_depth,
-    "depth10": _partial_depth,
-    "depth20": _partial_depth,
+    "depth5": _partial_depth(5),
+    "depth10": _partial_depth(10),
+    "depth20": _partial_depth(20),
     "markPrice": _mark_price,
     "forceOrder": _force_order,
 }
@@ -320,6 +335,13 @@ def _number(value: object, key: str) -> float:
     return number
 
 
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str) or not value.replace("_", "").isalnum():
+        raise ValueError(f"{key} is not a name: {snippet(value)}")
+    return value
+
+
 def _bool(data: Mapping[str, Any], key: str) -> bool:
     value = data[key]
     if not isinstance(value, bool):
@@ -330,7 +352,15 @@ def _bool(data: Mapping[str, Any], key: str) -> bool:
 def _levels(rows: object) -> tuple[Level, ...]:
     if not isinstance(rows, list):
         raise ValueError(f"levels are not a list: {snippet(rows)}")
-    levels = []
+    try:  # the shape Binance sends, checked in bulk: [["price", "quantity"], …] as text
+        fast = [(float(p), float(q)) for p, q in rows if type(p) is str and type(q) is str]
+    except (TypeError, ValueError):
+        fast = None
+    if fast is not None and len(fast) == len(rows):
+        flat = [number for level in fast for number in level]
+        if not flat or (math.isfinite(sum(flat)) and min(flat) >= 0):
+            return tuple(fast)
+    levels = []  # anything else: level by level, naming what is wrong
     for row in rows:
         if not isinstance(row, list) or len(row) < 2:
             raise ValueError(f"level {snippet(row)}")

@@ -13,7 +13,10 @@ and runs one `StreamConnection` per group. A connection:
   applied (messages wait in the socket meanwhile);
 * watches each stream's freshness: a stream silent for longer than its kind's limit
   (`STALE_AFTER_S`; a stream on the wrong route is accepted and then silent) raises an
-  alarm and a reconnect;
+  alarm and a reconnect. The reading runs in its own task and drains everything the
+  event loop has received before each check, so a stream counts as silent only when
+  nothing of it arrived: a check that wakes late (the loop was held up, e.g. by a
+  REST backfill, so messages may be waiting unread) is skipped rather than judged;
 * opens its successor before Binance's 24 h cut and only then closes itself, so no
   message is lost (the few delivered twice are de-duplicated downstream by their ids);
 * sends `SUBSCRIBE` messages for added streams at most `SUBSCRIBE_PER_SECOND` a second
@@ -135,6 +138,7 @@ class StreamConnection:
         self.rng = rng or random.Random()
         self.clock = clock
         self.health = ConnectionHealth(streams={s: StreamState() for s in streams})
+        self._limits = {s: v for s in self.streams if (v := self.stale_after.get(stream_kind(s)))}
         self._stopped = asyncio.Event()
         self._socket: ClientConnection | None = None
         self._last_subscribe = float("-inf")
@@ -183,6 +187,8 @@ class StreamConnection:
         for stream in added:
             self.streams.append(stream)
             self.health.streams[stream] = StreamState(last_message=self.clock())
+            if limit := self.stale_after.get(stream_kind(stream)):
+                self._limits[stream] = limit
             wait = self._last_subscribe + self.subscribe_interval - self.clock()
             if wait > 0:
                 await asyncio.sleep(wait)
@@ -221,26 +227,43 @@ class StreamConnection:
             await self.on_connect(reconnected)
 
     async def _read(self, socket: ClientConnection) -> ClientConnection | None:
-        """Read until stopped, stale or due for rotation; the successor, when rotating."""
-        opened = self.clock()
-        while not self._stopped.is_set():
-            if self.clock() - opened >= self.rotate_after_s:
-                successor = await self._connect()
-                self.health.rotations += 1
-                return successor
-            try:
-                raw = await asyncio.wait_for(socket.recv(), timeout=self._check_every())
-            except TimeoutError:
-                raw = None
-            if raw is not None:
-                self._deliver(raw)
-            if self._alarm():
-                return None
-        return None
+        """Read (in a task of its own) until stopped, stale or due for rotation; the
+        successor, when rotating (the old connection is read until it is open)."""
+        opened = checked = self.clock()
+        reader = asyncio.create_task(self._receive(socket))
+        stopped = asyncio.create_task(self._stopped.wait())
+        try:
+            while True:
+                every = self._check_every()  # streams subscribed later may need it sooner
+                await asyncio.wait({reader, stopped}, timeout=every)
+                if reader.done():
+                    reader.result()  # the connection's failure, if it failed
+                    return None
+                if stopped.done():
+                    return None
+                now = self.clock()
+                if now - opened >= self.rotate_after_s:
+                    successor = await self._connect()
+                    self.health.rotations += 1
+                    return successor
+                punctual = now - checked <= 2 * every + 0.05
+                checked = now
+                if punctual and self._alarm():
+                    return None
+        finally:
+            for task in (reader, stopped):
+                task.cancel()
+            with suppress(asyncio.CancelledError, ConnectionClosed):
+                await reader
+
+    async def _receive(self, socket: ClientConnection) -> None:
+        """Deliver every message until the connection closes (`ConnectionClosed`)."""
+        deliver = self._deliver
+        while True:
+            deliver(await socket.recv())
 
     def _check_every(self) -> float:
-        limits = [v for s in self.streams if (v := self.stale_after.get(stream_kind(s)))]
-        return max(0.05, min([*limits, 1.0]) / 4)
+        return max(0.05, min([*self._limits.values(), 1.0]) / 4)
 
     def _deliver(self, raw: str | bytes) -> None:
         if isinstance(raw, str) and raw.startswith('{"result"'):
@@ -263,10 +286,10 @@ class StreamConnection:
     def _alarm(self) -> bool:
         now = self.clock()
         stale = []
-        for stream, state in self.health.streams.items():
-            limit = self.stale_after.get(stream_kind(stream))
-            silent = now - (state.last_message or now)
-            state.stale = limit is not None and silent > limit
+        streams = self.health.streams
+        for stream, limit in self._limits.items():
+            state = streams[stream]
+            state.stale = now - (state.last_message or now) > limit
             if state.stale:
                 stale.append(stream)
         if not stale:

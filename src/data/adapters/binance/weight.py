@@ -8,11 +8,18 @@ next minute near the limit, a second when the minute is busy, until a `Retry-Aft
 another caller was told — and after the answer it reports the weight Binance says is
 used (the count of the IP, whoever spent it). Between answers, requests in flight count
 with their known weight, so callers in parallel cannot overrun the limit together.
+
+Some endpoints are limited by request count instead (`REQUEST_WINDOWS`): funding-rate
+history shares 500 requests per 5 minutes per IP with `/fapi/v1/fundingInfo`, and the
+`/futures/data/*` statistics 1,000 per 5 minutes; their minute weight is 0. `ENDPOINTS`
+is the one table of documented weights, read by the client and by the fake server.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 WEIGHT_LIMIT = 2400
@@ -86,3 +93,119 @@ def budget_for(base_url: str) -> WeightBudget:
     """The budget every client of `base_url` shares in this process."""
     with _BUDGETS_LOCK:
         return _BUDGETS.setdefault(base_url.rstrip("/"), WeightBudget())
+
+
+# ----- the documented weight of each endpoint --------------------------------------------------
+
+DEPTH_WEIGHTS = {5: 2, 10: 2, 20: 2, 50: 2, 100: 5, 500: 10, 1000: 20}
+"""The book depths `/fapi/v1/depth` serves, and their request weight."""
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A REST endpoint: its path, its minute weight (for the endpoints whose weight does
+    not depend on the parameters) and the request-count window it shares, if any."""
+
+    path: str
+    weight: int
+    window: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestWindow:
+    """A limit on requests (not weight) per rolling window."""
+
+    requests: int
+    seconds: float
+
+
+REQUEST_WINDOWS = {
+    "funding": RequestWindow(500, 300.0),
+    "futures-data": RequestWindow(1000, 300.0),
+}
+"""Binance's per-IP request-count limits, by name."""
+
+ENDPOINTS: dict[str, Endpoint] = {
+    e.path.rsplit("/", 1)[-1]: e
+    for e in (
+        Endpoint("/fapi/v1/exchangeInfo", 1),
+        Endpoint("/fapi/v1/klines", 5),  # by limit: `klines_weight`
+        Endpoint("/fapi/v1/aggTrades", 20),
+        Endpoint("/fapi/v1/depth", 10),  # by limit: `DEPTH_WEIGHTS`
+        Endpoint("/fapi/v1/premiumIndex", 1),  # 10 without a symbol
+        Endpoint("/fapi/v1/fundingRate", 0, "funding"),
+        Endpoint("/fapi/v1/openInterest", 1),
+        Endpoint("/futures/data/openInterestHist", 0, "futures-data"),
+        Endpoint("/futures/data/globalLongShortAccountRatio", 0, "futures-data"),
+        Endpoint("/futures/data/topLongShortAccountRatio", 0, "futures-data"),
+        Endpoint("/futures/data/topLongShortPositionRatio", 0, "futures-data"),
+    )
+}
+"""Endpoint name (the path's last part) → its documented weight and window."""
+
+
+def klines_weight(limit: int) -> int:
+    """Request weight of a `/fapi/v1/klines` page of `limit` rows."""
+    if limit < 100:
+        return 1
+    if limit < 500:
+        return 2
+    return 5 if limit <= 1000 else 10
+
+
+def request_weight(name: str, params: Mapping[str, object]) -> int:
+    """The minute weight of one request to endpoint `name` with `params` (Binance's
+    defaults where a parameter is left out: 500 klines, a 500-level book)."""
+    endpoint = ENDPOINTS[name]
+    if name == "klines":
+        return klines_weight(_int_param(params, "limit", 500))
+    if name == "depth":
+        return DEPTH_WEIGHTS.get(_int_param(params, "limit", 500), endpoint.weight)
+    if name == "premiumIndex" and not params.get("symbol"):
+        return 10
+    return endpoint.weight
+
+
+def _int_param(params: Mapping[str, object], key: str, default: int) -> int:
+    value = params.get(key)
+    try:
+        return default if value is None else int(str(value))
+    except ValueError:
+        return default
+
+
+class WindowCounter:
+    """Requests sent within a rolling window, shared by every caller (thread-safe)."""
+
+    def __init__(self, window: RequestWindow) -> None:
+        self.window = window
+        self._lock = threading.Lock()
+        self._sent: deque[float] = deque()
+
+    def take(self, now: float) -> Pause | None:
+        """A request is about to go at `now`: None to send it, or how long to wait first
+        (the request is counted as sent once no wait is asked)."""
+        with self._lock:
+            while self._sent and self._sent[0] <= now - self.window.seconds:
+                self._sent.popleft()
+            if len(self._sent) >= self.window.requests:
+                return Pause("request window", self._sent[0] + self.window.seconds - now)
+            self._sent.append(now)
+            return None
+
+    def used(self, now: float) -> int:
+        """Requests counted in the window ending at `now`."""
+        with self._lock:
+            return sum(1 for sent in self._sent if sent > now - self.window.seconds)
+
+
+_WINDOWS: dict[tuple[str, str], WindowCounter] = {}
+
+
+def window_for(base_url: str, name: str) -> WindowCounter:
+    """The request window `name` every client of `base_url` shares in this process."""
+    with _BUDGETS_LOCK:
+        key = (base_url.rstrip("/"), name)
+        if key not in _WINDOWS:
+            _WINDOWS[key] = WindowCounter(REQUEST_WINDOWS[name])
+        return _WINDOWS[key]

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from scalplab.data.adapters.binance.fake_depth import partial_books
 from scalplab.data.adapters.binance.schemas import (
     MessageError,
     parse_combined,
@@ -20,8 +21,10 @@ from scalplab.data.market_events import (
     KlineUpdate,
     Liquidation,
     MarkPrice,
+    PartialBook,
     Trade,
 )
+from tests.data.adapters.binance.documented_streams import FORCE_ORDER, force_order_message
 from tests.data.adapters.binance.recorded import capture, combined_messages, rest_depth
 
 
@@ -87,23 +90,66 @@ def test_a_rest_depth_snapshot() -> None:
     assert snapshot.bids[0][0] < snapshot.asks[0][0]
 
 
-def test_a_liquidation_and_a_partial_book() -> None:
-    # Binance's documented shapes of forceOrder and depth20 (no capture holds them)
-    liquidation = parse_data(
-        "forceOrder",
-        {"e": "forceOrder", "E": 1568014460893, "o": {"s": "BTCUSDT", "S": "SELL", "o": "LIMIT",
-         "f": "IOC", "q": "0.014", "p": "9910", "ap": "9910", "X": "FILLED", "l": "0.014",
-         "z": "0.014", "T": 1568014460893}},
-    )  # fmt: skip
+def test_a_liquidation_of_binances_documented_shape() -> None:
+    # no capture holds a forceOrder message: this is the documentation's example payload
+    liquidation = parse_data("forceOrder", FORCE_ORDER)
     assert liquidation == Liquidation(
-        "BTCUSDT", "sell", 9910.0, 9910.0, 0.014, 0.014, "FILLED", 1568014460893, 1568014460893
+        symbol="BTCUSDT",
+        side="sell",
+        order_type="LIMIT",
+        time_in_force="IOC",
+        quantity=0.014,
+        price=9910.0,
+        average_price=9910.0,
+        status="FILLED",
+        last_filled_quantity=0.014,
+        filled_quantity=0.014,
+        trade_time=1568014460893,
+        event_time=1568014460893,
     )
-    book = parse_data(
-        "depth20",
-        {"e": "depthUpdate", "E": 1, "T": 2, "s": "BTCUSDT", "U": 3, "u": 5, "pu": 2,
-         "b": [["100.5", "1"]], "a": [["100.6", "2"]]},
-    )  # fmt: skip
-    assert book.last_update_id == 5 and book.bids == ((100.5, 1.0),)  # type: ignore[union-attr]
+    assert parse_combined(force_order_message()) == ("btcusdt@forceOrder", liquidation)
+
+
+def test_a_partial_book_derived_from_the_real_capture() -> None:
+    # no capture holds depth20: the fake derives it from the real diffs and REST snapshot
+    snapshots = {symbol: rest_depth(symbol) for symbol in ("SUSHIUSDT",)}
+    _, message = partial_books(combined_messages(), snapshots)[0]
+    data = json.loads(message)["data"]
+    stream, book = parse_combined(message)
+    assert stream == "sushiusdt@depth20@100ms" and data["e"] == "depthUpdate"
+    assert book == PartialBook(
+        symbol="SUSHIUSDT",
+        first_update_id=data["U"],
+        final_update_id=data["u"],
+        previous_final_update_id=data["pu"],
+        bids=tuple((float(p), float(q)) for p, q in data["b"]),
+        asks=tuple((float(p), float(q)) for p, q in data["a"]),
+        transact_time=data["T"],
+        event_time=data["E"],
+    )
+    assert len(book.bids) == len(book.asks) == 20  # type: ignore[union-attr]
+    diff = parse_data("depth", data)  # the same payload on a diff stream is a diff
+    assert isinstance(diff, DepthDiff) and diff.final_update_id == data["u"]
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda d: d.pop("pu"), "missing pu"),
+        (lambda d: d["b"].extend(d["b"][:1]), "more than 20 levels a side"),
+        (lambda d: d["a"].__setitem__(0, ["1.0"]), "level"),
+    ],
+)
+def test_a_bad_partial_book_or_liquidation_is_a_message_error(change: object, why: str) -> None:
+    _, message = partial_books(combined_messages(), {"CTKUSDT": rest_depth("CTKUSDT")})[0]
+    data = json.loads(message)["data"]
+    change(data)  # type: ignore[operator]
+    with pytest.raises(MessageError, match=f"malformed depth20 message \\({why}"):
+        parse_data("depth20", data)
+    broken = json.loads(json.dumps(FORCE_ORDER))
+    broken["o"]["o"] = 7
+    with pytest.raises(MessageError, match="malformed forceOrder message \\(o is not a name"):
+        parse_data("forceOrder", broken)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import json
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -193,3 +194,26 @@ def test_streams_are_grouped_by_route_two_hundred_a_connection() -> None:
     sizes = [(c.url.split("/")[3], len(c.streams)) for c in manager.connections]
     assert sizes == [("market", 200), ("market", 44), ("public", 122)]
     assert sorted(s for c in manager.connections for s in c.streams) == sorted(streams)
+
+
+def test_a_reader_held_up_raises_no_alarm_for_streams_whose_messages_wait() -> None:
+    trades = [s for s in MARKET if "@aggTrade" in s]  # each in every ~0.3 s of the replay
+    held = []
+
+    def on_event(_stream: str, _event: MarketEvent) -> None:
+        if not held:  # the loop is blocked (a long backfill): messages pile up unread
+            held.append(True)
+            time.sleep(1.5)
+
+    async def scenario(fake: FakeBinanceWs) -> None:
+        connection = StreamConnection(
+            fake.base, trades, on_event, options=replace(FAST, stale_after={"aggTrade": 0.5})
+        )
+        task = asyncio.create_task(connection.run())
+        await until(lambda: sum(s.messages for s in connection.health.streams.values()) > 200)
+        connection.stop()
+        await task
+        assert held and connection.health.stale_alarms == 0
+        assert connection.health.connections == 1
+
+    drive(FakeBinanceWs(MESSAGES, interval=0.002, repeat=20), scenario)

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from scalplab.data.adapters.binance.fake_rest import ReplayServer
 from scalplab.data.adapters.binance.http import BinanceRestClient
-from scalplab.data.adapters.binance.weight import Pause, WeightBudget, budget_for
-from tests.data.binance_replay import ReplayServer
+from scalplab.data.adapters.binance.weight import (
+    ENDPOINTS,
+    REQUEST_WINDOWS,
+    Pause,
+    RequestWindow,
+    WeightBudget,
+    WindowCounter,
+    budget_for,
+    request_weight,
+    window_for,
+)
 from tests.data.conftest import Sleeps
 from tests.data.test_download import THROTTLED
 
@@ -38,3 +48,32 @@ def test_clients_of_one_base_share_its_weight_and_its_bans(
     sleeps.now -= 3  # the other client asks 4 s into the ban: it waits the rest
     second.klines("BTCUSDT", "1m", START, END, 2)
     assert second.stats.waits[-1] == ("HTTP 429 Retry-After", 3.0)
+
+
+def test_one_table_of_documented_weights_and_windows() -> None:
+    assert [request_weight("klines", {"limit": n}) for n in (99, 100, 499, 500, 1000, 1500)] == [
+        1, 2, 2, 5, 5, 10]  # fmt: skip
+    assert request_weight("klines", {}) == 5  # Binance's default page: 500
+    assert [request_weight("depth", {"limit": n}) for n in (5, 50, 100, 500, 1000)] == [
+        2, 2, 5, 10, 20]  # fmt: skip
+    assert request_weight("premiumIndex", {"symbol": "BTCUSDT"}) == 1
+    assert request_weight("premiumIndex", {}) == 10
+    assert request_weight("openInterest", {"symbol": "BTCUSDT"}) == 1
+    assert request_weight("aggTrades", {"symbol": "BTCUSDT"}) == 20
+    assert (request_weight("fundingRate", {}), ENDPOINTS["fundingRate"].window) == (0, "funding")
+    for name in ("openInterestHist", "globalLongShortAccountRatio", "topLongShortAccountRatio",
+                 "topLongShortPositionRatio"):  # fmt: skip
+        assert (request_weight(name, {}), ENDPOINTS[name].window) == (0, "futures-data")
+        assert ENDPOINTS[name].path == f"/futures/data/{name}"
+    assert REQUEST_WINDOWS["funding"] == RequestWindow(500, 300.0)
+    assert REQUEST_WINDOWS["futures-data"] == RequestWindow(1000, 300.0)
+
+
+def test_a_request_window_counts_requests_not_weight() -> None:
+    window = WindowCounter(RequestWindow(2, 300.0))
+    assert window.take(1000.0) is None and window.take(1010.0) is None
+    assert window.take(1100.0) == Pause("request window", 200.0)  # the first leaves at 1300
+    assert window.used(1100.0) == 2
+    assert window.take(1300.0) is None and window.used(1300.0) == 2
+    assert window_for("http://a", "funding") is window_for("http://a/", "funding")
+    assert window_for("http://a", "funding") is not window_for("http://b", "funding")
