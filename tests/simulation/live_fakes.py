@@ -8,14 +8,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from scalplab.data.adapters.binance.fake import FakeBinanceWs, running
 from scalplab.data.adapters.binance.fake_klines import kline_messages
 from scalplab.data.adapters.binance.fake_rest import ReplayServer, ReplayState
+from tests.conftest import REAL
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 BTC_1M = REAL / "klines" / "um" / "BTCUSDT" / "1m.csv"
 
 
