@@ -18,7 +18,13 @@ as what came next rather than the same ids again (`fake_timeline`).
 Faults: `drop_after` closes the first connection (of `drop_route`) after that many
 messages, and later connections of that route start at message `resume_at` (the ones
 between were lost on the wire); `garbage_after` sends one malformed message after that
-many. Every connection, its open and close times and every client message are logged.
+many; `drop_message_at` never sends the capture's messages at those indexes (on any
+connection: a depth sequence gap); `reorder_every` sends each N-th message of a
+connection after the one that follows it; `silent_stream` is accepted and never sent;
+`stall_after` stops the first connection of each route for `stall_s` seconds after that
+many messages, the connection left open. `position` is the highest capture index sent so
+far (how far the market has moved, for a REST fake that answers consistently with it).
+Every connection, its open and close times and every client message are logged.
 Run `python -m scalplab.data.adapters.binance.fake CAPTURE --port P [--copies N]
 [--repeat R] [--speed S --continue-timeline --report-every SECONDS --reuse-port]` to
 serve a capture from its own process (with `--reuse-port`, several such processes
@@ -81,11 +87,24 @@ class FakeBinanceWs:
     speed: float | None = None
     """Times the recorded pace (None: as fast as the client reads)."""
     continue_timeline: bool = False
+    drop_message_at: frozenset[int] = frozenset()
+    """Capture indexes of messages never sent (a gap in a depth stream's sequence)."""
+    reorder_every: int | None = None
+    """Each connection sends its N-th, 2N-th, … message after the one that follows it."""
+    silent_stream: str | None = None
+    """A stream accepted (it is in the URL) and never sent."""
+    stall_after: int | None = None
+    stall_s: float = 0.0
+    """The first connection of each route sends nothing for `stall_s` s after
+    `stall_after` messages, and then goes on (the connection stays open)."""
+    position: int = field(default=-1, init=False)
     visits: list[Visit] = field(default_factory=list)
     port: int = 0
     streams: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.reorder_every is not None and self.reorder_every < 2:
+            raise InputError("reorder_every must be at least 2")
         envelopes = [json.loads(message) for message in self.messages]
         self.streams = [envelope["stream"] for envelope in envelopes]
         times: list[float] = []
@@ -114,12 +133,18 @@ class FakeBinanceWs:
         first = len(self.visits) == 1 if self.drop_route is None else len(same_route) == 1
         drops = faulty and self.drop_after is not None
         later = drops and not first
-        served = {s for s in streams if s and _route(s) == route}
+        served = {s for s in streams if s and _route(s) == route and s != self.silent_stream}
+        stalls = self.stall_after is not None and len(same_route) == 1
         reader = asyncio.create_task(self._read(socket, visit))
         skipped = 0
         began = time.monotonic()
         try:
-            mine = [index for index, stream in enumerate(self.streams) if stream in served]
+            mine = [
+                index
+                for index, stream in enumerate(self.streams)
+                if stream in served and index not in self.drop_message_at
+            ]
+            mine = _reordered(mine, self.reorder_every)
             for repeat in range(self.repeat):
                 for index in mine:
                     if later and skipped < self.resume_at:
@@ -129,11 +154,15 @@ class FakeBinanceWs:
                         return
                     if self.garbage_after is not None and visit.sent == self.garbage_after:
                         await socket.send(GARBAGE)
+                    if stalls and visit.sent == self.stall_after:
+                        stalls = False
+                        await asyncio.sleep(self.stall_s)
                     if self.speed:
                         due = began + (repeat * self._pass_s + self._offsets[index]) / self.speed
                         await self._keep_to(due, visit)
                     await socket.send(self._message(index, repeat))
                     visit.sent += 1
+                    self.position = max(self.position, index)
                     if self.interval:
                         await asyncio.sleep(self.interval)
                     elif visit.sent % 256 == 0:
@@ -174,6 +203,15 @@ class FakeBinanceWs:
     async def _read(socket: ServerConnection, visit: Visit) -> None:
         async for message in socket:
             visit.received.append((time.monotonic(), str(message)))
+
+
+def _reordered(indexes: list[int], every: int | None) -> list[int]:
+    """`indexes` with each `every`-th one swapped with the one after it."""
+    out = list(indexes)
+    if every:
+        for k in range(every - 1, len(out) - 1, every):
+            out[k], out[k + 1] = out[k + 1], out[k]
+    return out
 
 
 def _route(stream: str) -> str | None:

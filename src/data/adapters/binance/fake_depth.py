@@ -12,6 +12,10 @@ diff a push, every id is that diff's). Prices and quantities keep the text Binan
 sent. A capture whose diff chain breaks, or whose snapshot no diff bridges, is refused:
 nothing is made up to fill it.
 
+`DepthAtPosition` answers the fake REST's `/fapi/v1/depth` consistently with how far
+the fake WebSocket got: the recorded snapshot with every recorded diff up to the
+stream's position applied (Binance's REST shape, `lastUpdateId` the last diff's `u`).
+
 `with_partial_books` merges the derived messages into the capture's message list (each
 right after the diff that closed its 100 ms), so `fake.copies` and `FakeBinanceWs`
 serve them like any recorded message. Run `python -m
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,6 +128,61 @@ def with_partial_books(
             merged.append(pushes[position][1])
             position += 1
     return merged
+
+
+class DepthAtPosition:
+    """`/fapi/v1/depth` answers derived from REAL data at the fake stream's position.
+
+    Called with a symbol, it rebuilds that symbol's book from its recorded REST answer and
+    the recorded diffs of `messages` at indexes up to `position()` (e.g. the fake's
+    `position`: diffs lost on the wire still moved the exchange's book), and answers in
+    Binance's shape with `lastUpdateId` the last applied diff's `u`. Before the stream
+    reaches the diff that bridges the recorded answer, that answer itself (a snapshot
+    a little ahead of the stream, as Binance's often is); None for an unknown symbol."""
+
+    def __init__(
+        self,
+        messages: Sequence[str],
+        snapshots: Mapping[str, Mapping[str, Any]],
+        position: Callable[[], int],
+    ) -> None:
+        self.snapshots = {symbol.upper(): dict(answer) for symbol, answer in snapshots.items()}
+        self.position = position
+        self.diffs: dict[str, list[tuple[int, DepthDiff, list[Any]]]] = {}
+        for index, message in enumerate(messages):
+            envelope = json.loads(message)
+            if stream_kind(envelope["stream"]) != "depth":
+                continue
+            diff = parse_data("depth", envelope["data"])
+            if isinstance(diff, DepthDiff) and diff.symbol in self.snapshots:
+                levels = [*envelope["data"]["b"], *envelope["data"]["a"]]
+                self.diffs.setdefault(diff.symbol, []).append((index, diff, levels))
+
+    def __call__(self, symbol: str) -> dict[str, Any] | None:
+        answer = self.snapshots.get(symbol)
+        if answer is None:
+            return None
+        position = self.position()
+        state = _SymbolBook(LocalOrderBook(symbol), parse_depth_snapshot(symbol, answer))
+        state.remember([*answer["bids"], *answer["asks"]])
+        last: DepthDiff | None = None
+        for index, diff, levels in self.diffs.get(symbol, []):
+            if index > position:
+                break
+            state.remember(levels)
+            if _feed(state, diff):
+                last = diff
+        book = state.book
+        if last is None or book.last_update_id is None:
+            return answer
+        bids, asks = book.levels(max(book.size))
+        return {
+            "lastUpdateId": book.last_update_id,
+            "E": last.event_time,
+            "T": last.transact_time,
+            "bids": [[state.prices[p], state.quantities[q]] for p, q in bids],
+            "asks": [[state.prices[p], state.quantities[q]] for p, q in asks],
+        }
 
 
 def _feed(state: _SymbolBook, diff: DepthDiff) -> bool:

@@ -30,7 +30,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -85,6 +85,9 @@ class ReplayState:
     """Per symbol, REST aggTrades rows (`a, p, q, f, l, T, m`) in id order."""
     depth: dict[str, Row] = field(default_factory=dict)
     """Per symbol, the `/fapi/v1/depth?limit=1000` answer."""
+    depth_answer: Callable[[str], Row | None] | None = None
+    """When set, `/fapi/v1/depth` answers what it returns for the symbol at request time
+    (e.g. `fake_depth.DepthAtPosition`: the book as far as a fake stream got)."""
     funding: dict[str, list[Row]] = field(default_factory=dict)
     """Per symbol, `/fapi/v1/fundingRate` rows in time order."""
     premium: dict[str, list[Row]] = field(default_factory=dict)
@@ -293,7 +296,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._json("aggTrades", params, chosen[:limit])
 
     def _depth(self, params: dict[str, str]) -> None:
-        book = self.state.depth.get(params.get("symbol", ""))
+        symbol, answer_now = params.get("symbol", ""), self.state.depth_answer
+        book = answer_now(symbol) if answer_now is not None else self.state.depth.get(symbol)
         if book is None:
             self._send(400, INVALID_SYMBOL)
             return

@@ -9,6 +9,7 @@ depth @0ms, many diffs per 100 ms) are both used.
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,13 @@ from typing import Any
 import pytest
 
 from scalplab.data.adapters.binance.fake import copies, load_capture
-from scalplab.data.adapters.binance.fake_depth import main, partial_books, with_partial_books
+from scalplab.data.adapters.binance.fake_depth import (
+    DepthAtPosition,
+    main,
+    partial_books,
+    with_partial_books,
+)
+from scalplab.data.adapters.binance.fake_rest import ReplayServer, ReplayState
 from scalplab.data.adapters.binance.schemas import parse_combined
 from scalplab.data.market_events import BookTop, DepthDiff, PartialBook
 from scalplab.errors import DataError
@@ -143,3 +150,46 @@ def test_the_command_writes_a_capture_for_the_fake(tmp_path: Path) -> None:
           "--out", str(out)])  # fmt: skip
     served = load_capture(out)
     assert served == with_partial_books(combined_messages(), {"KEEPUSDT": rest_depth("KEEPUSDT")})
+
+
+def test_rest_answers_at_the_streams_position_show_binances_best_bid_and_ask() -> None:
+    recorded = combined_messages()
+    position = [0]
+    answers = DepthAtPosition(recorded, rest_snapshots(), lambda: position[0])
+    assert answers("BTCUSDT") is None
+    assert answers("SUSHIUSDT") == rest_depth("SUSHIUSDT")  # before the bridging diff
+    diff_at: dict[tuple[str, int], int] = {}  # (symbol, u) → index of the diff
+    tickers: list[BookTop] = []
+    for index, message in enumerate(recorded):
+        _, event = parse_combined(message)
+        if isinstance(event, DepthDiff):
+            diff_at[(event.symbol, event.final_update_id)] = index
+        elif isinstance(event, BookTop):
+            tickers.append(event)
+    checked = 0
+    for ticker in tickers:  # a ticker may come before or after its diff (two streams)
+        index = diff_at.get((ticker.symbol, ticker.update_id))
+        if index is None or ticker.update_id < rest_depth(ticker.symbol)["lastUpdateId"]:
+            continue
+        position[0] = index
+        answer = answers(ticker.symbol)
+        assert answer is not None and answer["lastUpdateId"] == ticker.update_id
+        best = [tuple(map(float, answer[side][0])) for side in ("bids", "asks")]
+        assert best == [(ticker.bid, ticker.bid_qty), (ticker.ask, ticker.ask_qty)]
+        checked += 1
+    assert checked >= 40
+
+
+def test_the_fake_rest_serves_them() -> None:
+    recorded = combined_messages()
+    answers = DepthAtPosition(recorded, rest_snapshots(), lambda: len(recorded) - 1)
+    with ReplayServer(ReplayState(depth_answer=answers)) as server:
+        url = f"{server.base_url}/fapi/v1/depth?symbol=CTKUSDT&limit=5"
+        with urllib.request.urlopen(url, timeout=5) as reply:
+            served = json.loads(reply.read())
+    final = answers("CTKUSDT")
+    assert final is not None and len(served["bids"]) == len(served["asks"]) == 5
+    assert served == {**final, "bids": final["bids"][:5], "asks": final["asks"][:5]}
+    diffs = [parse_combined(m)[1] for m in recorded if m.startswith('{"stream":"ctkusdt@depth@')]
+    last_diff = max(d.final_update_id for d in diffs if isinstance(d, DepthDiff))
+    assert served["lastUpdateId"] == last_diff
