@@ -72,10 +72,15 @@ class Settings(BaseSettings):
     )
     sim_replay_speed: ReplaySpeed = Field(60.0, alias="SIM_REPLAY_SPEED")
     sim_snapshot_seconds: int = Field(3600, ge=60, le=604_800, alias="SIM_SNAPSHOT_SECONDS")
+    simulation_feed: Literal["live", "replay"] = Field("live", alias="SIMULATION_FEED")
+    """The paper engine's feed when a start names none: Binance's live stream (default)
+    or a replay of stored candles."""
     live_warmup_bars: int = Field(300, ge=0, le=5000, alias="LIVE_WARMUP_BARS")
     """Bars of each timeframe fetched over REST before a live feed's first candle."""
     live_connect_timeout_s: float = Field(30.0, gt=0, le=600, alias="LIVE_CONNECT_TIMEOUT_S")
     """How long a live feed waits for Binance's first kline before it gives up."""
+    live_order_books: bool = Field(False, alias="LIVE_ORDER_BOOKS")
+    """A live feed also keeps local order books of its symbols from diff depth."""
     live_stale_after_s: float = Field(60.0, ge=1, le=3600, alias="LIVE_STALE_AFTER_S")
     """A kline stream silent this long counts as stale: alarm and reconnect."""
     record_market_data: bool = Field(False, alias="RECORD_MARKET_DATA")

@@ -38,6 +38,8 @@ class LiveFeedHealth:
     message_age_s: dict[str, float | None] = field(default_factory=dict)
     clock_offset_ms: int | None = None
     """Local clock minus the latest kline's exchange event time."""
+    book_resyncs: int | None = None
+    """Local order books started over after a gap (None: no books kept)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""

@@ -30,7 +30,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -39,6 +39,7 @@ from scalplab.data.adapters.binance.schemas import parse_klines
 from scalplab.data.adapters.binance.websocket import ConnectionOptions, StreamManager
 from scalplab.data.bar_builder import BarBuilder, bars_from_minutes
 from scalplab.data.bars import Bar
+from scalplab.data.book_keeper import OrderBookKeeper
 from scalplab.data.live_health import LiveFeedHealth, feed_health
 from scalplab.data.market_events import BookTop, KlineUpdate, MarketEvent, MarkPrice
 from scalplab.data.sequencing import KlineSequencer
@@ -73,6 +74,8 @@ class LiveConfig:
     book_tops: bool = False
     keep_minutes: bool = False
     """Keep every 1m candle played (warm-up included) for `minutes()`."""
+    order_books: bool = False
+    """Keep a local order book per symbol from diff depth (`OrderBookKeeper`)."""
     options: ConnectionOptions | None = None
 
 
@@ -127,6 +130,12 @@ class LiveSource:
         if config.book_tops:
             streams += [f"{s.lower()}@bookTicker" for s in self.symbols]
         self.manager = StreamManager(config.ws_url, streams, self._on_event, options=config.options)
+        self.keeper = (
+            OrderBookKeeper(config.ws_url, self.symbols, config.rest, options=config.options)
+            if config.order_books
+            else None
+        )
+        self._keeper_task: asyncio.Task[None] | None = None
 
     # ----- what is known up front (after prepare) -------------------------------------
 
@@ -172,9 +181,23 @@ class LiveSource:
 
     def health(self) -> LiveFeedHealth:
         """Connection, streams and sequencing counters, for `/status/health`."""
-        return feed_health(
+        health = feed_health(
             self.manager, list(self._sequencers.values()), self._prepared, self.clock_offset_ms
         )
+        if self.keeper is None:
+            return health
+        return replace(health, book_resyncs=self.keeper.health().book_resyncs)
+
+    def best_bid_ask(self, symbol: str) -> tuple[float, float] | None:
+        """Best bid and ask: the local order book's when kept and in sync, else the last
+        book top (`bookTicker`), else None."""
+        name = normalize_symbol(symbol)
+        if self.keeper is not None:
+            top = self.keeper.top(name)
+            if top is not None:
+                return top.bid, top.ask
+        ticker = self.book_top.get(name)
+        return None if ticker is None else (ticker.bid, ticker.ask)
 
     # ----- lifecycle ------------------------------------------------------------------
 
@@ -184,6 +207,8 @@ class LiveSource:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._task = asyncio.create_task(self.manager.run())
+        if self.keeper is not None:
+            self._keeper_task = asyncio.create_task(self.keeper.run())
         deadline = time.monotonic() + self.config.first_kline_timeout_s
         while set(self._first_open) != set(self.symbols):
             if self._stop.is_set():
@@ -284,6 +309,8 @@ class LiveSource:
 
     def _wake_up(self) -> None:
         self.manager.stop()
+        if self.keeper is not None:
+            self.keeper.stop()
         if self._wake is not None:
             self._wake.set()
 
@@ -324,12 +351,14 @@ class LiveSource:
 
     async def _close(self) -> None:
         self.manager.stop()
-        task = self._task
-        if task is not None and not task.done():
-            try:
-                await asyncio.wait_for(task, 10.0)
-            except (TimeoutError, ScalpLabError):
-                log.warning("the Binance stream did not close in time")
+        if self.keeper is not None:
+            self.keeper.stop()
+        for task in (self._task, self._keeper_task):
+            if task is not None and not task.done():
+                try:
+                    await asyncio.wait_for(task, 10.0)
+                except (TimeoutError, ScalpLabError):
+                    log.warning("the Binance stream did not close in time")
 
     # ----- events ---------------------------------------------------------------------
 

@@ -74,9 +74,10 @@ class SimulationService:
         Binance's live stream, for `candles` closed 1m klines or until stopped.
 
         Without options the engine continues its last run (same range and speed,
-        after its cursor) or starts the default replay (the `replay_speed`
-        setting, every stored candle). With options, a replay of `[start, end)`
-        at `speed` (`"max"`: as fast as possible; omitted: the setting).
+        after its cursor) or starts the default feed (`SIMULATION_FEED`: live, or the
+        default replay at the `replay_speed` setting over every stored candle). With
+        options, a replay of `[start, end)` at `speed` (`"max"`: as fast as possible;
+        omitted: the setting).
         """
         feed: FeedSpec | None = None
         if feed_kind == "live":

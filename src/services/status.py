@@ -80,6 +80,8 @@ class HealthReport:
     rest_used_weight: int | None = None
     clock_offset_ms: int | None = None
     """Live feed: local clock minus Binance's latest event time."""
+    book_resyncs: int | None = None
+    """Live feed with LIVE_ORDER_BOOKS: local order books started over after a gap."""
     recording: list[str] | None = None
     """RECORD_MARKET_DATA: the symbols whose market data is being recorded."""
     recorder_write_errors: int | None = None
@@ -156,4 +158,5 @@ class HealthService:
             rest_latency_ms=None if rest is None else rest.latency_p50_ms,
             rest_used_weight=None if rest is None else rest.used_weight,
             clock_offset_ms=None if live is None else live.clock_offset_ms,
+            book_resyncs=None if live is None else live.book_resyncs,
         )

@@ -150,15 +150,19 @@ class SimulationEngine:
     def start(self, feed: FeedSpec | None = None) -> EngineStatus:
         """Start (or continue after the books' cursors) the run of every enabled pair."""
         with self.lock:
-            spec = (
-                feed or self.account.run.spec or FeedSpec(speed=self.account.runtime.replay_speed)
-            )
+            spec = feed or self.account.run.spec or self._default_feed()
             with self.journal.change():
                 self.lifecycle.start(self._enabled_pairs(), spec)
                 self.account.run.started_ms = int(self.clock() * 1000)
                 self._publish_status()
             self.lifecycle.launch()
             return self.status()
+
+    def _default_feed(self) -> FeedSpec:
+        """The feed of a first start that names none (`SIMULATION_FEED`)."""
+        if self.config.simulation_feed == "live":
+            return FeedSpec(kind="live")
+        return FeedSpec(speed=self.account.runtime.replay_speed)
 
     def attach(self, pair: PairSpec, last_open_ms: int | None = None) -> StepExecutor:
         """Register a pair and return the executor that drives its book by hand (a test, a

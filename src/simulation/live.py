@@ -42,6 +42,7 @@ def live_config(
         first_kline_timeout_s=settings.live_connect_timeout_s,
         book_tops=book_tops,
         keep_minutes=keep_minutes,
+        order_books=settings.live_order_books,
         options=replace(ConnectionOptions(), stale_after=stale),
     )
 
@@ -49,14 +50,14 @@ def live_config(
 def live_pair_status(status: PairStatus, source: LiveSource, feed: LiveFeedHealth) -> PairStatus:
     """`status` with its symbol's feed state, last message age, last price and book top."""
     symbol = status.symbol
-    top = source.book_top.get(symbol)
+    top = source.best_bid_ask(symbol)
     stale_after = source.config.options.stale_after.get("kline") if source.config.options else None
     return replace(
         status,
         feed_state=feed.state_of(symbol, stale_after or 90.0),
         message_age_s=feed.age_of(symbol),
         last_price=source.last_price.get(symbol),
-        bid=None if top is None else top.bid,
-        ask=None if top is None else top.ask,
-        spread=None if top is None else round(top.ask - top.bid, 12),
+        bid=None if top is None else top[0],
+        ask=None if top is None else top[1],
+        spread=None if top is None else round(top[1] - top[0], 12),
     )

@@ -4,6 +4,7 @@ and `/status/health`, and an unreachable Binance said plainly."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -63,3 +64,22 @@ def test_an_unreachable_binance_is_said_plainly(data_dir: Path, tmp_path: Path) 
         assert "Binance is unreachable at ws://127.0.0.1:9" in status["error"]
         replay = client.post("/simulation/start", json={"speed": "max"})
         assert replay.status_code == 200  # replay still works
+
+
+def test_the_default_feed_is_live_unless_set_to_replay(data_dir: Path, tmp_path: Path) -> None:
+    unreachable = {"REST_URL": "http://127.0.0.1:9", "WS_URL": "ws://127.0.0.1:9"}
+    shutil.copytree(data_dir, tmp_path / "replay-data")  # a fresh store for the second app
+    settings = make_settings(data_dir, **unreachable, LIVE_CONNECT_TIMEOUT_S=1)
+    with TestClient(create_app(settings, web_dist=tmp_path / "no-dist")) as client:
+        add_pair(client)
+        started = client.post("/simulation/start")  # no body: the default feed
+        assert started.status_code == 200 and started.json()["feed"] == "live"
+        assert "unreachable" in wait_for_simulation(client, timeout=30)["error"]
+    replay = make_settings(
+        tmp_path / "replay-data", **unreachable, SIMULATION_FEED="replay", SIM_REPLAY_SPEED=9000
+    )
+    with TestClient(create_app(replay, web_dist=tmp_path / "no-dist")) as client:
+        add_pair(client)
+        started = client.post("/simulation/start")
+        assert started.status_code == 200 and started.json()["feed"] == "replay"
+        client.post("/simulation/stop")

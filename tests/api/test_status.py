@@ -17,7 +17,7 @@ from tests.conftest import make_settings
 NO_FEED_FIGURES = (
     "feed", "ws_connected", "feed_state", "stream_age_s", "reconnects", "stale_alarms",
     "backfilled", "bad_messages", "rest_latency_ms", "rest_used_weight", "recording",
-    "recorder_write_errors", "clock_offset_ms",
+    "recorder_write_errors", "clock_offset_ms", "book_resyncs",
 )  # fmt: skip
 """Health fields of a running live feed and of the recorder: null when neither runs."""
 

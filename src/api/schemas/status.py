@@ -39,3 +39,6 @@ class HealthPublic(BaseModel):
     clock_offset_ms: int | None = Field(
         None, description="live feed: local clock minus Binance's latest event time"
     )
+    book_resyncs: int | None = Field(
+        None, description="live feed with LIVE_ORDER_BOOKS: order books started over"
+    )

@@ -952,6 +952,11 @@ export interface components {
              * @description live feed: local clock minus Binance's latest event time
              */
             clock_offset_ms?: number | null;
+            /**
+             * Book Resyncs
+             * @description live feed with LIVE_ORDER_BOOKS: order books started over
+             */
+            book_resyncs?: number | null;
         };
         /**
          * KeyMetrics
@@ -2088,7 +2093,9 @@ export interface components {
          * @description Optional POST body of `/simulation/start`.
          *
          *     Without a body (or with no field set) the engine continues its last run,
-         *     after its cursor, or starts the default replay. Otherwise: `speed` is a
+         *     after its cursor, or starts the default feed (`SIMULATION_FEED`: Binance's live
+         *     stream unless set to `replay`). `feed: "replay"` alone continues the last replay or
+         *     starts the default replay. Otherwise: `speed` is a
          *     multiple of real time (60 = one minute of bars per second), `"max"` for as
          *     fast as possible, omitted for the `replay_speed` setting; `start`/`end`
          *     (UTC, end exclusive) bound the replayed candles (default: all stored).
