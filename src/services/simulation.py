@@ -89,7 +89,7 @@ class SimulationService:
         elif feed_kind == "replay" and speed is None and start is None and end is None:
             # A replay with no options: the last run's, when it was a replay, else the default.
             last = self.engine.account.run.spec
-            if last is not None and last.kind != "replay":
+            if last is None or last.kind != "replay":
                 feed = FeedSpec(kind="replay", speed=self.engine.settings().replay_speed)
         elif speed is not None or start is not None or end is not None:
             if speed is None:

@@ -83,3 +83,10 @@ def test_the_default_feed_is_live_unless_set_to_replay(data_dir: Path, tmp_path:
         started = client.post("/simulation/start")
         assert started.status_code == 200 and started.json()["feed"] == "replay"
         client.post("/simulation/stop")
+
+
+def test_replay_without_options_is_a_replay_whatever_the_default(client: TestClient) -> None:
+    add_pair(client)
+    started = client.post("/simulation/start", json={"feed": "replay"})
+    assert started.status_code == 200 and started.json()["feed"] == "replay"
+    client.post("/simulation/stop")
