@@ -104,10 +104,18 @@ class PreparedRun:
 
 def run_risk(settings: Settings, request: RunRequest) -> RiskSettings:
     """The run's risk settings: the environment's, the request's overrides, the switch."""
+    return risk_settings(settings, request.risk, request.breakers)
+
+
+def risk_settings(
+    settings: Settings, overrides: Mapping[str, object], breakers: bool
+) -> RiskSettings:
+    """The environment's risk settings with `overrides`; every breaker off unless
+    `breakers` (the research switch)."""
     risk = RiskSettings.from_settings(settings)
-    if request.risk:
-        risk = risk.updated(dict(request.risk))
-    return risk if request.breakers else risk.without_breakers()
+    if overrides:
+        risk = risk.updated(dict(overrides))
+    return risk if breakers else risk.without_breakers()
 
 
 def prepare_run(

@@ -121,17 +121,7 @@ def simulate(args: argparse.Namespace) -> int:
     settings = get_settings()
     if args.feed == "live":
         result = run_live_simulation(live_request(args), settings)
-        if args.json:
-            print(json.dumps(result, allow_nan=False))
-            return 0
-        metrics_live: Any = result["metrics"]
-        print(
-            f"simulation {result['pair']} {result['strategy']} {result['timeframe']} "
-            f"{result['start']} → {result['end']} (live, {args.candles} candles): "
-            f"trades {metrics_live['trades']}  net P&L {metrics_live['net_pnl']:.2f}  "
-            f"final equity {metrics_live['final_equity']:.2f}"
-        )
-        return 0
+        return show(result, args.json, f"live, {args.candles} candles")
     if args.candles is not None:
         raise InputError("--candles is for --feed live; a replay plays [--start, --end)")
     if args.start is None or args.end is None:
@@ -139,14 +129,20 @@ def simulate(args: argparse.Namespace) -> int:
     request = request_from_args(args)
     args.speed = "max" if args.speed is None else args.speed
     result = run_simulation(request, settings, parse_speed(args.speed))
-    if args.json:
+    return show(result, args.json, f"replay, speed {args.speed}", blocked=True)
+
+
+def show(result: dict[str, object], as_json: bool, how: str, blocked: bool = False) -> int:
+    """Print a run's result: the JSON object, or one summary line (`how` it was fed)."""
+    if as_json:
         print(json.dumps(result, allow_nan=False))
         return 0
     metrics: Any = result["metrics"]
-    print(
+    line = (
         f"simulation {result['pair']} {result['strategy']} {result['timeframe']} "
-        f"{result['start']} → {result['end']} (replay, speed {args.speed}): "
+        f"{result['start']} → {result['end']} ({how}): "
         f"trades {metrics['trades']}  net P&L {metrics['net_pnl']:.2f}  "
-        f"final equity {metrics['final_equity']:.2f}  blocked {metrics['signals_blocked']}"
+        f"final equity {metrics['final_equity']:.2f}"
     )
+    print(f"{line}  blocked {metrics['signals_blocked']}" if blocked else line)
     return 0

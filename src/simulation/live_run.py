@@ -29,7 +29,7 @@ from scalplab.data.symbols import normalize_symbol
 from scalplab.data.timeframes import timeframe_ms
 from scalplab.errors import DataError, StrategyError, TemporaryError
 from scalplab.orders.results import build_result
-from scalplab.orders.runs import ExtraFeed, PreparedRun, RunRequest, run_risk
+from scalplab.orders.runs import ExtraFeed, PreparedRun, RunRequest, risk_settings
 from scalplab.simulation.ephemeral import ephemeral_engine, signals
 from scalplab.simulation.views import FeedSpec, PairSpec
 from scalplab.strategies.feeds import FeedRef
@@ -60,11 +60,7 @@ def run_live_simulation(request: LiveRunRequest, settings: Settings) -> dict[str
     pair = normalize_symbol(request.pair)
     timeframe_ms(request.timeframe)
     feed = FeedSpec(kind="live", candles=request.candles)
-    placeholder = RunRequest(
-        pair, info.name, request.timeframe, from_ms(0), from_ms(1), dict(params),
-        dict(request.risk), request.breakers,
-    )  # fmt: skip
-    risk = run_risk(settings, placeholder)
+    risk = risk_settings(settings, request.risk, request.breakers)
     spec = PairSpec(pair, info.name, request.timeframe, dict(params))
     with ephemeral_engine(settings, registry, spec, risk, "scalplab-live-") as (engine, sim):
         engine.start(feed)
