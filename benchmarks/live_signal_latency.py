@@ -93,7 +93,7 @@ def main() -> None:
                     health = client.get("/status/health").json()
                     rss, peak = rss_mb(process.pid)
                     stop.set()
-                    client.post("/simulation/stop")
+                    client.post("/simulation/stop", json={})
             finally:
                 process.terminate()
                 process.wait(30)

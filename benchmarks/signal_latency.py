@@ -63,7 +63,7 @@ def main() -> None:
         time.sleep(args.seconds)
         status = httpx.get(f"{base}/simulation/status", timeout=10).json()
         stop.set()
-        httpx.post(f"{base}/simulation/stop", timeout=60)
+        httpx.post(f"{base}/simulation/stop", json={}, timeout=60)
     if not latencies:
         raise SystemExit("no signal arrived")
     values = np.array(latencies)

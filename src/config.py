@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("./data"), alias="DATA_DIR")
     db_url: str = Field("", alias="DB_URL")
     db_path: str = Field("", alias="DB_PATH")
+    live_db_url: str = Field("", alias="LIVE_DB_URL")
+    """The live ledger's database (default: a SQLite file `DATA_DIR/live.db`): live trading
+    never shares a row with paper trading."""
     strategies_dir: Path | None = Field(None, alias="STRATEGIES_DIR")
 
     # --- exchange ---
@@ -107,10 +110,27 @@ class Settings(BaseSettings):
     telegram_enabled: bool = Field(False, alias="TELEGRAM_ENABLED")
     telegram_bot_token: SecretStr = Field(SecretStr(""), alias="TELEGRAM_BOT_TOKEN")
     telegram_chat_id: str = Field("", alias="TELEGRAM_CHAT_ID")
+    telegram_api_url: str = Field(
+        "https://api.telegram.org", pattern=r"^https?://\S+$", alias="TELEGRAM_API_URL"
+    )
+    """The Bot API base (a local fake in tests and demos)."""
+    telegram_allowed_users: str = Field("", alias="TELEGRAM_ALLOWED_USERS")
+    """Comma-separated Telegram user ids that may command the bot; empty: nobody."""
+    telegram_signal_cooldown_s: float = Field(
+        60.0, ge=0, le=86_400, alias="TELEGRAM_SIGNAL_COOLDOWN_S"
+    )
+    """Seconds between two signal messages of one symbol (0: no cooldown)."""
+    telegram_daily_report: bool = Field(True, alias="TELEGRAM_DAILY_REPORT")
+    """Send the daily report at 00:00 UTC."""
 
     # --- server and logs ---
     host: str = Field("127.0.0.1", alias="HOST")
     port: int = Field(8000, ge=1, le=65535, alias="PORT")
+    allowed_hosts: str = Field("", alias="ALLOWED_HOSTS")
+    """Comma-separated `Host` names the server answers (port ignored; `*`: any). Empty:
+    localhost, 127.0.0.1, [::1], testserver and HOST when it is a concrete address."""
+    cors_origins: str = Field("", alias="CORS_ORIGINS")
+    """Comma-separated origins allowed cross-origin access (empty: none at all)."""
     debug: bool = Field(False, alias="DEBUG")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
 
@@ -139,6 +159,35 @@ class Settings(BaseSettings):
                 setattr(self, target, pct)
         return self
 
+    @model_validator(mode="after")
+    def _telegram(self) -> Settings:
+        """Allowed user ids must be integers; TELEGRAM_ENABLED needs a token and a chat."""
+        for part in self.telegram_allowed_users.split(","):
+            if part.strip() and not part.strip().lstrip("-").isdigit():
+                raise ValueError(
+                    f"TELEGRAM_ALLOWED_USERS holds {part.strip()!r}: give numeric Telegram user "
+                    "ids separated by commas"
+                )
+        if self.telegram_enabled:
+            missing = [
+                name
+                for name, value in (
+                    ("TELEGRAM_BOT_TOKEN", self.telegram_bot_token.get_secret_value()),
+                    ("TELEGRAM_CHAT_ID", self.telegram_chat_id),
+                )
+                if not value.strip()
+            ]
+            if missing:
+                raise ValueError(f"TELEGRAM_ENABLED=true needs {' and '.join(missing)}")
+        return self
+
+    @property
+    def telegram_allowed_user_ids(self) -> frozenset[int]:
+        """`TELEGRAM_ALLOWED_USERS` as ids (deny by default: empty)."""
+        return frozenset(
+            int(part) for part in self.telegram_allowed_users.split(",") if part.strip()
+        )
+
     @property
     def database_url(self) -> str:
         """`DB_URL`, else a SQLite file at `DB_PATH`, else `DATA_DIR/app.db`."""
@@ -146,6 +195,11 @@ class Settings(BaseSettings):
             return self.db_url
         path = Path(self.db_path) if self.db_path else self.data_dir / "app.db"
         return f"sqlite:///{path}"
+
+    @property
+    def live_database_url(self) -> str:
+        """`LIVE_DB_URL`, else a SQLite file at `DATA_DIR/live.db`."""
+        return self.live_db_url or f"sqlite:///{self.data_dir / 'live.db'}"
 
     @property
     def plugin_dir(self) -> Path:

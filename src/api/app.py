@@ -2,7 +2,9 @@
 
 The lifespan starts the application services (`scalplab.services.context.Services`:
 migrations, crash recovery, strategy discovery, the engine and the backtest worker)
-and closes them at shutdown; the app itself is HTTP only.
+and closes them at shutdown; the app itself is HTTP only. Around the routes, from the
+outside in: the request id and access log, the `Host` check, CORS, the token /
+non-simple-request guard (`scalplab.api.auth`), the body-size limit.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from scalplab import __version__
+from scalplab.api.auth import install_security
 from scalplab.api.body_limit import BodySizeLimitMiddleware
 from scalplab.api.errors import install_error_handlers
 from scalplab.api.logs import configure_logging, install_request_id_stamping
@@ -49,5 +52,6 @@ def create_app(settings: Settings, web_dist: Path | None = None) -> FastAPI:
     app.include_router(api_router)
     install_spa(app, web_dist or DEFAULT_DIST, API_PREFIXES)
     app.add_middleware(BodySizeLimitMiddleware)  # inside the request-id / access-log layer
+    install_security(app, settings)  # the token / non-simple guard, CORS, the Host check
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -16,6 +16,7 @@ from scalplab.services.signals import SignalService
 from scalplab.services.simulation import SimulationService
 from scalplab.services.status import HealthService
 from scalplab.services.strategies import StrategyService
+from scalplab.services.trading import TradingControl
 
 
 def get_services(request: Request) -> Services:
@@ -66,6 +67,11 @@ def get_orders(services: ServicesDep) -> OrderService:
     return services.orders
 
 
+def get_trading(services: ServicesDep) -> TradingControl:
+    """The kill switch (`/trading`)."""
+    return services.trading
+
+
 def get_runtime_settings(services: ServicesDep) -> SettingsService:
     """The runtime settings service (`/settings`)."""
     return services.runtime_settings
@@ -80,3 +86,4 @@ SimulationDep = Annotated[SimulationService, Depends(get_simulation)]
 SignalsDep = Annotated[SignalService, Depends(get_signals)]
 OrdersDep = Annotated[OrderService, Depends(get_orders)]
 RuntimeSettingsDep = Annotated[SettingsService, Depends(get_runtime_settings)]
+TradingDep = Annotated[TradingControl, Depends(get_trading)]

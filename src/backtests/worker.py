@@ -126,6 +126,12 @@ class BacktestWorker:
         self._executor: ProcessPoolExecutor | None = None
         self._futures: dict[str, Future[str]] = {}
         self._closing = False
+        self._listeners: list[Callable[[str], None]] = []
+
+    def add_listener(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(job_id)` whenever a job ends (done or failed, its row written);
+        it runs on the pool's callback thread, so it must return quickly."""
+        self._listeners.append(listener)
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -176,14 +182,20 @@ class BacktestWorker:
         if future.cancelled():
             return
         error = future.exception()
-        if error is None:
+        if error is not None:
+            reason = "interrupted by shutdown" if closing else crash_reason(error)
+            log.error("backtest %s: %s", job_id, reason, extra={"job_id": job_id})
+            try:
+                self.store.set_failed(job_id, reason)
+            except ScalpLabError as exc:
+                log.error("cannot record the failure of backtest %s: %s", job_id, exc.message)
+        if closing:
             return
-        reason = "interrupted by shutdown" if closing else crash_reason(error)
-        log.error("backtest %s: %s", job_id, reason, extra={"job_id": job_id})
-        try:
-            self.store.set_failed(job_id, reason)
-        except ScalpLabError as exc:
-            log.error("cannot record the failure of backtest %s: %s", job_id, exc.message)
+        for listener in list(self._listeners):
+            try:
+                listener(job_id)
+            except Exception:  # a listener never breaks the worker
+                log.exception("backtest listener failed for %s", job_id)
 
     def shutdown(self) -> None:
         """Cancel queued jobs, stop the running one, mark both failed."""

@@ -1,9 +1,10 @@
 """What a venue reports back: typed, past-tense events naming the orders they concern.
 
 The simulated venue (`scalplab.orders.venue.SimulatedVenue`, the execution model)
-emits them while it matches bars; a live venue adapter will emit the same types from
-the exchange's user-data stream. Nothing above a venue sees exchange payloads, and
-nothing matches an order by an exit-reason string: every fill carries its order id.
+emits them while it matches bars; the Binance venue (`scalplab.orders.binance_venue`)
+emits the same types from the exchange's answers and user-data stream. Nothing above a
+venue sees exchange payloads, and nothing matches an order by an exit-reason string:
+every fill carries its order id.
 """
 
 from __future__ import annotations
@@ -33,6 +34,36 @@ class OrderCancelled:
     order_id: str
     time_ms: int
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRefused:
+    """The exchange refused an order of `book` for good (`reason` in words)."""
+
+    book: str
+    order_id: str
+    time_ms: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderOutcomeUnknown:
+    """An order of `book` was sent and no answer came back (timeout, 5xx): it may or may
+    not be on the exchange. It stays `submitted` until a lookup by its client id tells."""
+
+    book: str
+    order_id: str
+    time_ms: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderWorking:
+    """The exchange holds an order of `book` (after its outcome was unknown)."""
+
+    book: str
+    order_id: str
+    time_ms: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,5 +102,14 @@ class FundingSettled:
     amount: float
 
 
-VenueEvent = OrderFilled | OrderCancelled | PositionOpened | PositionClosed | FundingSettled
+VenueEvent = (
+    OrderFilled
+    | OrderCancelled
+    | OrderRefused
+    | OrderOutcomeUnknown
+    | OrderWorking
+    | PositionOpened
+    | PositionClosed
+    | FundingSettled
+)
 """Every event a venue reports."""

@@ -71,8 +71,11 @@ class Ledger:
         liquidity: Liquidity,
         order_ids: tuple[str | None, str | None, str | None],
         levels: tuple[float | None, float | None],
+        fee: float | None = None,
     ) -> None:
-        fee = self.costs.fee(price * qty, liquidity)
+        """Open the book's position (`fee`: what the venue charged, else the cost model's)."""
+        if fee is None:
+            fee = self.costs.fee(price * qty, liquidity)
         self.cash -= fee
         self.fees_paid += fee
         slippage = abs(price - reference) * qty
@@ -114,7 +117,10 @@ class Ledger:
         reason: ExitReason,
         order_id: str | None,
         qty: float | None = None,
+        fee: float | None = None,
     ) -> None:
+        """Close `qty` (all when None) of the book's position: one trade record (`fee`: what
+        the venue charged, else the cost model's)."""
         position = state.position
         assert position is not None
         closing = position.qty if qty is None else min(qty, position.qty)
@@ -122,7 +128,8 @@ class Ledger:
         entry_fees = position.fees * share
         funding = position.funding * share
         entry_slippage = position.slippage * share
-        fee = self.costs.fee(price * closing, liquidity)
+        if fee is None:
+            fee = self.costs.fee(price * closing, liquidity)
         gross = (price - position.entry_price) * closing * position.direction
         self.cash += gross - fee
         self.fees_paid += fee

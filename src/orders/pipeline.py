@@ -19,9 +19,13 @@ the close of bar t of a book:
 4. sizing (`qty = min(equity × risk% / |entry − stop|, equity × leverage / entry)`,
    down to the step) — min_qty, min_notional; insufficient_margin when its initial
    margin exceeds the equity not already held as margin;
-5. the risk gate — `min_rr` (a rejection, reason min_rr), then each circuit breaker
-   (a block, with the breaker and its reason);
+5. the kill switch (`scalplab.orders.halt`: while trading is halted, a block by the
+   `halted` breaker), then the risk gate — `min_rr` (a rejection, reason min_rr), then
+   each circuit breaker (a block, with the breaker and its reason);
 6. the order request's symbol rules (tick, step, notional), then the queue.
+
+A person's entry order meets the kill switch first of all (409 while halted), and an
+entry waiting for confirmation cannot be confirmed while halted; exits never wait.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from scalplab.orders.commands import (
 from scalplab.orders.confirming import Confirmations
 from scalplab.orders.entry import EntryPlan, Sizing, plan_manual, plan_signal, size_entry
 from scalplab.orders.events import VenueEvent
+from scalplab.orders.halt import HaltSwitch, halt_decision, refuse_if_halted
 from scalplab.orders.ids import client_order_id
 from scalplab.orders.models import Bar, BookKey, SignalFate, SignalRecord
 from scalplab.orders.outcomes import (
@@ -59,7 +64,7 @@ from scalplab.orders.outcomes import (
 )
 from scalplab.orders.queue import OrderQueue, check_resubmission
 from scalplab.orders.reconcile import Reconciler
-from scalplab.orders.risk import RiskContext, RiskEvent, RiskGate
+from scalplab.orders.risk import RiskContext, RiskDecision, RiskEvent, RiskGate
 from scalplab.orders.rules import validate_order
 from scalplab.orders.sizing import risk_position_size
 from scalplab.orders.types import (
@@ -93,8 +98,10 @@ class OrderPipeline:
         confirmations: Confirmations | None = None,
         clock_ms: Callable[[], int] | None = None,
         listener: Callable[[Outcome], None] | None = None,
+        halt: HaltSwitch | None = None,
     ) -> None:
         self.venue = venue
+        self.halt = halt
         self.gate = gate
         self.queue = queue
         self.risk_per_trade_pct = risk_per_trade_pct
@@ -149,7 +156,7 @@ class OrderPipeline:
         if sizing.reason:
             return self._signal_rejected(key, bar, signal, plan, "rejected", sizing.reason, qty)
         context = self._context(key, bar, signal.side, plan.reward_risk)
-        decision = self.gate.check(context)
+        decision = halt_decision(self.halt) or self.gate.check(context)
         if not decision.allowed:
             if decision.breaker == "min_rr":
                 return self._signal_rejected(key, bar, signal, plan, "rejected", "min_rr", qty)
@@ -239,6 +246,7 @@ class OrderPipeline:
         position = self.venue.position(book)
         request = plan_manual(command.request, bar, position, self._sizer(book))
         if not request.reduce_only:
+            self._gate_halt(key, request, bar)
             if position is not None or self.venue.has_pending_entry(book):
                 raise OrderRejected(f"{book} already has a position or a pending entry")
             if self.confirmations is not None and self.confirmations.waiting(book):
@@ -295,6 +303,13 @@ class OrderPipeline:
                 f"margin {max(free, 0.0):.2f} USDT"
             )
 
+    def _gate_halt(self, key: BookKey, request: OrderRequest, bar: Bar) -> None:
+        """The kill switch before every other check of a person's entry."""
+        decision = halt_decision(self.halt)
+        if decision is not None:
+            side = "long" if request.side == "buy" else "short"
+            self._block_manual(self._context(key, bar, side, None), decision)
+
     def _gate_manual(self, key: BookKey, request: OrderRequest, bar: Bar) -> None:
         entry = float(request.entry_price(bar.close))
         reward_risk = None
@@ -308,6 +323,9 @@ class OrderPipeline:
             return
         if decision.breaker == "min_rr":
             raise OrderRejected(decision.reason)
+        self._block_manual(context, decision)
+
+    def _block_manual(self, context: RiskContext, decision: RiskDecision) -> None:
         event = RiskEvent.from_decision(context, decision)
         self._emit(OrderBlocked(event))
         raise BreakerBlockedError(f"blocked by the {event.breaker} breaker: {event.reason}")
@@ -320,6 +338,8 @@ class OrderPipeline:
         self.expire(ExpireConfirmations())
         waiting = confirmations.open(command.pending_id)
         book = waiting.book
+        if not waiting.order.reduce_only:
+            refuse_if_halted(self.halt, "confirming an entry")
         if not waiting.order.reduce_only and (
             self.venue.position(book) is not None or self.venue.has_pending_entry(book)
         ):

@@ -118,6 +118,10 @@ class OrderRepository(Protocol):
         """A page of orders, newest first."""
         ...
 
+    def open_orders(self) -> builtins.list[Order]:
+        """Every order not yet in a final status, oldest first."""
+        ...
+
 
 class MemoryOrderRepository:
     """An in-memory `OrderRepository` (tests, the ephemeral CLI engine); thread-safe."""
@@ -171,6 +175,14 @@ class MemoryOrderRepository:
                 reverse=True,
             )
             return [order.copy() for _, order in ordered[offset : offset + limit]]
+
+    def open_orders(self) -> builtins.list[Order]:
+        """Every order not yet in a final status, oldest first."""
+        with self._lock:
+            ordered = sorted(
+                enumerate(self._orders.values()), key=lambda item: (item[1].created_ms, item[0])
+            )
+            return [order.copy() for _, order in ordered if order.is_open]
 
 
 def bracket_ids(order: Order) -> tuple[str | None, str | None]:

@@ -2,7 +2,9 @@
 
 The queue's orders are the single record of what was asked and what happened to it.
 A fill moves its order to `filled` (a filled bracket leg cancels its open sibling, one
-cancels the other); a venue cancellation moves it to `cancelled`; a position that
+cancels the other); a venue cancellation moves it to `cancelled`, an exchange's refusal
+to `rejected` (with the reason in words), an order sent without an answer to `submitted`
+until a lookup finds it working (`accepted`) or settled; a position that
 closes flat by any other way (liquidation, the end of the data, a max-hold or manual
 exit, a reduce-only order) cancels the bracket legs still open. Closed trades also
 reach the risk gate (the loss-streak breaker). Every order that changed is reported as
@@ -17,6 +19,9 @@ from scalplab.orders.events import (
     FundingSettled,
     OrderCancelled,
     OrderFilled,
+    OrderOutcomeUnknown,
+    OrderRefused,
+    OrderWorking,
     PositionClosed,
     PositionOpened,
     VenueEvent,
@@ -24,7 +29,7 @@ from scalplab.orders.events import (
 from scalplab.orders.outcomes import OrderUpdated, Outcome, TradeClosed
 from scalplab.orders.queue import OrderQueue
 from scalplab.orders.risk import RiskGate
-from scalplab.orders.types import Order
+from scalplab.orders.types import Order, OrderStatus
 
 
 class Reconciler:
@@ -48,6 +53,12 @@ class Reconciler:
             self._filled(event)
         elif isinstance(event, OrderCancelled):
             self._cancel(event.order_id, event.reason or "cancelled")
+        elif isinstance(event, OrderRefused):
+            self._refuse(event.order_id, event.reason)
+        elif isinstance(event, OrderOutcomeUnknown):
+            self._move(event.order_id, "accepted", "submitted", event.reason)
+        elif isinstance(event, OrderWorking):
+            self._move(event.order_id, "submitted", "accepted", "the exchange holds it")
         elif isinstance(event, PositionClosed):
             trade = event.trade
             self.gate.record_trade(trade.exit_ms, trade.pnl)
@@ -77,6 +88,20 @@ class Reconciler:
         children = self._open_ids(order.children)
         self.emit(OrderUpdated(self.queue.cancel(order.id, self.clock_ms(), reason)))
         self._report(children)
+
+    def _refuse(self, order_id: str, reason: str) -> None:
+        order = self._open_order(order_id)
+        if order is None:
+            return
+        children = self._open_ids(order.children)
+        self.emit(OrderUpdated(self.queue.reject(order.id, self.clock_ms(), reason)))
+        self._report(children)
+
+    def _move(self, order_id: str, before: str, after: OrderStatus, reason: str) -> None:
+        order = self._open_order(order_id)
+        if order is None or order.status != before:
+            return
+        self.emit(OrderUpdated(self.queue.transition(order.id, after, self.clock_ms(), reason)))
 
     def _close_bracket(self, entry_order_id: str, exit_reason: str) -> None:
         parent = self.queue.repository.get(entry_order_id)

@@ -58,7 +58,7 @@ __all__ = [
 OrderType = Literal["market", "limit", "stop_market", "stop_limit", "trailing_stop"]
 OrderSide = Literal["buy", "sell"]
 OrderStatus = Literal[
-    "pending_confirmation", "accepted", "filled", "cancelled", "rejected", "expired"
+    "pending_confirmation", "accepted", "submitted", "filled", "cancelled", "rejected", "expired"
 ]
 OrderSource = Literal["strategy", "manual"]
 
@@ -72,7 +72,8 @@ TERMINAL_STATUSES: frozenset[str] = frozenset({"filled", "cancelled", "rejected"
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "pending_confirmation": frozenset({"accepted", "cancelled", "rejected", "expired"}),
-    "accepted": frozenset({"filled", "cancelled", "rejected", "expired"}),
+    "accepted": frozenset({"submitted", "filled", "cancelled", "rejected", "expired"}),
+    "submitted": frozenset({"accepted", "filled", "cancelled", "rejected", "expired"}),
     "filled": frozenset(),
     "cancelled": frozenset(),
     "rejected": frozenset(),

@@ -4,7 +4,8 @@ A venue works the queue's accepted orders and reports back typed events
 (`scalplab.orders.events`). `SimulatedVenue` wraps the execution model — as
 nautilus_trader's sandbox wraps its matching engine — so backtests, replays and paper
 trading fill orders by the same rules; a Binance venue adapter plugs into the same
-port later, reporting fills from the exchange instead of from bars.
+port (`scalplab.orders.binance_venue`), reporting fills from the exchange instead of
+from bars.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from scalplab.orders.book import EntryOrder
 from scalplab.orders.events import VenueEvent
 from scalplab.orders.execution import ExecutionModel
 from scalplab.orders.models import Bar, ExitReason, Position
-from scalplab.orders.queue import bracket_ids
+from scalplab.orders.queue import OrderQueue, bracket_ids
 from scalplab.orders.resting import RestingOrder
 from scalplab.orders.types import Order
 
@@ -92,6 +93,18 @@ class Venue(Protocol):
     def close_position(self, book: str, reason: ExitReason, order_id: str | None) -> bool:
         """Close the whole position at market; False when flat."""
         ...
+
+
+class ListeningVenue(Venue, Protocol):
+    """A venue that reports what happens to a listener (the pipeline)."""
+
+    def listen(self, listener: Callable[[VenueEvent], None]) -> None:
+        """Report every event to `listener`."""
+        ...
+
+
+VenueFactory = Callable[[ExecutionModel, OrderQueue], ListeningVenue]
+"""Builds an account's venue over its execution model (its books) and its order queue."""
 
 
 class SimulatedVenue:

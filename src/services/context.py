@@ -18,6 +18,8 @@ from scalplab.data.candles import CandleStore
 from scalplab.data.exchange import EXCHANGE
 from scalplab.data.symbols import RulesStore
 from scalplab.errors import ScalpLabError
+from scalplab.notify.commands import BotServices
+from scalplab.notify.runtime import TelegramRuntime
 from scalplab.services.backtests import BacktestService
 from scalplab.services.market import MarketService
 from scalplab.services.orders import OrderService
@@ -29,7 +31,9 @@ from scalplab.services.signals import SignalService
 from scalplab.services.simulation import SimulationService
 from scalplab.services.status import HealthService, trading_gate
 from scalplab.services.strategies import StrategyService
+from scalplab.services.trading import HaltStore, TradingControl
 from scalplab.simulation.engine import SimulationEngine
+from scalplab.simulation.live_trading import LiveTrading, open_ledger
 from scalplab.storage.db import Database, migrate
 from scalplab.strategies.registry import get_registry
 
@@ -53,7 +57,13 @@ class Services:
     signals: SignalService
     orders: OrderService
     runtime_settings: SettingsService
+    trading: TradingControl
+    """The kill switch (halt / resume new entries)."""
     recording: MarketRecording | None = None
+    ledger: Database | None = None
+    """The live ledger's database (live trading only)."""
+    telegram: TelegramRuntime | None = None
+    """The Telegram notifier and bot (TELEGRAM_ENABLED only)."""
 
     @classmethod
     def start(
@@ -84,7 +94,16 @@ class Services:
         candles = CandleStore(settings.data_dir, EXCHANGE)
         references = References(registry, candles, RulesStore(settings.data_dir, EXCHANGE))
         worker = BacktestWorker(settings, store, worker_initializer)
-        engine = SimulationEngine(settings, database, registry)
+        gate = trading_gate(settings)
+        ledger = open_ledger(settings) if gate.live else None
+        live = LiveTrading(settings) if gate.live else None
+        if gate.live:
+            log.warning("LIVE TRADING: orders go to Binance at %s", settings.rest_url)
+        elif settings.trading_mode == "live":
+            log.warning("TRADING_MODE=live refused, paper trading instead (%s)", gate.reason)
+        halt_store = HaltStore(database)
+        halt = halt_store.switch()
+        engine = SimulationEngine(settings, database, registry, live=live, ledger=ledger, halt=halt)
         _resume(engine)
         pairs = PairService(database, references)
         recording = None
@@ -93,7 +112,7 @@ class Services:
                 settings, lambda: [pair.symbol for pair in pairs.list() if pair.enabled]
             )
             recording.start()
-        return cls(
+        services = cls(
             settings=settings,
             database=database,
             worker=worker,
@@ -103,6 +122,8 @@ class Services:
                 database,
                 feed=engine.feed_health,
                 recording=None if recording is None else recording.health,
+                halted=lambda: halt.halted,
+                live=None if live is None else live.health,
             ),
             pairs=pairs,
             strategies=StrategyService(registry),
@@ -110,20 +131,43 @@ class Services:
             backtests=BacktestService(settings, references, store, worker),
             simulation=SimulationService(engine),
             signals=SignalService(engine),
-            orders=OrderService(engine, live=trading_gate(settings).live),
+            orders=OrderService(engine, live=gate.live),
+            ledger=ledger,
             runtime_settings=SettingsService(engine, settings),
+            trading=TradingControl(engine, halt, halt_store),
             recording=recording,
         )
+        if settings.telegram_enabled:
+            services.telegram = start_telegram(services)
+            services.health.telegram = services.telegram.health
+        return services
 
     def close(self) -> None:
         """Stop the simulation and the backtest worker, then release the database."""
         try:
+            if self.telegram is not None:
+                self.telegram.close()
             if self.recording is not None:
                 self.recording.close()
             self.engine.close()
         finally:
             self.worker.shutdown()
             self.database.dispose()
+            if self.ledger is not None:
+                self.ledger.dispose()
+
+
+def start_telegram(services: Services) -> TelegramRuntime:
+    """The Telegram runtime over `services`: engine events, backtest ends, the commands'
+    services; started (it connects to the Bot API in its own thread)."""
+    runtime = TelegramRuntime(
+        services.settings,
+        BotServices(services.simulation, services.orders, services.trading, services.health),
+        events=services.signals.subscribe,
+        summaries=services.backtests.store.summary,
+    ).start()
+    services.worker.add_listener(runtime.backtest_finished)
+    return runtime
 
 
 def _resume(engine: SimulationEngine) -> None:

@@ -1,7 +1,7 @@
 """Manual orders through the engine's pipeline, and pending confirmations.
 
-In simulation mode (the only mode this release executes) a person's order takes the
-same path as a strategy's: symbol rules, risk gate, the idempotent queue and, when
+In every mode — paper, and live on Binance when the gate is open — a person's order
+takes the same path as a strategy's: symbol rules, risk gate, the idempotent queue and, when
 "confirm order execution" is on, the pending-confirmation list. It goes to the book
 of one (symbol, strategy) pair: `strategy` names it, and may be left out when a
 single pair trades the symbol.
@@ -14,7 +14,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from scalplab.errors import ConflictError, InputError
+from scalplab.errors import InputError
 from scalplab.orders.ids import manual_order_id
 from scalplab.orders.pending import PendingView
 from scalplab.orders.types import Order, OrderRejected, OrderRequest
@@ -62,15 +62,9 @@ class OrderService:
         """Submit a person's order to the book of (`request.symbol`, `strategy`).
 
         `idempotency_key` (e.g. an HTTP `Idempotency-Key`) derives the client order id
-        when the request carries none. With the live-trading gate open the order is
-        refused rather than paper-traded: nobody may believe a paper fill is real.
+        when the request carries none. With the live-trading gate open the engine's venue
+        is Binance: the order goes there under its client order id.
         """
-        if self.live:
-            raise ConflictError(
-                "live order execution is not available in this release and orders are never "
-                "paper-traded while TRADING_MODE=live is in force: set TRADING_MODE=simulation "
-                "to paper-trade"
-            )
         if request.qty is None and request.stop_loss is None and not request.reduce_only:
             # checked here: the pipeline sizes only entries that carry a stop-loss
             raise OrderRejected("qty is required (or give a stop_loss to size the entry by risk)")
@@ -84,7 +78,8 @@ class OrderService:
             order = self.engine.submit_order(request, strategy)
         created = not known
         log.info(
-            "order %s %s: %s %s %s %s",
+            "%s order %s %s: %s %s %s %s",
+            "live" if self.live else "paper",
             order.id,
             "created" if created else "resubmitted (existing order returned)",
             order.side,

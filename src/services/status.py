@@ -1,4 +1,5 @@
-"""Health: version, trading mode with the reason for it, database reachability."""
+"""Health: version, trading mode with every live-trading condition, the kill switch,
+whether the API needs a token, database reachability and the running feed's figures."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Literal
 
 from scalplab import __version__
 from scalplab.config import Settings
+from scalplab.notify.notifier import NotifierHealth
+from scalplab.orders.live_sync import LiveVenueHealth
 from scalplab.services.recording import RecordingHealth
 from scalplab.simulation.live import FeedHealth
 from scalplab.storage.db import Database
@@ -18,41 +21,108 @@ PING_TTL_SECONDS = 1.0
 """How long a database ping answers health checks before the next one is due."""
 
 TradingMode = Literal["simulation", "live"]
+VenueKind = Literal["simulated", "binance"]
+
+MIN_TOKEN_CHARS = 24
+"""The shortest `API_TOKEN` that may guard live trading."""
+MIN_TOKEN_DISTINCT = 8
+"""A token of fewer different characters (`aaaa…`, `abab…`) is no secret."""
+PLACEHOLDER_TOKENS = frozenset(
+    {
+        "changeme",
+        "changeit",
+        "replaceme",
+        "secret",
+        "password",
+        "token",
+        "apitoken",
+        "yourapitoken",
+        "yourtoken",
+        "mytoken",
+        "example",
+        "default",
+        "test",
+    }
+)
+"""Tokens (lower case, letters and digits only) that are placeholders, never secrets."""
+PLACEHOLDER_PARTS = ("changeme", "replaceme", "yourapitoken", "yourtoken")
+"""A token containing one of these (`changeme-to-a-long-random-string`) is a placeholder."""
+
+
+def token_problem(token: str) -> str | None:
+    """Why `token` cannot guard live trading (None when it can); never quotes it."""
+    if not token:
+        return "API_TOKEN is not set"
+    letters = "".join(ch for ch in token.lower() if ch.isalnum())
+    if letters in PLACEHOLDER_TOKENS or any(part in letters for part in PLACEHOLDER_PARTS):
+        return "API_TOKEN is a placeholder value (generate a random one)"
+    if len(token) < MIN_TOKEN_CHARS:
+        return f"API_TOKEN is shorter than {MIN_TOKEN_CHARS} characters"
+    if len(set(token)) < MIN_TOKEN_DISTINCT:
+        return f"API_TOKEN has fewer than {MIN_TOKEN_DISTINCT} different characters"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class GateCondition:
+    """One condition of live trading: its name (`TRADING_APPROVED=true`), whether it is
+    met, and when not, what is wrong in words (never a secret's value)."""
+
+    name: str
+    met: bool
+    problem: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class TradingGate:
-    """Whether orders may reach the exchange, and why (not)."""
+    """Whether orders may reach the exchange, every condition, and why (not)."""
 
     live: bool
     reason: str
+    conditions: tuple[GateCondition, ...] = ()
 
     @property
     def mode(self) -> TradingMode:
         """`live` or `simulation`."""
         return "live" if self.live else "simulation"
 
+    @property
+    def missing(self) -> list[str]:
+        """The names of the unmet conditions ([] when live)."""
+        return [condition.name for condition in self.conditions if not condition.met]
+
 
 def trading_gate(settings: Settings) -> TradingGate:
-    """Live only with TRADING_MODE=live, TRADING_APPROVED=true, API keys and an API_TOKEN."""
-    if settings.trading_mode != "live":
-        return TradingGate(False, "TRADING_MODE is simulation")
-    if not settings.trading_approved:
-        return TradingGate(False, "TRADING_APPROVED is false")
-    missing = [
-        name
-        for name, secret in (
-            ("BINANCE_API_KEY", settings.binance_api_key),
-            ("BINANCE_API_SECRET", settings.binance_api_secret),
-        )
-        if not secret.get_secret_value()
-    ]
-    if missing:
-        return TradingGate(False, f"API keys missing ({', '.join(missing)})")
-    if not settings.api_token.get_secret_value():
-        return TradingGate(False, "API_TOKEN missing (the API must be protected for live trading)")
+    """Live only with TRADING_MODE=live, TRADING_APPROVED=true, both Binance keys and an
+    API_TOKEN that is neither empty nor weak (`token_problem`); anything else is paper
+    trading, and the reason names every condition that is missing."""
+    token = token_problem(settings.api_token.get_secret_value())
+    checks = (
+        ("TRADING_MODE=live", settings.trading_mode == "live", "TRADING_MODE is simulation"),
+        ("TRADING_APPROVED=true", settings.trading_approved, "TRADING_APPROVED is false"),
+        (
+            "BINANCE_API_KEY",
+            bool(settings.binance_api_key.get_secret_value()),
+            "BINANCE_API_KEY is not set",
+        ),
+        (
+            "BINANCE_API_SECRET",
+            bool(settings.binance_api_secret.get_secret_value()),
+            "BINANCE_API_SECRET is not set",
+        ),
+        ("API_TOKEN", token is None, token or ""),
+    )
+    conditions = tuple(
+        GateCondition(name, met, "" if met else problem) for name, met, problem in checks
+    )
+    unmet = [condition.problem for condition in conditions if not condition.met]
+    if unmet:
+        return TradingGate(False, f"paper trading: {'; '.join(unmet)}", conditions)
     return TradingGate(
-        True, "TRADING_MODE is live, TRADING_APPROVED is true, keys and API_TOKEN set"
+        True,
+        "live trading: TRADING_MODE is live, TRADING_APPROVED is true, the Binance keys are "
+        "set and API_TOKEN protects the API",
+        conditions,
     )
 
 
@@ -66,6 +136,14 @@ class HealthReport:
     live_trading: bool
     reason: str
     database: Literal["ok", "unavailable"]
+    missing: tuple[str, ...] = ()
+    """The live-trading conditions not met (`TradingGate.missing`; empty when live)."""
+    halted: bool = False
+    """The kill switch: new entries are stopped."""
+    auth_required: bool = False
+    """API_TOKEN is set: state-changing requests and event streams need it."""
+    venue: VenueKind = "simulated"
+    """Where orders go: the simulated venue, or Binance."""
     feed: str | None = None
     """The paper engine's running feed: replay | live (None when stopped)."""
     ws_connected: bool | None = None
@@ -85,6 +163,10 @@ class HealthReport:
     recording: list[str] | None = None
     """RECORD_MARKET_DATA: the symbols whose market data is being recorded."""
     recorder_write_errors: int | None = None
+    live_venue: LiveVenueHealth | None = None
+    """Live trading: the Binance venue's session (user stream, orders, reconciliation)."""
+    telegram: NotifierHealth | None = None
+    """TELEGRAM_ENABLED: the notifier's figures."""
 
     @property
     def healthy(self) -> bool:
@@ -102,8 +184,15 @@ class HealthService:
         ttl_seconds: float = PING_TTL_SECONDS,
         feed: Callable[[], FeedHealth] | None = None,
         recording: Callable[[], RecordingHealth] | None = None,
+        halted: Callable[[], bool] | None = None,
+        live: Callable[[], LiveVenueHealth | None] | None = None,
+        telegram: Callable[[], NotifierHealth] | None = None,
     ) -> None:
+        self.live = live
+        """The live venue's figures; set exactly when the engine's venue is Binance."""
+        self.telegram = telegram
         self.feed = feed
+        self.halted = halted
         self.recording = recording
         self.settings = settings
         self.database = database
@@ -135,6 +224,12 @@ class HealthService:
             live_trading=gate.live,
             reason=gate.reason,
             database="ok" if database_ok else "unavailable",
+            missing=tuple(gate.missing),
+            halted=False if self.halted is None else self.halted(),
+            auth_required=bool(self.settings.api_token.get_secret_value()),
+            venue="simulated" if self.live is None else "binance",
+            live_venue=None if self.live is None else self.live(),
+            telegram=None if self.telegram is None else self.telegram(),
         )
         if self.recording is not None:
             recording = self.recording()

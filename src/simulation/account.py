@@ -22,11 +22,13 @@ from scalplab.orders import book as book_state
 from scalplab.orders.confirming import Confirmations
 from scalplab.orders.execution import ExecutionConfig
 from scalplab.orders.funding import load_schedule
+from scalplab.orders.halt import HaltSwitch
 from scalplab.orders.models import Bar, BookKey, book_id
 from scalplab.orders.outcomes import Outcome
 from scalplab.orders.pending import PendingConfirmations
 from scalplab.orders.queue import OrderQueue
 from scalplab.orders.sandbox import open_sandbox
+from scalplab.orders.venue import VenueFactory
 from scalplab.simulation.repositories import SqlOrderRepository, SqlPendingRepository
 from scalplab.simulation.settings_store import SimulationSettings
 from scalplab.simulation.store import BookRow, SimStore, StoredState
@@ -81,8 +83,12 @@ class PaperAccount:
         clock: Callable[[], float],
         listener: Callable[[Outcome], None],
         keep_history: bool,
+        venue_factory: VenueFactory | None = None,
+        halt: HaltSwitch | None = None,
     ) -> None:
         self.config = settings
+        self.halt = halt
+        self.venue_factory = venue_factory
         self.store = store
         self.runtime = runtime
         self.clock = clock
@@ -108,6 +114,8 @@ class PaperAccount:
             clock_ms=lambda: int(self.clock() * 1000),
             listener=self.listener,
             keep_equity=self.keep_history,
+            venue_factory=self.venue_factory,
+            halt=self.halt,
         )
         self.model = self.sandbox.model
         self.pipeline = self.sandbox.pipeline

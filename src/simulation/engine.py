@@ -39,6 +39,7 @@ from scalplab.orders.commands import (
     RejectOrder,
     SubmitOrder,
 )
+from scalplab.orders.halt import HaltSwitch
 from scalplab.orders.models import book_id
 from scalplab.orders.outcomes import Outcome
 from scalplab.orders.pipeline import BreakerBlockedError
@@ -48,6 +49,7 @@ from scalplab.simulation.events import EventHub, EventSubscription
 from scalplab.simulation.journal import Journal
 from scalplab.simulation.lifecycle import Lifecycle
 from scalplab.simulation.live import FeedHealth, live_config, live_pair_status
+from scalplab.simulation.live_trading import LiveTrading
 from scalplab.simulation.queries import ReadModel
 from scalplab.simulation.recorder import OutcomeRecorder
 from scalplab.simulation.runner import PairRunner, StepExecutor
@@ -82,19 +84,32 @@ class SimulationEngine:
         clock: Callable[[], float] = time.time,
         pairs: Sequence[PairSpec] | None = None,
         keep_history: bool = False,
+        live: LiveTrading | None = None,
+        ledger: Database | None = None,
+        halt: HaltSwitch | None = None,
     ) -> None:
         self.config = settings
+        self.live = live
         self.database = database
         self.registry = registry
         self.clock = clock
         self.hub = EventHub()
-        self.store = SimStore(database)
+        self.store = SimStore(ledger or database)
         self.settings_store = SettingsStore(database, settings)
         self.lock = threading.RLock()
         self._fixed_pairs = list(pairs) if pairs is not None else None
         self.account = PaperAccount(
-            settings, self.store, self.settings_store.load(), clock, self._record, keep_history
+            settings,
+            self.store,
+            self.settings_store.load(),
+            clock,
+            self._record,
+            keep_history,
+            venue_factory=None if live is None else live.make_venue,
+            halt=halt,
         )
+        if live is not None:
+            live.bind(self._apply_venue)
         self.read = ReadModel(self.account, self.store, self.lock)
         self.journal = Journal(
             self.store,
@@ -127,6 +142,11 @@ class SimulationEngine:
     def _record(self, outcome: Outcome) -> None:
         self.journal.record(outcome)
 
+    def _apply_venue(self, change: Callable[[], None]) -> None:
+        """Apply what the live venue learnt from Binance as one unit of the journal."""
+        with self.lock, self.journal.change():
+            change()
+
     def _runner_done(self, runner: PairRunner) -> None:
         self.lifecycle.runner_done(runner)
 
@@ -151,12 +171,34 @@ class SimulationEngine:
         """Start (or continue after the books' cursors) the run of every enabled pair."""
         with self.lock:
             spec = feed or self.account.run.spec or self._default_feed()
-            with self.journal.change():
-                self.lifecycle.start(self._enabled_pairs(), spec)
-                self.account.run.started_ms = int(self.clock() * 1000)
-                self._publish_status()
+            pairs = self._enabled_pairs()
+            if self.live is not None:
+                self._start_live(pairs, spec)
+            try:
+                with self.journal.change():
+                    self.lifecycle.start(pairs, spec)
+                    self.account.run.started_ms = int(self.clock() * 1000)
+                    self._publish_status()
+            except ScalpLabError:
+                if self.live is not None:
+                    self.live.stop()
+                raise
             self.lifecycle.launch()
             return self.status()
+
+    def _start_live(self, pairs: list[PairSpec], spec: FeedSpec) -> None:
+        """Live trading: the Binance session starts before the first candle."""
+        assert self.live is not None
+        if spec.kind != "live":
+            raise ConflictError(
+                "live trading runs on Binance's live stream only: a replay is paper trading "
+                "(set TRADING_MODE=simulation to replay)"
+            )
+        if self.account.run.state == "running":
+            raise ConflictError("the simulation is already running")
+        with self.journal.change():
+            books = {self.account.register(pair, None): pair.symbol for pair in pairs}
+        self.live.start(books)
 
     def _default_feed(self) -> FeedSpec:
         """The feed of a first start that names none (`SIMULATION_FEED`)."""
@@ -194,6 +236,8 @@ class SimulationEngine:
             if self.account.run.state != "running":
                 return self.status()
         self.lifecycle.stop()
+        if self.live is not None:
+            self.live.stop()
         with self.lock:
             if self.account.run.state == "running":
                 self.account.run.state = "stopped"
@@ -203,6 +247,11 @@ class SimulationEngine:
 
     def reset(self) -> EngineStatus:
         """Stop, then wipe every `_sim` table and start over with the initial capital."""
+        if self.live is not None:
+            raise ConflictError(
+                "live trading keeps Binance's record of orders and trades: its ledger is never "
+                "reset"
+            )
         self.stop()
         with self.lock:
             self.store.reset()

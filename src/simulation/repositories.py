@@ -103,7 +103,7 @@ class SqlOrderRepository:
         with self.store.transaction() as session:
             rows = session.scalars(
                 select(OrderSim)
-                .where(OrderSim.status.in_(("pending_confirmation", "accepted")))
+                .where(OrderSim.status.in_(("pending_confirmation", "accepted", "submitted")))
                 .order_by(OrderSim.created_ms, OrderSim.seq)
             )
             return [Order.from_dict(row.data) for row in rows]

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from scalplab.api.app import create_app
@@ -47,11 +48,21 @@ def settings(data_dir: Path) -> Settings:
     return make_settings(data_dir)
 
 
+CLIENT_HEADERS = {"X-ScalpLab-Client": "tests"}
+"""Sent by every test client, as the SPA does: without API_TOKEN a state change needs a
+JSON body or this header (`scalplab.api.auth`)."""
+
+
+def api_client(app: FastAPI) -> TestClient:
+    """A test client of `app` that sends `CLIENT_HEADERS` (enter it to run the lifespan)."""
+    return TestClient(app, headers=CLIENT_HEADERS)
+
+
 @pytest.fixture
 def client(settings: Settings, tmp_path: Path) -> Iterator[TestClient]:
     """The real app (lifespan included) with no SPA build."""
     app = create_app(settings, web_dist=tmp_path / "no-dist")
-    with TestClient(app) as test_client:
+    with api_client(app) as test_client:
         yield test_client
 
 

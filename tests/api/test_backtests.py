@@ -18,7 +18,7 @@ from scalplab.backtests.storage import ResultStore
 from scalplab.config import Settings
 from scalplab.data.samples import import_samples
 from scalplab.orders.runs import RunRequest
-from tests.api.conftest import wait_for_backtest
+from tests.api.conftest import api_client, wait_for_backtest
 from tests.conftest import corrupt_candle_file, make_settings
 
 RUN = {
@@ -60,7 +60,7 @@ def worker_client(
 ) -> Iterator[TestClient]:
     """One app (and one worker process) shared by the tests that really run backtests."""
     app = create_app(worker_settings, web_dist=tmp_path_factory.mktemp("no-dist"))
-    with TestClient(app) as client:
+    with api_client(app) as client:
         yield client
 
 
@@ -301,7 +301,7 @@ def test_unfinished_jobs_are_failed_on_restart(settings: Settings, tmp_path: Pat
     running = store.create_job(request)
     store.set_running(running)
     store.close()
-    with TestClient(create_app(settings, web_dist=tmp_path / "x")) as client:
+    with api_client(create_app(settings, web_dist=tmp_path / "x")) as client:
         for job_id in (queued, running):
             body = client.get(f"/backtests/{job_id}").json()
             assert (body["status"], body["error"]) == ("failed", "interrupted by restart")

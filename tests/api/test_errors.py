@@ -21,6 +21,7 @@ from scalplab.errors import (
     StrategyError,
     TemporaryError,
 )
+from tests.api.conftest import api_client
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,7 @@ def test_domain_and_unexpected_errors_over_http(settings: Settings, tmp_path: Pa
     app.router.routes[:0] = app.router.routes[-2:]
     del app.router.routes[-2:]
 
-    with TestClient(app) as client:
+    with api_client(app) as client:
         temporary_response = client.get("/status/boom-temporary")
         assert temporary_response.status_code == 503
         assert temporary_response.json() == {"detail": "Binance is rate-limiting; retry in 30 s"}
@@ -124,6 +125,10 @@ def test_openapi_documents_the_app_error_body(settings: Settings, tmp_path: Path
         "/simulation/start",
         "/simulation/stop",
         "/simulation/reset",
+        "/trading",
+        "/trading/halt",
+        "/trading/resume",
+        "/notifications/test",
     }
     error_ref = {"$ref": "#/components/schemas/ErrorPublic"}
     for path, verb, status in (

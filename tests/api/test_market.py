@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from scalplab.api.app import create_app
 from scalplab.data.candles import CandleStore
 from scalplab.data.samples import default_samples_dir
+from tests.api.conftest import api_client
 from tests.conftest import make_settings, real_klines
 
 WEEK_START_S = 1_750_118_400  # 2025-06-17T00:00:00Z
@@ -153,7 +154,7 @@ def month_client(tmp_path: Path) -> Iterator[TestClient]:
     """An app over the full real 30 days of BTCUSDT 1m (43,200 bars)."""
     data_dir = tmp_path / "month"
     CandleStore(data_dir).merge("BTCUSDT", "1m", real_klines("BTCUSDT"))
-    with TestClient(create_app(make_settings(data_dir), web_dist=tmp_path / "x")) as client:
+    with api_client(create_app(make_settings(data_dir), web_dist=tmp_path / "x")) as client:
         yield client
 
 

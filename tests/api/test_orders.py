@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
-from scalplab.api.app import create_app
-from scalplab.config import Settings
 from tests.api.conftest import add_pair, wait_for_simulation
 
 SLOW = {"speed": 9000, "start": "2025-06-17", "end": "2025-06-19"}
@@ -295,21 +291,3 @@ def test_unknown_and_expired_confirmations(running: TestClient) -> None:
     assert "expired" in late.json()["detail"]
     assert running.get(f"/orders/{order['id']}").json()["status"] == "expired"
     assert running.get("/simulation/positions").json() == []
-
-
-def test_orders_are_refused_while_the_live_gate_is_open(settings: Settings, tmp_path: Path) -> None:
-    live = settings.model_copy(
-        update={
-            "trading_mode": "live",
-            "trading_approved": True,
-            "binance_api_key": SecretStr("k" * 16),
-            "binance_api_secret": SecretStr("s" * 16),
-            "api_token": SecretStr("t" * 16),
-        }
-    )
-    with TestClient(create_app(live, web_dist=tmp_path / "none")) as client:
-        assert client.get("/status/health").json()["mode"] == "live"
-        response = client.post("/orders", json=BUY)
-        assert response.status_code == 409
-        assert response.json()["detail"].startswith("live order execution is not available")
-        assert client.get("/orders").json() == []

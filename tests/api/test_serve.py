@@ -14,11 +14,13 @@ import pytest
 from scalplab.api.cli import register
 from tests.api.conftest import free_port, serve_env, wait_until_up
 
+TOKEN = "tok-very-secret"
+
 
 def test_serve_imports_the_sample_and_answers_over_http(tmp_path: Path) -> None:
     port = free_port()
     data_dir = tmp_path / "data"
-    env = serve_env(data_dir, API_TOKEN="tok-very-secret")
+    env = serve_env(data_dir, API_TOKEN=TOKEN)
     scalplab = Path(sys.executable).with_name("scalplab")
     process = subprocess.Popen(
         [str(scalplab), "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -36,9 +38,10 @@ def test_serve_imports_the_sample_and_answers_over_http(tmp_path: Path) -> None:
         assert health.json()["mode"] == "simulation" and health.json()["database"] == "ok"
         symbols = httpx.get(f"{base}/market/symbols").json()
         assert [entry["symbol"] for entry in symbols] == ["BTCUSDT", "ETHUSDT"]
+        pair = {"symbol": "ETHUSDT", "strategy": "sma_cross", "timeframe": "1h", "params": {}}
+        assert httpx.post(f"{base}/pairs", json=pair).status_code == 401  # API_TOKEN is set
         created = httpx.post(
-            f"{base}/pairs",
-            json={"symbol": "ETHUSDT", "strategy": "sma_cross", "timeframe": "1h", "params": {}},
+            f"{base}/pairs", json=pair, headers={"Authorization": f"Bearer {TOKEN}"}
         )
         assert created.status_code == 201
         assert (data_dir / "app.db").is_file()
@@ -55,7 +58,7 @@ def test_serve_imports_the_sample_and_answers_over_http(tmp_path: Path) -> None:
     access = [line for line in lines if line["logger"] == "scalplab.api.access"]
     assert any(line["request_id"] == "serve-test-1" and line["status"] == 200 for line in access)
     assert any("imported the bundled sample" in line["message"] for line in lines)
-    assert "tok-very-secret" not in stderr
+    assert TOKEN not in stderr
 
 
 def test_serve_options_default_to_the_settings() -> None:

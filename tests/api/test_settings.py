@@ -12,13 +12,14 @@ from scalplab.api.app import create_app
 from scalplab.api.schemas.risk import RiskOverrides
 from scalplab.config import Settings
 from scalplab.orders.risk import RiskSettings
+from tests.api.conftest import api_client
 
 
 def test_defaults_come_from_the_environment(settings: Settings, tmp_path: Path) -> None:
     configured = settings.model_copy(
         update={"confirm_orders": True, "pending_ttl_seconds": 90, "max_open_positions": 2}
     )
-    with TestClient(create_app(configured, web_dist=tmp_path / "none")) as client:
+    with api_client(create_app(configured, web_dist=tmp_path / "none")) as client:
         body = client.get("/settings").json()
     assert body["confirm_orders"] is True and body["pending_ttl_seconds"] == 90
     assert body["replay_speed"] == 60.0
@@ -43,7 +44,7 @@ def test_defaults_come_from_the_environment(settings: Settings, tmp_path: Path) 
 def test_patch_changes_only_the_given_fields_and_survives_a_restart(
     settings: Settings, tmp_path: Path
 ) -> None:
-    with TestClient(create_app(settings, web_dist=tmp_path / "none")) as client:
+    with api_client(create_app(settings, web_dist=tmp_path / "none")) as client:
         before = client.get("/settings").json()
         response = client.patch(
             "/settings",
@@ -63,7 +64,7 @@ def test_patch_changes_only_the_given_fields_and_survives_a_restart(
             "spread_enabled": False,
         }
         assert client.get("/simulation/status").json()["confirm_orders"] is True
-    with TestClient(create_app(settings, web_dist=tmp_path / "none")) as restarted:
+    with api_client(create_app(settings, web_dist=tmp_path / "none")) as restarted:
         assert restarted.get("/settings").json() == after
 
 
@@ -207,7 +208,7 @@ def test_the_risk_schema_gives_bounds_and_the_environments_values(
     settings: Settings, tmp_path: Path
 ) -> None:
     configured = settings.model_copy(update={"min_rr": 2.0})
-    with TestClient(create_app(configured, web_dist=tmp_path / "none")) as client:
+    with api_client(create_app(configured, web_dist=tmp_path / "none")) as client:
         client.patch("/settings", json={"risk": {"min_rr": 4.0}})  # paper's, not a backtest's
         schema = client.get("/settings/risk-schema").json()
     assert schema["breakers"] == [

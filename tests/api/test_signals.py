@@ -225,7 +225,7 @@ def test_sse_stream_delivers_signals_over_real_http(tmp_path: Path) -> None:
         assert httpx.get(f"{base}/simulation/status").status_code == 200
         # a stream still open at shutdown ends cleanly and does not hold the server up
         idle = socket.create_connection(("127.0.0.1", port), timeout=10)
-        idle.sendall(b"GET /signals/stream HTTP/1.1\r\nHost: test\r\n\r\n")
+        idle.sendall(b"GET /signals/stream HTTP/1.1\r\nHost: localhost\r\n\r\n")
         opened = b""
         while b"event: status" not in opened:
             chunk = idle.recv(65536)

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import (
     BTC_PAIR,
+    CLIENT_HEADERS,
     add_pair,
     free_port,
     serve_env,
@@ -231,7 +232,9 @@ def test_kill_9_and_restart_keep_positions_orders_and_confirmations(tmp_path: Pa
             f"{base}/orders", json={"symbol": "BTCUSDT", "side": "buy", "qty": "0.002"}
         )
         [btc_pending] = httpx.get(f"{base}/orders/pending").json()
-        confirm = httpx.post(f"{base}/orders/pending/{btc_pending['id']}/confirm")
+        confirm = httpx.post(
+            f"{base}/orders/pending/{btc_pending['id']}/confirm", headers=CLIENT_HEADERS
+        )
         assert confirm.status_code == 200
         _poll_http(f"{base}/simulation/positions", lambda rows: len(rows) == 1)
         eth = {"symbol": "ETHUSDT", "side": "sell", "qty": "0.05"}
@@ -266,7 +269,12 @@ def test_kill_9_and_restart_keep_positions_orders_and_confirmations(tmp_path: Pa
             kept["qty"],
             kept["entry_price"],
         )
-        assert httpx.post(f"{base}/orders/pending/{pending['id']}/confirm").status_code == 200
+        assert (
+            httpx.post(
+                f"{base}/orders/pending/{pending['id']}/confirm", headers=CLIENT_HEADERS
+            ).status_code
+            == 200
+        )
         rows = _poll_http(f"{base}/simulation/positions", lambda rows: len(rows) == 2)
         assert {row["symbol"]: row["side"] for row in rows} == {
             "BTCUSDT": "long",

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from scalplab.api.app import create_app
-from tests.api.conftest import add_pair, wait_for_simulation
+from tests.api.conftest import add_pair, api_client, wait_for_simulation
 from tests.conftest import make_settings
 from tests.simulation.live_fakes import live_fakes
 
@@ -21,7 +21,7 @@ def test_live_paper_trading_reports_its_feed(data_dir: Path, tmp_path: Path) -> 
     with live_fakes(FIRST, 400, interval=0.004) as fakes:
         settings = make_settings(data_dir, **fakes.env, LIVE_WARMUP_BARS=40)
         app = create_app(settings, web_dist=tmp_path / "no-dist")
-        with TestClient(app) as client:
+        with api_client(app) as client:
             add_pair(client, timeframe="5m")
             started = client.post("/simulation/start", json={"feed": "live", "candles": 300})
             assert started.status_code == 200, started.text
@@ -57,7 +57,7 @@ def test_an_unreachable_binance_is_said_plainly(data_dir: Path, tmp_path: Path) 
         LIVE_CONNECT_TIMEOUT_S=2,
     )  # fmt: skip
     app = create_app(settings, web_dist=tmp_path / "no-dist")
-    with TestClient(app) as client:
+    with api_client(app) as client:
         add_pair(client)
         assert client.post("/simulation/start", json={"feed": "live"}).status_code == 200
         status = wait_for_simulation(client, timeout=30)
@@ -70,7 +70,7 @@ def test_the_default_feed_is_live_unless_set_to_replay(data_dir: Path, tmp_path:
     unreachable = {"REST_URL": "http://127.0.0.1:9", "WS_URL": "ws://127.0.0.1:9"}
     shutil.copytree(data_dir, tmp_path / "replay-data")  # a fresh store for the second app
     settings = make_settings(data_dir, **unreachable, LIVE_CONNECT_TIMEOUT_S=1)
-    with TestClient(create_app(settings, web_dist=tmp_path / "no-dist")) as client:
+    with api_client(create_app(settings, web_dist=tmp_path / "no-dist")) as client:
         add_pair(client)
         started = client.post("/simulation/start")  # no body: the default feed
         assert started.status_code == 200 and started.json()["feed"] == "live"
@@ -78,7 +78,7 @@ def test_the_default_feed_is_live_unless_set_to_replay(data_dir: Path, tmp_path:
     replay = make_settings(
         tmp_path / "replay-data", **unreachable, SIMULATION_FEED="replay", SIM_REPLAY_SPEED=9000
     )
-    with TestClient(create_app(replay, web_dist=tmp_path / "no-dist")) as client:
+    with api_client(create_app(replay, web_dist=tmp_path / "no-dist")) as client:
         add_pair(client)
         started = client.post("/simulation/start")
         assert started.status_code == 200 and started.json()["feed"] == "replay"

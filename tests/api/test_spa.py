@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from scalplab.api.app import create_app
 from scalplab.config import Settings
+from tests.api.conftest import api_client
 
 INDEX = "<!doctype html><title>ScalpLab</title><div id=root></div>"
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -29,7 +30,7 @@ def dist(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def spa_client(settings: Settings, dist: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, web_dist=dist)) as client:
+    with api_client(create_app(settings, web_dist=dist)) as client:
         yield client
 
 

@@ -12,12 +12,13 @@ from fastapi.testclient import TestClient
 from scalplab.api.app import create_app
 from scalplab.api.logs import JsonFormatter, configure_logging, request_id_var, secret_values
 from scalplab.config import Settings
+from tests.api.conftest import api_client
 from tests.conftest import make_settings
 
 NO_FEED_FIGURES = (
     "feed", "ws_connected", "feed_state", "stream_age_s", "reconnects", "stale_alarms",
     "backfilled", "bad_messages", "rest_latency_ms", "rest_used_weight", "recording",
-    "recorder_write_errors", "clock_offset_ms", "book_resyncs",
+    "recorder_write_errors", "clock_offset_ms", "book_resyncs", "live_venue", "telegram",
 )  # fmt: skip
 """Health fields of a running live feed and of the recorder: null when neither runs."""
 
@@ -30,7 +31,18 @@ def test_health_reports_simulation_and_database_ok(client: TestClient) -> None:
         "version": "0.1.0",
         "mode": "simulation",
         "live_trading": False,
-        "reason": "TRADING_MODE is simulation",
+        "reason": "paper trading: TRADING_MODE is simulation; TRADING_APPROVED is false; "
+        "BINANCE_API_KEY is not set; BINANCE_API_SECRET is not set; API_TOKEN is not set",
+        "missing": [
+            "TRADING_MODE=live",
+            "TRADING_APPROVED=true",
+            "BINANCE_API_KEY",
+            "BINANCE_API_SECRET",
+            "API_TOKEN",
+        ],
+        "halted": False,
+        "auth_required": False,
+        "venue": "simulated",
         "database": "ok",
         **dict.fromkeys(NO_FEED_FIGURES),
     }
@@ -38,7 +50,7 @@ def test_health_reports_simulation_and_database_ok(client: TestClient) -> None:
 
 def test_health_is_degraded_when_the_database_is_gone(settings: Settings, tmp_path: Path) -> None:
     app = create_app(settings, web_dist=tmp_path / "none")
-    with TestClient(app) as client:
+    with api_client(app) as client:
         services = app.state.services
         services.database.engine.dispose()
         (settings.data_dir / "app.db").unlink()

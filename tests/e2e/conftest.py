@@ -7,7 +7,9 @@ bundled sample (`data/samples`: 7 days of BTCUSDT/ETHUSDT 1m) on start-up, and
 whose `strategies/` holds the test-only plugins of `tests/e2e/plugins` (a
 strategy that signals every N bars, for the paper-trading tests). Pending
 confirmations expire after `PENDING_TTL_SECONDS` = 5 s unless a test changes it.
-Set `E2E_SCREENSHOT_DIR` to keep copies of the screenshots the tests take.
+Set `E2E_SCREENSHOT_DIR` to keep copies of the screenshots the tests take. `serving`
+starts another server with settings of its own (one with API_TOKEN, say); `Server.api`
+calls the API as the SPA does (the `X-ScalpLab-Client` header, the token when set).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,20 +67,24 @@ def _log_tail(path: Path, lines: int = 40) -> str:
 
 @dataclass(frozen=True)
 class Server:
-    """A running `scalplab serve` process."""
+    """A running `scalplab serve` process (`token`: its API_TOKEN, if set)."""
 
     base_url: str
     data_dir: Path
     log_path: Path
+    token: str | None = None
 
     def api(self, method: str, path: str, body: object | None = None) -> tuple[int, Any]:
-        """Call the API directly (set-up and cross-checks); returns status and parsed JSON."""
+        """Call the API directly (set-up and cross-checks) as the SPA does (the client header,
+        the token when the server has one); returns status and parsed JSON."""
         data = json.dumps(body).encode() if body is not None else None
+        headers = {"X-ScalpLab-Client": "e2e"}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        if self.token is not None:
+            headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(
-            self.base_url + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"} if data is not None else {},
+            self.base_url + path, data=data, method=method, headers=headers
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -100,16 +107,16 @@ class Server:
         pytest.fail(f"backtest {backtest_id} not done after {timeout_s:.0f}s")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The API + built SPA on a free port, over a fresh data directory."""
+@contextmanager
+def serving(data_dir: Path, **overrides: str) -> Iterator[Server]:
+    """`scalplab serve` over `data_dir` on a free port (`overrides`: more settings, e.g.
+    API_TOKEN), with the test plugins; stopped on exit."""
     if not (WEB_DIST / "index.html").is_file():
         pytest.fail(
             f"{WEB_DIST / 'index.html'} is missing: build the SPA first "
             "(cd web && npm ci && npm run build)",
             pytrace=False,
         )
-    data_dir = tmp_path_factory.mktemp("e2e-data")
     log_path = data_dir / "server.log"
     shutil.copytree(PLUGINS, data_dir / "strategies", ignore=shutil.ignore_patterns("__pycache__"))
     port = _free_port()
@@ -126,6 +133,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         REST_URL="http://127.0.0.1:9",
         WS_URL="ws://127.0.0.1:9",
         LIVE_CONNECT_TIMEOUT_S="3",
+        **overrides,
     )
     base_url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
@@ -157,7 +165,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                     pytrace=False,
                 )
             time.sleep(0.25)
-        yield Server(base_url, data_dir, log_path)
+        yield Server(base_url, data_dir, log_path, overrides.get("API_TOKEN"))
     finally:
         process.terminate()
         try:
@@ -165,6 +173,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The API + built SPA on a free port, over a fresh data directory."""
+    with serving(tmp_path_factory.mktemp("e2e-data")) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")
@@ -254,9 +269,10 @@ def initial_settings(server: Server) -> dict[str, Any]:
 
 @pytest.fixture
 def clean_sim(server: Server, initial_settings: dict[str, Any]) -> Server:
-    """The server with the simulation stopped and reset, no followed pairs and the
-    paper-trading settings as the server started (confirmation off, 5 s TTL, speed 60)."""
-    for path in ("/simulation/stop", "/simulation/reset"):
+    """The server with the simulation stopped and reset, trading not halted, no followed
+    pairs and the paper-trading settings as the server started (confirmation off, 5 s TTL,
+    speed 60)."""
+    for path in ("/simulation/stop", "/simulation/reset", "/trading/resume"):
         status, body = server.api("POST", path)
         assert status == 200, (path, status, body)
     status, pairs = server.api("GET", "/pairs")

@@ -5,7 +5,8 @@
 `events` the venue events the pipeline reconciled, `outcomes` what it reported.
 Circuit breakers are off unless `risk` switches them on, so a test decides exactly
 which rule it exercises; `add_book` puts another book in the same account; `queue` and
-`confirmations` wire a caller's queue and confirmation stage in (paper trading's shape).
+`confirmations` wire a caller's queue and confirmation stage in (paper trading's shape),
+`halt` a kill switch.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from scalplab.orders.events import VenueEvent
 from scalplab.orders.execution import ExecutionConfig, ExecutionModel
 from scalplab.orders.executor import BookExecutor
 from scalplab.orders.funding import FundingSchedule
+from scalplab.orders.halt import HaltSwitch
 from scalplab.orders.models import Bar, BookKey, SignalRecord, Trade
 from scalplab.orders.outcomes import Outcome, SignalOutcome
 from scalplab.orders.pipeline import OrderPipeline
@@ -58,12 +60,13 @@ class Harness:
         strategy: str = "test",
         queue: OrderQueue | None = None,
         confirmations: Confirmations | None = None,
+        halt: HaltSwitch | None = None,
     ) -> None:
         self.log = SignalLog()
         self.outcomes: list[Outcome] = []
         self.events: list[VenueEvent] = []
         self.sandbox: Sandbox = open_sandbox(
-            config, risk, queue, confirmations=confirmations, listener=self._listen
+            config, risk, queue, confirmations=confirmations, listener=self._listen, halt=halt
         )
         self.sandbox.venue.listen(self._venue_event)
         self.book = self.add_book(strategy, rules, funding, last_open_ms)

@@ -14,7 +14,7 @@ from scalplab.errors import ConflictError, InputError, NotFoundError
 from scalplab.orders.models import Bar
 from scalplab.orders.types import OrderRequest
 from scalplab.services.context import Services
-from scalplab.services.orders import OrderService, idempotent_client_id
+from scalplab.services.orders import idempotent_client_id
 from tests.services.conftest import step, two_books
 
 
@@ -65,12 +65,6 @@ def test_confirmations_are_listed_and_resolved(services: Services, bars: list[Ba
     again = services.orders.submit(OrderRequest("BTCUSDT", "buy", qty=Decimal("0.002")), "smc")
     [pending] = services.orders.pending()
     assert services.orders.confirm(pending.pending.id).id == again.order.id
-
-
-def test_orders_are_refused_while_the_live_gate_is_open(services: Services) -> None:
-    live = OrderService(services.engine, live=True)
-    with pytest.raises(ConflictError, match="live order execution is not available"):
-        live.submit(OrderRequest("BTCUSDT", "buy", qty=Decimal("0.002")))
 
 
 def test_an_idempotency_key_and_a_client_order_id_exclude_each_other() -> None:

@@ -2,10 +2,12 @@
  * Application shell: header with the app name, the tab bar and the language
  * switch. Tabs are declared in `TABS`; adding a section means adding an entry.
  * The active tab is the URL hash (`#backtest`), so a reload stays on it.
- * The live paper-trading state and the order-confirmation dialog span every tab.
+ * The live paper-trading state, the order-confirmation dialog and the API-token
+ * prompt span every tab.
  */
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 
+import { TokenPrompt } from "./auth/TokenPrompt";
 import { BacktestTab } from "./backtest/BacktestTab";
 import { DashboardTab } from "./dashboard/DashboardTab";
 import type { MessageKey } from "./i18n/en";
@@ -104,6 +106,7 @@ export function App() {
         </main>
       ) : null}
       <ConfirmationModal />
+      <TokenPrompt />
     </div>
     </LiveProvider>
   );

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from scalplab.api.routes import (
     backtests,
     market,
+    notifications,
     orders,
     pairs,
     settings,
@@ -14,6 +15,7 @@ from scalplab.api.routes import (
     simulation,
     status,
     strategies,
+    trading,
 )
 from scalplab.api.schemas.common import ErrorPublic
 
@@ -28,6 +30,8 @@ api_router.include_router(signals.router)
 api_router.include_router(orders.router)
 api_router.include_router(settings.router)
 api_router.include_router(simulation.router)
+api_router.include_router(trading.router)
+api_router.include_router(notifications.router)
 
 API_PREFIXES = (
     "/status",
@@ -39,5 +43,7 @@ API_PREFIXES = (
     "/orders",
     "/settings",
     "/simulation",
+    "/trading",
+    "/notifications",
 )
 """First path segments owned by the API (everything else may belong to the SPA)."""

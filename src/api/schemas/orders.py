@@ -93,7 +93,13 @@ class OrderPublic(BaseModel):
     signal_time_ms: int | None
     strategy: str | None
     status: Literal[
-        "pending_confirmation", "accepted", "filled", "cancelled", "rejected", "expired"
+        "pending_confirmation",
+        "accepted",
+        "submitted",
+        "filled",
+        "cancelled",
+        "rejected",
+        "expired",
     ]
     reason: str
     created_ms: int

@@ -7,8 +7,50 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class LiveVenuePublic(BaseModel):
+    """Live trading: the Binance venue's session."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    user_stream_connected: bool
+    user_stream_reconnects: int
+    listen_key_rotations: int
+    orders_sent: int
+    orders_refused: int
+    unknown_outcomes: int = Field(description="orders sent without an answer (looked up)")
+    resent_after_lookup: int = Field(description="sent again after Binance did not have them")
+    fills: int
+    fills_from_rest: int = Field(description="fills the user stream missed, fetched over REST")
+    protection_replaced: int
+    emergency_closes: int = Field(description="positions closed because a stop was refused")
+    orphans_cancelled: int
+    reconciliations: int
+    position_mismatches: int
+    last_refusal: str
+    wallet_balance: float | None
+
+
+class TelegramPublic(BaseModel):
+    """The Telegram notifier."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    enabled: bool
+    state: str
+    sent: int
+    failed: int
+    dropped: int
+    deduplicated: int
+    cooled_down: int
+    retries: int
+    queue_depth: int
+    last_error: str | None = None
+    last_sent_at: str | None = None
+
+
 class HealthPublic(BaseModel):
-    """Liveness, version, trading mode and why, database state."""
+    """Liveness, version, trading mode and why, the kill switch, whether the API needs a
+    token, database state and the running feed's figures."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -16,8 +58,20 @@ class HealthPublic(BaseModel):
     version: str
     mode: Literal["simulation", "live"]
     live_trading: bool
-    reason: str
+    reason: str = Field(description="why this mode: every live-trading condition not met")
     database: Literal["ok", "unavailable"]
+    missing: list[str] = Field(
+        default_factory=list,
+        description="live-trading conditions not met (TRADING_MODE=live, TRADING_APPROVED=true, "
+        "BINANCE_API_KEY, BINANCE_API_SECRET, API_TOKEN); [] when live",
+    )
+    halted: bool = Field(False, description="the kill switch: new entries are stopped")
+    auth_required: bool = Field(
+        False, description="API_TOKEN is set: state changes and event streams need it"
+    )
+    venue: Literal["simulated", "binance"] = Field(
+        "simulated", description="where orders go: the simulated venue or Binance"
+    )
     feed: str | None = Field(None, description="the paper engine's running feed: replay | live")
     ws_connected: bool | None = Field(None, description="live feed: every connection up")
     feed_state: str | None = Field(
@@ -42,3 +96,7 @@ class HealthPublic(BaseModel):
     book_resyncs: int | None = Field(
         None, description="live feed with LIVE_ORDER_BOOKS: order books started over"
     )
+    live_venue: LiveVenuePublic | None = Field(
+        None, description="live trading: the Binance venue (user stream, orders, reconciliation)"
+    )
+    telegram: TelegramPublic | None = Field(None, description="the Telegram notifier")

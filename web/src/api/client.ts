@@ -5,7 +5,7 @@
  * Every failure is an `ApiError` whose message is the server's `detail` (or a
  * readable summary of a validation error), ready to show to the user.
  */
-import { answer, answerList, answerObject, api } from "./http";
+import { CLIENT_HEADER, answer, answerList, answerObject, api } from "./http";
 import type {
   AppSettings,
   BacktestAccepted,
@@ -15,6 +15,7 @@ import type {
   BacktestSummary,
   Candle,
   EngineStatus,
+  Health,
   MarketSymbol,
   Order,
   PairCreate,
@@ -31,6 +32,9 @@ import type {
   SimTrade,
   SimulationStart,
   StrategyInfo,
+  TradingHalt,
+  TradingHalted,
+  TradingState,
 } from "./types";
 
 export { ApiError, describeDetail } from "./http";
@@ -115,6 +119,11 @@ export function listSignals(limit: number, symbol?: string, signal?: AbortSignal
 
 /** URL of the server-sent event stream of signals and engine changes (read with an `EventSource`). */
 export const SIGNAL_STREAM_URL = "/signals/stream";
+
+/** The stream's URL with the session's token, if any (an `EventSource` cannot send headers). */
+export function signalStreamUrl(token: string | null): string {
+  return token === null ? SIGNAL_STREAM_URL : `${SIGNAL_STREAM_URL}?access_token=${encodeURIComponent(token)}`;
+}
 
 /** Orders waiting for a confirmation. */
 export function listPending(signal?: AbortSignal): Promise<PendingConfirmation[]> {
@@ -201,4 +210,41 @@ export function resetSimulation(): Promise<EngineStatus> {
 /** Close the position of one pair (symbol and strategy) at the next bar's open. */
 export function closePosition(symbol: string, strategy: string): Promise<PositionClosed> {
   return answer(api.POST("/simulation/positions/{symbol}/close", { params: { path: { symbol }, query: { strategy } } }));
+}
+
+/* ---------- health and the kill switch ---------- */
+
+/** Mode and why, every missing live-trading condition, the kill switch, whether a token is needed. */
+export async function getHealth(signal?: AbortSignal): Promise<Health> {
+  const { data, error, response } = await api.GET("/status/health", { signal });
+  // 503 (database down) still carries the report
+  if (response.status === 503 && error !== undefined && error !== null && typeof error === "object") return error as Health;
+  return answerObject(Promise.resolve({ data, error, response }));
+}
+
+/** The kill switch: halted or not, since when, why, by whom. */
+export function getTrading(signal?: AbortSignal): Promise<TradingState> {
+  return answerObject(api.GET("/trading", { signal }));
+}
+
+/**
+ * Whether the event stream refuses `token` (401): an `EventSource` that closed for good
+ * cannot say why, so the stream is asked once with a plain fetch, then let go.
+ */
+export async function streamRefused(token: string | null, signal?: AbortSignal): Promise<boolean> {
+  const headers: Record<string, string> = { Accept: "text/event-stream", [CLIENT_HEADER]: "1" };
+  if (token !== null) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(SIGNAL_STREAM_URL, { headers, signal });
+  await response.body?.cancel();
+  return response.status === 401;
+}
+
+/** Stop every new entry now (optionally closing every position). */
+export function haltTrading(body: TradingHalt): Promise<TradingHalted> {
+  return answerObject(api.POST("/trading/halt", { body }));
+}
+
+/** Allow new entries again. */
+export function resumeTrading(): Promise<TradingState> {
+  return answerObject(api.POST("/trading/resume"));
 }

@@ -7,11 +7,18 @@
  * `api.GET("/backtests/{backtest_id}", { params: { path: { backtest_id } } })`,
  * so a renamed route or a changed body fails the type check. Every failure
  * becomes an `ApiError` whose message is the server's `detail` (or a readable
- * summary of a validation error), ready to show to the user.
+ * summary of a validation error), ready to show to the user. Every request says
+ * `X-ScalpLab-Client: 1`; a state change carries the session's API token
+ * (`auth.ts`), and a 401 asks for it and retries.
  */
 import createClient from "openapi-fetch";
 
+import { getToken, requestToken } from "./auth";
 import type { paths } from "./schema.gen";
+
+/** The header every request carries: it makes a body-less POST a non-simple request. */
+export const CLIENT_HEADER = "X-ScalpLab-Client";
+const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
  * An API call that failed; `status` is 0 when the server could not be reached
@@ -47,8 +54,30 @@ export function describeDetail(detail: unknown): string | null {
   return null;
 }
 
+/** Add the client header and, on a state change, the session's token to `request`. */
+function authorise(request: Request, token: string | null): Request {
+  request.headers.set(CLIENT_HEADER, "1");
+  if (token !== null && STATE_CHANGING.has(request.method)) request.headers.set("Authorization", `Bearer ${token}`);
+  return request;
+}
+
+/**
+ * `fetch` with the session's token. A 401 asks the person for the token (again,
+ * saying it was refused, when one was sent) and retries the request with it; a
+ * cancelled prompt returns the 401, which becomes an `ApiError` as usual.
+ */
+export async function authFetch(request: Request): Promise<Response> {
+  const spare = request.clone();
+  const token = getToken();
+  const response = await fetch(authorise(request, token));
+  if (response.status !== 401 || !STATE_CHANGING.has(request.method)) return response;
+  const entered = await requestToken(token === null ? "required" : "wrong");
+  if (entered === null) return response;
+  return authFetch(spare);
+}
+
 /** The API, addressed by the generated OpenAPI paths. */
-export const api = createClient<paths>({ headers: { Accept: "application/json" } });
+export const api = createClient<paths>({ headers: { Accept: "application/json" }, fetch: authFetch });
 
 /** What an `api` call resolves to: the parsed body of a success or of a failure. */
 interface Answer<T> {

@@ -616,6 +616,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/trading": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Trading
+         * @description Halted or not, since when, why and by whom.
+         */
+        get: operations["get_trading_trading_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/halt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Halt
+         * @description Stop every new entry now (entries waiting at the venue are withdrawn); with
+         *     `close_positions`, also close every open position at market. Halting a halted
+         *     system keeps its time and reason.
+         */
+        post: operations["halt_trading_halt_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trading/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume
+         * @description Allow new entries again.
+         */
+        post: operations["resume_trading_resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Test
+         * @description Send a test message now (not queued) and report the outcome: `sent`, `failed` with
+         *     the reason in words (unreachable Bot API, refused token, unknown chat …) or `disabled`
+         *     (TELEGRAM_ENABLED is false). Always 200: the outcome is in the body.
+         */
+        post: operations["send_test_notifications_test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -873,7 +957,8 @@ export interface components {
         };
         /**
          * HealthPublic
-         * @description Liveness, version, trading mode and why, database state.
+         * @description Liveness, version, trading mode and why, the kill switch, whether the API needs a
+         *     token, database state and the running feed's figures.
          */
         HealthPublic: {
             /**
@@ -890,13 +975,40 @@ export interface components {
             mode: "simulation" | "live";
             /** Live Trading */
             live_trading: boolean;
-            /** Reason */
+            /**
+             * Reason
+             * @description why this mode: every live-trading condition not met
+             */
             reason: string;
             /**
              * Database
              * @enum {string}
              */
             database: "ok" | "unavailable";
+            /**
+             * Missing
+             * @description live-trading conditions not met (TRADING_MODE=live, TRADING_APPROVED=true, BINANCE_API_KEY, BINANCE_API_SECRET, API_TOKEN); [] when live
+             */
+            missing?: string[];
+            /**
+             * Halted
+             * @description the kill switch: new entries are stopped
+             * @default false
+             */
+            halted: boolean;
+            /**
+             * Auth Required
+             * @description API_TOKEN is set: state changes and event streams need it
+             * @default false
+             */
+            auth_required: boolean;
+            /**
+             * Venue
+             * @description where orders go: the simulated venue or Binance
+             * @default simulated
+             * @enum {string}
+             */
+            venue: "simulated" | "binance";
             /**
              * Feed
              * @description the paper engine's running feed: replay | live
@@ -957,6 +1069,10 @@ export interface components {
              * @description live feed with LIVE_ORDER_BOOKS: order books started over
              */
             book_resyncs?: number | null;
+            /** @description live trading: the Binance venue (user stream, orders, reconciliation) */
+            live_venue?: components["schemas"]["LiveVenuePublic"] | null;
+            /** @description the Telegram notifier */
+            telegram?: components["schemas"]["TelegramPublic"] | null;
         };
         /**
          * KeyMetrics
@@ -975,6 +1091,56 @@ export interface components {
             max_drawdown_pct: number | null;
             /** Profit Factor */
             profit_factor: number | null;
+        };
+        /**
+         * LiveVenuePublic
+         * @description Live trading: the Binance venue's session.
+         */
+        LiveVenuePublic: {
+            /** User Stream Connected */
+            user_stream_connected: boolean;
+            /** User Stream Reconnects */
+            user_stream_reconnects: number;
+            /** Listen Key Rotations */
+            listen_key_rotations: number;
+            /** Orders Sent */
+            orders_sent: number;
+            /** Orders Refused */
+            orders_refused: number;
+            /**
+             * Unknown Outcomes
+             * @description orders sent without an answer (looked up)
+             */
+            unknown_outcomes: number;
+            /**
+             * Resent After Lookup
+             * @description sent again after Binance did not have them
+             */
+            resent_after_lookup: number;
+            /** Fills */
+            fills: number;
+            /**
+             * Fills From Rest
+             * @description fills the user stream missed, fetched over REST
+             */
+            fills_from_rest: number;
+            /** Protection Replaced */
+            protection_replaced: number;
+            /**
+             * Emergency Closes
+             * @description positions closed because a stop was refused
+             */
+            emergency_closes: number;
+            /** Orphans Cancelled */
+            orphans_cancelled: number;
+            /** Reconciliations */
+            reconciliations: number;
+            /** Position Mismatches */
+            position_mismatches: number;
+            /** Last Refusal */
+            last_refusal: string;
+            /** Wallet Balance */
+            wallet_balance: number | null;
         };
         /**
          * MetricsPublic
@@ -1029,6 +1195,28 @@ export interface components {
             bars?: number | null;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * NotificationTestPublic
+         * @description What became of the test message.
+         */
+        NotificationTestPublic: {
+            /**
+             * Status
+             * @description sent: Telegram accepted it; failed: see detail; disabled: TELEGRAM_ENABLED is false
+             * @enum {string}
+             */
+            status: "sent" | "failed" | "disabled";
+            /**
+             * Detail
+             * @description the outcome in words (why it failed, when it did)
+             */
+            detail: string;
+            /**
+             * Message Id
+             * @description Telegram's id of the message sent
+             */
+            message_id?: number | null;
         };
         /**
          * OrderCreate
@@ -1160,7 +1348,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "pending_confirmation" | "accepted" | "filled" | "cancelled" | "rejected" | "expired";
+            status: "pending_confirmation" | "accepted" | "submitted" | "filled" | "cancelled" | "rejected" | "expired";
             /** Reason */
             reason: string;
             /** Created Ms */
@@ -2221,6 +2409,34 @@ export interface components {
             error?: string | null;
         };
         /**
+         * TelegramPublic
+         * @description The Telegram notifier.
+         */
+        TelegramPublic: {
+            /** Enabled */
+            enabled: boolean;
+            /** State */
+            state: string;
+            /** Sent */
+            sent: number;
+            /** Failed */
+            failed: number;
+            /** Dropped */
+            dropped: number;
+            /** Deduplicated */
+            deduplicated: number;
+            /** Cooled Down */
+            cooled_down: number;
+            /** Retries */
+            retries: number;
+            /** Queue Depth */
+            queue_depth: number;
+            /** Last Error */
+            last_error?: string | null;
+            /** Last Sent At */
+            last_sent_at?: string | null;
+        };
+        /**
          * TimeframeSpan
          * @description Bars available for one timeframe (`stored` false: resampled from 1m on read).
          */
@@ -2284,6 +2500,56 @@ export interface components {
              */
             kind: "trade";
             data: components["schemas"]["SimTradePublic"];
+        };
+        /**
+         * TradingHalt
+         * @description Optional POST body of `/trading/halt`.
+         */
+        TradingHalt: {
+            /**
+             * Close Positions
+             * @description also close every open position at market (a kill switch)
+             * @default false
+             */
+            close_positions: boolean;
+            /**
+             * Reason
+             * @description why (shown on the Dashboard, in Telegram and in the log)
+             * @example maintenance
+             */
+            reason?: string | null;
+        };
+        /**
+         * TradingHalted
+         * @description The answer of `/trading/halt`: the state now, and the books (`SYMBOL/strategy`)
+         *     whose positions are being closed (they fill at the next price).
+         */
+        TradingHalted: {
+            state: components["schemas"]["TradingStatePublic"];
+            /** Closed */
+            closed: string[];
+        };
+        /**
+         * TradingStatePublic
+         * @description The kill switch: halted or not, since when, why and by whom (`api`, `telegram`).
+         */
+        TradingStatePublic: {
+            /** Halted */
+            halted: boolean;
+            /**
+             * Since
+             * @description when it was halted (or last resumed); null: never halted
+             */
+            since?: string | null;
+            /**
+             * Since Ms
+             * @description `since` in epoch milliseconds
+             */
+            since_ms?: number | null;
+            /** Reason */
+            reason: string;
+            /** Source */
+            source: string;
         };
     };
     responses: never;
@@ -3804,6 +4070,144 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatusPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    get_trading_trading_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradingStatePublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    halt_trading_halt_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TradingHalt"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradingHalted"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description in force, but could not be stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    resume_trading_resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradingStatePublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description in force, but could not be stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    send_test_notifications_test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationTestPublic"];
                 };
             };
             /** @description Unprocessable Entity */

@@ -104,3 +104,14 @@ export type StreamEvent = Schemas["StreamEventPublic"];
 export type StreamKind = StreamEvent["kind"];
 /** The data of the stream's `kind` events. */
 export type StreamData<K extends StreamKind> = Extract<StreamEvent, { kind: K }>["data"];
+
+/* ---------- health, the live-trading gate and the kill switch ---------- */
+
+/** `GET /status/health`: the mode and every missing live condition, the kill switch, whether a token is needed. */
+export type Health = Schemas["HealthPublic"];
+/** `GET /trading`: the kill switch. */
+export type TradingState = Schemas["TradingStatePublic"];
+/** Body of `POST /trading/halt`. */
+export type TradingHalt = Schemas["TradingHalt"];
+/** Answer of `POST /trading/halt`: the state and the books whose positions are being closed. */
+export type TradingHalted = Schemas["TradingHalted"];

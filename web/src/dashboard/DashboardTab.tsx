@@ -1,6 +1,7 @@
 /**
- * The Dashboard tab: simulation controls with the "Confirm order execution"
- * checkbox, the pending confirmations, live signals per pair and the pairs.
+ * The Dashboard tab: the trading mode (paper / LIVE, and which live condition is
+ * missing) with the kill switch, simulation controls with the "Confirm order
+ * execution" checkbox, the pending confirmations, live signals per pair and the pairs.
  */
 import { useCallback, useEffect, useState } from "react";
 
@@ -15,6 +16,7 @@ import { PairsCard } from "./PairsCard";
 import { PendingCard } from "./PendingCard";
 import { SignalsCard } from "./SignalsCard";
 import { SimControls } from "./SimControls";
+import { TradingCard } from "./TradingCard";
 
 interface DashboardTabProps {
   onShowPerformance: () => void;
@@ -52,6 +54,7 @@ export function DashboardTab({ onShowPerformance }: DashboardTabProps) {
           {t("err.load", { error: liveError })}
         </Notice>
       ) : null}
+      <TradingCard />
       <div className="dashboard-top">
         <SimControls onShowPerformance={onShowPerformance} />
         <PendingCard />

@@ -341,6 +341,33 @@ export const en = {
   "riskEvents.title": "Risk events",
   "riskEvents.empty": "No signal or order was blocked by a circuit breaker.",
   "riskEvents.breaker": "Breaker",
+
+  "risk.halted": "Trading halted",
+
+  "auth.title": "API token required",
+  "auth.subtitle": "This ScalpLab server protects changes with an API token.",
+  "auth.wrong": "The server refused that token. Enter it again.",
+  "auth.label": "API token",
+  "auth.help": "Kept for this browser tab only (session storage) and sent with every change and on the event stream.",
+  "auth.submit": "Use token",
+
+  "trading.title": "Trading",
+  "trading.modePaper": "Paper",
+  "trading.modeLive": "LIVE",
+  "trading.paperNote": "Paper trading: orders are simulated. Live trading on Binance also needs:",
+  "trading.liveNote": "LIVE trading: orders go to Binance.",
+  "trading.why": "Why: {reason}",
+  "trading.active": "New entries are allowed.",
+  "trading.halted": "New entries are halted since {since} by {source} ({reason}). Exits, stop-losses and take-profits keep working.",
+  "trading.halt": "Halt trading",
+  "trading.haltQuestion": "Stop every new entry now? Entries waiting to fill are withdrawn; exits, stop-losses and take-profits keep working.",
+  "trading.closeAll": "Also close all open positions at market",
+  "trading.haltYes": "Halt now",
+  "trading.resume": "Resume trading",
+  "trading.haltDone": "Trading is halted.",
+  "trading.haltClosed": "Trading is halted; closing {n} position(s): {books}.",
+  "trading.resumeDone": "Trading resumed: new entries are allowed.",
+  "trading.error": "The request failed: {error}",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -2,21 +2,32 @@
  * Live paper-trading state shared by the Dashboard and Simulation tabs: one
  * server-sent event stream (`GET /signals/stream`) plus light polling keeps the
  * engine status, the settings, the recent signals and the pending
- * confirmations fresh. Other views re-fetch their data when `revision` changes.
+ * confirmations fresh, and the health report (mode, missing live conditions) and
+ * the kill switch. Other views re-fetch their data when `revision` changes.
+ *
+ * With `API_TOKEN` on the server (`auth_required`) the person is asked for the
+ * token once; the stream carries it as `?access_token=` (an `EventSource` sends no
+ * headers) and reconnects when it changes. A stream that closes for good is asked
+ * why: a refused token asks again, anything else is retried.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 
+import { getToken, requestToken, tokenDismissed } from "../api/auth";
 import {
-  SIGNAL_STREAM_URL,
+  getHealth,
   getSettings,
   getSimStatus,
+  getTrading,
   listOrders,
   listPending,
   listSignals,
+  signalStreamUrl,
+  streamRefused,
 } from "../api/client";
 import type {
   AppSettings,
   EngineStatus,
+  Health,
   Order,
   OrderStatus,
   PendingConfirmation,
@@ -24,8 +35,10 @@ import type {
   StreamData,
   StreamEvent,
   StreamKind,
+  TradingState,
 } from "../api/types";
-import { messageOf } from "../lib/errors";
+import { useApiToken } from "../auth/useAuth";
+import { isAbort, messageOf } from "../lib/errors";
 
 /** How many recent signals are kept in memory (all pairs together). */
 const SIGNAL_BUFFER = 500;
@@ -33,6 +46,10 @@ const SIGNAL_BUFFER = 500;
 const INITIAL_SIGNALS = 200;
 /** Fallback refresh while the stream is quiet or down. */
 const POLL_MS = 2000;
+/** Refresh of the health report and the kill switch. */
+const HEALTH_POLL_MS = 4000;
+/** Wait before reopening a stream the server closed (for another reason than the token). */
+const STREAM_RETRY_MS = 3000;
 const KINDS: StreamKind[] = ["signal", "pending", "order", "trade", "status", "risk"];
 /** What a resolved confirmation made of its order. */
 const RESOLUTION: Partial<Record<StreamData<"pending">["status"], OrderStatus>> = {
@@ -68,6 +85,12 @@ export interface LiveValue {
   setStatus: (status: EngineStatus) => void;
   /** Drop a pending confirmation locally (after a confirm / reject call). */
   forgetPending: (id: string) => void;
+  /** Mode and every missing live condition, the kill switch, whether a token is needed. */
+  health: Health | null;
+  /** The kill switch (`GET /trading`). */
+  trading: TradingState | null;
+  /** Record the kill switch's state (the answer of a halt / resume call). */
+  setTrading: (state: TradingState) => void;
 }
 
 const LiveContext = createContext<LiveValue | null>(null);
@@ -121,6 +144,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   const [orderStatus, setOrderStatus] = useState<Record<string, string>>({});
   const [revision, setRevision] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const [health, setHealth] = useState<Health | null>(null);
+  const [trading, setTrading] = useState<TradingState | null>(null);
+  const [streamEpoch, setStreamEpoch] = useState(0);
+  const token = useApiToken();
   const deadlines = useRef(new Map<string, number>());
   const forgotten = useRef(new Set<string>());
 
@@ -169,13 +196,31 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       .catch((reason: unknown) => setError(messageOf(reason)));
   }, []);
 
+  const refreshHealth = useCallback(() => {
+    getHealth()
+      .then((next) => {
+        setHealth(next);
+        if (next.auth_required && getToken() === null && !tokenDismissed()) void requestToken("required");
+      })
+      .catch((reason: unknown) => setError(messageOf(reason)));
+    getTrading()
+      .then(setTrading)
+      .catch((reason: unknown) => setError(messageOf(reason)));
+  }, []);
+
   const refresh = useCallback(() => {
     refreshPending();
     refreshStatus();
     refreshSettings();
     refreshSignals();
+    refreshHealth();
     setRevision((n) => n + 1);
-  }, [refreshPending, refreshStatus, refreshSettings, refreshSignals]);
+  }, [refreshPending, refreshStatus, refreshSettings, refreshSignals, refreshHealth]);
+
+  useEffect(() => {
+    const timer = window.setInterval(refreshHealth, HEALTH_POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [refreshHealth]);
 
   // Initial load and the fallback poll.
   useEffect(() => {
@@ -198,7 +243,9 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   // The event stream.
   useEffect(() => {
     if (typeof EventSource === "undefined") return undefined;
-    const source = new EventSource(SIGNAL_STREAM_URL);
+    const source = new EventSource(signalStreamUrl(token));
+    const probe = new AbortController();
+    let retry: number | undefined;
     const noteStatus = (id: string, next: string) => setOrderStatus((current) => ({ ...current, [id]: next }));
     const handle = (kind: StreamKind, raw: string) => {
       const event = parseEvent(kind, raw);
@@ -236,7 +283,25 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       setConnected(true);
       refresh();
     };
-    source.onerror = () => setConnected(source.readyState === EventSource.OPEN);
+    source.onerror = () => {
+      setConnected(source.readyState === EventSource.OPEN);
+      if (source.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
+      streamRefused(token, probe.signal)
+        .then((refused) => {
+          if (probe.signal.aborted) return; // this stream was replaced meanwhile
+          if (!refused) {
+            retry = window.setTimeout(() => setStreamEpoch((n) => n + 1), STREAM_RETRY_MS);
+          } else if (!tokenDismissed()) {
+            // a new token (even the same text again) reopens the stream
+            void requestToken(token === null ? "required" : "wrong").then((entered) => {
+              if (entered !== null) setStreamEpoch((n) => n + 1);
+            });
+          }
+        })
+        .catch((reason: unknown) => {
+          if (!isAbort(reason)) retry = window.setTimeout(() => setStreamEpoch((n) => n + 1), STREAM_RETRY_MS);
+        });
+    };
     const listeners = KINDS.map((kind) => {
       const listener = (event: MessageEvent<string>) => handle(kind, event.data);
       source.addEventListener(kind, listener);
@@ -244,9 +309,11 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     });
     return () => {
       for (const [kind, listener] of listeners) source.removeEventListener(kind, listener);
+      probe.abort();
+      window.clearTimeout(retry);
       source.close();
     };
-  }, [refresh, refreshPending]);
+  }, [refresh, refreshPending, token, streamEpoch]);
 
   const forgetPending = useCallback((id: string) => {
     forgotten.current.add(id);
@@ -274,8 +341,11 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       setSettings,
       setStatus,
       forgetPending,
+      health,
+      trading,
+      setTrading,
     }),
-    [connected, status, settings, signals, pending, orderStatus, noteOrder, revision, error, refresh, forgetPending],
+    [connected, status, settings, signals, pending, orderStatus, noteOrder, revision, error, refresh, forgetPending, health, trading],
   );
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }

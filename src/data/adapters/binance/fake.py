@@ -4,7 +4,9 @@ For tests, benchmarks and demos: nothing here invents market data, it plays back
 Binance sent (a combined-stream capture, one message per line). It speaks the April
 2026 routes: `/market/stream?streams=…` serves kline, aggTrade, markPrice and
 forceOrder streams, `/public/stream?streams=…` depth and bookTicker; a stream asked
-for on the wrong route is accepted and never sent (as Binance does). Each connection
+for on the wrong route is accepted and never sent (as Binance does). `/private` is the
+user-data stream of the attached `exchange` (`fake_exchange.FakeExchange`), refused
+without one. Each connection
 replays, in recorded order and `repeat` times, the messages of the streams it serves,
 `interval` seconds apart, then stays open and quiet. `copies` turns the capture's
 symbols into more (`CTKUSDT` → `CTK1USDT`, … with the same real payloads) for load.
@@ -50,6 +52,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from scalplab.data.adapters.binance.config import route_of
+from scalplab.data.adapters.binance.fake_exchange import FakeExchange
 from scalplab.data.adapters.binance.fake_timeline import Timeline
 from scalplab.errors import InputError
 
@@ -97,6 +100,8 @@ class FakeBinanceWs:
     stall_s: float = 0.0
     """The first connection of each route sends nothing for `stall_s` s after
     `stall_after` messages, and then goes on (the connection stays open)."""
+    exchange: FakeExchange | None = None
+    """When set, `/private/ws?listenKey=…` connections are this venue's user-data stream."""
     position: int = field(default=-1, init=False)
     visits: list[Visit] = field(default_factory=list)
     port: int = 0
@@ -125,6 +130,14 @@ class FakeBinanceWs:
     async def handle(self, socket: ServerConnection) -> None:
         url = urlsplit(socket.request.path if socket.request else "/")
         route = url.path.strip("/").split("/")[0]
+        if route == "private":  # the user-data stream: the attached venue's, if any
+            self.visits.append(Visit(route, [], time.monotonic()))
+            if self.exchange is not None:
+                await self.exchange.serve_user_stream(socket)
+            else:
+                await socket.close(1008, "no user-data stream")
+            self.visits[-1].closed = time.monotonic()
+            return
         streams = parse_qs(url.query).get("streams", [""])[0].split("/")
         visit = Visit(route, streams, time.monotonic())
         self.visits.append(visit)

@@ -5,12 +5,15 @@ any backfill — and a WebSocket sends their closing klines in Binance's exact s
 (`fake_klines`), paced: each stored minute from `start_ms` on lasts `minute_s` seconds
 of wall time; the closes of one minute go out spread over `spread_s` seconds (0: all at
 once), each stamped with `E` = the instant it is sent, as Binance stamps its events.
-Only `/market` kline streams are served; other routes are accepted and stay quiet.
+Only `/market` kline streams are served; other routes are accepted and stay quiet, except
+`/private` when a `fake_exchange.FakeExchange` is attached (`exchange`): its user-data
+stream, the venue trading at each close as it is sent.
 `sent_at` keeps each close's `E` by (symbol, open time) for latency measurements.
 
 `python -m scalplab.data.adapters.binance.fake_live --data-dir DIR --symbols A,B
---start DATE --port P --rest-port Q [--minute-s 1]` serves a data directory (what
-`make demo` runs against).
+--start DATE --port P --rest-port Q [--minute-s 1] [--api-key K --api-secret S]` serves
+a data directory (what `make demo` runs against), with a venue to trade on when given
+fake credentials.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from scalplab.data.adapters.binance.fake_exchange import FakeExchange
 from scalplab.data.adapters.binance.fake_klines import kline_message
 from scalplab.data.adapters.binance.fake_rest import ReplayServer, ReplayState
 from scalplab.data.candles import CandleStore
@@ -50,10 +54,16 @@ class PacedKlines:
     """Minutes to play (None: every stored one from `start_ms`)."""
     sent_at: dict[tuple[str, int], int] = field(default_factory=dict)
     finished: threading.Event = field(default_factory=threading.Event)
+    exchange: FakeExchange | None = None
+    """When set, each close sent is its price (`set_price`), and `/private` connections
+    are its user-data stream."""
 
     async def handle(self, socket: ServerConnection) -> None:
         """Serve one connection: its subscribed kline streams, paced; quiet otherwise."""
         url = urlsplit(socket.request.path if socket.request else "/")
+        if url.path.startswith("/private") and self.exchange is not None:
+            await self.exchange.serve_user_stream(socket)
+            return
         streams = set(parse_qs(url.query).get("streams", [""])[0].split("/"))
         names = [s for s in self.rows if f"{s.lower()}@kline_1m" in streams]
         if not url.path.startswith("/market") or not names:
@@ -84,6 +94,8 @@ class PacedKlines:
                 message["data"]["E"] = event_ms
                 await socket.send(json.dumps(message, separators=(",", ":")))
                 self.sent_at[(name, minute)] = event_ms
+                if self.exchange is not None:  # the venue trades at the replayed close
+                    self.exchange.set_price(name, str(rows[index][4]), event_ms)
                 sent = True
                 if gap:
                     await asyncio.sleep(gap)
@@ -132,15 +144,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rest-port", type=int, required=True)
     parser.add_argument("--minute-s", type=float, default=1.0, help="wall seconds per minute")
     parser.add_argument("--spread-s", type=float, default=0.5, help="closes spread over (s)")
+    parser.add_argument("--api-key", help="trade on a fake venue with these fake credentials")
+    parser.add_argument("--api-secret", default="")
+    parser.add_argument("--balance", default="10000", help="the venue's USDT wallet")
     args = parser.parse_args(argv)
     symbols = [normalize_symbol(s) for s in args.symbols.split(",") if s.strip()]
     state = ReplayState()
     rows = store_rows(CandleStore(args.data_dir), symbols, state)
     start_ms = to_ms(parse_utc(args.start, "--start"))
     paced = PacedKlines(rows, start_ms, args.minute_s, min(args.spread_s, args.minute_s))
+    if args.api_key:
+        state.exchange = paced.exchange = FakeExchange(
+            args.api_key, args.api_secret, balance=args.balance
+        )
     with ReplayServer(state, port=args.rest_port) as rest:
         serve_in_thread(paced, args.port).wait(10)
-        print(f"fake Binance: REST {rest.base_url}, WebSocket ws://127.0.0.1:{args.port}")
+        trading = ", trading" if args.api_key else ""
+        print(f"fake Binance: REST {rest.base_url}, WebSocket ws://127.0.0.1:{args.port}{trading}")
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
 

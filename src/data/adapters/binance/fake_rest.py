@@ -16,9 +16,11 @@ It charges each request its documented weight (`weight.ENDPOINTS`, the table the
 uses) in `X-MBX-USED-WEIGHT-1m`, answers 429 when an endpoint's request window
 (funding, `/futures/data`) is full, and plays queued faults per endpoint (429 with
 `Retry-After`, 418, 5xx, malformed bodies). Every request is logged, so tests can assert
-what a client actually did. Run `python -m scalplab.data.adapters.binance.fake_rest
---port P --data-dir DIR [--symbols SYM ...]` to serve a data directory from its own
-process.
+what a client actually did. With `ReplayState.exchange` set, the trading endpoints (GET,
+POST, PUT, DELETE: orders, conditional orders, account, listenKey) are that
+`fake_exchange.FakeExchange`'s, the queued faults above applying to them too. Run
+`python -m scalplab.data.adapters.binance.fake_rest --port P --data-dir DIR
+[--symbols SYM ...]` to serve a data directory from its own process.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
+from scalplab.data.adapters.binance.fake_exchange import ExchangeRequest, FakeExchange
 from scalplab.data.adapters.binance.fake_rest_data import (
     INTERVAL_MS,
     Row,
@@ -46,6 +49,7 @@ from scalplab.data.adapters.binance.fake_rest_data import (
     load_kline_rows,
     load_real_data,
 )
+from scalplab.data.adapters.binance.signing import API_KEY_HEADER
 from scalplab.data.adapters.binance.weight import (
     ENDPOINTS,
     REQUEST_WINDOWS,
@@ -110,6 +114,8 @@ class ReplayState:
     """The request-count limits the server enforces (Binance's by default)."""
     windows: dict[str, deque[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    exchange: FakeExchange | None = None
+    """When set, the trading endpoints (orders, account, listenKey) are this venue's."""
 
     @classmethod
     def from_data_dir(cls, data_dir: Path, symbols: Sequence[str] | None = None) -> ReplayState:
@@ -222,22 +228,29 @@ class _Handler(BaseHTTPRequestHandler):
         self.state.used_weight += request_weight(endpoint, params)
         self._send(200, json.dumps(answer))
 
+    def _fault(self, endpoint: str, params: dict[str, str]) -> Fault | None:
+        """Log the request; the fault queued for it, if any."""
+        state = self.state
+        with state.lock:
+            state.log.append((endpoint, params))
+            state.calls[endpoint] = state.calls.get(endpoint, 0) + 1
+            fault = state.fault_at.get(endpoint, {}).pop(state.calls[endpoint], None)
+            queued = state.faults.get(endpoint)
+            return queued.popleft() if fault is None and queued else fault
+
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         params = {key: values[-1] for key, values in parse_qs(url.query).items()}
         endpoint = url.path.rsplit("/", 1)[-1]
         state = self.state
+        fault = self._fault(endpoint, params)
         with state.lock:
-            state.log.append((endpoint, params))
-            state.calls[endpoint] = state.calls.get(endpoint, 0) + 1
-            number = state.calls[endpoint]
-            fault = state.fault_at.get(endpoint, {}).pop(number, None)
-            queued = state.faults.get(endpoint)
-            if fault is None and queued:
-                fault = queued.popleft()
             full = state.window_full(endpoint) if endpoint in ENDPOINTS else None
         if fault is not None:
             self._send(fault.status, fault.body, fault.headers)
+            return
+        if state.exchange is not None and state.exchange.serves(url.path):
+            self._trade(state.exchange, "GET", url.query, "")
             return
         if full is not None:
             body = json.dumps({"code": -1003, "msg": "Too many requests."})
@@ -258,6 +271,41 @@ class _Handler(BaseHTTPRequestHandler):
             self._statistics(endpoint, params)
         else:
             self._send(404, json.dumps({"code": -1000, "msg": "not found"}))
+
+    def do_POST(self) -> None:
+        self._write_request("POST")
+
+    def do_PUT(self) -> None:
+        self._write_request("PUT")
+
+    def do_DELETE(self) -> None:
+        self._write_request("DELETE")
+
+    def _write_request(self, method: str) -> None:
+        """POST/PUT/DELETE: the venue's (`ReplayState.exchange`) trading endpoints."""
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8") if length else ""
+        params = {k: v[-1] for k, v in parse_qs(f"{url.query}&{body}").items()}
+        fault = self._fault(url.path.rsplit("/", 1)[-1], params)
+        if fault is not None:
+            self._send(fault.status, fault.body, fault.headers)
+        elif self.state.exchange is None or not self.state.exchange.serves(url.path):
+            self._send(404, json.dumps({"code": -1000, "msg": "not found"}))
+        else:
+            self._trade(self.state.exchange, method, url.query, body)
+
+    def _trade(self, exchange: FakeExchange, method: str, query: str, body: str) -> None:
+        """Hand a trading request to the venue and send (or withhold) its answer."""
+        path, key = urlsplit(self.path).path, self.headers.get(API_KEY_HEADER)
+        reply = exchange.handle(ExchangeRequest(method, path, query, body, key))
+        if reply.hang_s is not None:  # placed, never answered: the connection drops
+            time.sleep(reply.hang_s)
+            self.close_connection = True
+            return
+        with self.state.lock:
+            self.state.used_weight += reply.weight
+        self._send(reply.status, reply.body, reply.headers)
 
     def _limit(self, params: dict[str, str], default: int, largest: int) -> int | None:
         try:

@@ -12,7 +12,8 @@ with their known weight, so callers in parallel cannot overrun the limit togethe
 Some endpoints are limited by request count instead (`REQUEST_WINDOWS`): funding-rate
 history shares 500 requests per 5 minutes per IP with `/fapi/v1/fundingInfo`, and the
 `/futures/data/*` statistics 1,000 per 5 minutes; their minute weight is 0. `ENDPOINTS`
-is the one table of documented weights, read by the client and by the fake server.
+is the one table of documented weights, read by the client and by the fake server;
+`TRADING_WEIGHTS` is its counterpart for the signed trading endpoints (by method and path).
 """
 
 from __future__ import annotations
@@ -164,6 +165,38 @@ def request_weight(name: str, params: Mapping[str, object]) -> int:
     if name == "premiumIndex" and not params.get("symbol"):
         return 10
     return endpoint.weight
+
+
+TRADING_WEIGHTS: dict[tuple[str, str], int] = {
+    ("GET", "/fapi/v1/time"): 1,
+    ("POST", "/fapi/v1/order"): 0,  # counted in the account's order limits instead
+    ("GET", "/fapi/v1/order"): 1,
+    ("DELETE", "/fapi/v1/order"): 1,
+    ("POST", "/fapi/v1/algoOrder"): 0,  # idem
+    ("GET", "/fapi/v1/algoOrder"): 1,
+    ("DELETE", "/fapi/v1/algoOrder"): 1,
+    ("GET", "/fapi/v1/openOrders"): 1,  # 40 without a symbol
+    ("GET", "/fapi/v1/openAlgoOrders"): 1,  # 40 without a symbol
+    ("GET", "/fapi/v3/positionRisk"): 5,
+    ("GET", "/fapi/v1/userTrades"): 5,
+    ("GET", "/fapi/v3/balance"): 5,
+    ("GET", "/fapi/v1/positionSide/dual"): 30,
+    ("POST", "/fapi/v1/marginType"): 1,
+    ("POST", "/fapi/v1/leverage"): 1,
+    ("POST", "/fapi/v1/listenKey"): 1,
+    ("PUT", "/fapi/v1/listenKey"): 1,
+    ("DELETE", "/fapi/v1/listenKey"): 1,
+}
+"""(method, path) → the documented IP weight of the signed trading endpoints."""
+ALL_SYMBOLS_WEIGHT = 40
+"""Weight of `/fapi/v1/openOrders` and `/fapi/v1/openAlgoOrders` without a symbol."""
+
+
+def trading_weight(method: str, path: str, params: Mapping[str, object]) -> int:
+    """The minute weight of one trading request (`TRADING_WEIGHTS`; 1 for one not listed)."""
+    if path in ("/fapi/v1/openOrders", "/fapi/v1/openAlgoOrders") and not params.get("symbol"):
+        return ALL_SYMBOLS_WEIGHT
+    return TRADING_WEIGHTS.get((method.upper(), path), 1)
 
 
 def _int_param(params: Mapping[str, object], key: str, default: int) -> int:

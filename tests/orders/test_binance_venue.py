@@ -1,0 +1,248 @@
+"""The Binance venue end to end: the order pipeline, the real signed client and user-data
+stream, against the fake Binance (REST + WebSocket on loopback, the REAL 2021
+exchangeInfo rules, prices from a REAL BTCUSDT 1m close).
+
+Each fault test proves the same things: exactly one order per client id on the venue,
+every fill booked once, the protection orders present while a position is open, and the
+books' position equal to the venue's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from scalplab.data.adapters.binance.fake_exchange import FakeExchange
+from scalplab.data.adapters.binance.fake_faults import (
+    ClockSkew,
+    ListenKeyExpiry,
+    MarginShortfall,
+    OrderTimeout,
+    ServerError,
+    StreamDropOnFill,
+)
+from scalplab.data.adapters.binance.fake_venue import FakeVenue
+from scalplab.data.adapters.binance.trading import BinanceTradingClient
+from scalplab.data.symbols import parse_exchange_info
+from scalplab.orders.binance_venue import BinanceVenue
+from scalplab.orders.commands import ClosePosition, SubmitOrder
+from scalplab.orders.execution import ExecutionModel
+from scalplab.orders.funding import FundingSchedule
+from scalplab.orders.live_sync import LiveSession
+from scalplab.orders.models import Bar, BookKey
+from scalplab.orders.queue import OrderQueue
+from scalplab.orders.sandbox import Sandbox, open_sandbox
+from scalplab.orders.types import Order, OrderRequest
+from tests.data.adapters.binance.venue_client import EXCHANGE_INFO, KEY, SECRET
+from tests.orders.harness import CONFIG, NO_BREAKERS
+
+SYMBOL = "BTCUSDT"
+BOOK = f"{SYMBOL}/test"
+PRICE = Decimal("31877.6")
+"""A REAL BTCUSDT close (2021-07-22), the price the fake venue trades at."""
+RULES = parse_exchange_info(EXCHANGE_INFO)[SYMBOL]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 8.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.02)
+
+
+@dataclass
+class Live:
+    """A sandbox whose venue is Binance (the fake), with its session running."""
+
+    fake: FakeVenue
+    sandbox: Sandbox
+    venue: BinanceVenue
+    session: LiveSession
+
+    @property
+    def exchange(self) -> FakeExchange:
+        return self.fake.exchange
+
+    def order(self, request: OrderRequest) -> Order:
+        with self.venue.lock:
+            return self.sandbox.pipeline.submit_order(SubmitOrder(BOOK, request))
+
+    def status(self, order_id: str) -> str:
+        return self.sandbox.queue.get(order_id).status
+
+    def position_qty(self) -> float:
+        position = self.sandbox.model.position(BOOK)
+        return 0.0 if position is None else position.qty * position.direction
+
+    def venue_qty(self) -> float:
+        return float(self.exchange.position(SYMBOL).amount)
+
+
+@pytest.fixture
+def live() -> Iterator[Live]:
+    exchange = FakeExchange(KEY, SECRET, exchange_info=EXCHANGE_INFO, balance="10000")
+    exchange.set_price(SYMBOL, PRICE)
+    with FakeVenue(exchange) as fake:
+        client = BinanceTradingClient(fake.rest_url, KEY, SECRET, timeout_s=0.5)
+        made: list[BinanceVenue] = []
+
+        def factory(model: ExecutionModel, queue: OrderQueue) -> BinanceVenue:
+            made.append(BinanceVenue(model, queue, client))
+            return made[0]
+
+        sandbox = open_sandbox(CONFIG, NO_BREAKERS, venue_factory=factory)
+        sandbox.model.add_book(BookKey(SYMBOL, "test"), RULES, FundingSchedule([], 0.0))
+        venue = made[0]
+        session = LiveSession(venue, fake.ws_url, leverage=5, connect_timeout_s=5)
+        session.start({BOOK: SYMBOL})
+        with venue.lock:
+            sandbox.pipeline.on_bar(BOOK, Bar(0, 31870.0, 31890.0, 31860.0, float(PRICE)))
+        try:
+            yield Live(fake, sandbox, venue, session)
+        finally:
+            session.stop()
+
+
+def entry(client_id: str) -> OrderRequest:
+    return OrderRequest(
+        symbol=SYMBOL,
+        side="buy",
+        type="market",
+        qty=Decimal("0.05"),
+        stop_loss=Decimal("31500.0"),
+        take_profit=Decimal("33200.0"),
+        client_order_id=client_id,
+    )
+
+
+def assert_consistent(live: Live) -> None:
+    """One order per client id, every fill booked, protection present, positions equal."""
+    ids = [o.client_order_id for o in live.exchange.orders()]
+    assert len(ids) == len(set(ids))
+    algo_ids = [a.client_algo_id for a in live.exchange.algo_orders() if a.is_open]
+    assert len(algo_ids) == len(set(algo_ids))
+    venue_fills = {t.trade_id for t in live.exchange.trades()}
+    assert venue_fills <= {trade for _, trade in live.venue.state.seen_trades}
+    assert live.position_qty() == pytest.approx(live.venue_qty())
+    if live.position_qty():
+        assert any(a.order_type == "STOP_MARKET" for a in live.exchange.open_algo_orders())
+
+
+def test_an_entry_fills_gets_its_protection_and_the_stop_closes_it(live: Live) -> None:
+    order = live.order(entry("e-plain-1"))
+    wait_until(lambda: len(live.exchange.open_algo_orders()) == 2)
+    assert live.status(order.id) == "filled"
+    assert live.position_qty() == pytest.approx(0.05)
+    kinds = sorted(a.order_type for a in live.exchange.open_algo_orders())
+    assert kinds == ["STOP_MARKET", "TAKE_PROFIT_MARKET"]
+    stop_id, take_profit_id = order.children
+    stop_client = live.sandbox.queue.get(stop_id).client_order_id
+    assert stop_client in {a.client_algo_id for a in live.exchange.open_algo_orders()}
+    assert_consistent(live)
+
+    live.exchange.set_price(SYMBOL, Decimal("31400.0"))
+    wait_until(lambda: live.sandbox.model.position(BOOK) is None)
+    wait_until(lambda: not live.exchange.open_algo_orders())
+    (trade,) = live.sandbox.model.trades
+    assert trade.exit_reason == "sl" and trade.qty == pytest.approx(0.05)
+    assert trade.exit_price == pytest.approx(31400.0)
+    fees = sum(float(t.commission) for t in live.exchange.trades())
+    assert trade.fees == pytest.approx(fees)
+    assert live.status(stop_id) == "filled"
+    assert live.status(take_profit_id) == "cancelled"
+    assert_consistent(live)
+
+
+def test_a_timeout_after_the_order_was_placed_never_doubles_it(live: Live) -> None:
+    live.exchange.fault(OrderTimeout(delay_s=1.0))
+    order = live.order(entry("e-timeout-1"))
+    wait_until(lambda: live.status(order.id) == "filled", timeout=10)
+    wait_until(lambda: len(live.exchange.open_algo_orders()) == 2)
+    assert [o.client_order_id for o in live.exchange.orders()].count("e-timeout-1") == 1
+    assert live.venue.state.counters.unknown_outcomes == 1
+    assert live.venue.state.counters.resent_after_lookup == 0
+    assert_consistent(live)
+
+
+def test_a_5xx_before_placing_is_looked_up_then_sent_again_under_the_same_id(
+    live: Live,
+) -> None:
+    live.exchange.fault(ServerError(placed=False))
+    order = live.order(entry("e-5xx-1"))
+    wait_until(lambda: live.status(order.id) == "filled", timeout=10)
+    assert [o.client_order_id for o in live.exchange.orders()].count("e-5xx-1") == 1
+    assert live.venue.state.counters.resent_after_lookup == 1
+    wait_until(lambda: len(live.exchange.open_algo_orders()) == 2)
+    assert_consistent(live)
+
+
+def test_a_5xx_after_placing_is_found_by_its_client_id(live: Live) -> None:
+    live.exchange.fault(ServerError(placed=True))
+    order = live.order(entry("e-5xx-2"))
+    wait_until(lambda: live.status(order.id) == "filled", timeout=10)
+    assert [o.client_order_id for o in live.exchange.orders()].count("e-5xx-2") == 1
+    assert live.venue.state.counters.resent_after_lookup == 0
+    assert_consistent(live)
+
+
+def test_margin_refusal_is_a_rejection_in_words(live: Live) -> None:
+    live.exchange.fault(MarginShortfall())
+    order = live.order(entry("e-margin-1"))
+    wait_until(lambda: live.status(order.id) == "rejected")
+    stored = live.sandbox.queue.get(order.id)
+    assert "margin is insufficient" in stored.reason and "-2019" in stored.reason
+    assert all(live.status(child) == "rejected" for child in stored.children)
+    assert live.exchange.orders() == [] and live.position_qty() == 0
+
+
+def test_a_clock_skew_is_resynced_and_the_order_placed_once(live: Live) -> None:
+    live.exchange.fault(ClockSkew())
+    order = live.order(entry("e-skew-1"))
+    wait_until(lambda: live.status(order.id) == "filled")
+    assert len(live.exchange.orders()) == 1
+    assert_consistent(live)
+
+
+def test_fills_lost_with_a_dropped_user_stream_are_recovered(live: Live) -> None:
+    live.exchange.fault(StreamDropOnFill())
+    order = live.order(entry("e-drop-1"))
+    wait_until(lambda: live.status(order.id) == "filled", timeout=10)
+    wait_until(lambda: len(live.exchange.open_algo_orders()) == 2, timeout=10)
+    assert live.venue.state.counters.fills_from_rest >= 1
+    assert_consistent(live)
+
+
+def test_an_expired_listen_key_is_rotated_and_later_fills_arrive(live: Live) -> None:
+    live.exchange.fault(ListenKeyExpiry())
+    wait_until(lambda: live.session.health().listen_key_rotations >= 1)
+    order = live.order(entry("e-rotate-1"))
+    wait_until(lambda: live.status(order.id) == "filled")
+    assert_consistent(live)
+
+
+def test_a_manual_close_cancels_the_protection(live: Live) -> None:
+    live.order(entry("e-close-1"))
+    wait_until(lambda: len(live.exchange.open_algo_orders()) == 2)
+    with live.venue.lock:
+        live.sandbox.pipeline.close_position(ClosePosition(BOOK, "manual"))
+    wait_until(lambda: live.sandbox.model.position(BOOK) is None)
+    wait_until(lambda: not live.exchange.open_algo_orders())
+    (trade,) = live.sandbox.model.trades
+    assert trade.exit_reason == "manual"
+    assert_consistent(live)
+
+
+def test_reconciliation_replaces_a_missing_stop_and_cancels_nothing_else(live: Live) -> None:
+    order = live.order(entry("e-recon-1"))
+    wait_until(lambda: len(live.exchange.open_algo_orders()) == 2)
+    stop_client = live.sandbox.queue.get(order.children[0]).client_order_id
+    live.venue.client.cancel_algo_order(stop_client)  # someone cancelled it on Binance
+    live.venue.worker.put(live.session.reconcile)
+    wait_until(lambda: len(live.exchange.open_algo_orders()) == 2)
+    assert stop_client in {a.client_algo_id for a in live.exchange.open_algo_orders()}
+    assert_consistent(live)
