@@ -240,6 +240,11 @@ def test_rejected_and_expired_confirmations_never_become_orders(
     dialog.get_by_role("button", name="Reject").click()
     expect(dialog).to_be_hidden()
     assert all(p["id"] != rejected["id"] for p in api_ok(server, "GET", "/orders/pending"))
+    refused = page.get_by_test_id("orders-card").locator(
+        '[data-testid="order-row"][data-status="rejected"]'
+    )
+    expect(refused.first).to_be_visible(timeout=10_000)  # the reason, in words, beside it
+    expect(refused.first.get_by_test_id("order-reason")).not_to_have_text("")
 
     # The next signal's confirmation is left alone until it expires.
     expect(dialog).to_be_visible(timeout=SIGNAL_TIMEOUT_MS)

@@ -28,13 +28,14 @@ from scalplab.data.adapters.binance.fake_faults import (
 from scalplab.data.adapters.binance.fake_venue import FakeVenue
 from scalplab.data.adapters.binance.trading import BinanceTradingClient
 from scalplab.data.symbols import parse_exchange_info
+from scalplab.errors import ConflictError
 from scalplab.orders.binance_venue import BinanceVenue
 from scalplab.orders.commands import ClosePosition, SubmitOrder
 from scalplab.orders.execution import ExecutionModel
 from scalplab.orders.funding import FundingSchedule
 from scalplab.orders.live_sync import LiveSession
 from scalplab.orders.models import Bar, BookKey
-from scalplab.orders.queue import OrderQueue
+from scalplab.orders.queue import MemoryOrderRepository, OrderQueue
 from scalplab.orders.sandbox import Sandbox, open_sandbox
 from scalplab.orders.types import Order, OrderRequest
 from tests.data.adapters.binance.venue_client import EXCHANGE_INFO, KEY, SECRET
@@ -246,3 +247,28 @@ def test_reconciliation_replaces_a_missing_stop_and_cancels_nothing_else(live: L
     wait_until(lambda: len(live.exchange.open_algo_orders()) == 2)
     assert stop_client in {a.client_algo_id for a in live.exchange.open_algo_orders()}
     assert_consistent(live)
+
+
+def test_keys_of_the_wrong_account_are_refused_before_any_order() -> None:
+    exchange = FakeExchange(KEY, SECRET, exchange_info=EXCHANGE_INFO, balance="10000")
+    with FakeVenue(exchange) as fake:
+        client = BinanceTradingClient(fake.rest_url, "a-spot-key-not-this-account", SECRET)
+        model = ExecutionModel(CONFIG)
+        model.add_book(BookKey(SYMBOL, "test"), RULES, FundingSchedule([], 0.0))
+        venue = BinanceVenue(model, OrderQueue(MemoryOrderRepository()), client)
+        session = LiveSession(venue, fake.ws_url, leverage=5, connect_timeout_s=2)
+        with pytest.raises(ConflictError, match="Binance refused the API keys"):
+            session.start({BOOK: SYMBOL})
+        assert exchange.orders() == []
+
+
+def test_a_hedge_mode_account_is_refused() -> None:
+    exchange = FakeExchange(KEY, SECRET, exchange_info=EXCHANGE_INFO, hedge_mode=True)
+    with FakeVenue(exchange) as fake:
+        client = BinanceTradingClient(fake.rest_url, KEY, SECRET)
+        model = ExecutionModel(CONFIG)
+        model.add_book(BookKey(SYMBOL, "test"), RULES, FundingSchedule([], 0.0))
+        venue = BinanceVenue(model, OrderQueue(MemoryOrderRepository()), client)
+        session = LiveSession(venue, fake.ws_url, leverage=5, connect_timeout_s=2)
+        with pytest.raises(ConflictError, match="hedge mode"):
+            session.start({BOOK: SYMBOL})

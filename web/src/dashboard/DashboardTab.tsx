@@ -1,7 +1,8 @@
 /**
  * The Dashboard tab: the trading mode (paper / LIVE, and which live condition is
  * missing) with the kill switch, simulation controls with the "Confirm order
- * execution" checkbox, the pending confirmations, live signals per pair and the pairs.
+ * execution" checkbox, the pending confirmations, live signals per pair, the latest
+ * orders with their status and reason, and the pairs.
  */
 import { useCallback, useEffect, useState } from "react";
 
@@ -12,6 +13,7 @@ import { Notice } from "../components/Notice";
 import { useI18n } from "../i18n/I18nProvider";
 import { messageOf } from "../lib/errors";
 import { useLive } from "../live/LiveProvider";
+import { OrdersCard } from "./OrdersCard";
 import { PairsCard } from "./PairsCard";
 import { PendingCard } from "./PendingCard";
 import { SignalsCard } from "./SignalsCard";
@@ -65,6 +67,7 @@ export function DashboardTab({ onShowPerformance }: DashboardTabProps) {
         </Notice>
       ) : null}
       <SignalsCard books={pairs ?? []} />
+      <OrdersCard />
       <PairsCard catalog={catalog} pairs={pairs} onChange={onPairsChange} />
     </div>
   );
