@@ -8,8 +8,9 @@ applied to every symbol from a per-symbol base price).
 1. latency: a signal on a bar's close → `submit_signal` → the venue's worker → signed
    `POST /fapi/v1/order` → the fake's answer (the order accepted). p50 / p99 over N
    entries (each closed again before the next; an entry, its two algo orders, its close
-   and their cancels are ~5 orders, so more than ~200 entries a minute would meet the
-   order limit the client enforces — 1,080 a minute, Binance's 1,200 less 10 %).
+   and their cancels are ~5 orders, so entries are paced at one per 0.3 s: faster, they
+   would meet the order limit the client enforces — 270 per 10 s and 1,080 a minute,
+   Binance's 300 and 1,200 less 10 % — and the figure would be the limit's wait).
 2. soak: `--pairs` symbols trade for `--minutes` with faults injected every few seconds
    (order timeout after placing, 5xx placed and not placed, -1021, -2019, a user stream
    dropped during a fill, listenKey expiry); at the end: orders lost or duplicated, fills
@@ -55,6 +56,10 @@ from scalplab.strategies.signal import Signal
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 KEY, SECRET = "benchmark-key-0123456789abcdef", "benchmark-secret-fedcba9876543210"
+PACE_S = 0.3
+"""One entry per 0.3 s at most: its ~5 orders stay inside the order limit, so the figure
+is the path's latency, not a wait for the limit."""
+
 CONFIG = ExecutionConfig(200_000.0, 0.2, 5.0, 0.4, CostModel(0.05, 0.02, 0.0))
 
 
@@ -142,6 +147,7 @@ def latency(real: Path, entries: int) -> None:
                     rig.venue.state.orders.unsettled()
                 ):
                     time.sleep(0.001)
+                time.sleep(max(0.0, started + PACE_S - time.perf_counter()))
         finally:
             rig.session.stop()
     samples.sort()
