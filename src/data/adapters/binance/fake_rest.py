@@ -108,6 +108,8 @@ class ReplayState:
     calls: dict[str, int] = field(default_factory=dict)
     log: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     used_weight: int = 0
+    """Weight used in the current UTC minute (Binance's `X-MBX-USED-WEIGHT-1m` window)."""
+    weight_minute: int = -1
     weight_header: int | None = None
     """When set, reported as `X-MBX-USED-WEIGHT-1m` instead of the running total."""
     request_windows: dict[str, RequestWindow] = field(default_factory=lambda: dict(REQUEST_WINDOWS))
@@ -130,6 +132,14 @@ class ReplayState:
             funding=data.funding,
             premium=data.premium,
         )
+
+    def charge(self, weight: int) -> None:
+        """Count a request's weight in the current minute (the count starts over each minute,
+        as Binance's does)."""
+        minute = int(time.time() // 60)
+        if minute != self.weight_minute:
+            self.weight_minute, self.used_weight = minute, 0
+        self.used_weight += weight
 
     def add_klines(self, symbol: str, interval: str, path: Path) -> list[list[Any]]:
         """Serve a recorded kline CSV as `symbol`'s `interval` klines."""
@@ -225,7 +235,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     def _json(self, endpoint: str, params: dict[str, str], answer: object) -> None:
-        self.state.used_weight += request_weight(endpoint, params)
+        self.state.charge(request_weight(endpoint, params))
         self._send(200, json.dumps(answer))
 
     def _fault(self, endpoint: str, params: dict[str, str]) -> Fault | None:
@@ -304,7 +314,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         with self.state.lock:
-            self.state.used_weight += reply.weight
+            self.state.charge(reply.weight)
         self._send(reply.status, reply.body, reply.headers)
 
     def _limit(self, params: dict[str, str], default: int, largest: int) -> int | None:
