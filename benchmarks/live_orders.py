@@ -11,10 +11,12 @@ applied to every symbol from a per-symbol base price).
    and their cancels are ~5 orders, so entries are paced at one per 0.3 s: faster, they
    would meet the order limit the client enforces — 270 per 10 s and 1,080 a minute,
    Binance's 300 and 1,200 less 10 % — and the figure would be the limit's wait).
-2. soak: `--pairs` symbols trade for `--minutes` with faults injected every few seconds
+2. soak: `--pairs` symbols trade for `--minutes` (strategy signals, market entries, and
+   a person's post-only limit entries, `GTX`) with faults injected every few seconds
    (order timeout after placing, 5xx placed and not placed, -1021, -2019, a user stream
    dropped during a fill, listenKey expiry); at the end: orders lost or duplicated, fills
-   not booked, positions different from the venue's, positions without a stop.
+   not booked, positions different from the venue's, positions without a stop (the
+   post-only entries still resting at the end are cancelled first).
 
     .venv/bin/python benchmarks/live_orders.py [--entries 200] [--pairs 50] [--minutes 10]
 """
@@ -42,7 +44,8 @@ from scalplab.data.adapters.binance.fake_venue import FakeVenue
 from scalplab.data.adapters.binance.trading import BinanceTradingClient
 from scalplab.data.symbols import SymbolRules, parse_exchange_info
 from scalplab.orders.binance_venue import BinanceVenue
-from scalplab.orders.commands import SubmitSignal
+from scalplab.orders.cancelling import cancel_working_order
+from scalplab.orders.commands import SubmitOrder, SubmitSignal
 from scalplab.orders.costs import CostModel
 from scalplab.orders.execution import ExecutionConfig, ExecutionModel
 from scalplab.orders.funding import FundingSchedule
@@ -52,6 +55,7 @@ from scalplab.orders.outcomes import SignalAccepted
 from scalplab.orders.queue import OrderQueue
 from scalplab.orders.risk import RiskSettings
 from scalplab.orders.sandbox import Sandbox, open_sandbox
+from scalplab.orders.types import OrderRejected, OrderRequest
 from scalplab.strategies.signal import Signal
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
@@ -90,6 +94,7 @@ class Rig:
         for symbol, rules in books.items():
             self.sandbox.model.add_book(BookKey(symbol, "bench"), rules, FundingSchedule([], 0.0))
         self.venue = made[0]
+        self.refused_before_sending: list[str] = []
         self.session = LiveSession(self.venue, fake.ws_url, leverage=5, connect_timeout_s=10)
         self.session.start({f"{s}/bench": s for s in books})
 
@@ -117,6 +122,36 @@ class Rig:
                 SubmitSignal(f"{symbol}/bench", bar, signal)
             )
         return outcome.order.id if isinstance(outcome, SignalAccepted) else None
+
+    def post_only_entry(self, symbol: str, price: float, long: bool, rules: SymbolRules) -> None:
+        """A person's post-only limit entry 0.1 % inside the market, risk-sized, with the
+        signal's bracket distances (it rests until the price comes to it)."""
+        direction = 1 if long else -1
+        limit = rounded(price * (1 - 0.001 * direction), rules)
+        request = OrderRequest(
+            symbol=symbol,
+            side="buy" if long else "sell",
+            type="limit",
+            price=Decimal(repr(limit)),
+            post_only=True,
+            stop_loss=Decimal(repr(rounded(limit * (1 - 0.005 * direction), rules))),
+            take_profit=Decimal(repr(rounded(limit * (1 + 0.02 * direction), rules))),
+        )
+        with self.venue.lock:
+            try:
+                self.sandbox.pipeline.submit_order(SubmitOrder(f"{symbol}/bench", request))
+            except OrderRejected as refusal:  # before any order, e.g. under the min notional
+                self.refused_before_sending.append(refusal.reason)
+
+    def cancel_resting_entries(self) -> int:
+        """Withdraw the entries still resting (a soak ends with every order settled)."""
+        resting = [
+            o for o in self.venue.state.orders.unsettled() if o.role == "entry" and o.exchange_id
+        ]
+        with self.venue.lock:
+            for live in resting:
+                cancel_working_order(self.venue, self.sandbox.queue, live.order_id, [live.book])
+        return len(resting)
 
 
 def latency(real: Path, entries: int) -> None:
@@ -195,12 +230,16 @@ def soak(real: Path, pairs: int, minutes: float, seed: int) -> None:
                     book = f"{symbol}/bench"
                     busy = rig.venue.position(book) or rig.venue.has_pending_entry(book)
                     if not busy and rng.random() < 0.01:
-                        rig.signal(symbol, index, price, rng.random() < 0.5, rules)
+                        if rng.random() < 0.3:
+                            rig.post_only_entry(symbol, price, rng.random() < 0.5, rules)
+                        else:
+                            rig.signal(symbol, index, price, rng.random() < 0.5, rules)
                 if time.monotonic() >= next_fault:
                     exchange.fault(rng.choice(FAULTS)())
                     faults += 1
                     next_fault = time.monotonic() + rng.uniform(1.0, 4.0)
                 time.sleep(0.2)
+            rig.cancel_resting_entries()
             settle = time.monotonic() + 30
             while rig.venue.state.orders.unsettled() and time.monotonic() < settle:
                 time.sleep(0.1)
@@ -222,6 +261,7 @@ def report(rig: Rig, exchange: FakeExchange, symbols: list[str], faults: int, ba
             lost += 1
         if order.status in ("accepted", "submitted"):
             lost += 1
+            print(f"  unsettled at the end: {order.id} {order.type} {order.status} {order.reason}")
     booked = {trade for _, trade in rig.venue.state.seen_trades}
     unbooked = sum(1 for t in exchange.trades() if t.trade_id not in booked)
     mismatched = unprotected = 0
@@ -236,9 +276,16 @@ def report(rig: Rig, exchange: FakeExchange, symbols: list[str], faults: int, ba
     counters = rig.venue.state.counters
     filled = sum(1 for o in entries if o.status == "filled")
     rejected = sum(1 for o in entries if o.status == "rejected")
+    cancelled = sum(1 for o in entries if o.status == "cancelled")
+    post_only = [o for o in entries if o.post_only]
+    post_only_filled = sum(1 for o in post_only if o.status == "filled")
     print(f"soak: {len(symbols)} pairs, {bars} price steps, {faults} faults injected")
     algos, fills = len(exchange.algo_orders()), len(exchange.trades())
-    print(f"  entries {len(entries)} (filled {filled}, rejected {rejected}); venue orders "
+    print(f"  entries {len(entries)} (filled {filled}, rejected {rejected}, resting at the end "
+          f"and cancelled {cancelled}); post-only {len(post_only)} "
+          f"(filled {post_only_filled}, refused before sending "
+          f"{len(rig.refused_before_sending)})")  # fmt: skip
+    print(f"  venue orders "
           f"{len(venue_ids)}, algo orders {algos}, fills {fills}")  # fmt: skip
     print(f"  unknown outcomes {counters.unknown_outcomes}, resent after lookup "
           f"{counters.resent_after_lookup}, fills via REST {counters.fills_from_rest}, "

@@ -29,7 +29,11 @@ _SYMBOL = re.compile(r"^[A-Z0-9][A-Z0-9_]{1,39}$")
 
 @dataclass(frozen=True, slots=True)
 class SymbolRules:
-    """Trading rules of one USDT-M symbol, from `/fapi/v1/exchangeInfo` filters."""
+    """Trading rules of one USDT-M symbol, from `/fapi/v1/exchangeInfo` filters.
+
+    `max_qty` (LOT_SIZE) and `market_max_qty` (MARKET_LOT_SIZE) are the largest
+    quantities Binance accepts (-4005 above them); None: unknown, no limit.
+    """
 
     symbol: str
     tick_size: Decimal
@@ -38,6 +42,22 @@ class SymbolRules:
     min_notional: Decimal
     price_precision: int
     quantity_precision: int
+    max_qty: Decimal | None = None
+    market_max_qty: Decimal | None = None
+
+    def max_qty_for(self, order_type: str) -> Decimal | None:
+        """The largest quantity of an order of `order_type`: `market_max_qty` for a market
+        order (`max_qty` when MARKET_LOT_SIZE is unknown), `max_qty` for any other."""
+        if order_type == "market" and self.market_max_qty is not None:
+            return self.market_max_qty
+        return self.max_qty
+
+    @property
+    def max_position_qty(self) -> Decimal | None:
+        """The largest position an entry may open: one that a single market order (a
+        stop's or a take-profit's, an exit's) can still close — the smaller maximum."""
+        known = [q for q in (self.max_qty, self.market_max_qty) if q is not None]
+        return min(known) if known else None
 
 
 def normalize_symbol(symbol: str) -> str:
@@ -61,6 +81,14 @@ def _decimal(value: Any, what: str) -> Decimal:
     if isinstance(exponent, int) and exponent > 0:
         number = number.quantize(Decimal(1))
     return number
+
+
+def _max_qty(lot: dict[str, Any] | None, what: str) -> Decimal | None:
+    """A lot filter's `maxQty`; None when the filter or the value is missing, or zero."""
+    if lot is None or lot.get("maxQty") is None:
+        return None
+    number = _decimal(lot["maxQty"], what)
+    return number if number > 0 else None
 
 
 def _os_reason(exc: Exception) -> str:
@@ -106,6 +134,8 @@ def _rules_of(entry: dict[str, Any]) -> SymbolRules:
         min_notional=_decimal(min_notional, f"{name} min notional"),
         price_precision=price_precision,
         quantity_precision=quantity_precision,
+        max_qty=_max_qty(lot, f"{name} maxQty"),
+        market_max_qty=_max_qty(filters.get("MARKET_LOT_SIZE"), f"{name} market maxQty"),
     )
 
 
@@ -139,7 +169,17 @@ def _to_json(rules: SymbolRules) -> dict[str, Any]:
         "min_notional": str(rules.min_notional),
         "price_precision": rules.price_precision,
         "quantity_precision": rules.quantity_precision,
+        "max_qty": _optional_text(rules.max_qty),
+        "market_max_qty": _optional_text(rules.market_max_qty),
     }
+
+
+def _optional_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _optional_decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
 
 
 def _from_json(symbol: str, data: dict[str, Any]) -> SymbolRules:
@@ -151,6 +191,8 @@ def _from_json(symbol: str, data: dict[str, Any]) -> SymbolRules:
         min_notional=Decimal(data["min_notional"]),
         price_precision=int(data["price_precision"]),
         quantity_precision=int(data["quantity_precision"]),
+        max_qty=_optional_decimal(data.get("max_qty")),
+        market_max_qty=_optional_decimal(data.get("market_max_qty")),
     )
 
 

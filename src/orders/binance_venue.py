@@ -287,6 +287,7 @@ class BinanceVenue:
             reduce_only=placement.reduce_only,
             price=placement.price,
             callback_rate=placement.callback_rate,
+            activate_price=placement.activate_price,
             working_type="CONTRACT_PRICE",
         )
 

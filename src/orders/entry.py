@@ -80,10 +80,19 @@ def size_entry(
     max_leverage: float,
     free_margin: float,
 ) -> Sizing:
-    """`qty = min(equity × risk% / |entry − stop|, equity × leverage / entry)` down to the
-    step, and the checks on it: min_qty, min_notional, insufficient_margin (its initial
-    margin over the equity not already held as margin)."""
-    qty = risk_position_size(equity, entry, stop, risk_per_trade_pct, max_leverage, rules.step_size)
+    """A signal's market entry: `qty = min(equity × risk% / |entry − stop|, equity ×
+    leverage / entry, the symbol's largest position)` down to the step, and the
+    checks on it: min_qty, min_notional, insufficient_margin (its initial margin over the
+    equity not already held as margin)."""
+    qty = risk_position_size(
+        equity,
+        entry,
+        stop,
+        risk_per_trade_pct,
+        max_leverage,
+        rules.step_size,
+        max_position_float(rules),
+    )
     if qty <= 0 or qty < float(rules.min_qty):
         return Sizing(qty, "min_qty")
     if qty * entry < float(rules.min_notional):
@@ -91,6 +100,13 @@ def size_entry(
     if qty * entry / max_leverage > free_margin * (1 + 1e-9):
         return Sizing(qty, "insufficient_margin")
     return Sizing(qty)
+
+
+def max_position_float(rules: SymbolRules) -> float | None:
+    """The symbol's largest position (`SymbolRules.max_position_qty`) as a float cap for
+    sizing an entry (None: no limit known)."""
+    limit = rules.max_position_qty
+    return None if limit is None else float(limit)
 
 
 def plan_manual(

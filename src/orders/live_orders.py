@@ -45,6 +45,8 @@ class Placement:
     reduce_only: bool = False
     close_position: bool = False
     callback_rate: Decimal | None = None
+    activate_price: Decimal | None = None
+    """Where a trailing stop starts following the price (at once when None)."""
 
 
 @dataclass(slots=True)
@@ -138,8 +140,9 @@ def exchange_side(order: Order) -> ExchangeSide:
 
 
 def placement_of(order: Order) -> Placement:
-    """How a queue order is placed: market and limit orders through `/fapi/v1/order`,
-    stop, stop-limit and trailing-stop orders as conditional algo orders."""
+    """How a queue order is placed: market and limit orders through `/fapi/v1/order`
+    (a post-only limit as `GTX`), stop, stop-limit and trailing-stop orders as
+    conditional algo orders."""
     side = exchange_side(order)
     reduce = order.reduce_only
     if order.type == "market":
@@ -152,7 +155,7 @@ def placement_of(order: Order) -> Placement:
             "LIMIT",
             order.qty,
             price=order.price,
-            time_in_force="GTC",
+            time_in_force="GTX" if order.post_only else "GTC",
             reduce_only=reduce,
         )
     if order.type == "stop_market":
@@ -184,6 +187,7 @@ def placement_of(order: Order) -> Placement:
         "TRAILING_STOP_MARKET",
         order.qty,
         callback_rate=order.callback_rate_pct,
+        activate_price=order.stop_price,
         reduce_only=reduce,
     )
 

@@ -16,13 +16,14 @@ the close of bar t of a book:
 3. invalid_levels — with the stop-loss and take-profit rounded to the tick (nearest,
    halves away from zero) the stop is not on the losing side or the target not on the
    winning side of the entry;
-4. sizing (`qty = min(equity × risk% / |entry − stop|, equity × leverage / entry)`,
-   down to the step) — min_qty, min_notional; insufficient_margin when its initial
-   margin exceeds the equity not already held as margin;
+4. sizing (`qty = min(equity × risk% / |entry − stop|, equity × leverage / entry,
+   the symbol's largest position)`, down to the step) — min_qty, min_notional;
+   insufficient_margin when its initial margin exceeds the equity not already held as
+   margin;
 5. the kill switch (`scalplab.orders.halt`: while trading is halted, a block by the
    `halted` breaker), then the risk gate — `min_rr` (a rejection, reason min_rr), then
    each circuit breaker (a block, with the breaker and its reason);
-6. the order request's symbol rules (tick, step, notional), then the queue.
+6. the order request's symbol rules (tick, step, max quantity, notional), then the queue.
 
 A person's entry order meets the kill switch first of all (409 while halted), and an
 entry waiting for confirmation cannot be confirmed while halted; exits never wait.
@@ -47,7 +48,14 @@ from scalplab.orders.commands import (
     SubmitSignal,
 )
 from scalplab.orders.confirming import Confirmations
-from scalplab.orders.entry import EntryPlan, Sizing, plan_manual, plan_signal, size_entry
+from scalplab.orders.entry import (
+    EntryPlan,
+    Sizing,
+    max_position_float,
+    plan_manual,
+    plan_signal,
+    size_entry,
+)
 from scalplab.orders.events import VenueEvent
 from scalplab.orders.halt import HaltSwitch, halt_decision, refuse_if_halted
 from scalplab.orders.ids import client_order_id
@@ -274,13 +282,15 @@ class OrderPipeline:
 
     def _sizer(self, book: str) -> Callable[[float, float], float]:
         def size(entry: float, stop: float) -> float:
+            rules = self.venue.rules(book)
             return risk_position_size(
                 self.venue.equity(),
                 entry,
                 stop,
                 self.risk_per_trade_pct,
                 self.max_leverage,
-                self.venue.rules(book).step_size,
+                rules.step_size,
+                max_position_float(rules),
             )
 
         return size

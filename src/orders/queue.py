@@ -42,6 +42,7 @@ IDEMPOTENT_FIELDS = (
     "stop_price",
     "callback_rate_pct",
     "reduce_only",
+    "post_only",
     "stop_loss",
     "take_profit",
 )

@@ -46,6 +46,23 @@ def _check_fields(request: OrderRequest) -> None:
         raise OrderRejected(
             f"a {kind} order takes no callback_rate_pct (got {text(request.callback_rate_pct)})"
         )
+    if request.post_only and kind != "limit":
+        raise OrderRejected(f"post_only applies to limit orders only, not to a {kind} order")
+
+
+def _check_post_only(request: OrderRequest, reference_price: float) -> None:
+    """A post-only limit must rest: one that would trade at once against the current
+    price is refused, as Binance refuses it (-5022)."""
+    if not request.post_only or request.price is None:
+        return
+    market = Decimal(str(reference_price))
+    buying = request.side == "buy"
+    if request.price >= market if buying else request.price <= market:
+        where = "at or above" if buying else "at or below"
+        raise OrderRejected(
+            f"post_only {request.side} limit at {text(request.price)} is {where} the market "
+            f"price {text(market)}: it would take liquidity instead of resting"
+        )
 
 
 def _check_bracket(request: OrderRequest, entry: Decimal) -> None:
@@ -69,6 +86,23 @@ def _check_bracket(request: OrderRequest, entry: Decimal) -> None:
         )
 
 
+def _check_max_qty(request: OrderRequest, qty: Decimal, rules: SymbolRules) -> None:
+    """Binance's maximum for the order's type (-4005), and for an entry the largest
+    position one market order can close (its stop, its target, an exit)."""
+    max_qty = rules.max_qty_for(request.type)
+    if max_qty is not None and qty > max_qty:
+        raise OrderRejected(
+            f"qty {text(qty)} is over the maximum quantity {text(max_qty)} of "
+            f"{rules.symbol} for {request.type} orders"
+        )
+    largest = rules.max_position_qty
+    if not request.reduce_only and largest is not None and qty > largest:
+        raise OrderRejected(
+            f"qty {text(qty)} is over {text(largest)}, the largest position of {rules.symbol} "
+            "one market order can close (its stop-loss, take-profit or exit)"
+        )
+
+
 def validate_order(request: OrderRequest, rules: SymbolRules, reference_price: float) -> None:
     """Check `request` against `rules`; `OrderRejected` with a precise one-line reason.
 
@@ -76,8 +110,11 @@ def validate_order(request: OrderRequest, rules: SymbolRules, reference_price: f
     are valued at it, and it is the entry of a market or unactivated trailing
     order when the bracket sides are checked. Checks, in order: symbol, the price
     fields of the type, tick multiples (price, stop_price, stop_loss, take_profit),
-    minimum quantity, step multiple, minimum notional (reduce-only orders are
-    exempt, as on Binance), then the bracket.
+    minimum quantity, maximum quantity (`SymbolRules.max_qty_for` the type, reduce-only
+    orders included, as on Binance; an entry also `max_position_qty`), step multiple,
+    minimum notional (reduce-only orders are exempt, as on Binance), then the bracket.
+    A post-only limit at or through the reference price is refused (it would take
+    liquidity).
     """
     if request.symbol != rules.symbol:
         raise OrderRejected(f"symbol rules of {rules.symbol} do not apply to {request.symbol}")
@@ -91,6 +128,7 @@ def validate_order(request: OrderRequest, rules: SymbolRules, reference_price: f
             f"no usable market price for {request.symbol} (got {snippet(reference_price)})"
         )
     _check_fields(request)
+    _check_post_only(request, reference_price)
     for name in ("price", "stop_price", "stop_loss", "take_profit"):
         value: Decimal | None = getattr(request, name)
         if value is not None and not is_multiple(value, rules.tick_size):
@@ -107,6 +145,7 @@ def validate_order(request: OrderRequest, rules: SymbolRules, reference_price: f
             raise OrderRejected(
                 f"qty {text(qty)} is under the minimum quantity {text(rules.min_qty)}"
             )
+        _check_max_qty(request, qty, rules)
         if not is_multiple(qty, rules.step_size):
             raise OrderRejected(
                 f"qty {text(qty)} is not a multiple of the step size {text(rules.step_size)}"

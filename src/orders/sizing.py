@@ -21,14 +21,20 @@ def risk_position_size(
     risk_pct: float,
     max_leverage: float,
     step: Decimal,
+    max_qty: float | None = None,
 ) -> float:
-    """`min(equity × risk% / |entry − stop|, equity × leverage / entry)`, down to the step."""
+    """`min(equity × risk% / |entry − stop|, equity × leverage / entry, max_qty)`, down to
+    the step; `max_qty` is the symbol's largest quantity for the order's type (None: no
+    cap)."""
     distance = abs(entry - stop_loss)
     if equity <= 0 or entry <= 0 or distance <= 0:
         return 0.0
     by_risk = equity * risk_pct / 100.0 / distance
     by_leverage = equity * max_leverage / entry
-    return floor_to_step(min(by_risk, by_leverage), step)
+    qty = min(by_risk, by_leverage)
+    if max_qty is not None:
+        qty = min(qty, max_qty)
+    return floor_to_step(qty, step)
 
 
 def liquidation_price(entry: float, long: bool, leverage: float, maint_margin_pct: float) -> float:

@@ -116,7 +116,9 @@ class OrderRequest:
 
     `qty` may be `None` only for an entry with a `stop_loss`: the engine then sizes
     it by risk and re-validates the sized request. `stop_price` is the trigger of
-    stop orders and the optional activation price of a trailing stop. Construction
+    stop orders and the optional activation price of a trailing stop. `post_only`
+    (limit orders only) makes a limit that would trade at once a refusal rather than
+    a taker fill (Binance's `GTX`). Construction
     normalises the symbol, coerces numbers to `Decimal` and checks the literal
     fields; the symbol rules are checked by `validate_order`.
     """
@@ -129,6 +131,7 @@ class OrderRequest:
     stop_price: Decimal | None = None
     callback_rate_pct: Decimal | None = None
     reduce_only: bool = False
+    post_only: bool = False
     stop_loss: Decimal | None = None
     take_profit: Decimal | None = None
     client_order_id: str | None = None
@@ -146,10 +149,11 @@ class OrderRequest:
             )
         if self.source not in ORDER_SOURCES:
             raise OrderRejected(f"source must be strategy or manual, not {snippet(self.source)}")
-        if not isinstance(self.reduce_only, bool):
-            raise OrderRejected(
-                f"reduce_only must be true or false, not {snippet(self.reduce_only)}"
-            )
+        for flag in ("reduce_only", "post_only"):
+            if not isinstance(getattr(self, flag), bool):
+                raise OrderRejected(
+                    f"{flag} must be true or false, not {snippet(getattr(self, flag))}"
+                )
         for name in _DECIMAL_FIELDS:
             value = getattr(self, name)
             if value is not None:
@@ -198,6 +202,7 @@ class OrderRequest:
             "stop_price": _opt_text(self.stop_price),
             "callback_rate_pct": _opt_text(self.callback_rate_pct),
             "reduce_only": self.reduce_only,
+            "post_only": self.post_only,
             "stop_loss": _opt_text(self.stop_loss),
             "take_profit": _opt_text(self.take_profit),
             "client_order_id": self.client_order_id,
@@ -269,6 +274,7 @@ class Order:
     stop_price: Decimal | None = None
     callback_rate_pct: Decimal | None = None
     reduce_only: bool = False
+    post_only: bool = False
     stop_loss: Decimal | None = None
     take_profit: Decimal | None = None
     source: OrderSource = "manual"
@@ -305,6 +311,7 @@ class Order:
             stop_price=request.stop_price,
             callback_rate_pct=request.callback_rate_pct,
             reduce_only=request.reduce_only,
+            post_only=request.post_only,
             stop_loss=request.stop_loss,
             take_profit=request.take_profit,
             source=request.source,
@@ -325,6 +332,7 @@ class Order:
             stop_price=self.stop_price,
             callback_rate_pct=self.callback_rate_pct,
             reduce_only=self.reduce_only,
+            post_only=self.post_only,
             stop_loss=self.stop_loss,
             take_profit=self.take_profit,
             client_order_id=self.client_order_id,
@@ -383,6 +391,7 @@ class Order:
             "stop_price": _opt_text(self.stop_price),
             "callback_rate_pct": _opt_text(self.callback_rate_pct),
             "reduce_only": self.reduce_only,
+            "post_only": self.post_only,
             "stop_loss": _opt_text(self.stop_loss),
             "take_profit": _opt_text(self.take_profit),
             "source": self.source,
@@ -426,6 +435,7 @@ class Order:
                 stop_price=_opt_decimal(data.get("stop_price")),
                 callback_rate_pct=_opt_decimal(data.get("callback_rate_pct")),
                 reduce_only=bool(data.get("reduce_only", False)),
+                post_only=bool(data.get("post_only", False)),
                 stop_loss=_opt_decimal(data.get("stop_loss")),
                 take_profit=_opt_decimal(data.get("take_profit")),
                 source=data.get("source", "manual"),

@@ -126,3 +126,16 @@ class OrderService:
             extra={"pending_id": pending_id, "order_id": order.id},
         )
         return order
+
+    def cancel(self, order_id: str) -> Order:
+        """Cancel a working order: paper trading cancels it at once, Binance when it
+        confirms (the order stays `accepted` until then)."""
+        order = self.engine.cancel_order(order_id)
+        log.info(
+            "%s order %s cancel requested: %s",
+            "live" if self.live else "paper",
+            order.id,
+            order.status,
+            extra={"order_id": order.id},
+        )
+        return order

@@ -32,6 +32,7 @@ from scalplab.data.exchange import EXCHANGE
 from scalplab.data.live_source import LiveSource
 from scalplab.data.symbols import normalize_symbol
 from scalplab.errors import ConflictError, NotFoundError, ScalpLabError
+from scalplab.orders.cancelling import cancel_working_order
 from scalplab.orders.commands import (
     ClosePosition,
     ConfirmOrder,
@@ -366,6 +367,13 @@ class SimulationEngine:
                 except BreakerBlockedError as exc:
                     blocked = exc  # the block is committed (a risk event), then refused
             raise blocked
+
+    def cancel_order(self, order_id: str) -> Order:
+        """Cancel a working order (see `scalplab.orders.cancelling`); the order afterwards."""
+        with self.lock, self.journal.change():
+            pipeline = self.account.pipeline
+            books = self.account.model.books()
+            return cancel_working_order(pipeline.venue, pipeline.queue, order_id, books)
 
     def close_position(self, symbol: str, strategy: str | None = None) -> PositionClosed:
         """Close a position at the next bar's open (manual exit)."""

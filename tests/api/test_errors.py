@@ -110,6 +110,7 @@ def test_openapi_documents_the_app_error_body(settings: Settings, tmp_path: Path
         "/signals/stream",
         "/orders",
         "/orders/{order_id}",
+        "/orders/{order_id}/cancel",
         "/orders/pending",
         "/orders/pending/{pending_id}/confirm",
         "/orders/pending/{pending_id}/reject",

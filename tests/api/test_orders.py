@@ -66,6 +66,41 @@ def test_a_market_order_is_accepted_then_filled(running: TestClient) -> None:
     assert running.get("/orders/ord-nope").status_code == 404
 
 
+def test_a_post_only_limit_below_the_market_rests(running: TestClient) -> None:
+    body = {**BUY, "type": "limit", "price": "1000", "qty": "0.01", "post_only": True}
+    response = running.post("/orders", json=body)
+    assert response.status_code == 201, response.text
+    order = response.json()
+    assert (order["type"], order["post_only"], order["status"]) == ("limit", True, "accepted")
+    assert running.get(f"/orders/{order['id']}").json()["post_only"] is True
+
+    cancelled = running.post(f"/orders/{order['id']}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["reason"] == "cancelled by request"
+    again = running.post(f"/orders/{order['id']}/cancel")
+    assert again.status_code == 409
+    assert again.json()["detail"] == (
+        f"order {order['id']} is cancelled: only a working order can be cancelled"
+    )
+    assert running.post("/orders/ord-nope/cancel").status_code == 404
+
+
+def test_the_protection_of_a_position_cannot_be_cancelled(running: TestClient) -> None:
+    body = {**BUY, "stop_loss": "100000", "take_profit": "125000"}
+    response = running.post("/orders", json=body)
+    assert response.status_code == 201, response.text
+    order = response.json()
+    filled = poll(running, f"/orders/{order['id']}", lambda o: o["status"] == "filled")
+    stop_id = filled["children"][0]
+    refused = running.post(f"/orders/{stop_id}/cancel")
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        f"order {stop_id} protects the position of order {order['id']}: close the position instead"
+    )
+    assert running.get(f"/orders/{stop_id}").json()["status"] == "accepted"
+
+
 def test_a_resubmission_returns_the_same_order(running: TestClient) -> None:
     keyed = {**BUY, "type": "limit", "price": "50000", "client_order_id": "my-order-1"}
     first = running.post("/orders", json=keyed)
@@ -135,6 +170,12 @@ def test_a_reused_idempotency_key_with_another_body_is_422(running: TestClient) 
             "callback_rate_pct 6 is outside 0.1..5 %",
         ),
         ({"stop_loss": "200000"}, 422, "stop_loss 200000 must be below the entry price"),
+        (
+            {"type": "limit", "price": "200000", "post_only": True},
+            422,
+            "post_only buy limit at 200000 is at or above the market price",
+        ),
+        ({"post_only": True}, 422, "post_only applies to limit orders only"),
         (
             {"stop_loss": "100000", "take_profit": "110000", "reduce_only": True},
             422,

@@ -31,6 +31,8 @@ def test_parse_wrapped_and_raw(wrapped: dict[str, Any]) -> None:
         min_notional=Decimal("5"),
         price_precision=2,
         quantity_precision=3,
+        max_qty=Decimal("1000"),
+        market_max_qty=Decimal("1000"),
     )
     assert str(rules["BTCUSDT"].min_notional) == "5"
     assert "BTCUSDT_210924" in rules
@@ -51,6 +53,37 @@ def test_spot_payload_uses_min_notional_field() -> None:
     rules = parse_exchange_info(json.loads(SPOT_EXCHANGE_INFO.read_text()))
     assert rules["BTCUSDT"].tick_size == Decimal("0.01")
     assert rules["BTCUSDT"].min_notional == Decimal("10")
+
+
+def test_max_quantities_from_lot_size_and_market_lot_size(wrapped: dict[str, Any]) -> None:
+    rules = parse_exchange_info(wrapped)
+    # BCHUSDT, 2021-07-22: LOT_SIZE maxQty "10000", MARKET_LOT_SIZE maxQty "1000"
+    bch = rules["BCHUSDT"]
+    assert (bch.max_qty, bch.market_max_qty) == (Decimal("10000"), Decimal("1000"))
+    assert bch.max_qty_for("market") == Decimal("1000")
+    for kind in ("limit", "stop_market", "stop_limit", "trailing_stop"):
+        assert bch.max_qty_for(kind) == Decimal("10000")
+    # spot BTCUSDT, 2021-10-12: LOT_SIZE maxQty "9000.00000000", MARKET_LOT_SIZE
+    # maxQty "100.05381873"
+    spot = parse_exchange_info(json.loads(SPOT_EXCHANGE_INFO.read_text()))
+    assert spot["BTCUSDT"].max_qty == Decimal("9000")
+    assert str(spot["BTCUSDT"].market_max_qty) == "100.05381873"
+    # spot BCCBTC has no MARKET_LOT_SIZE filter: unknown; a market order falls back to
+    # LOT_SIZE's maxQty "92141578.00000000"
+    assert spot["BCCBTC"].market_max_qty is None
+    assert spot["BCCBTC"].max_qty_for("market") == Decimal("92141578")
+
+
+def test_missing_max_quantities_are_unknown(wrapped: dict[str, Any]) -> None:
+    body = json.loads(json.dumps(wrapped["response"]))
+    entry = next(e for e in body["symbols"] if e["symbol"] == "BTCUSDT")
+    entry["filters"] = [f for f in entry["filters"] if f["filterType"] != "MARKET_LOT_SIZE"]
+    lot = next(f for f in entry["filters"] if f["filterType"] == "LOT_SIZE")
+    del lot["maxQty"]
+    btc = parse_exchange_info(body)["BTCUSDT"]
+    assert (btc.max_qty, btc.market_max_qty) == (None, None)
+    assert btc.max_qty_for("market") is None and btc.max_qty_for("limit") is None
+    assert btc.step_size == Decimal("0.001")
 
 
 def test_incomplete_symbols_are_skipped(wrapped: dict[str, Any]) -> None:
@@ -103,7 +136,32 @@ def test_rules_store_roundtrip(tmp_path: Path, wrapped: dict[str, Any]) -> None:
     document = json.loads(store.path.read_text())
     assert document["server_time_ms"] == 1626858243909
     assert document["symbols"]["BTCUSDT"]["min_notional"] == "5"
+    assert document["symbols"]["BCHUSDT"]["max_qty"] == "10000"
+    assert document["symbols"]["BCHUSDT"]["market_max_qty"] == "1000"
+    assert RulesStore(tmp_path).get("BCHUSDT") == parse_exchange_info(wrapped)["BCHUSDT"]
     assert not [p for p in store.path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_old_cache_without_max_quantities_still_loads(
+    tmp_path: Path, wrapped: dict[str, Any]
+) -> None:
+    RulesStore(tmp_path).save_exchange_info(wrapped)
+    store = RulesStore(tmp_path)
+    document = json.loads(store.path.read_text())
+    for entry in document["symbols"].values():
+        del entry["max_qty"], entry["market_max_qty"]
+    store.path.write_text(json.dumps(document))
+    assert store.get("BCHUSDT") == SymbolRules(
+        symbol="BCHUSDT",
+        tick_size=Decimal("0.01"),
+        step_size=Decimal("0.001"),
+        min_qty=Decimal("0.001"),
+        min_notional=Decimal("5"),
+        price_precision=2,
+        quantity_precision=3,
+    )
+    assert store.get("BCHUSDT").max_qty is None
+    assert store.get("BCHUSDT").market_max_qty is None
 
 
 def test_failed_save_keeps_previous_cache(tmp_path: Path, wrapped: dict[str, Any]) -> None:

@@ -25,11 +25,13 @@ from scalplab.data.adapters.binance.fake_faults import (
     ServerError,
     StreamDropOnFill,
 )
+from scalplab.data.adapters.binance.fake_records import FakeAlgoOrder
 from scalplab.data.adapters.binance.fake_venue import FakeVenue
 from scalplab.data.adapters.binance.trading import BinanceTradingClient
 from scalplab.data.symbols import parse_exchange_info
 from scalplab.errors import ConflictError
 from scalplab.orders.binance_venue import BinanceVenue
+from scalplab.orders.cancelling import cancel_working_order
 from scalplab.orders.commands import ClosePosition, SubmitOrder
 from scalplab.orders.execution import ExecutionModel
 from scalplab.orders.funding import FundingSchedule
@@ -272,3 +274,98 @@ def test_a_hedge_mode_account_is_refused() -> None:
         session = LiveSession(venue, fake.ws_url, leverage=5, connect_timeout_s=2)
         with pytest.raises(ConflictError, match="hedge mode"):
             session.start({BOOK: SYMBOL})
+
+
+def post_only_entry(client_id: str, price: str) -> OrderRequest:
+    return OrderRequest(
+        symbol=SYMBOL,
+        side="buy",
+        type="limit",
+        qty=Decimal("0.05"),
+        price=Decimal(price),
+        post_only=True,
+        stop_loss=Decimal("31500.0"),
+        take_profit=Decimal("33200.0"),
+        client_order_id=client_id,
+    )
+
+
+def test_a_post_only_entry_rests_as_gtx_and_fills_as_maker(live: Live) -> None:
+    order = live.order(post_only_entry("e-gtx-1", "31800.0"))
+    wait_until(lambda: len(live.exchange.open_orders()) == 1)
+    (resting,) = live.exchange.open_orders()
+    assert (resting.type, resting.time_in_force) == ("LIMIT", "GTX")
+    assert resting.client_order_id == "e-gtx-1"
+    assert live.status(order.id) == "accepted"
+
+    live.exchange.set_price(SYMBOL, Decimal("31790.0"))
+    wait_until(lambda: live.status(order.id) == "filled")
+    wait_until(lambda: len(live.exchange.open_algo_orders()) == 2)
+    position = live.sandbox.model.position(BOOK)
+    assert position is not None and position.entry_price == pytest.approx(31800.0)
+    (fill,) = live.exchange.trades()
+    assert fill.maker
+    assert_consistent(live)
+
+
+def test_a_post_only_entry_the_market_moved_through_is_refused_in_words(live: Live) -> None:
+    live.exchange.set_price(SYMBOL, Decimal("31700.0"))
+    order = live.order(post_only_entry("e-gtx-2", "31800.0"))
+    wait_until(lambda: live.status(order.id) == "rejected")
+    reason = live.sandbox.queue.get(order.id).reason
+    assert "post-only" in reason and "-5022" in reason
+    assert live.exchange.orders() == [] and live.position_qty() == 0
+
+
+def trailing_stop_on_a_position(
+    live: Live, name: str, rate: Decimal, activate: Decimal | None = None
+) -> tuple[Order, FakeAlgoOrder]:
+    """A filled entry with its bracket, then a reduce-only trailing stop over it: the queue
+    order and the algo order Binance holds for it."""
+    live.order(entry(f"e-{name}"))
+    wait_until(lambda: len(live.exchange.open_algo_orders()) == 2)
+    trail = live.order(
+        OrderRequest(
+            symbol=SYMBOL,
+            side="sell",
+            type="trailing_stop",
+            qty=Decimal("0.05"),
+            stop_price=activate,
+            callback_rate_pct=rate,
+            reduce_only=True,
+            client_order_id=f"x-{name}",
+        )
+    )
+    wait_until(lambda: len(live.exchange.open_algo_orders()) == 3)
+    (algo,) = [a for a in live.exchange.open_algo_orders() if a.client_algo_id == f"x-{name}"]
+    return trail, algo
+
+
+def test_a_trailing_stop_is_a_conditional_algo_order_that_closes_the_position(
+    live: Live,
+) -> None:
+    trail, algo = trailing_stop_on_a_position(live, "trail-1", Decimal("1.0"))
+    assert algo.order_type == "TRAILING_STOP_MARKET" and algo.callback_rate == Decimal("1.0")
+
+    live.exchange.set_price(SYMBOL, Decimal("32500.0"))
+    live.exchange.set_price(SYMBOL, Decimal("32100.0"))
+    wait_until(lambda: live.sandbox.model.position(BOOK) is None)
+    wait_until(lambda: not live.exchange.open_algo_orders())
+    assert live.status(trail.id) == "filled"
+    (trade,) = live.sandbox.model.trades
+    assert trade.exit_reason == "manual" and trade.exit_price == pytest.approx(32100.0)
+    assert_consistent(live)
+
+
+def test_a_person_cancels_a_trailing_stop_through_the_algo_api(live: Live) -> None:
+    trail, algo = trailing_stop_on_a_position(
+        live, "trail-2", Decimal("0.5"), activate=Decimal("32000.0")
+    )
+    assert algo.activate_price == Decimal("32000.0")
+    with live.venue.lock:
+        cancel_working_order(live.venue, live.sandbox.queue, trail.id, [BOOK])
+    wait_until(lambda: live.status(trail.id) == "cancelled")
+    assert not any(a.client_algo_id == "x-trail-2" for a in live.exchange.open_algo_orders())
+    assert len(live.exchange.open_algo_orders()) == 2
+    assert live.position_qty() == pytest.approx(0.05)
+    assert_consistent(live)

@@ -21,7 +21,7 @@ from scalplab.orders.funding import FundingSchedule
 from scalplab.orders.models import Bar, SignalRecord
 from scalplab.orders.outcomes import SignalOutcome
 from scalplab.strategies.signal import Signal
-from tests.orders.harness import CONFIG, Harness
+from tests.orders.harness import CONFIG, RULES, Harness
 
 H = 3_600_000
 T0 = 1_750_000_000_000 - 1_750_000_000_000 % (8 * H)  # an 8-hour boundary (a settlement)
@@ -237,6 +237,18 @@ def test_step_rounding_is_down_with_float_tolerance() -> None:
     h2.on_bar(FLAT)
     # 100 / (100 − 99.7) = 333.33.. but the leverage cap 500 does not bind → 333.3
     assert record(h2.on_signal(FLAT, Signal("long", 100.0, 99.7, 101.0))).qty == 333.3
+
+
+def test_risk_size_is_capped_at_the_symbols_maximum_market_quantity() -> None:
+    rules = replace(RULES, market_max_qty=Decimal("12.5"), max_qty=Decimal(15))
+    h = Harness(rules=rules)
+    h.on_bar(FLAT)
+    # risk size 10000 × 1 % / 5 = 20 is over the market maximum 12.5 (a signal's entry is
+    # a market order; LOT_SIZE's 15 does not apply) → 12.5
+    assert record(h.on_signal(FLAT, LONG)).qty == 12.5
+    h.on_bar(bar(1, 100, 100, 100, 100))
+    position = h.executor.position()
+    assert position is not None and position.qty == 12.5
 
 
 def test_one_position_per_book_and_a_closed_position_frees_the_slot() -> None:

@@ -8,6 +8,7 @@ Settings as in `tests.orders.harness` (capital 10 000, risk 1 %, leverage 5, MIN
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -19,7 +20,7 @@ from scalplab.orders.queue import IdempotencyConflict
 from scalplab.orders.risk import RiskEvent
 from scalplab.orders.types import OrderRejected, OrderRequest
 from scalplab.strategies.signal import Signal
-from tests.orders.harness import NO_BREAKERS, Harness
+from tests.orders.harness import NO_BREAKERS, RULES, Harness
 
 D = Decimal
 H = 3_600_000
@@ -95,6 +96,30 @@ def test_an_order_without_qty_is_sized_by_risk_from_its_stop() -> None:
     # neither a quantity nor a stop to size it by: a rejection with the reason
     with pytest.raises(OrderRejected, match=r"qty is required \(or give a stop_loss"):
         limit.order(request(side="sell", type="limit", price=D(120)))
+
+
+def test_a_risk_sized_entry_is_capped_at_the_largest_closable_position() -> None:
+    rules = replace(RULES, max_qty=D(25), market_max_qty=D(30))
+    # market: risk size 20 is under both maxima → 20
+    market = ready(rules=rules)
+    order = market.order(request(side="buy", stop_loss=D(95), take_profit=D(115)))
+    assert order.qty == D(20) and order.status == "accepted"
+    # limit at 98: risk size 33.333 is over LOT_SIZE's maximum 25 → 25
+    limit = ready(rules=rules)
+    sized = limit.order(
+        request(side="buy", type="limit", price=D(98), stop_loss=D(95), take_profit=D(107))
+    )
+    assert sized.qty == D(25)
+    # a market maximum of 10 caps the limit entry too: its stop (a market order) must
+    # be able to close the position
+    rules = replace(RULES, max_qty=D(25), market_max_qty=D(10))
+    capped = ready(rules=rules).order(
+        request(side="buy", type="limit", price=D(98), stop_loss=D(95), take_profit=D(107))
+    )
+    assert capped.qty == D(10)
+    # an explicit quantity over the maximum is refused, not capped
+    with pytest.raises(OrderRejected, match=r"^qty 10\.001 is over the maximum quantity 10 "):
+        ready(rules=rules).order(request(side="buy", qty=D("10.001"), stop_loss=D(95)))
 
 
 def test_reduce_only_orders_need_a_position_on_the_other_side() -> None:

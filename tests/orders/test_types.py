@@ -282,6 +282,34 @@ def test_trailing_bracket_is_checked_against_the_activation_price(btc: SymbolRul
     )
 
 
+def test_a_post_only_limit_must_rest(btc: SymbolRules) -> None:
+    validate_order(req(type="limit", price=D("31845.2"), post_only=True), btc, BTC_PRICE)
+    validate_order(
+        req(side="sell", type="limit", price=D("31845.3"), post_only=True), btc, BTC_PRICE
+    )
+    assert rejected(req(type="limit", price=D("31845.3"), post_only=True), btc, BTC_PRICE) == (
+        "post_only buy limit at 31845.3 is at or above the market price 31845.27: "
+        "it would take liquidity instead of resting"
+    )
+    sell = req(side="sell", type="limit", price=D("31800"), post_only=True)
+    assert rejected(sell, btc, BTC_PRICE) == (
+        "post_only sell limit at 31800 is at or below the market price 31845.27: "
+        "it would take liquidity instead of resting"
+    )
+    # without post_only the same limit is accepted (it fills like a limit)
+    validate_order(req(type="limit", price=D("31845.3")), btc, BTC_PRICE)
+
+
+@pytest.mark.parametrize("kind", ["market", "stop_market"])
+def test_post_only_is_for_limit_orders_only(btc: SymbolRules, kind: str) -> None:
+    fields: dict[str, Any] = {"type": kind, "post_only": True}
+    if kind == "stop_market":
+        fields["stop_price"] = D("32000")
+    assert rejected(req(**fields), btc, BTC_PRICE) == (
+        f"post_only applies to limit orders only, not to a {kind} order"
+    )
+
+
 # ----- unsized orders, symbol, reference price -------------------------------------------
 
 
@@ -326,6 +354,7 @@ def test_request_normalises_symbol_and_coerces_numbers() -> None:
         ({"type": "oco"}, "order type must be one of market, limit, stop_market"),
         ({"source": "bot"}, "source must be strategy or manual, not 'bot'"),
         ({"reduce_only": "yes"}, "reduce_only must be true or false"),
+        ({"post_only": 1}, "post_only must be true or false, not 1"),
         ({"qty": D("0")}, "qty must be positive, not 0"),
         ({"qty": D("-0.001")}, "qty must be positive, not -0.001"),
         ({"price": "abc"}, "price must be a number, not 'abc'"),
@@ -487,6 +516,15 @@ def test_order_dict_round_trip() -> None:
     copy = order.copy()
     copy.children.append("x")
     assert order.children == ["ord-1-sl", "ord-1-tp"]
+
+
+def test_a_post_only_order_keeps_the_flag_through_storage() -> None:
+    order = make_order(type="limit", price=D("31800"), post_only=True)
+    data = order.to_dict()
+    assert data["post_only"] is True
+    assert Order.from_dict(data).request.post_only
+    stored_before_the_flag = {k: v for k, v in data.items() if k != "post_only"}
+    assert Order.from_dict(stored_before_the_flag).post_only is False
 
 
 def test_malformed_stored_order() -> None:

@@ -46,7 +46,7 @@ async def create_order(
         Header(alias="Idempotency-Key", description="makes a retry return the first order"),
     ] = None,
 ) -> OrderPublic:
-    """Submit a paper order (`pending_confirmation` while confirmation is on, else `accepted`)."""
+    """Submit an order (`pending_confirmation` while confirmation is on, else `accepted`)."""
     request = OrderRequest(
         symbol=body.symbol,
         side=body.side,
@@ -56,6 +56,7 @@ async def create_order(
         stop_price=body.stop_price,
         callback_rate_pct=body.callback_rate_pct,
         reduce_only=body.reduce_only,
+        post_only=body.post_only,
         stop_loss=body.stop_loss,
         take_profit=body.take_profit,
         client_order_id=body.client_order_id,
@@ -97,6 +98,18 @@ async def confirm_pending(pending_id: str, orders: OrdersDep) -> OrderPublic:
 async def reject_pending(pending_id: str, orders: OrdersDep) -> OrderPublic:
     """Drop a pending order (it never executes). 404 unknown id; 409 no longer open."""
     order = await run_in_threadpool(orders.reject, pending_id)
+    return OrderPublic.model_validate(order.to_dict())
+
+
+@router.post("/{order_id}/cancel", response_model=OrderPublic, responses=ERRORS)
+async def cancel_order(order_id: str, orders: OrdersDep) -> OrderPublic:
+    """Cancel a working order (a resting limit, stop or trailing stop, an unfilled entry).
+
+    Paper trading cancels it at once; live trading once Binance confirms (it reads
+    `accepted` until then). 404 unknown id; 409 not working, waiting for confirmation
+    (reject it), still being looked up, or the stop-loss/take-profit of a position
+    (close the position instead)."""
+    order = await run_in_threadpool(orders.cancel, order_id)
     return OrderPublic.model_validate(order.to_dict())
 
 

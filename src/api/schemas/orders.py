@@ -60,6 +60,9 @@ class OrderCreate(RequestModel):
         None, description="trailing-stop callback rate in percent (0.1 to 5)"
     )
     reduce_only: bool = False
+    post_only: bool = Field(
+        False, description="limit only: refused instead of trading at once (Binance GTX)"
+    )
     stop_loss: OrderNumber | None = Field(None, description="bracket stop-loss of an entry")
     take_profit: OrderNumber | None = Field(None, description="bracket take-profit of an entry")
     client_order_id: str | None = Field(
@@ -87,6 +90,7 @@ class OrderPublic(BaseModel):
     stop_price: str | None
     callback_rate_pct: str | None
     reduce_only: bool
+    post_only: bool = False
     stop_loss: str | None
     take_profit: str | None
     source: Literal["strategy", "manual"]

@@ -274,7 +274,7 @@ export interface paths {
         put?: never;
         /**
          * Create Order
-         * @description Submit a paper order (`pending_confirmation` while confirmation is on, else `accepted`).
+         * @description Submit an order (`pending_confirmation` while confirmation is on, else `accepted`).
          */
         post: operations["create_order_orders_post"];
         delete?: never;
@@ -337,6 +337,31 @@ export interface paths {
          * @description Drop a pending order (it never executes). 404 unknown id; 409 no longer open.
          */
         post: operations["reject_pending_orders_pending__pending_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{order_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Order
+         * @description Cancel a working order (a resting limit, stop or trailing stop, an unfilled entry).
+         *
+         *     Paper trading cancels it at once; live trading once Binance confirms (it reads
+         *     `accepted` until then). 404 unknown id; 409 not working, waiting for confirmation
+         *     (reject it), still being looked up, or the stop-loss/take-profit of a position
+         *     (close the position instead).
+         */
+        post: operations["cancel_order_orders__order_id__cancel_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1281,6 +1306,12 @@ export interface components {
              */
             reduce_only: boolean;
             /**
+             * Post Only
+             * @description limit only: refused instead of trading at once (Binance GTX)
+             * @default false
+             */
+            post_only: boolean;
+            /**
              * Stop Loss
              * @description bracket stop-loss of an entry
              */
@@ -1331,6 +1362,11 @@ export interface components {
             callback_rate_pct: string | null;
             /** Reduce Only */
             reduce_only: boolean;
+            /**
+             * Post Only
+             * @default false
+             */
+            post_only: boolean;
             /** Stop Loss */
             stop_loss: string | null;
             /** Take Profit */
@@ -3489,6 +3525,55 @@ export interface operations {
             header?: never;
             path: {
                 pending_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    cancel_order_orders__order_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
             };
             cookie?: never;
         };
