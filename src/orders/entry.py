@@ -59,7 +59,7 @@ def plan_signal(rules: SymbolRules, signal: Signal) -> EntryPlan:
         side=signal.side,
         entry=signal.entry,
         stop_loss_tick=round_to_tick(signal.stop_loss, rules.tick_size),
-        take_profit_tick=round_to_tick(signal.take_profit, rules.tick_size),
+        take_profit_tick=round_to_tick(signal.target, rules.tick_size),
     )
 
 

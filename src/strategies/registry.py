@@ -26,7 +26,9 @@ from scalplab.strategies.feeds import FeedRef, parse_feeds
 from scalplab.strategies.params import ParamSpec, resolve_params, type_of
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
-_FRAMEWORK_MODULES = frozenset({"base", "cli", "feeds", "params", "registry", "signal"})
+_FRAMEWORK_MODULES = frozenset(
+    {"base", "cli", "feeds", "indicators", "params", "registry", "sgnl_features", "signal"}
+)
 
 
 @dataclass(frozen=True)
