@@ -133,7 +133,10 @@ def assert_consistent(live: Live) -> None:
     assert venue_fills <= {trade for _, trade in live.venue.state.seen_trades}
     assert live.position_qty() == pytest.approx(live.venue_qty())
     if live.position_qty():
-        assert any(a.order_type == "STOP_MARKET" for a in live.exchange.open_algo_orders())
+        # the protection goes out once the fill is booked: give the worker its moment
+        wait_until(
+            lambda: any(a.order_type == "STOP_MARKET" for a in live.exchange.open_algo_orders())
+        )
 
 
 def test_an_entry_fills_gets_its_protection_and_the_stop_closes_it(live: Live) -> None:
