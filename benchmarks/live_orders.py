@@ -27,6 +27,7 @@ import argparse
 import random
 import statistics
 import time
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -141,12 +142,14 @@ class Rig:
             try:
                 self.sandbox.pipeline.submit_order(SubmitOrder(f"{symbol}/bench", request))
             except OrderRejected as refusal:  # before any order, e.g. under the min notional
-                self.refused_before_sending.append(refusal.reason)
+                self.refused_before_sending.append(refusal.reason.split(":")[0][:60])
 
     def cancel_resting_entries(self) -> int:
         """Withdraw the entries still resting (a soak ends with every order settled)."""
         resting = [
-            o for o in self.venue.state.orders.unsettled() if o.role == "entry" and o.exchange_id
+            o
+            for o in self.venue.state.orders.unsettled()
+            if o.role == "entry" and o.progress == "working"
         ]
         with self.venue.lock:
             for live in resting:
@@ -239,10 +242,10 @@ def soak(real: Path, pairs: int, minutes: float, seed: int) -> None:
                     faults += 1
                     next_fault = time.monotonic() + rng.uniform(1.0, 4.0)
                 time.sleep(0.2)
-            rig.cancel_resting_entries()
             settle = time.monotonic() + 30
             while rig.venue.state.orders.unsettled() and time.monotonic() < settle:
-                time.sleep(0.1)
+                rig.cancel_resting_entries()  # also those the worker places meanwhile
+                time.sleep(0.5)
             rig.session.reconcile()
         finally:
             rig.session.stop()
@@ -261,7 +264,14 @@ def report(rig: Rig, exchange: FakeExchange, symbols: list[str], faults: int, ba
             lost += 1
         if order.status in ("accepted", "submitted"):
             lost += 1
-            print(f"  unsettled at the end: {order.id} {order.type} {order.status} {order.reason}")
+            live = rig.venue.state.orders.by_client(order.client_order_id)
+            held = [o for o in exchange.orders() if o.client_order_id == order.client_order_id]
+            print(
+                f"  unsettled at the end: {order.id} {order.type} {order.status} "
+                f"{order.reason!r}; venue: "
+                f"{None if live is None else (live.progress, live.attempts, live.exchange_id)}; "
+                f"Binance: {[(o.status, str(o.quantity)) for o in held]}"
+            )
     booked = {trade for _, trade in rig.venue.state.seen_trades}
     unbooked = sum(1 for t in exchange.trades() if t.trade_id not in booked)
     mismatched = unprotected = 0
@@ -291,6 +301,8 @@ def report(rig: Rig, exchange: FakeExchange, symbols: list[str], faults: int, ba
           f"{counters.resent_after_lookup}, fills via REST {counters.fills_from_rest}, "
           f"reconciliations {counters.reconciliations}")  # fmt: skip
     print(f"  position mismatches seen by reconciliation {counters.position_mismatches}")
+    reasons = Counter(rig.refused_before_sending).most_common(3)
+    print(f"  post-only refusals before sending, most common: {reasons}")
     print(f"  lost orders {lost}, duplicated orders {duplicates}, unbooked fills {unbooked}")
     print(f"  positions unlike the venue's {mismatched}, positions without a stop {unprotected}")
 

@@ -152,6 +152,8 @@ def test_a_429_is_retried_after_the_time_telegram_asked(
     wait_until(lambda: any("flood" in t for t in texts(fake)), what="the retried alert")
     assert time.monotonic() - began >= 1.0
     assert len(fake.calls_of("sendMessage")) == 3  # start-up, the 429, the retry
+    # the fake answered before the runtime counted the answer: wait for the count
+    wait_until(lambda: runtime.health().sent == 2, what="the retried alert counted")
     health = runtime.health()
     assert (health.sent, health.failed, health.retries) == (2, 0, 1)
 

@@ -35,6 +35,13 @@ def wait_for(check: Callable[[], bool], timeout: float = 20.0) -> None:
         time.sleep(0.05)
 
 
+def handed(recording: MarketRecording, symbol: str, *streams: str) -> bool:
+    """Whether the current recorder handed rows of each of `streams` of `symbol` over."""
+    report = recording.report()
+    rows_of = {} if report is None else report.rows.get(symbol, {})
+    return all(rows_of.get(stream, 0) > 0 for stream in streams)
+
+
 def test_the_recording_follows_the_enabled_symbols(tmp_path: Path) -> None:
     state = ReplayState.from_data_dir(REAL)
     fake = FakeBinanceWs(combined_messages(), interval=0.002)
@@ -50,7 +57,10 @@ def test_the_recording_follows_the_enabled_symbols(tmp_path: Path) -> None:
             wait_for(lambda: recording.recording == ["SUSHIUSDT"])
             symbols.append("AKROUSDT")
             wait_for(lambda: recording.recording == ["AKROUSDT", "SUSHIUSDT"])
-            time.sleep(1.5)
+            wait_for(
+                lambda: handed(recording, "AKROUSDT", "aggTrade")
+                and handed(recording, "SUSHIUSDT", "aggTrade", "bookTicker")
+            )
         finally:
             recording.close()
         health = recording.health()

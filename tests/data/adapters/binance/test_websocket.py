@@ -207,7 +207,7 @@ def test_a_reader_held_up_raises_no_alarm_for_streams_whose_messages_wait() -> N
 
     async def scenario(fake: FakeBinanceWs) -> None:
         connection = StreamConnection(
-            fake.base, trades, on_event, options=replace(FAST, stale_after={"aggTrade": 0.5})
+            fake.base, trades, on_event, options=replace(FAST, stale_after={"aggTrade": 1.0})
         )
         task = asyncio.create_task(connection.run())
         await until(lambda: sum(s.messages for s in connection.health.streams.values()) > 200)
