@@ -15,8 +15,9 @@ applied to every symbol from a per-symbol base price).
    a person's post-only limit entries, `GTX`) with faults injected every few seconds
    (order timeout after placing, 5xx placed and not placed, -1021, -2019, a user stream
    dropped during a fill, listenKey expiry); at the end: orders lost or duplicated, fills
-   not booked, positions different from the venue's, positions without a stop (the
-   post-only entries still resting at the end are cancelled first).
+   not booked, positions different from the venue's, positions without a stop — once
+   the books have converged (trading stopped, resting post-only entries cancelled,
+   reconciled until equal to the venue; the time it took is printed).
 
     .venv/bin/python benchmarks/live_orders.py [--entries 200] [--pairs 50] [--minutes 10]
 """
@@ -242,14 +243,54 @@ def soak(real: Path, pairs: int, minutes: float, seed: int) -> None:
                     faults += 1
                     next_fault = time.monotonic() + rng.uniform(1.0, 4.0)
                 time.sleep(0.2)
-            settle = time.monotonic() + 30
-            while rig.venue.state.orders.unsettled() and time.monotonic() < settle:
-                rig.cancel_resting_entries()  # also those the worker places meanwhile
-                time.sleep(0.5)
-            rig.session.reconcile()
+            converged_s = converge(rig, exchange, chosen)
         finally:
             rig.session.stop()
     report(rig, exchange, chosen, faults, index)
+    if converged_s is None:
+        print(f"  NOT converged within {CONVERGE_S:.0f} s of the last fault")
+    else:
+        print(f"  books equal to the venue {converged_s:.1f} s after the last fault")
+
+
+CONVERGE_S = 120.0
+"""How long the books may take, once trading and faults stop, to equal the venue's."""
+
+
+def converge(rig: Rig, exchange: FakeExchange, symbols: list[str]) -> float | None:
+    """Stop trading, withdraw the resting entries and reconcile (as the session does every
+    30 s, here every 2 s) until every order is settled, every fill booked and every
+    position equal to the venue's; the seconds it took (None: not within CONVERGE_S)."""
+    started = time.monotonic()
+    while time.monotonic() - started < CONVERGE_S:
+        rig.cancel_resting_entries()  # also those the worker places meanwhile
+        rig.session.reconcile()
+        if settled(rig, exchange, symbols):
+            return time.monotonic() - started
+        time.sleep(2.0)
+    return None
+
+
+def settled(rig: Rig, exchange: FakeExchange, symbols: list[str]) -> bool:
+    """No entry or exit unsettled, every venue fill booked, every position equal to the
+    venue's and protected by a stop."""
+    if any(o.role in ("entry", "exit") for o in rig.venue.state.orders.unsettled()):
+        return False  # (working stops and targets of open positions are not unsettled)
+    booked = {trade for _, trade in rig.venue.state.seen_trades}
+    if any(t.trade_id not in booked for t in exchange.trades()):
+        return False
+    stops = {a.symbol for a in exchange.open_algo_orders() if a.order_type == "STOP_MARKET"}
+    return all(
+        abs(our_qty(rig, s) - float(exchange.position(s).amount)) <= 1e-12
+        and (our_qty(rig, s) == 0 or s in stops)
+        for s in symbols
+    )
+
+
+def our_qty(rig: Rig, symbol: str) -> float:
+    """The books' signed position on `symbol`."""
+    position = rig.sandbox.model.position(f"{symbol}/bench")
+    return 0.0 if position is None else position.qty * position.direction
 
 
 def report(rig: Rig, exchange: FakeExchange, symbols: list[str], faults: int, bars: int) -> None:
@@ -277,11 +318,9 @@ def report(rig: Rig, exchange: FakeExchange, symbols: list[str], faults: int, ba
     mismatched = unprotected = 0
     stops = {a.symbol for a in exchange.open_algo_orders() if a.order_type == "STOP_MARKET"}
     for symbol in symbols:
-        position = rig.sandbox.model.position(f"{symbol}/bench")
-        ours = 0.0 if position is None else position.qty * position.direction
-        if abs(ours - float(exchange.position(symbol).amount)) > 1e-12:
+        if abs(our_qty(rig, symbol) - float(exchange.position(symbol).amount)) > 1e-12:
             mismatched += 1
-        if position is not None and symbol not in stops:
+        if rig.sandbox.model.position(f"{symbol}/bench") is not None and symbol not in stops:
             unprotected += 1
     counters = rig.venue.state.counters
     filled = sum(1 for o in entries if o.status == "filled")

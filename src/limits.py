@@ -31,6 +31,8 @@ MAX_PAGE_OFFSET = 1_000_000
 """Largest `offset` of a paged list (SQLite refuses offsets of 2**63 and more)."""
 MAX_PAGE_LIMIT = 1000
 """Largest page of a paged list."""
+MAX_SCORE_BINS = 100
+"""Most bins of a score histogram (`GET /signals/histogram`): one per score point."""
 
 
 def replay_speed_ok(value: object) -> bool:
@@ -83,3 +85,9 @@ def check_page(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_PAGE_LIMIT:
         raise InputError(f"limit {snippet(limit)} is outside 1..{MAX_PAGE_LIMIT}")
     check_offset(offset)
+
+
+def check_bins(bins: int) -> None:
+    """`InputError` unless `1 <= bins <= MAX_SCORE_BINS`."""
+    if isinstance(bins, bool) or not isinstance(bins, int) or not 1 <= bins <= MAX_SCORE_BINS:
+        raise InputError(f"bins {snippet(bins)} is outside 1..{MAX_SCORE_BINS}")

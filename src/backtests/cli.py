@@ -53,10 +53,12 @@ def _summary(result: Mapping[str, Any]) -> str:
     rejected = ", ".join(f"{k} {v}" for k, v in result["rejected"].items()) or "none"
     blocked = ", ".join(f"{k} {v}" for k, v in result["blocked"].items()) or "none"
     exits = ", ".join(f"{k} {v}" for k, v in m["exits"].items() if v) or "none"
+    degraded = [f"  DEGRADED: {line}" for line in result.get("degraded", [])]
     return "\n".join(
         (
             f"backtest {result['id']}: {result['pair']} {result['strategy']} "
             f"{result['timeframe']} {result['start']} → {result['end']} ({m['bars']} bars)",
+            *degraded,
             f"  trades {m['trades']}  win rate {m['win_rate']:.1f} %  net P&L {m['net_pnl']:.2f}"
             f"  return {m['return_pct']:.2f} %  final equity {m['final_equity']:.2f}",
             f"  profit factor {pf}  expectancy {m['expectancy']:.2f}  Sharpe {sharpe}"

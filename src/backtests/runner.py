@@ -124,7 +124,7 @@ def _run_cerebro(run: PreparedRun, executor: BookExecutor, mode: EngineMode) -> 
     cerebro.adddata(CandleArrayFeed(run.candles), name=run.pair)
     for extra in run.extras:
         cerebro.adddata(CandleArrayFeed(extra.candles, extra.stamp_offset_ms), name=extra.name)
-    cerebro.addstrategy(run.info.cls, executor=executor, **run.params)
+    cerebro.addstrategy(run.info.cls, executor=executor, market=run.market, **run.params)
     [strategy] = cerebro.run()
     return strategy
 

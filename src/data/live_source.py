@@ -2,8 +2,11 @@
 
 The `live` feed kind of the candle-source port (`scalplab.data.sources`). It subscribes
 `{symbol}@kline_1m` for every symbol of its subscriptions (and `markPrice@1s`, whose
-mark prices and funding rates go to `on_mark`; `bookTicker` too with `book_tops`)
-through the `StreamManager` (routes, reconnects with backoff, freshness watchdog).
+mark prices and funding rates go to `on_mark`; `bookTicker` too with `book_tops`; and
+the `market_streams` the plugins' declared market data needs, with open interest
+polled over REST) through the `StreamManager` (routes, reconnects with backoff,
+freshness watchdog). Every market event is also handed to each of `listeners` (the
+plugins' per-bar feature builders), on the event loop.
 
 `prepare()` (awaited on the driver's loop before any strategy starts) waits for the
 first kline of every symbol, then warms up from REST `/fapi/v1/klines`: the 1m candles
@@ -42,6 +45,7 @@ from scalplab.data.bars import Bar
 from scalplab.data.book_keeper import OrderBookKeeper
 from scalplab.data.live_health import LiveFeedHealth, feed_health
 from scalplab.data.market_events import BookTop, KlineUpdate, MarketEvent, MarkPrice
+from scalplab.data.open_interest import OpenInterestPoller
 from scalplab.data.sequencing import KlineSequencer
 from scalplab.data.stream import CandleEvent
 from scalplab.data.symbols import normalize_symbol
@@ -77,6 +81,10 @@ class LiveConfig:
     order_books: bool = False
     """Keep a local order book per symbol from diff depth (`OrderBookKeeper`)."""
     options: ConnectionOptions | None = None
+    market_streams: tuple[str, ...] = ()
+    """Further streams (`btcusdt@aggTrade`, …) whose events go to the listeners."""
+    open_interest: tuple[str, ...] = ()
+    """Symbols whose open interest is polled over REST for the listeners."""
 
 
 class LiveSource:
@@ -129,6 +137,14 @@ class LiveSource:
         streams += [f"{s.lower()}@markPrice@1s" for s in self.symbols]
         if config.book_tops:
             streams += [f"{s.lower()}@bookTicker" for s in self.symbols]
+        streams += [stream for stream in config.market_streams if stream not in streams]
+        self.listeners: list[Callable[[MarketEvent], None]] = []
+        self.poller = (
+            OpenInterestPoller(config.rest, config.open_interest, self._on_listened)
+            if config.open_interest
+            else None
+        )
+        self._poller_task: asyncio.Task[None] | None = None
         self.manager = StreamManager(config.ws_url, streams, self._on_event, options=config.options)
         self.keeper = (
             OrderBookKeeper(config.ws_url, self.symbols, config.rest, options=config.options)
@@ -209,6 +225,8 @@ class LiveSource:
         self._task = asyncio.create_task(self.manager.run())
         if self.keeper is not None:
             self._keeper_task = asyncio.create_task(self.keeper.run())
+        if self.poller is not None:
+            self._poller_task = asyncio.create_task(self.poller.run())
         deadline = time.monotonic() + self.config.first_kline_timeout_s
         while set(self._first_open) != set(self.symbols):
             if self._stop.is_set():
@@ -309,6 +327,8 @@ class LiveSource:
 
     def _wake_up(self) -> None:
         self.manager.stop()
+        if self.poller is not None:
+            self.poller.stop()
         if self.keeper is not None:
             self.keeper.stop()
         if self._wake is not None:
@@ -353,7 +373,9 @@ class LiveSource:
         self.manager.stop()
         if self.keeper is not None:
             self.keeper.stop()
-        for task in (self._task, self._keeper_task):
+        if self.poller is not None:
+            self.poller.stop()
+        for task in (self._task, self._keeper_task, self._poller_task):
             if task is not None and not task.done():
                 try:
                     await asyncio.wait_for(task, 10.0)
@@ -362,7 +384,13 @@ class LiveSource:
 
     # ----- events ---------------------------------------------------------------------
 
+    def _on_listened(self, event: MarketEvent) -> None:
+        for listener in self.listeners:
+            listener(event)
+
     def _on_event(self, _stream: str, event: MarketEvent) -> None:
+        if self.listeners and not isinstance(event, KlineUpdate):
+            self._on_listened(event)
         if isinstance(event, KlineUpdate):
             self.last_price[event.symbol] = event.close
             self._check_clock(event.event_time)

@@ -103,7 +103,10 @@ def first_rows(table: pa.Table, keys: list[str]) -> pa.Table:
     if table.num_rows == 0:
         return table
     if len(keys) == 1:
-        _, first = np.unique(table.column(keys[0]).to_numpy(), return_index=True)
+        values = table.column(keys[0]).to_numpy()
+        if bool(np.all(values[1:] > values[:-1])):
+            return table  # one file's rows: unique and sorted already
+        _, first = np.unique(values, return_index=True)
         return table.take(pa.array(first))
     frame = table.select(keys).to_pandas()
     kept = frame[~frame.duplicated(keep="first")]

@@ -19,6 +19,7 @@ key, in key order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -308,18 +309,36 @@ class MarketStore:
         what = f"{name} {spec.name} file of {day}"
         return DayFiles(self.path(name, spec.name, day), what, spec.keys, spec.schema)
 
-    def read(self, symbol: str, stream: str, start_ms: int, end_ms: int) -> pd.DataFrame:
-        """Rows with `start_ms <= time < end_ms`, in key order (empty when none stored)."""
+    def read(
+        self,
+        symbol: str,
+        stream: str,
+        start_ms: int,
+        end_ms: int,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Rows with `start_ms <= time < end_ms`, in key order (empty when none stored);
+        with `columns`, only those (and the key and time columns) are read."""
         spec = stream_of(stream)
         name = normalize_symbol(symbol)
+        wanted = None
+        if columns is not None:
+            asked = {*columns, *spec.keys, spec.time}
+            wanted = [column for column in spec.schema.names if column in asked]
         tables = []
         first_day, last_day = start_ms // DAY_MS, (end_ms - 1) // DAY_MS
         for day in self.days(name, spec.name):
             if end_ms <= start_ms or not first_day <= _day_number(day) <= last_day:
                 continue
-            filters = [(spec.time, ">=", start_ms), (spec.time, "<", end_ms)]
-            tables.extend(self._day_files(name, spec, day).read(filters=filters))
-        table = pa.concat_tables(tables) if tables else spec.schema.empty_table()
+            whole = (
+                start_ms <= _day_number(day) * DAY_MS and (_day_number(day) + 1) * DAY_MS <= end_ms
+            )
+            filters = None if whole else [(spec.time, ">=", start_ms), (spec.time, "<", end_ms)]
+            tables.extend(self._day_files(name, spec, day).read(wanted, filters=filters))
+        if not tables:
+            empty = spec.schema.empty_table()
+            tables = [empty if wanted is None else empty.select(wanted)]
+        table = pa.concat_tables(tables)
         frame: pd.DataFrame = first_rows(table, spec.keys).to_pandas()
         return frame
 

@@ -8,10 +8,17 @@ are signed, durations are `2m 15s`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 MAX_TEXT = 4096
 """Telegram's longest message text (characters)."""
+BREAKDOWN_LINES = 5
+"""Features a signal card lists from its breakdown (the rest are counted)."""
+MAX_FEATURE_NAME = 32
+"""Longest feature name a card shows (longer ones are cut)."""
+SUB_SCORE = "_score"
+"""A breakdown feature `x_score` beside a feature `x` is `x`'s sub-score."""
 
 
 def price(value: float | None) -> str:
@@ -98,3 +105,35 @@ def move_pct(entry: float, level: float, side: str) -> float:
 def clip(text: str) -> str:
     """`text` cut to Telegram's limit (an ellipsis marks the cut)."""
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def number(value: float) -> str:
+    """A feature value, short: `0.6421` → `0.6421`, `85` → `85`, `123456.7` → `123,457`."""
+    if not math.isfinite(value):
+        return "—"
+    if abs(value) >= 10_000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def breakdown_lines(breakdown: Mapping[str, float], limit: int = BREAKDOWN_LINES) -> list[str]:
+    """The top `limit` features of a signal's breakdown as bullets (`  • name: value (score
+    s)`), then `  … +N more`. A feature `x` with a sub-score `x_score` is one line; features
+    with a sub-score come first, best sub-score first, then the others in the strategy's
+    order."""
+    rows: list[tuple[str, float, float | None]] = []
+    for name, value in breakdown.items():
+        base = name.removesuffix(SUB_SCORE)
+        if base != name and base in breakdown:
+            continue  # shown on its feature's line
+        rows.append((name, value, breakdown.get(name + SUB_SCORE)))
+    scored = sorted((row for row in rows if row[2] is not None), key=lambda row: -(row[2] or 0))
+    ordered = scored + [row for row in rows if row[2] is None]
+    lines = []
+    for name, value, sub in ordered[:limit]:
+        shown = name if len(name) <= MAX_FEATURE_NAME else name[: MAX_FEATURE_NAME - 1] + "…"
+        tail = "" if sub is None else f" (score {number(sub)})"
+        lines.append(f"  • {shown}: {number(value)}{tail}")
+    if len(ordered) > limit:
+        lines.append(f"  … +{len(ordered) - limit} more")
+    return lines

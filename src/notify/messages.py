@@ -18,6 +18,7 @@ from typing import Literal
 
 from scalplab.backtests.storage import BacktestSummary
 from scalplab.notify.formatting import (
+    breakdown_lines,
     duration,
     money,
     move_pct,
@@ -48,6 +49,7 @@ EXIT_TITLES = {
     "sl": "🔴 STOP LOSS",
     "liquidation": "💀 LIQUIDATION",
     "max_hold": "⏱ MAX HOLD EXIT",
+    "signal": "🚪 STRATEGY EXIT",
     "manual": "✋ MANUAL CLOSE",
     "end": "🏁 END OF DATA",
 }
@@ -105,7 +107,9 @@ class SignalAlert:
         return self.signal.symbol
 
     def render(self) -> Rendered:
-        """The card: pair, side, entry, TP, SL, score, reasons, time."""
+        """The card: pair, side, entry, TP, SL, score, reasons, time. A strategy's payload
+        adds to it: its `score` replaces the confidence, then tier / variant, and the top
+        features of the breakdown after the reasons."""
         s = self.signal
         tp_move = move_pct(s.entry, s.take_profit, s.side)
         sl_move = move_pct(s.entry, s.stop_loss, s.side)
@@ -119,10 +123,15 @@ class SignalAlert:
             f"Take Profit: {price(s.take_profit)} ({pct(tp_move)})",
             f"Stop Loss: {price(s.stop_loss)} ({pct(sl_move)})",
             "",
-            f"Score: {s.confidence:g}/100",
+            f"Score: {s.confidence:g}/100" if s.score is None else f"Score: {s.score:.1f}/100",
         ]
+        labels = [f"{k}: {v}" for k, v in (("Tier", s.tier), ("Variant", s.variant)) if v]
+        if labels:
+            lines.append(" | ".join(labels))
         if s.reasons:
             lines += ["", "Reasons:", *(f"  • {reason}" for reason in s.reasons)]
+        if s.breakdown:
+            lines += ["", "Breakdown:", *breakdown_lines(s.breakdown)]
         if s.status == "pending":
             lines += ["", "Waiting for confirmation (see the Confirm / Reject message)."]
         lines += ["", f"⏰ {utc_time(s.time_ms)}"]

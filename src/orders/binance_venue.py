@@ -3,9 +3,12 @@
 `BinanceVenue` plugs into the same order pipeline as the simulated venue. Accepted
 orders go to Binance over signed REST (`BinanceTradingClient`): entries through
 `/fapi/v1/order` with the queue's client order id as `newClientOrderId`, stop-loss and
-take-profit as conditional algo orders (`/fapi/v1/algoOrder`) placed once the entry has
-filled. Fills, algo-order updates and funding come back over the user-data stream and
-are booked into the execution model's books (`live_book.LiveBooks`), so positions,
+take-profit — or one take-profit per leg of a ladder — as conditional algo orders
+(`/fapi/v1/algoOrder`) placed once the entry has filled. The stop rules and the signal's
+own max-hold are the execution model's, evaluated at each bar close on these books and
+acted on Binance (`live_exits`: a moved stop replaced, a max-hold closed at market).
+Fills, algo-order updates and funding come back over the user-data stream and are
+booked into the execution model's books (`live_book.LiveBooks`), so positions,
 trades, fees and funding are the same records paper trading keeps; every change is
 reported as the same typed venue events.
 
@@ -41,18 +44,18 @@ from scalplab.errors import ScalpLabError
 from scalplab.orders.events import VenueEvent
 from scalplab.orders.execution import ExecutionModel
 from scalplab.orders.ids import child_order_id
+from scalplab.orders.live_exits import LiveExits, bracket_of
 from scalplab.orders.live_orders import (
     LiveOrder,
     Placement,
     Role,
     market_close,
     placement_of,
-    protection,
 )
 from scalplab.orders.live_state import CLOSE_ROLES, Bracket, LiveState, fill_of_trade
 from scalplab.orders.live_worker import Worker
 from scalplab.orders.models import Bar, ExitReason, Position
-from scalplab.orders.queue import OrderQueue, bracket_ids
+from scalplab.orders.queue import OrderQueue
 from scalplab.orders.types import Order
 
 log = logging.getLogger(__name__)
@@ -86,6 +89,7 @@ class BinanceVenue:
         self.state = LiveState(model, self.clock_ms, self)
         self.lock = threading.RLock()
         self.apply: Apply = self._locked
+        self.exits = LiveExits(self)
 
     # ----- wiring -------------------------------------------------------------------------
 
@@ -102,7 +106,7 @@ class BinanceVenue:
     # ----- what the state asks for (`live_state.VenueActions`) -----------------------------
 
     def protect(self, book: str, entry_order_id: str) -> None:
-        """Place a filled entry's stop-loss and take-profit (on the worker)."""
+        """Place a filled entry's stop-loss and take-profit or ladder (on the worker)."""
         self.worker.put(lambda: self.place_protection(book, entry_order_id))
 
     def withdraw(self, live: LiveOrder, reason: str) -> None:
@@ -120,8 +124,10 @@ class BinanceVenue:
         return self.model.has_book(book)
 
     def on_bar(self, book: str, bar: Bar) -> None:
-        """A bar closed: the book's clock moves on (Binance fills, bars do not)."""
+        """A bar closed: the book's clock moves on (Binance fills, bars do not), and the
+        position's stop rules and max-hold are applied as in paper trading."""
         self.state.books.observe_bar(book, bar)
+        self.exits.close_of_bar(book, bar)
 
     def finish(self, book: str) -> None:
         """The run ended: a waiting entry is cancelled, an open position closed at market."""
@@ -162,6 +168,10 @@ class BinanceVenue:
         """A live feed has no last bar."""
         return False
 
+    def data_bars(self, book: str) -> int | None:
+        """A live feed is open-ended."""
+        return None
+
     def equity(self) -> float:
         """Cash plus unrealised P&L at the last closes."""
         return self.model.equity
@@ -181,7 +191,8 @@ class BinanceVenue:
 
     def submit(self, book: str, order: Order) -> None:
         """Send an accepted order to Binance (on the worker; the answer comes back as
-        events). An entry's stop-loss and take-profit follow once it has filled."""
+        events). An entry's stop-loss and take-profit (or ladder) follow once it has
+        filled."""
         assert order.qty is not None
         role: Role = "exit" if order.reduce_only else "entry"
         live = LiveOrder(
@@ -195,15 +206,7 @@ class BinanceVenue:
 
     def bracket_of(self, order: Order) -> Bracket:
         """The protection an entry asks for (ids from the queue, levels from the order)."""
-        stop_id, take_profit_id = bracket_ids(order)
-        return Bracket(
-            stop_id,
-            None if stop_id is None else self.queue.get(stop_id).client_order_id,
-            order.stop_loss,
-            take_profit_id,
-            None if take_profit_id is None else self.queue.get(take_profit_id).client_order_id,
-            order.take_profit,
-        )
+        return bracket_of(self.queue, order)
 
     def cancel(self, book: str, order_id: str, reason: str) -> bool:
         """Cancel a working order on Binance; False when it is not working."""
@@ -300,6 +303,8 @@ class BinanceVenue:
             return
         self.state.counters.emergency_closes += 1
         long = live.placement.side == "SELL"
+        if live.leg is not None:  # a ladder leg: only its own quantity
+            position_qty = min(position_qty, live.qty)
         qty = self.quantity(live.book, position_qty)
         live.placement = market_close(live.placement.symbol, long, qty)
         live.qty = float(qty)
@@ -363,34 +368,5 @@ class BinanceVenue:
         self.apply(lambda: self.state.settle(live, reason))
 
     def place_protection(self, book: str, entry_order_id: str) -> None:
-        """Place the stop-loss and take-profit of a filled entry as algo orders."""
-        bracket = self.state.brackets.get(entry_order_id)
-        position = self.model.position(book)
-        if bracket is None or position is None:
-            return
-        symbol = self.model.book(book).key.symbol
-        long = position.side == "long"
-        qty = self.quantity(book, position.qty)
-        legs = (
-            ("stop", bracket.stop_id, bracket.stop_client_id, bracket.stop_loss),
-            (
-                "take_profit",
-                bracket.take_profit_id,
-                bracket.take_profit_client_id,
-                bracket.take_profit,
-            ),
-        )
-        for role, order_id, client_id, level in legs:
-            if order_id is None or client_id is None or level is None:
-                continue
-            known = self.state.orders.by_client(client_id)
-            if known is not None and not known.done:
-                continue
-            placement = protection(symbol, long, role, level, qty)  # type: ignore[arg-type]
-            live = LiveOrder(order_id, client_id, book, role, placement, float(qty))  # type: ignore[arg-type]
-            live.sent_ms = self.clock_ms()
-            if known is not None:  # replacing one that is gone: same id, fresh record
-                self.state.counters.protection_replaced += 1
-            self.state.orders.replace(live)
-            self.state.counters.protection_placed += 1
-            self.place(live)
+        """Place what is missing of a filled entry's protection (`live_exits`)."""
+        self.exits.place_protection(book, entry_order_id)

@@ -13,15 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scalplab.data.symbols import SymbolRules
+from scalplab.orders.exits import ExitRules, exit_rules
 from scalplab.orders.funding import FundingSchedule
 from scalplab.orders.models import Bar, BookKey, ExitReason, Position, Trade, fields_dict
 from scalplab.orders.resting import RestingOrder
+from scalplab.orders.stop_rules import TrueRanges
 from scalplab.strategies.signal import Side
 
 
 @dataclass(frozen=True, slots=True)
 class EntryOrder:
-    """A market entry with its bracket, filling at the next bar's open."""
+    """A market entry with its bracket, filling at the next bar's open (`exits`: its
+    take-profit ladder, stop rules and max-hold, None for one stop and one target)."""
 
     order_id: str
     side: Side
@@ -30,6 +33,7 @@ class EntryOrder:
     take_profit: float | None
     stop_order_id: str | None = None
     take_profit_order_id: str | None = None
+    exits: ExitRules | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +46,8 @@ class ExitRequest:
 
 @dataclass(slots=True)
 class BookState:
-    """Everything the model tracks for one book."""
+    """Everything the model tracks for one book (`ranges`: the true ranges of its bars,
+    which trailing stops take their ATR from)."""
 
     key: BookKey
     rules: SymbolRules
@@ -61,6 +66,7 @@ class BookState:
     closed: bool = False
     trades: list[Trade] = field(default_factory=list)
     orders: list[RestingOrder] = field(default_factory=list)
+    ranges: TrueRanges = field(default_factory=TrueRanges)
 
 
 def dump(state: BookState, trades: bool = True) -> dict[str, Any]:
@@ -70,7 +76,7 @@ def dump(state: BookState, trades: bool = True) -> dict[str, Any]:
         "prev_open_ms": state.prev_open_ms,
         "last_bar": None if state.last_bar is None else fields_dict(state.last_bar),
         "position": None if state.position is None else state.position.to_dict(),
-        "entry": None if state.entry is None else fields_dict(state.entry),
+        "entry": None if state.entry is None else _entry_dict(state.entry),
         "exit": None if state.exit is None else fields_dict(state.exit),
         "bars_in_market": state.bars_in_market,
         "slippage": state.slippage,
@@ -79,6 +85,7 @@ def dump(state: BookState, trades: bool = True) -> dict[str, Any]:
         "closed": state.closed,
         "trades": [trade.to_dict() for trade in state.trades] if trades else [],
         "orders": [order.to_dict() for order in state.orders],
+        "ranges": state.ranges.to_dict(),
     }
 
 
@@ -87,7 +94,7 @@ def load(state: BookState, data: dict[str, Any], entry_order_id: str | None = No
     state.index = int(data["index"])
     state.prev_open_ms = data["prev_open_ms"]
     state.last_bar = Bar(**data["last_bar"]) if data["last_bar"] else None
-    state.position = Position(**data["position"]) if data["position"] else None
+    state.position = Position.from_dict(data["position"]) if data["position"] else None
     state.entry = _entry(data, entry_order_id)
     state.exit = _exit(data)
     state.bars_in_market = int(data["bars_in_market"])
@@ -97,12 +104,21 @@ def load(state: BookState, data: dict[str, Any], entry_order_id: str | None = No
     state.closed = bool(data["closed"])
     state.trades = [_trade(trade, state.key.symbol, state.key.strategy) for trade in data["trades"]]
     state.orders = [RestingOrder.from_dict(order) for order in data["orders"]]
+    ranges = data.get("ranges")
+    state.ranges = TrueRanges() if ranges is None else TrueRanges.from_dict(ranges)
+
+
+def _entry_dict(entry: EntryOrder) -> dict[str, Any]:
+    data = fields_dict(entry)
+    if entry.exits is not None:
+        data["exits"] = entry.exits.to_dict()
+    return data
 
 
 def _entry(data: dict[str, Any], entry_order_id: str | None) -> EntryOrder | None:
     entry = data.get("entry")
     if entry is not None:
-        return EntryOrder(**entry)
+        return EntryOrder(**{**entry, "exits": exit_rules(entry.get("exits"))})
     legacy = data.get("pending")
     if legacy is None:
         return None

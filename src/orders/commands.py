@@ -6,16 +6,19 @@ from dataclasses import dataclass
 
 from scalplab.orders.models import Bar, ExitReason
 from scalplab.orders.types import OrderRequest
+from scalplab.strategies.breakers import BreakerInputs
 from scalplab.strategies.signal import Signal
 
 
 @dataclass(frozen=True, slots=True)
 class SubmitSignal:
-    """A strategy's signal on the close of `bar` of `book`."""
+    """A strategy's signal on the close of `bar` of `book` (`breakers`: the ones the
+    strategy declares, with its feeds' lags; None when it declares none)."""
 
     book: str
     bar: Bar
     signal: Signal
+    breakers: BreakerInputs | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,12 +21,16 @@ from scalplab.strategies.signal import Signal
 
 @dataclass(frozen=True, slots=True)
 class EntryPlan:
-    """A signal's entry and its bracket on the tick grid (`*_tick`: the exact decimals)."""
+    """A signal's entry and its bracket on the tick grid (`*_tick`: the exact decimals).
+
+    `take_profits_tick`: a ladder's leg prices on the tick, nearest first (empty without
+    a ladder; `take_profit_tick` is then the farthest leg)."""
 
     side: str
     entry: float
     stop_loss_tick: Decimal
     take_profit_tick: Decimal
+    take_profits_tick: tuple[Decimal, ...] = ()
 
     @property
     def stop_loss(self) -> float:
@@ -40,8 +44,11 @@ class EntryPlan:
 
     @property
     def levels_valid(self) -> bool:
-        """Stop on the losing side of the entry, take-profit on the winning side."""
+        """Stop on the losing side of the entry, every take-profit on the winning side."""
         stop, target = self.stop_loss, self.take_profit
+        if self.take_profits_tick:
+            prices = [float(price) for price in self.take_profits_tick]
+            target = min(prices) if self.side == "long" else max(prices)
         if self.side == "long":
             return stop < self.entry < target
         return target < self.entry < stop
@@ -54,12 +61,14 @@ class EntryPlan:
 
 
 def plan_signal(rules: SymbolRules, signal: Signal) -> EntryPlan:
-    """The signal's levels rounded to the tick."""
+    """The signal's levels rounded to the tick (a ladder's legs too)."""
+    ladder = signal.take_profits or ()
     return EntryPlan(
         side=signal.side,
         entry=signal.entry,
         stop_loss_tick=round_to_tick(signal.stop_loss, rules.tick_size),
         take_profit_tick=round_to_tick(signal.target, rules.tick_size),
+        take_profits_tick=tuple(round_to_tick(price, rules.tick_size) for price, _ in ladder),
     )
 
 

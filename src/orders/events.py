@@ -92,6 +92,20 @@ class PositionClosed:
 
 
 @dataclass(frozen=True, slots=True)
+class StopMoved:
+    """A stop rule moved the stop of `book`'s position at the close of the bar labelled
+    `time_ms`, live from the next bar: `order_id` is the stop's order (None for a position
+    opened without one), `price` the new level on the tick, `reason` the rule
+    (`breakeven after leg 1`, ...)."""
+
+    book: str
+    order_id: str | None
+    time_ms: int
+    price: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class FundingSettled:
     """Funding of `book`'s position at a settlement instant (`amount` > 0 paid)."""
 
@@ -110,6 +124,7 @@ VenueEvent = (
     | OrderWorking
     | PositionOpened
     | PositionClosed
+    | StopMoved
     | FundingSettled
 )
 """Every event a venue reports."""

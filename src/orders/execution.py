@@ -5,10 +5,13 @@ It implements the execution semantics of ARCHITECTURE.md for any number of books
 at the open of the next bar (slipped), its stop-loss, take-profit and liquidation
 levels are live from that bar on, each bar checks the open before the range, funding
 is settled at 00/08/16 UTC, and whatever is still open at the end closes at the last
-close. It holds no opinion on whether a signal should trade: the order pipeline
-(`scalplab.orders.pipeline`) gates, sizes and queues, and hands accepted orders to the
-simulated venue that wraps this model. What happens is reported as typed venue events
-(`scalplab.orders.events`) that name the queue's order ids.
+close. A position with exit rules (`scalplab.orders.exits`) fills its take-profit
+ladder leg by leg, and has its stop rules and its own max-hold applied at bar closes
+(`scalplab.orders.managed_exits`). It holds no opinion on whether a signal should
+trade: the order pipeline (`scalplab.orders.pipeline`) gates, sizes and queues, and
+hands accepted orders to the simulated venue that wraps this model. What happens is
+reported as typed venue events (`scalplab.orders.events`) that name the queue's order
+ids.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from scalplab.orders.events import (
 from scalplab.orders.funding import FundingSchedule
 from scalplab.orders.ledger import Ledger
 from scalplab.orders.levels import bracket_exit
+from scalplab.orders.managed_exits import close_of_bar, fill_ladder
 from scalplab.orders.models import Bar, BookKey, ExitReason, Position, Trade
 from scalplab.orders.resting import RestingOrder, match
 from scalplab.strategies.signal import Side
@@ -149,6 +153,15 @@ class ExecutionModel:
         """The last bar processed on a book."""
         return self._books[book].last_bar
 
+    def data_bars(self, book: str) -> int | None:
+        """How many bars the book's data holds at most: those seen plus, at the smallest
+        spacing seen, those up to its last bar (None while that is unknown)."""
+        state = self._books[book]
+        last, bar, gap = state.last_open_ms, state.last_bar, state.ranges.spacing_ms()
+        if last is None or bar is None or (gap is None and bar.open_ms < last):
+            return None
+        return state.index + 1 + (0 if gap is None else max(0, (last - bar.open_ms) // gap))
+
     def open_orders(self, book: str) -> list[RestingOrder]:
         """Orders still working on a book."""
         return list(self._books[book].orders)
@@ -245,12 +258,20 @@ class ExecutionModel:
         if state.entry is not None:
             self._open_entry(state, bar)
             opened = True
-        if state.position is not None:
-            self._check_levels(state, bar)
+        position = state.position
+        if position is not None:
+            if position.exits is not None and position.exits.laddered:
+                fill_ladder(self.ledger, state, bar)
+            else:
+                self._check_levels(state, bar)
         if state.orders:
             opened = self._work_orders(state, bar) or opened
         if held_before or opened:
             state.bars_in_market += 1
+        state.ranges.add(bar)
+        position = state.position
+        if position is not None and position.exits is not None:
+            close_of_bar(state, bar, position, self._emit)
         state.prev_open_ms = bar.open_ms
         state.last_bar = bar
         self.bars_seen += 1
@@ -382,6 +403,7 @@ class ExecutionModel:
             "taker",
             order_ids=(entry.order_id, entry.stop_order_id, entry.take_profit_order_id),
             levels=(entry.stop_loss, entry.take_profit),
+            exits=entry.exits,
         )
 
     def _check_levels(self, state: BookState, bar: Bar, stops_only: bool = False) -> None:

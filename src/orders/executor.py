@@ -13,6 +13,7 @@ from scalplab.orders.commands import ClosePosition, SubmitSignal
 from scalplab.orders.models import Bar, Position
 from scalplab.orders.outcomes import SignalOutcome
 from scalplab.orders.pipeline import OrderPipeline
+from scalplab.strategies.breakers import BreakerInputs
 from scalplab.strategies.signal import Signal
 
 END_OF_DATA = "the data ended before it was confirmed"
@@ -29,15 +30,17 @@ class BookExecutor:
         """A bar closed: the venue fills on it."""
         self.pipeline.on_bar(self.book, bar)
 
-    def on_signal(self, bar: Bar, signal: Signal) -> SignalOutcome:
-        """A signal on the close of `bar`."""
-        return self.pipeline.submit_signal(SubmitSignal(self.book, bar, signal))
+    def on_signal(
+        self, bar: Bar, signal: Signal, breakers: BreakerInputs | None = None
+    ) -> SignalOutcome:
+        """A signal on the close of `bar` (with the strategy's breakers, if it has any)."""
+        return self.pipeline.submit_signal(SubmitSignal(self.book, bar, signal, breakers))
 
     def bars_held(self) -> int:
         """Bars the open position has been held."""
         return self.pipeline.venue.bars_held(self.book)
 
-    def request_exit(self, reason: Literal["max_hold"]) -> bool:
+    def request_exit(self, reason: Literal["max_hold", "signal"]) -> bool:
         """Close the position at the next bar's open."""
         return self.pipeline.close_position(ClosePosition(self.book, reason))
 

@@ -27,6 +27,7 @@ from scalplab.errors import ConflictError
 from scalplab.orders.models import book_id
 from scalplab.orders.queue import OrderQueue
 from scalplab.orders.risk import RiskDecision
+from scalplab.orders.risk_records import PAUSE
 from scalplab.orders.types import Order
 from scalplab.orders.venue import Venue
 from scalplab.timeutil import iso_ms
@@ -98,6 +99,7 @@ def halt_decision(switch: HaltSwitch | None) -> RiskDecision | None:
         allowed=False,
         breaker=HALTED,
         reason=f"{state.describe()}: new entries are stopped until trading is resumed",
+        effect=PAUSE,
     )
 
 

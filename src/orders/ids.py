@@ -25,6 +25,7 @@ _CLIENT_ORDER_ID = re.compile(CLIENT_ORDER_ID_PATTERN)
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 _TIME_DIGITS = 9  # 36**9 ms ≈ year 5138: fixed width keeps ids of one strategy sortable
 _SIDE_LETTER = {"buy": "b", "long": "b", "sell": "s", "short": "s"}
+_LEG_ROLE = re.compile(r"tp[1-9][0-9]?")
 
 
 def _digest(*parts: str) -> str:
@@ -98,16 +99,21 @@ def manual_order_id(idempotency_key: str) -> str:
 
 
 def child_order_id(parent_client_order_id: str, role: str) -> str:
-    """The client id of a bracket child (`role` = `sl` or `tp`) of a parent order.
+    """The client id of a bracket child of a parent order: `role` = `sl` (the stop), `tp`
+    (the take-profit) or `tp1`..`tp99` (leg 1..99 of a take-profit ladder).
 
     `<parent>-<role>` when that fits in 36 characters, else a hash of both.
     """
-    if role not in ("sl", "tp"):
-        raise InputError(f"bracket child role must be 'sl' or 'tp', not {snippet(role)}")
+    if role not in ("sl", "tp") and _LEG_ROLE.fullmatch(role) is None:
+        raise InputError(
+            f"bracket child role must be 'sl' or 'tp' (or 'tp1'..'tp99' for a ladder leg), "
+            f"not {snippet(role)}"
+        )
     candidate = f"{parent_client_order_id}-{role}"
     if len(candidate) <= MAX_CLIENT_ORDER_ID_LENGTH and is_client_order_id(candidate):
         return candidate
-    return f"c{role}-{_digest(parent_client_order_id, role)[:32]}"
+    digest = _digest(parent_client_order_id, role)[: MAX_CLIENT_ORDER_ID_LENGTH - len(role) - 2]
+    return f"c{role}-{digest}"
 
 
 def new_order_id() -> str:

@@ -20,6 +20,7 @@ from scalplab.orders.events import (
     PositionOpened,
     VenueEvent,
 )
+from scalplab.orders.exits import ExitRules
 from scalplab.orders.models import Bar, ExitReason, Liquidity, Position, Trade
 from scalplab.orders.sizing import liquidation_price
 from scalplab.strategies.signal import Side
@@ -72,8 +73,10 @@ class Ledger:
         order_ids: tuple[str | None, str | None, str | None],
         levels: tuple[float | None, float | None],
         fee: float | None = None,
+        exits: ExitRules | None = None,
     ) -> None:
-        """Open the book's position (`fee`: what the venue charged, else the cost model's)."""
+        """Open the book's position (`fee`: what the venue charged, else the cost model's;
+        `exits`: its take-profit ladder, stop rules and max-hold)."""
         if fee is None:
             fee = self.costs.fee(price * qty, liquidity)
         self.cash -= fee
@@ -100,6 +103,7 @@ class Ledger:
             entry_order_id=entry_id,
             stop_order_id=stop_id,
             take_profit_order_id=take_profit_id,
+            exits=exits,
         )
         if self.reporting():
             book = state.key.id
@@ -118,9 +122,10 @@ class Ledger:
         order_id: str | None,
         qty: float | None = None,
         fee: float | None = None,
+        leg: int | None = None,
     ) -> None:
         """Close `qty` (all when None) of the book's position: one trade record (`fee`: what
-        the venue charged, else the cost model's)."""
+        the venue charged, else the cost model's; `leg`: the ladder leg that filled)."""
         position = state.position
         assert position is not None
         closing = position.qty if qty is None else min(qty, position.qty)
@@ -151,6 +156,7 @@ class Ledger:
             slippage=entry_slippage + slippage,
             pnl=gross - entry_fees - fee - funding,
             bars_held=state.index - position.entry_index + 1,
+            leg=leg,
         )
         state.trades.append(trade)
         remaining = position.qty - closing

@@ -5,6 +5,12 @@ at the open (the take-profit too, even if the range then reaches the stop); othe
 a bar whose range reaches one level fills at that level, and a bar that reaches both
 fills the stop. The liquidation price is a third level treated like a stop; when a bar
 reaches both it and the stop-loss, the one nearer the entry fills.
+
+A take-profit ladder (`ladder_exits`) follows the same rules per level: a stop the open
+is past fills everything at the open; otherwise every leg the open gapped through fills
+at the open; then the range — one that reaches the stop fills the stop for everything
+still open (even if it also reaches a leg), else the legs it reaches fill at their
+prices. Legs fill nearest first: a bar reaching a leg reaches every nearer one.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from scalplab.orders.exits import TakeProfitLeg
 from scalplab.orders.models import Bar, ExitReason, Position
 
 
@@ -60,6 +67,45 @@ def bracket_exit(position: Position, bar: Bar, stops_only: bool = False) -> Leve
     if bar.low <= take_profit:
         return LevelHit(take_profit, "tp")
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class LadderFill:
+    """A fill of a laddered position: the unslipped price, the exit reason and the leg
+    (None: a stop or the liquidation, for everything still open)."""
+
+    price: float
+    reason: ExitReason
+    leg: TakeProfitLeg | None = None
+
+
+def ladder_exits(position: Position, bar: Bar) -> list[LadderFill]:
+    """What `bar` fills of a laddered `position`, in fill order (see the module docstring)."""
+    assert position.exits is not None
+    legs = position.exits.take_profits[position.legs_filled :]
+    entry, stop, liquidation = position.entry_price, position.stop_loss, position.liquidation_price
+    d = position.direction  # ×1 or ×−1: the short's comparisons are the long's mirrored
+    adverse, favourable = (bar.low, bar.high) if d > 0 else (bar.high, bar.low)
+
+    def past(price: float) -> Touched:
+        return lambda level: d * price <= d * level
+
+    opened = past(bar.open)
+    if opened(liquidation) or (stop is not None and opened(stop)):
+        return [LadderFill(bar.open, _nearest(stop, liquidation, entry, opened))]
+    prices = [float(leg.price) for leg in legs]
+    gapped = sum(1 for price in prices if d * bar.open >= d * price)
+    fills = [LadderFill(bar.open, "tp", leg) for leg in legs[:gapped]]
+    if gapped == len(legs):
+        return fills
+    ranged = past(adverse)
+    if ranged(liquidation) or (stop is not None and ranged(stop)):
+        hit = _reached(stop, liquidation, entry, ranged)
+        return [*fills, LadderFill(hit.price, hit.reason)]
+    for leg, price in zip(legs[gapped:], prices[gapped:], strict=True):
+        if d * favourable >= d * price:
+            fills.append(LadderFill(price, "tp", leg))
+    return fills
 
 
 Touched = Callable[[float], bool]

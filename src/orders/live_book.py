@@ -5,7 +5,10 @@ engine keeps — positions, cash, fees, funding, one trade per closing fill — 
 each fill the exchange reports into the execution model's `BookState`s through its
 `Ledger`, with the commission Binance charged instead of the cost model's fee. Bars only
 advance the books' clocks (bars held, the last price), they never fill anything. Every
-booking is reported as the same typed venue events the simulated venue emits.
+booking is reported as the same typed venue events the simulated venue emits. A
+position keeps its exit rules (`exits`) and a ladder leg's fill its leg number, and the
+books keep every bar's true range, so the stop rules and the max-hold of the execution
+model (`managed_exits.close_of_bar`) see what they see in paper trading.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 
 from scalplab.orders.events import FundingSettled, OrderFilled
 from scalplab.orders.execution import ExecutionModel
+from scalplab.orders.exits import ExitRules
 from scalplab.orders.funding import settlement_instant
 from scalplab.orders.models import Bar, ExitReason, Liquidity
 from scalplab.orders.sizing import liquidation_price
@@ -57,12 +61,14 @@ class LiveBooks:
         self.model = model
 
     def observe_bar(self, book: str, bar: Bar) -> None:
-        """A bar closed: the book's clock and last price move on; nothing fills."""
+        """A bar closed: the book's clock, last price and true ranges move on; nothing
+        fills."""
         state = self.model.book(book)
         self.model.touched.add(book)
         state.index += 1
         if state.position is not None:
             state.bars_in_market += 1
+        state.ranges.add(bar)
         state.prev_open_ms = bar.open_ms
         state.last_bar = bar
         self.model.bars_seen += 1
@@ -73,8 +79,10 @@ class LiveBooks:
         fill: ExchangeFill,
         order_ids: tuple[str, str | None, str | None],
         levels: tuple[float | None, float | None],
+        exits: ExitRules | None = None,
     ) -> None:
-        """Book a fill of the book's entry: it opens the position or adds to it."""
+        """Book a fill of the book's entry: it opens the position (with its exit rules)
+        or adds to it."""
         state = self.model.book(book)
         self.model.touched.add(book)
         position = state.position
@@ -91,6 +99,7 @@ class LiveBooks:
                 order_ids=(None, order_ids[1], order_ids[2]),
                 levels=levels,
                 fee=fill.fee,
+                exits=exits,
             )
             assert state.position is not None
             state.position.entry_order_id = order_ids[0]
@@ -121,10 +130,16 @@ class LiveBooks:
         )
 
     def exit_fill(
-        self, book: str, fill: ExchangeFill, reason: ExitReason, order_id: str | None
+        self,
+        book: str,
+        fill: ExchangeFill,
+        reason: ExitReason,
+        order_id: str | None,
+        leg: int | None = None,
     ) -> bool:
-        """Book a fill that closes quantity of the book's position (one trade record);
-        True when the position is flat afterwards. A fill with no position is ignored."""
+        """Book a fill that closes quantity of the book's position (one trade record, with
+        the ladder leg it filled, if any); True when the position is flat afterwards. A
+        fill with no position is ignored."""
         state = self.model.book(book)
         position = state.position
         if position is None:
@@ -141,6 +156,7 @@ class LiveBooks:
             order_id,
             qty,
             fee=fill.fee,
+            leg=leg,
         )
         return state.position is None
 

@@ -7,10 +7,14 @@ placed (`Placement`: `/fapi/v1/order` or a conditional algo order) and how far i
 `sending`, `unknown` (sent, no answer: looked up by its client id before anything is
 resent), `working`, `done`. `LiveOrders` finds one by client id, by Binance order id (a
 regular order's, or the order an algo order placed when it triggered) or by book.
+
+A stop a stop rule moved is placed again under a new client id, `moved_stop_id`: the
+stop child's client id and the move's number, the same on every retry of that move.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,6 +30,8 @@ PlacementKind = Literal["order", "algo"]
 
 LIQUIDATION_PREFIXES = ("autoclose-", "adl_autoclose", "settlement_autoclose-")
 """Client ids Binance gives the orders of a liquidation, an ADL or a delivery."""
+MAX_CLIENT_ID = 36
+"""Binance's limit on a client (algo) id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +74,11 @@ class LiveOrder:
     filled: float = 0.0
     sent_ms: int = 0
     attempts: int = 0
+    leg: int | None = None
+    """The take-profit ladder leg (the signal's number) a take-profit order works."""
+    superseded: bool = False
+    """A stop replaced by a moved one: its cancellation is not its queue order's (the
+    queue's stop order lives on in the new stop)."""
 
     @property
     def done(self) -> bool:
@@ -203,6 +214,20 @@ def protection(symbol: str, long: bool, role: Role, level: Decimal, qty: Decimal
     return Placement(
         "algo", symbol, side, "TAKE_PROFIT_MARKET", qty, trigger_price=level, reduce_only=True
     )
+
+
+def moved_stop_id(stop_client_id: str, move: int) -> str:
+    """The client algo id of a stop after its `move`-th move (move 0: the stop child's own
+    id): `<stop id>.<move>` when that fits in 36 characters, else `mv<move>-` and a hash
+    of both. Deterministic: every retry of one move sends the same id."""
+    if move == 0:
+        return stop_client_id
+    candidate = f"{stop_client_id}.{move}"
+    if len(candidate) <= MAX_CLIENT_ID:
+        return candidate
+    prefix = f"mv{move}-"
+    digest = hashlib.sha256(f"{stop_client_id}|{move}".encode()).hexdigest()
+    return prefix + digest[: MAX_CLIENT_ID - len(prefix)]
 
 
 def market_close(symbol: str, long: bool, qty: Decimal) -> Placement:

@@ -1,8 +1,10 @@
 """What Binance reported, booked: the live venue's state and its handlers.
 
-`LiveState` keeps what the Binance venue knows — its live orders, the entries' brackets,
-the trades already booked (each Binance trade id once, whichever path brought it: the
-user-data stream, a lookup, the reconciliation) — and turns Binance's answers and
+`LiveState` keeps what the Binance venue knows — its live orders, the entries' brackets
+(a stop and a take-profit, or a stop and a take-profit ladder's legs), the stop each
+position wants on Binance (`StopTarget`, moved by the stop rules), the trades already
+booked (each Binance trade id once, whichever path brought it: the user-data stream, a
+lookup, the reconciliation) — and turns Binance's answers and
 reports into the typed venue events and bookings of `live_book.LiveBooks`. Its
 handlers run under the engine's lock; what must go back to Binance (protection after an
 entry filled, cancelling protection of a flat position, fetching fills the stream did not
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Protocol
 
@@ -23,6 +25,7 @@ from scalplab.data.adapters.binance.trading_schemas import (
     AlgoOrder,
     ExchangeOrder,
 )
+from scalplab.orders.decimals import round_to_tick
 from scalplab.orders.events import (
     OrderCancelled,
     OrderOutcomeUnknown,
@@ -31,8 +34,9 @@ from scalplab.orders.events import (
     VenueEvent,
 )
 from scalplab.orders.execution import ExecutionModel
+from scalplab.orders.exits import ExitRules
 from scalplab.orders.live_book import ExchangeFill, LiveBooks
-from scalplab.orders.live_orders import LiveOrder, LiveOrders
+from scalplab.orders.live_orders import LiveOrder, LiveOrders, moved_stop_id
 from scalplab.orders.models import ExitReason
 
 log = logging.getLogger(__name__)
@@ -42,8 +46,22 @@ CLOSE_ROLES = {"stop": "sl", "take_profit": "tp"}
 
 
 @dataclass(frozen=True, slots=True)
+class BracketLeg:
+    """One leg of an entry's take-profit ladder: its queue order, the client id Binance
+    knows it by, the signal's leg number, its price and planned quantity."""
+
+    order_id: str
+    client_id: str
+    number: int
+    price: Decimal
+    qty: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Bracket:
-    """An entry's protection: the queue ids, client ids and levels of its stop and target."""
+    """An entry's protection: the queue ids, client ids and levels of its stop and target
+    — or, for a ladder (`legs`), of its stop and each leg (no single target is placed).
+    `exits` are the entry's exit rules (legs with their queue ids), None without any."""
 
     stop_id: str | None
     stop_client_id: str | None
@@ -51,6 +69,33 @@ class Bracket:
     take_profit_id: str | None
     take_profit_client_id: str | None
     take_profit: Decimal | None
+    legs: tuple[BracketLeg, ...] = ()
+    exits: ExitRules | None = None
+
+    def order_ids(self, entry_id: str) -> tuple[str, str | None, str | None]:
+        """The position's order ids: the entry, the stop, the take-profit (a ladder's last
+        leg, as the simulated venue names it)."""
+        take_profit = self.legs[-1].order_id if self.legs else self.take_profit_id
+        return entry_id, self.stop_id, take_profit
+
+
+@dataclass(frozen=True, slots=True)
+class StopTarget:
+    """The stop a position wants on Binance: the queue's stop order, the client id it was
+    first placed under, how many times a stop rule moved it and the level it is at.
+    `known=False` after a restart with a moved stop: which move Binance holds is found by
+    the next reconciliation before any stop is placed."""
+
+    order_id: str
+    base_client_id: str
+    move: int
+    level: Decimal
+    known: bool = True
+
+    @property
+    def client_id(self) -> str:
+        """The client algo id of the stop at this move."""
+        return moved_stop_id(self.base_client_id, self.move)
 
 
 @dataclass(slots=True)
@@ -67,6 +112,7 @@ class VenueCounters:
     fills_from_rest: int = 0
     protection_placed: int = 0
     protection_replaced: int = 0
+    stops_moved: int = 0
     emergency_closes: int = 0
     orphans_cancelled: int = 0
     reconciliations: int = 0
@@ -106,6 +152,8 @@ class LiveState:
         self.books = LiveBooks(model)
         self.orders = LiveOrders()
         self.brackets: dict[str, Bracket] = {}
+        self.stops: dict[str, StopTarget] = {}
+        """Book → the stop its position wants on Binance."""
         self.counters = VenueCounters()
         self.last_trade_id: dict[str, int] = {}
         self.seen_trades: set[tuple[str, int]] = set()
@@ -185,11 +233,12 @@ class LiveState:
         )
 
     def settle(self, live: LiveOrder, reason: str) -> None:
-        """The order will not fill (further): cancelled on the exchange or gone."""
+        """The order will not fill (further): cancelled on the exchange or gone (quietly
+        for a stop replaced by a moved one: its queue order lives on)."""
         if live.done:
             return
         live.progress = "done"
-        if live.filled > 0:
+        if live.filled > 0 or live.superseded:
             return
         self.emit(OrderCancelled(live.book, live.order_id, self.clock_ms(), reason))
 
@@ -221,31 +270,61 @@ class LiveState:
         live.filled += fill.qty
         if live.role == "entry":
             bracket = self.brackets.get(live.order_id)
-            ids = (
-                (live.order_id, None, None)
-                if bracket is None
-                else (live.order_id, bracket.stop_id, bracket.take_profit_id)
-            )
-            levels = (
-                (None, None)
-                if bracket is None
-                else (_level(bracket.stop_loss), _level(bracket.take_profit))
-            )
-            self.books.entry_fill(book, fill, ids, levels)
+            if bracket is None:
+                self.books.entry_fill(book, fill, (live.order_id, None, None), (None, None))
+            else:
+                levels = (_level(bracket.stop_loss), _level(bracket.take_profit))
+                ids = bracket.order_ids(live.order_id)
+                self.books.entry_fill(book, fill, ids, levels, bracket.exits)
             if live.fully_filled:
                 live.progress = "done"
                 self.books.entry_filled(book, live.order_id, fill.time_ms, fill.liquidity)
+                self.stop_target(book)
                 self.actions.protect(book, live.order_id)
             return
         reason: ExitReason = CLOSE_ROLES.get(live.role, live.exit_reason)  # type: ignore[assignment]
         final = live.fully_filled
-        flat = self.books.exit_fill(book, fill, reason, live.order_id if final else None)
+        order_id = live.order_id if final else None
+        flat = self.books.exit_fill(book, fill, reason, order_id, live.leg)
         if final or flat:
             live.progress = "done"
+        position = self.model.position(book)
+        if final and live.leg is not None and position is not None:
+            position.legs_filled += 1  # legs fill nearest first, as the price reaches them
         if flat:
+            self.stops.pop(book, None)
             for other in self.orders.of_book(book):
                 if other.role in CLOSE_ROLES:
                     self.actions.withdraw(other, f"position closed ({reason})")
+
+    def stop_target(self, book: str) -> StopTarget | None:
+        """The stop the book's position wants on Binance (made from its bracket the first
+        time it is asked); None without a position or a stop."""
+        position = self.model.position(book)
+        if position is None or position.stop_loss is None or position.stop_order_id is None:
+            return None
+        target = self.stops.get(book)
+        if target is not None and target.order_id == position.stop_order_id:
+            return target
+        bracket = self.brackets.get(position.entry_order_id or "")
+        if bracket is None or bracket.stop_client_id is None:
+            return None
+        tick = self.model.book(book).rules.tick_size
+        level = round_to_tick(position.stop_loss, tick)
+        target = StopTarget(position.stop_order_id, bracket.stop_client_id, 0, level)
+        self.stops[book] = target
+        return target
+
+    def move_stop(self, book: str, price: float) -> bool:
+        """A stop rule moved the position's stop to `price`: the next move of its target
+        (False when it has none)."""
+        target = self.stop_target(book)
+        if target is None:
+            return False
+        level = round_to_tick(price, self.model.book(book).rules.tick_size)
+        self.stops[book] = replace(target, move=target.move + 1, level=level)
+        self.counters.stops_moved += 1
+        return True
 
     def book_unmatched(self, symbol: str, order_id: int, fill: ExchangeFill) -> None:
         """A fill of an order not known yet (an algo order's trigger not reported yet):
@@ -258,7 +337,8 @@ class LiveState:
         if key in self.seen_trades:
             return
         self.seen_trades.add(key)
-        self.books.exit_fill(book, fill, "liquidation", None)
+        if self.books.exit_fill(book, fill, "liquidation", None):
+            self.stops.pop(book, None)
 
 
 def _level(value: Decimal | None) -> float | None:

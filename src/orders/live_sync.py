@@ -10,8 +10,9 @@
 - the user-data stream's events become fills, order updates and funding on the venue;
 - `reconcile()` after every (re)connection and every `reconcile_every_s`: unsettled orders
   looked up, fills Binance has that were not booked (since the last trade seen), protection
-  placed where a position has none, protection and entries with nothing to protect
-  cancelled, and every book's position compared with Binance's.
+  placed where a position has none (after a restart, a moved stop is first found among
+  Binance's open algo orders), protection and entries with nothing to protect cancelled,
+  and every book's position compared with Binance's.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from scalplab.data.adapters.binance.user_stream import UserStream
 from scalplab.errors import ConflictError, ScalpLabError
 from scalplab.orders.binance_venue import BinanceVenue
 from scalplab.orders.live_book import ExchangeFill
+from scalplab.orders.live_exits import legs_done
 from scalplab.orders.live_orders import (
     LiveOrder,
     Role,
@@ -42,7 +44,7 @@ from scalplab.orders.live_orders import (
     placement_of,
     protection,
 )
-from scalplab.orders.live_state import fill_of_trade
+from scalplab.orders.live_state import StopTarget, fill_of_trade
 from scalplab.orders.live_worker import Worker
 from scalplab.orders.types import Order
 
@@ -209,12 +211,35 @@ class LiveSession:
         if position is None:
             return None  # the entry has not filled: its protection was never sent
         parent = venue.queue.get(order.parent_id)
-        venue.state.brackets.setdefault(parent.id, venue.bracket_of(parent))
-        role = "stop" if order.type == "stop_market" else "take_profit"
-        level = Decimal(str(position.stop_loss if role == "stop" else position.take_profit))
-        amount = venue.quantity(book, position.qty)
-        placement = protection(order.symbol, position.side == "long", role, level, amount)
-        return LiveOrder(order.id, order.client_order_id, book, role, placement, float(amount))
+        bracket = venue.state.brackets.setdefault(parent.id, venue.bracket_of(parent))
+        long, amount = position.side == "long", venue.quantity(book, position.qty)
+        if order.type == "stop_market":
+            level = Decimal(str(position.stop_loss))
+            moved = parent.stop_loss is not None and order.stop_price != parent.stop_loss
+            target = StopTarget(order.id, order.client_order_id, 0, level, known=not moved)
+            venue.state.stops[book] = target
+            if moved:
+                return None  # the reconciliation finds which move Binance holds
+            placement = protection(order.symbol, long, "stop", level, amount)
+            return LiveOrder(
+                order.id, order.client_order_id, book, "stop", placement, float(amount)
+            )
+        leg = next((leg for leg in bracket.legs if leg.order_id == order.id), None)
+        if leg is not None:
+            done = legs_done(venue.model, book, position).get(leg.number, 0.0)
+            amount = min(amount, leg.qty - venue.quantity(book, done))
+        level = leg.price if leg is not None else Decimal(str(position.take_profit))
+        placement = protection(order.symbol, long, "take_profit", level, amount)
+        number = None if leg is None else leg.number
+        return LiveOrder(
+            order.id,
+            order.client_order_id,
+            book,
+            "take_profit",
+            placement,
+            float(amount),
+            leg=number,
+        )
 
     # ----- the user-data stream (its thread) ----------------------------------------------
 
@@ -325,6 +350,7 @@ class LiveSession:
         for symbol, book in self.symbols.items():
             position = venue.model.position(book)
             if position is not None and position.entry_order_id is not None:
+                venue.exits.adopt_stop(book, open_algos)
                 venue.place_protection(book, position.entry_order_id)
             self._orphans(symbol, book, open_orders, open_algos)
             self._compare(symbol, book, positions.get(symbol))

@@ -11,7 +11,7 @@ import numpy as np
 
 from scalplab.orders.models import SignalRecord, Trade, fields_dict
 
-EXIT_REASONS = ("tp", "sl", "liquidation", "end", "max_hold", "manual")
+EXIT_REASONS = ("tp", "sl", "liquidation", "end", "max_hold", "signal", "manual")
 _DAY_MS = 86_400_000
 
 

@@ -7,10 +7,11 @@ pending entry (ARCHITECTURE.md: one open position per (strategy, symbol)). Its i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from scalplab.data.bars import Bar
+from scalplab.orders.exits import ExitRules, exit_rules
 from scalplab.strategies.signal import Side
 from scalplab.timeutil import iso_ms
 
@@ -30,7 +31,7 @@ __all__ = [
     "trade_dict",
 ]
 
-ExitReason = Literal["tp", "sl", "liquidation", "end", "max_hold", "manual"]
+ExitReason = Literal["tp", "sl", "liquidation", "end", "max_hold", "signal", "manual"]
 Liquidity = Literal["maker", "taker"]
 SignalFate = Literal[
     "accepted", "rejected", "blocked", "pending", "expired", "cancelled", "dropped"
@@ -84,6 +85,9 @@ class Position:
 
     `stop_loss`/`take_profit` are the tick-rounded levels that fill; the order ids
     name the queue's orders behind them (None for a position opened without one).
+    `exits` are its take-profit ladder, stop rules and max-hold (None: one stop, one
+    target; `take_profit` is then a ladder's farthest leg) and `legs_filled` how many of
+    the ladder's legs have filled (nearest first). A stop rule moves `stop_loss`.
     """
 
     side: Side
@@ -101,6 +105,8 @@ class Position:
     entry_order_id: str | None = None
     stop_order_id: str | None = None
     take_profit_order_id: str | None = None
+    exits: ExitRules | None = None
+    legs_filled: int = 0
 
     @property
     def direction(self) -> int:
@@ -109,7 +115,15 @@ class Position:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (also its persisted state)."""
-        return fields_dict(self)
+        data = fields_dict(self)
+        if self.exits is not None:
+            data["exits"] = self.exits.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Position:
+        """Inverse of `to_dict` (state saved before exit rules existed loads too)."""
+        return cls(**{**data, "exits": exit_rules(data.get("exits"))})
 
     def unrealised(self, price: float) -> float:
         """Mark-to-market P&L at `price` (fees and funding are already in cash)."""
@@ -119,7 +133,9 @@ class Position:
 @dataclass(frozen=True, slots=True)
 class Trade:
     """A closed quantity of one book. `fees` and `funding` are costs paid (funding < 0 =
-    received); a position closed in several fills gives one trade per fill."""
+    received); a position closed in several fills gives one trade per fill, the entry's
+    fee and funding shared out pro rata to quantity. `leg` is the take-profit ladder's
+    leg (the signal's number) a `tp` fill closed, None for any other exit."""
 
     symbol: str
     strategy: str
@@ -135,6 +151,7 @@ class Trade:
     slippage: float
     pnl: float
     bars_held: int
+    leg: int | None = None
 
     @property
     def book(self) -> str:
@@ -153,6 +170,8 @@ class SignalRecord:
     `stop_loss`/`take_profit` are the signal's levels rounded to the tick (the ones
     sizing, the gate and every fill use); `breaker` names the circuit breaker of a
     `blocked` signal; `order_id` the queued entry of an accepted or pending one.
+    `score`, `tier`, `variant` and `breakdown` are the strategy's own account of the
+    signal (`Signal`'s payload), carried unchanged into every view; never execution.
     """
 
     symbol: str
@@ -169,6 +188,10 @@ class SignalRecord:
     qty: float = 0.0
     breaker: str | None = None
     order_id: str | None = None
+    score: float | None = None
+    tier: str | None = None
+    variant: str | None = None
+    breakdown: dict[str, float] = field(default_factory=dict)
 
 
 def trade_dict(trade: Trade) -> dict[str, object]:
@@ -188,6 +211,7 @@ def trade_dict(trade: Trade) -> dict[str, object]:
         "slippage": trade.slippage,
         "pnl": trade.pnl,
         "bars_held": trade.bars_held,
+        "leg": trade.leg,
     }
 
 
@@ -205,4 +229,8 @@ def signal_dict(record: SignalRecord) -> dict[str, object]:
         "reason": record.reason,
         "breaker": record.breaker,
         "qty": record.qty,
+        "score": record.score,
+        "tier": record.tier,
+        "variant": record.variant,
+        "breakdown": dict(record.breakdown),
     }

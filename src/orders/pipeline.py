@@ -13,15 +13,16 @@ the close of bar t of a book:
 1. dropped — t is the book's last bar (no bar is left to fill on);
 2. position_open — the book holds a position or an unfilled entry;
    pending_confirmation — an order of the book waits for a person;
-3. invalid_levels — with the stop-loss and take-profit rounded to the tick (nearest,
-   halves away from zero) the stop is not on the losing side or the target not on the
+3. invalid_levels — with the stop-loss and take-profit(s) rounded to the tick (nearest,
+   halves away from zero) the stop is not on the losing side or a target not on the
    winning side of the entry;
 4. sizing (`qty = min(equity × risk% / |entry − stop|, equity × leverage / entry,
    the symbol's largest position)`, down to the step) — min_qty, min_notional;
    insufficient_margin when its initial margin exceeds the equity not already held as
-   margin;
+   margin; then the exits (`scalplab.orders.ladder`) — leg_min_notional, trail_period;
 5. the kill switch (`scalplab.orders.halt`: while trading is halted, a block by the
-   `halted` breaker), then the risk gate — `min_rr` (a rejection, reason min_rr), then
+   `halted` breaker), then the risk gate (`scalplab.orders.gating`: a breaker's pause
+   turns the switch on, a size scale re-sizes) — `min_rr` (a rejection, reason min_rr), then
    each circuit breaker (a block, with the breaker and its reason);
 6. the order request's symbol rules (tick, step, max quantity, notional), then the queue.
 
@@ -35,6 +36,7 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
+from functools import partial
 
 from scalplab.errors import ConflictError, NotFoundError
 from scalplab.orders.atr import AtrTracker
@@ -57,8 +59,10 @@ from scalplab.orders.entry import (
     size_entry,
 )
 from scalplab.orders.events import VenueEvent
+from scalplab.orders.gating import pause_entries, rescale, risk_context, sync_pause
 from scalplab.orders.halt import HaltSwitch, halt_decision, refuse_if_halted
 from scalplab.orders.ids import client_order_id
+from scalplab.orders.ladder import plan_exits
 from scalplab.orders.models import Bar, BookKey, SignalFate, SignalRecord
 from scalplab.orders.outcomes import (
     ConfirmationRequested,
@@ -109,7 +113,7 @@ class OrderPipeline:
         halt: HaltSwitch | None = None,
     ) -> None:
         self.venue = venue
-        self.halt = halt
+        self.halt = halt if halt is not None else HaltSwitch()  # a backtest's: never resumed
         self.gate = gate
         self.queue = queue
         self.risk_per_trade_pct = risk_per_trade_pct
@@ -133,6 +137,7 @@ class OrderPipeline:
         """A bar of `book` closed: the gate's day, the venue's fills, the ATR window."""
         self._bar_ms = bar.open_ms
         self.gate.on_bar(bar.open_ms, self.venue.equity)
+        sync_pause(self.halt, self.gate)
         self.venue.on_bar(book, bar)
         if self.atr is not None:
             self.atr.update(book, bar)
@@ -163,17 +168,29 @@ class OrderPipeline:
         qty = sizing.qty
         if sizing.reason:
             return self._signal_rejected(key, bar, signal, plan, "rejected", sizing.reason, qty)
-        context = self._context(key, bar, signal.side, plan.reward_risk)
+        data_bars = partial(self.venue.data_bars, book)
+        exits = plan_exits(self.venue.rules(book), plan, signal, qty, data_bars)
+        if exits.reason:
+            return self._signal_rejected(key, bar, signal, plan, "rejected", exits.reason, qty)
+        context = self._context(key, bar, signal.side, exits.reward_risk)
+        context = replace(context, score=signal.score, declared=command.breakers)
         decision = halt_decision(self.halt) or self.gate.check(context)
         if not decision.allowed:
             if decision.breaker == "min_rr":
                 return self._signal_rejected(key, bar, signal, plan, "rejected", "min_rr", qty)
             event = RiskEvent.from_decision(context, decision)
+            pause_entries(self.halt, self.venue, self.queue, event)
             record = self._record(key, bar, signal, plan, "blocked", decision.reason, qty)
             record = replace(record, breaker=event.breaker)
             outcome = SignalBlocked(record, event)
             self._emit(outcome)
             return outcome
+        scale, note = decision.scale, "" if decision.scale is None else decision.scale.reason
+        if scale is not None:
+            scaled = rescale(self.venue, book, plan, signal, qty, scale)
+            qty, exits = scaled.qty, scaled.exits
+            if scaled.reason:
+                return self._signal_rejected(key, bar, signal, plan, "rejected", scaled.reason, qty)
         request = OrderRequest.from_signal(
             key.symbol,
             signal.side,
@@ -183,17 +200,18 @@ class OrderPipeline:
             strategy=key.strategy,
             signal_time_ms=bar.open_ms,
             client_order_id=client_order_id(key.symbol, key.strategy, bar.open_ms, signal.side),
+            exits=exits.exits,
         )
         try:
             order = self._queue(request, plan.entry, book)
         except OrderRejected as exc:
             return self._signal_rejected(key, bar, signal, plan, "rejected", exc.reason, qty)
         if order.status == "pending_confirmation":
-            record = self._record(key, bar, signal, plan, "pending", "", qty, order.id)
+            record = self._record(key, bar, signal, plan, "pending", note, qty, order.id)
             return self._ask_confirmation(order, book, bar.open_ms, record)
         self.venue.submit(book, order)
-        self.gate.record_entry(bar.open_ms)
-        record = self._record(key, bar, signal, plan, "accepted", "", qty, order.id)
+        self.gate.record_entry(bar.open_ms, key.symbol, key.strategy)
+        record = self._record(key, bar, signal, plan, "accepted", note, qty, order.id)
         accepted = SignalAccepted(record, order)
         self._emit(accepted)
         return accepted
@@ -267,7 +285,7 @@ class OrderPipeline:
             return order
         self.venue.submit(book, order)
         if not order.reduce_only:
-            self.gate.record_entry(bar.open_ms)
+            self.gate.record_entry(bar.open_ms, key.symbol, key.strategy)
         self._emit(OrderAccepted(order))
         return order
 
@@ -357,7 +375,7 @@ class OrderPipeline:
         order = confirmations.confirm(command.pending_id)
         self.venue.submit(book, order)
         if not order.reduce_only:
-            self.gate.record_entry(waiting.time_ms)
+            self.gate.record_entry(waiting.time_ms, order.symbol, order.strategy or "")
         return order
 
     def reject(self, command: RejectOrder) -> Order:
@@ -384,6 +402,9 @@ class OrderPipeline:
         position = self.venue.position(book)
         if position is None or self.venue.exit_pending(book):
             return False
+        own_hold = None if position.exits is None else position.exits.max_hold_bars
+        if command.reason == "max_hold" and own_hold is not None:
+            return False  # the signal's own max_hold_bars overrides the strategy's param
         key = self._key(book)
         request = OrderRequest(
             symbol=key.symbol,
@@ -391,7 +412,7 @@ class OrderPipeline:
             type="market",
             qty=Decimal(repr(position.qty)),
             reduce_only=True,
-            source="strategy" if command.reason == "max_hold" else "manual",
+            source="strategy" if command.reason in ("max_hold", "signal") else "manual",
             strategy=key.strategy,
         )
         order, _ = self.queue.submit(request, self._clock_ms())
@@ -408,23 +429,7 @@ class OrderPipeline:
         return key
 
     def _context(self, key: BookKey, bar: Bar, side: str, reward_risk: float | None) -> RiskContext:
-        book = key.id
-        busy = self.venue.busy_books()
-        if self.confirmations is not None:
-            busy |= self.confirmations.waiting_books()
-        atr = self.atr
-        return RiskContext(
-            symbol=key.symbol,
-            strategy=key.strategy,
-            side=side,
-            reward_risk=reward_risk,
-            now_ms=bar.open_ms,
-            equity=self.venue.equity(),
-            open_positions=len(busy),
-            spread_pct=None,
-            atr=None if atr is None else atr.atr(book),
-            atr_avg=None if atr is None else atr.atr_avg(book),
-        )
+        return risk_context(self.venue, self.confirmations, self.atr, key, bar, side, reward_risk)
 
     def _queue(self, request: OrderRequest, reference: float, book: str) -> Order:
         """Validate against the symbol rules and queue (waiting for a person when asked)."""
@@ -473,6 +478,10 @@ class OrderPipeline:
             reason=reason,
             qty=qty if math.isfinite(qty) else 0.0,
             order_id=order_id,
+            score=None if signal.score is None else float(signal.score),
+            tier=signal.tier,
+            variant=signal.variant,
+            breakdown={name: float(value) for name, value in signal.breakdown.items()},
         )
 
     def _emit(self, outcome: Outcome) -> None:

@@ -14,9 +14,14 @@ turns into the same answers, so two processes cannot double an order either.
 
 An entry with a stop-loss and/or take-profit gets bracket children: a
 reduce-only `stop_market` at the stop-loss and a reduce-only `limit` at the
-take-profit, one-cancels-the-other. Status changes cascade: when one child
-fills, its open sibling is cancelled; when an entry is cancelled, rejected or
-expires, its open children follow.
+take-profit, one-cancels-the-other. An entry with a take-profit ladder (`exits`)
+gets one reduce-only `limit` per leg instead, each with its own quantity and price
+(client ids `<parent>-tp1`, `-tp2`, ... by the signal's leg number); the legs do not
+cancel one another or the stop. Status changes cascade: when a child fills, its open
+siblings are cancelled (not when it is one leg of a ladder: the position then closes
+leg by leg, and the venue reports what is left); when an entry is cancelled,
+rejected or expires, its open children follow. A stop rule moving a stop updates
+its trigger (`move_stop`).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ IDEMPOTENT_FIELDS = (
     "post_only",
     "stop_loss",
     "take_profit",
+    "exits",
 )
 """The request fields a retry must repeat (ids, times and statuses are not compared)."""
 
@@ -197,6 +203,17 @@ def bracket_ids(order: Order) -> tuple[str | None, str | None]:
     return stop, take_profit
 
 
+def ladder_ids(order: Order) -> tuple[str, ...]:
+    """The ids of a laddered entry's take-profit children, leg by leg (nearest first)."""
+    return tuple(order.children[1 if order.stop_loss is not None else 0 :])
+
+
+def cancels_siblings(parent: Order, child: Order) -> bool:
+    """Whether a fill of bracket `child` cancels its open siblings (one cancels the
+    other): always, except for a take-profit leg of a ladder."""
+    return parent.exits is None or not parent.exits.laddered or child.type != "limit"
+
+
 class OrderQueue:
     """Submits orders idempotently and moves them through their statuses."""
 
@@ -270,7 +287,25 @@ class OrderQueue:
                     ),
                 )
             )
-        if request.take_profit is not None:
+        ladder = request.exits.take_profits if request.exits is not None else ()
+        for leg in ladder:
+            legs.append(
+                (
+                    f"tp{leg.number}",
+                    OrderRequest(
+                        symbol=request.symbol,
+                        side=exit_side,
+                        type="limit",
+                        qty=leg.qty,
+                        price=leg.price,
+                        reduce_only=True,
+                        source=request.source,
+                        signal_time_ms=request.signal_time_ms,
+                        strategy=request.strategy,
+                    ),
+                )
+            )
+        if request.take_profit is not None and not ladder:
             legs.append(
                 (
                     "tp",
@@ -327,6 +362,18 @@ class OrderQueue:
         """Mark a fill at `price`; a filled bracket child cancels its open sibling (OCO)."""
         return self._move(order_id, "filled", now_ms, "", price)
 
+    def move_stop(self, order_id: str, stop_price: Decimal, now_ms: int, reason: str) -> Order:
+        """A stop rule moved an open stop order's trigger to `stop_price` (`reason`: which)."""
+        with self._lock:
+            order = self.get(order_id)
+            if not order.is_open or order.type != "stop_market":
+                raise ConflictError(f"order {order.id} is not an open stop order")
+            order.stop_price = stop_price
+            order.updated_ms = now_ms
+            order.reason = reason
+            self.repository.update(order)
+            return order
+
     def cancel(self, order_id: str, now_ms: int, reason: str = "cancelled") -> Order:
         """Cancel an open order and its open children."""
         return self._move(order_id, "cancelled", now_ms, reason)
@@ -364,7 +411,8 @@ class OrderQueue:
             self.repository.update(order)
             if status == "filled" and order.parent_id is not None:
                 parent = self.repository.get(order.parent_id)
-                siblings = [] if parent is None else parent.children
+                cascade = parent is not None and cancels_siblings(parent, order)
+                siblings = parent.children if parent is not None and cascade else []
                 for sibling_id in siblings:
                     if sibling_id != order.id:
                         self._follow(sibling_id, "cancelled", now_ms, f"OCO: {order.id} filled")

@@ -2,7 +2,8 @@
 
 The queue's orders are the single record of what was asked and what happened to it.
 A fill moves its order to `filled` (a filled bracket leg cancels its open sibling, one
-cancels the other); a venue cancellation moves it to `cancelled`, an exchange's refusal
+cancels the other — except a leg of a take-profit ladder); a stop rule's move updates
+the stop order's trigger; a venue cancellation moves it to `cancelled`, an exchange's refusal
 to `rejected` (with the reason in words), an order sent without an answer to `submitted`
 until a lookup finds it working (`accepted`) or settled; a position that
 closes flat by any other way (liquidation, the end of the data, a max-hold or manual
@@ -14,6 +15,7 @@ reach the risk gate (the loss-streak breaker). Every order that changed is repor
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from scalplab.orders.events import (
     FundingSettled,
@@ -24,10 +26,11 @@ from scalplab.orders.events import (
     OrderWorking,
     PositionClosed,
     PositionOpened,
+    StopMoved,
     VenueEvent,
 )
 from scalplab.orders.outcomes import OrderUpdated, Outcome, TradeClosed
-from scalplab.orders.queue import OrderQueue
+from scalplab.orders.queue import OrderQueue, cancels_siblings
 from scalplab.orders.risk import RiskGate
 from scalplab.orders.types import Order, OrderStatus
 
@@ -65,6 +68,8 @@ class Reconciler:
             self.emit(TradeClosed(trade))
             if event.flat and event.entry_order_id is not None:
                 self._close_bracket(event.entry_order_id, trade.exit_reason)
+        elif isinstance(event, StopMoved):
+            self._move_stop(event)
         elif isinstance(event, PositionOpened | FundingSettled):
             self.emit(event)
 
@@ -77,7 +82,8 @@ class Reconciler:
         if order is None:
             return
         parent = None if order.parent_id is None else self.queue.repository.get(order.parent_id)
-        siblings = [] if parent is None else self._open_ids(parent.children, order.id)
+        cascade = parent is not None and cancels_siblings(parent, order)
+        siblings = self._open_ids(parent.children, order.id) if parent and cascade else []
         self.emit(OrderUpdated(self.queue.fill(order.id, event.price, self.clock_ms())))
         self._report(siblings)  # one cancels the other
 
@@ -96,6 +102,13 @@ class Reconciler:
         children = self._open_ids(order.children)
         self.emit(OrderUpdated(self.queue.reject(order.id, self.clock_ms(), reason)))
         self._report(children)
+
+    def _move_stop(self, event: StopMoved) -> None:
+        order = None if event.order_id is None else self._open_order(event.order_id)
+        if order is None:
+            return
+        price, now = Decimal(repr(event.price)), self.clock_ms()
+        self.emit(OrderUpdated(self.queue.move_stop(order.id, price, now, event.reason)))
 
     def _move(self, order_id: str, before: str, after: OrderStatus, reason: str) -> None:
         order = self._open_order(order_id)

@@ -98,6 +98,8 @@ def build_result(
         "last_bar": iso_ms(run.last_open_ms),
         "params": dict(run.params),
         "feeds": [extra.name for extra in run.extras],
+        "market_data": list(run.info.market_data),
+        "degraded": [] if run.market is None else list(run.market.degraded),
         "settings": {**economics(settings, initial_capital), "min_rr": run.risk.min_rr},
         "risk": {**run.risk.to_dict(), "breakers_on": run.risk.active_breakers()},
         "symbol_rules": {

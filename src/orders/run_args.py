@@ -38,6 +38,12 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, dated: bool = True) ->
         action="store_true",
         help="run on the part of the range the stored data covers instead of refusing",
     )
+    parser.add_argument(
+        "--degraded",
+        action="store_true",
+        help="run a strategy whose declared market data the store lacks with its declared "
+        "fallbacks (recorded in the result) instead of refusing",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
 
@@ -53,6 +59,7 @@ def request_from_args(args: argparse.Namespace) -> RunRequest:
         risk=parse_risk(args.risk),
         breakers=not args.no_breakers,
         allow_partial=args.allow_partial,
+        degraded=args.degraded,
     )
 
 

@@ -18,6 +18,7 @@ from scalplab.config import Settings
 from scalplab.data.candles import CandleStore
 from scalplab.data.coverage import require_full, stored_coverage
 from scalplab.data.exchange import EXCHANGE
+from scalplab.data.features import FeatureRequest, FeatureTable, check_market_data, load_features
 from scalplab.data.rules import symbol_rules_for
 from scalplab.data.symbols import SymbolRules, normalize_symbol
 from scalplab.data.timeframes import timeframe_ms
@@ -36,7 +37,9 @@ class RunRequest:
     `risk` overrides the environment's risk settings for this run (fields of
     `RiskSettings`); `breakers=False` is the research switch that turns every circuit
     breaker off (`min_rr` stays); `allow_partial` runs on the part of the range the
-    store covers instead of refusing a range it covers only in part.
+    store covers instead of refusing a range it covers only in part; `degraded` runs a
+    plugin whose declared market data the store lacks with the declared fallbacks
+    (DECISIONS.md §6) instead of refusing, and records what was substituted.
     """
 
     pair: str
@@ -48,6 +51,7 @@ class RunRequest:
     risk: Mapping[str, object] = field(default_factory=dict)
     breakers: bool = True
     allow_partial: bool = False
+    degraded: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class PreparedRun:
     partial run was allowed."""
     end_ms: int
     """End (exclusive) of the range played."""
+    market: FeatureTable | None = None
+    """The per-bar market features of a plugin that declares `market_data`."""
 
     @property
     def partial(self) -> bool:
@@ -135,12 +141,19 @@ def prepare_run(
         stored_coverage(store, pair, request.timeframe, start_ms, end_ms), request.allow_partial
     )
     start_ms, end_ms = coverage.covered_start_ms, coverage.covered_end_ms
+    wanted = market_request(request, info, params, start_ms, end_ms)
+    if wanted is not None:
+        check_market_data(settings.data_dir, wanted)  # refuses before anything is loaded
     candles = store.read(pair, request.timeframe, start_ms, end_ms, checked=True)
     extras = [
         _extra(store, info, ref, pair, request.timeframe, start_ms, end_ms) for ref in info.feeds
     ]
     funding = load_schedule(settings.data_dir, pair, settings.default_funding_rate)
     rules, rules_source = symbol_rules_for(pair, settings.data_dir)
+    market = None
+    if wanted is not None:
+        opens = candles["open_time"].to_numpy()
+        market = load_features(settings.data_dir, wanted, opens, candles)
     return PreparedRun(
         request,
         pair,
@@ -154,6 +167,29 @@ def prepare_run(
         risk,
         start_ms,
         end_ms,
+        market,
+    )
+
+
+def market_request(
+    request: RunRequest,
+    info: StrategyInfo,
+    params: dict[str, int | float | bool | str],
+    start_ms: int,
+    end_ms: int,
+) -> FeatureRequest | None:
+    """What market data the run's plugin declares, for its range (None: nothing)."""
+    if not info.market_data:
+        return None
+    return FeatureRequest(
+        strategy=info.name,
+        symbol=normalize_symbol(request.pair),
+        timeframe=request.timeframe,
+        declared=info.market_data,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        params=info.market_params(params),
+        degraded=request.degraded,
     )
 
 

@@ -30,6 +30,7 @@ from scalplab.orders.decimals import (
     round_to_tick,
     to_decimal,
 )
+from scalplab.orders.exits import ExitRules, exit_rules
 from scalplab.orders.ids import check_client_order_id
 from scalplab.timeutil import iso_ms
 
@@ -110,6 +111,11 @@ def _iso(epoch_ms: int | None) -> str | None:
     return None if epoch_ms is None else iso_ms(epoch_ms)
 
 
+def _exits_dict(exits: ExitRules | None) -> dict[str, Any]:
+    """`{"exits": ...}` when an order has exit rules (orders without keep their shape)."""
+    return {} if exits is None else {"exits": exits.to_dict()}
+
+
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
     """What a strategy or a person asks for, before any id or status.
@@ -118,9 +124,10 @@ class OrderRequest:
     it by risk and re-validates the sized request. `stop_price` is the trigger of
     stop orders and the optional activation price of a trailing stop. `post_only`
     (limit orders only) makes a limit that would trade at once a refusal rather than
-    a taker fill (Binance's `GTX`). Construction
-    normalises the symbol, coerces numbers to `Decimal` and checks the literal
-    fields; the symbol rules are checked by `validate_order`.
+    a taker fill (Binance's `GTX`). `exits` are a strategy entry's take-profit ladder,
+    stop rules and max-hold (`scalplab.orders.exits`; `take_profit` is then the farthest
+    leg). Construction normalises the symbol, coerces numbers to `Decimal` and checks the
+    literal fields; the symbol rules are checked by `validate_order`.
     """
 
     symbol: str
@@ -138,9 +145,11 @@ class OrderRequest:
     source: OrderSource = "manual"
     signal_time_ms: int | None = None
     strategy: str | None = None
+    exits: ExitRules | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "symbol", normalize_symbol(self.symbol))
+        object.__setattr__(self, "exits", exit_rules(self.exits))
         if self.side not in ORDER_SIDES:
             raise OrderRejected(f"side must be buy or sell, not {snippet(self.side)}")
         if self.type not in ORDER_TYPES:
@@ -209,6 +218,7 @@ class OrderRequest:
             "source": self.source,
             "signal_time_ms": self.signal_time_ms,
             "strategy": self.strategy,
+            **_exits_dict(self.exits),
         }
 
     @classmethod
@@ -233,11 +243,13 @@ class OrderRequest:
         strategy: str,
         signal_time_ms: int,
         client_order_id: str | None = None,
+        exits: ExitRules | None = None,
     ) -> OrderRequest:
         """The market entry with bracket of a strategy signal.
 
         The sized `qty` is already on the step grid (see `scalplab.orders.sizing`) and
-        the bracket levels on the tick grid (`round_to_tick`, when the signal was decided).
+        the bracket levels on the tick grid (`round_to_tick`, when the signal was decided);
+        so are a ladder's legs in `exits` (`scalplab.orders.ladder`).
         """
         return cls(
             symbol=symbol,
@@ -250,6 +262,7 @@ class OrderRequest:
             source="strategy",
             signal_time_ms=signal_time_ms,
             strategy=strategy,
+            exits=exits,
         )
 
 
@@ -258,7 +271,9 @@ class Order:
     """An order as the queue holds it. Statuses move forward only (`TRANSITIONS`).
 
     `parent_id` links a bracket child (reduce-only stop-loss / take-profit) to its
-    entry; `children` lists the ids of an entry's bracket children (OCO).
+    entry; `children` lists the ids of an entry's bracket children (OCO): the stop, then
+    the take-profit — or one take-profit per leg of a ladder in `exits`, which do not
+    cancel one another.
     """
 
     id: str
@@ -285,6 +300,7 @@ class Order:
     fill_price: float | None = None
     parent_id: str | None = None
     children: list[str] = field(default_factory=list)
+    exits: ExitRules | None = None
 
     @classmethod
     def from_request(
@@ -318,6 +334,7 @@ class Order:
             signal_time_ms=request.signal_time_ms,
             strategy=request.strategy,
             parent_id=parent_id,
+            exits=request.exits,
         )
 
     @property
@@ -339,6 +356,7 @@ class Order:
             source=self.source,
             signal_time_ms=self.signal_time_ms,
             strategy=self.strategy,
+            exits=self.exits,
         )
 
     @property
@@ -408,6 +426,7 @@ class Order:
             "fill_price": self.fill_price,
             "parent_id": self.parent_id,
             "children": list(self.children),
+            **_exits_dict(self.exits),
         }
 
     @classmethod
@@ -446,6 +465,7 @@ class Order:
                 fill_price=data.get("fill_price"),
                 parent_id=data.get("parent_id"),
                 children=[str(child) for child in data.get("children", [])],
+                exits=exit_rules(data.get("exits")),
             )
         except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
             raise InputError(f"malformed stored order: {snippet(exc)}") from None

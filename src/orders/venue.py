@@ -18,7 +18,7 @@ from scalplab.orders.book import EntryOrder
 from scalplab.orders.events import VenueEvent
 from scalplab.orders.execution import ExecutionModel
 from scalplab.orders.models import Bar, ExitReason, Position
-from scalplab.orders.queue import OrderQueue, bracket_ids
+from scalplab.orders.queue import OrderQueue, bracket_ids, ladder_ids
 from scalplab.orders.resting import RestingOrder
 from scalplab.orders.types import Order
 
@@ -72,6 +72,10 @@ class Venue(Protocol):
 
     def is_last_bar(self, book: str, bar: Bar) -> bool:
         """Whether `bar` is the last of the data (no bar is left to fill on)."""
+        ...
+
+    def data_bars(self, book: str) -> int | None:
+        """How many bars the book's data holds at most (None: open-ended, a live feed)."""
         ...
 
     def equity(self) -> float:
@@ -162,6 +166,10 @@ class SimulatedVenue:
         last = self.model.book(book).last_open_ms
         return last is not None and bar.open_ms >= last
 
+    def data_bars(self, book: str) -> int | None:
+        """The bars seen plus those up to the book's last bar (None when it is unknown)."""
+        return self.model.data_bars(book)
+
     def equity(self) -> float:
         """Cash plus unrealised P&L at each book's last close."""
         return self.model.equity
@@ -172,9 +180,14 @@ class SimulatedVenue:
 
     def submit(self, book: str, order: Order) -> None:
         """A market entry fills at the next bar's open with its bracket live from that bar
-        (as a signal's does); any other order rests until a bar reaches it."""
+        (as a signal's does, a take-profit ladder leg by leg); any other order rests until
+        a bar reaches it."""
         assert order.qty is not None
         stop_id, take_profit_id = bracket_ids(order)
+        exits = order.exits
+        if exits is not None and exits.laddered:
+            exits = exits.with_order_ids(ladder_ids(order))
+            take_profit_id = exits.take_profits[-1].order_id
         if order.type == "market" and not order.reduce_only:
             self.model.submit_entry(
                 book,
@@ -186,6 +199,7 @@ class SimulatedVenue:
                     take_profit=_float(order.take_profit),
                     stop_order_id=stop_id,
                     take_profit_order_id=take_profit_id,
+                    exits=exits,
                 ),
             )
             return

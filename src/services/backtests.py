@@ -15,9 +15,10 @@ from typing import Literal
 from scalplab.backtests.storage import BacktestJob, BacktestSummary, ResultStore
 from scalplab.backtests.worker import BacktestWorker
 from scalplab.config import Settings
+from scalplab.data.features import check_market_data
 from scalplab.data.timeframes import timeframe_ms
 from scalplab.errors import InputError, NoDataError
-from scalplab.orders.runs import RunRequest, run_risk
+from scalplab.orders.runs import RunRequest, market_request, run_risk
 from scalplab.services.market import datetime_to_ms, ms_to_datetime
 from scalplab.services.references import References
 
@@ -64,7 +65,8 @@ class BacktestService:
         `InputError` for an unknown pair, strategy, timeframe or param, a range outside
         1 to 30 days, a risk override that is unknown or out of bounds; `NoDataError`
         when no stored candle falls in the range, or only some do and the request does
-        not `allow_partial`.
+        not `allow_partial`, or the strategy declares market data the store lacks and the
+        request is not `degraded` (nothing is queued or stored then).
         """
         symbol = self.references.symbol_with_candles(request.pair)
         info = self.references.strategy(request.strategy)
@@ -73,6 +75,11 @@ class BacktestService:
         resolved = info.resolve(dict(request.params), strict=True)
         run_risk(self.settings, request)  # the overrides, validated
         self._check_candles(symbol, request)
+        wanted = market_request(
+            request, info, resolved, datetime_to_ms(request.start), datetime_to_ms(request.end)
+        )
+        if wanted is not None:
+            check_market_data(self.settings.data_dir, wanted)
         # the row shows every param value the run uses, defaults included
         job_id = self.store.create_job(
             replace(request, pair=symbol, strategy=info.name, params=resolved),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import anyio
 
@@ -11,6 +11,7 @@ from scalplab.orders.pending import PendingView
 from scalplab.orders.types import Order
 from scalplab.simulation.engine import SimulationEngine
 from scalplab.simulation.events import EngineEvent, EventSubscription, StreamPayload
+from scalplab.simulation.scores import ScoreboardRow, ScoreHistogram
 from scalplab.simulation.views import RiskEventView, SignalView, TradeView
 
 STREAM_KINDS = frozenset({"signal", "pending", "order", "trade", "status", "risk"})
@@ -51,6 +52,16 @@ class SignalService:
         engine lock; `RecentSignals`); a longer page of one symbol reads the rows."""
         name = None if symbol is None else normalize_symbol(symbol)
         return self.engine.read.signals(symbol=name, limit=limit)
+
+    def scoreboard(self, limit: int, strategy: str | None = None) -> Sequence[ScoreboardRow]:
+        """The newest scored signal of each (symbol, strategy) traded, best score first."""
+        return self.engine.read.scoreboard(limit, strategy)
+
+    def histogram(
+        self, bins: int, strategy: str | None = None, symbol: str | None = None
+    ) -> ScoreHistogram:
+        """The distribution of the stored signals' scores (`bins` bins over 0..100)."""
+        return self.engine.read.score_histogram(bins, strategy, symbol)
 
     def subscribe(self) -> EventSubscription:
         """A new subscription to the engine's events (call from the event loop)."""

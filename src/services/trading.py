@@ -14,7 +14,8 @@ very next signal or order obeys it, whichever thread it comes from. Then:
 A stored state that cannot be read starts the process halted (a kill switch fails
 closed) and says so in its reason. Halting a halted system keeps its first time,
 reason and source (and still closes positions when asked); resuming an active one
-changes nothing.
+changes nothing. A resume also releases the pause a circuit breaker left (its effect
+"pause until resume" turned this same switch on: `scalplab.orders.gating`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scalplab.errors import ConflictError, NotFoundError, ScalpLabError, TemporaryError
+from scalplab.orders.gating import sync_pause
 from scalplab.orders.halt import ACTIVE, HaltState, HaltSwitch, cancel_waiting_entries
 from scalplab.orders.models import book_id
 from scalplab.simulation.engine import SimulationEngine
@@ -174,6 +176,7 @@ class TradingControl:
             self.switch.set(state)
             log.warning("trading resumed by %s", state.source, extra={"source": state.source})
             unsaved = self._save(state, "resumed")
+            self._release_breaker_pause()
         if unsaved is not None:
             raise unsaved
         return state
@@ -189,6 +192,16 @@ class TradingControl:
                 "it holds until this process ends; try again to make it survive a restart"
             )
         return None
+
+    def _release_breaker_pause(self) -> None:
+        """A pause a circuit breaker left ends with the switch (stored with the engine's
+        state, so a restart does not bring it back)."""
+        engine = self.engine
+        with engine.lock:
+            if engine.account.sandbox.gate.paused is None:
+                return
+            with engine.journal.change():
+                sync_pause(self.switch, engine.account.sandbox.gate)
 
     def _withdraw_entries(self) -> list[str]:
         """Cancel the entries at the venue that have not filled (under the engine's lock)."""

@@ -22,6 +22,7 @@ from scalplab.orders import book as book_state
 from scalplab.orders.confirming import Confirmations
 from scalplab.orders.execution import ExecutionConfig
 from scalplab.orders.funding import load_schedule
+from scalplab.orders.gating import restore_pause
 from scalplab.orders.halt import HaltSwitch
 from scalplab.orders.models import Bar, BookKey, book_id
 from scalplab.orders.outcomes import Outcome
@@ -249,6 +250,7 @@ class PaperAccount:
         self._restore_trades()
         if stored.risk.get("gate"):
             self.sandbox.gate.load_state(stored.risk["gate"])
+            restore_pause(self.pipeline.halt, self.sandbox.gate)  # a breaker's pause holds
         if stored.risk.get("atr"):
             atr = dict(stored.risk["atr"])
             atr["books"] = rekey(atr.get("books", atr.get("symbols")), legacy)

@@ -68,8 +68,8 @@ def live_request(args: argparse.Namespace) -> LiveRunRequest:
         raise InputError(f"--candles must be between 1 and {MAX_LIVE_CANDLES}, not {args.candles}")
     if args.start is not None or args.end is not None or args.speed is not None:
         raise InputError("--start, --end and --speed are for --feed replay, not live")
-    if args.allow_partial:
-        raise InputError("--allow-partial is for --feed replay, not live")
+    if args.allow_partial or args.degraded:
+        raise InputError("--allow-partial and --degraded are for --feed replay, not live")
     return LiveRunRequest(
         pair=args.pair,
         strategy=args.strategy,
@@ -101,7 +101,12 @@ def run_simulation(
     pair = PairSpec(run.pair, run.info.name, request.timeframe, dict(run.params))
     with ephemeral_engine(settings, registry, pair, run.risk, "scalplab-sim-") as (engine, sim):
         engine.start(
-            FeedSpec(speed=speed, start_ms=to_ms(request.start), end_ms=to_ms(request.end))
+            FeedSpec(
+                speed=speed,
+                start_ms=to_ms(request.start),
+                end_ms=to_ms(request.end),
+                degraded=request.degraded,
+            )
         )
         engine.wait()
         status = engine.status()

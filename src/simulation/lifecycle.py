@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scalplab.data.candles import CandleStore
+from scalplab.data.features import MarketSource
 from scalplab.data.live_feed import QueueFeed
 from scalplab.data.live_source import LiveConfig, LiveSource
 from scalplab.data.sources import CandleSource, SourceRequest, open_candle_source
@@ -22,6 +23,7 @@ from scalplab.orders.models import book_id
 from scalplab.simulation.account import PaperAccount
 from scalplab.simulation.driver import Driver, routes_of
 from scalplab.simulation.journal import Journal
+from scalplab.simulation.market import live_market, live_streams, replay_market
 from scalplab.simulation.runner import PairRunner, StepExecutor
 from scalplab.simulation.stepper import Stepper
 from scalplab.simulation.views import FeedSpec, PairSpec
@@ -75,13 +77,24 @@ class Lifecycle:
         if not pairs:
             raise InputError("no enabled pairs to simulate: add a pair first")
         plans = [self._plan(pair) for pair in pairs]
+        markets = [  # replays read the stores first: a refusal leaves nothing started
+            None if feed.kind == "live" else replay_market(
+                plan.info, plan.params, plan.pair, feed, self.candles
+            )
+            for plan in plans
+        ]  # fmt: skip
         resume = account.resume_close_ms()
         source = self._open(plans, feed, resume)
         self.stop_event = threading.Event()
         runners: list[PairRunner] = []
         keys: dict[str, list[tuple[str, str]]] = {}
-        for plan in plans:
-            runner = self._runner(plan, source, resume)
+        for plan, stored in zip(plans, markets, strict=True):
+            market = (
+                live_market(plan.info, plan.params, plan.pair, source)
+                if isinstance(source, LiveSource)
+                else stored
+            )
+            runner = self._runner(plan, source, resume, market)
             runners.append(runner)
             keys[runner.book] = plan.keys
         self.source = source
@@ -121,6 +134,8 @@ class Lifecycle:
             if self.live_config is None:
                 raise InputError("this engine has no live feed configured")
             live = self.live_config(feed)
+            streams, polled = live_streams((p.pair.symbol, p.info.market_data) for p in plans)
+            live = replace(live, market_streams=tuple(streams), open_interest=tuple(polled))
         request = SourceRequest(
             feed.kind, subscriptions, feed.start_ms, feed.end_ms, feed.speed, resume, live
         )
@@ -129,7 +144,13 @@ class Lifecycle:
         except NoDataError as exc:
             raise NoDataError(_missing(plans, self.candles) or exc.message) from None
 
-    def _runner(self, plan: _Planned, source: CandleSource, resume: int | None) -> PairRunner:
+    def _runner(
+        self,
+        plan: _Planned,
+        source: CandleSource,
+        resume: int | None,
+        market: MarketSource | None = None,
+    ) -> PairRunner:
         pair = plan.pair
         (symbol, timeframe), *extra_keys = plan.keys
         last_open = source.last_open_ms(symbol, timeframe)
@@ -148,7 +169,7 @@ class Lifecycle:
             )
             extras.append((f"{extra_symbol}:{extra_tf}", follower))
         executor = StepExecutor(self.stepper, book)
-        return PairRunner(executor, plan.info, dict(plan.params), base, extras)
+        return PairRunner(executor, plan.info, dict(plan.params), base, extras, market)
 
     def _prepare_live(
         self, source: LiveSource, plans: list[_Planned]

@@ -29,11 +29,12 @@ def live_config(
     """A live feed over `REST_URL`/`WS_URL` for `feed` (its candle count, if any).
 
     Only the kline streams the run trades on have a freshness watchdog
-    (`LIVE_STALE_AFTER_S`): mark prices and book tops are shown with their age, and a
-    venue that does not send them never forces a reconnect of the candles.
+    (`LIVE_STALE_AFTER_S`): mark prices, book tops and the market data plugins declare
+    (aggregate trades, partial books) are shown with their age or read as they come, and
+    a venue that does not send them never forces a reconnect of the candles.
     """
     stale = {**STALE_AFTER_S, "kline": settings.live_stale_after_s}
-    stale.update(markPrice=None, bookTicker=None)
+    stale.update(markPrice=None, bookTicker=None, aggTrade=None, depth20=None)
     return LiveConfig(
         ws_url=settings.ws_url,
         rest=BinanceRestClient(settings.rest_url),

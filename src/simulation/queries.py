@@ -24,6 +24,7 @@ from scalplab.orders.types import Order
 from scalplab.simulation.account import PaperAccount
 from scalplab.simulation.recent_signals import RecentSignals, SignalChange
 from scalplab.simulation.recorder import risk_event_view, signal_view
+from scalplab.simulation.scores import ScoreboardRow, ScoreHistogram, histogram, scoreboard
 from scalplab.simulation.store import SimStore
 from scalplab.simulation.views import (
     Portfolio,
@@ -106,6 +107,16 @@ class ReadModel:
             return self.recent.newest(name, limit)
         return [signal_view(row) for row in self.store.signals(name, limit)]
 
+    def scoreboard(self, limit: int = 100, strategy: str | None = None) -> list[ScoreboardRow]:
+        """The newest scored signal of each (symbol, strategy), best score first."""
+        return scoreboard(self.store, limit, strategy)
+
+    def score_histogram(
+        self, bins: int = 10, strategy: str | None = None, symbol: str | None = None
+    ) -> ScoreHistogram:
+        """The stored signals' scores in `bins` equal-width bins over 0..100."""
+        return histogram(self.store, bins, strategy, symbol)
+
     def risk_events(self, limit: int = 100) -> list[RiskEventView]:
         """Newest circuit-breaker blocks first."""
         check_page(limit, 0)
@@ -165,4 +176,8 @@ def signal_record(row: SignalSim) -> SignalRecord:
         qty=row.qty,
         breaker=row.breaker,
         order_id=row.order_id,
+        score=row.score,
+        tier=row.tier,
+        variant=row.variant,
+        breakdown=dict(row.breakdown or {}),
     )

@@ -108,7 +108,8 @@ class RecentSignals:
 
 def compact(view: SignalView) -> SignalView:
     """`view` as memory keeps it: the words every signal repeats (symbol, strategy, side,
-    fate, reasons) shared instead of copied, and no latency stamp (the rows have none)."""
+    fate, reasons, tier, variant) shared instead of copied, and no latency stamp (the rows
+    have none)."""
     intern = sys.intern
     return dataclasses.replace(
         view,
@@ -119,4 +120,6 @@ def compact(view: SignalView) -> SignalView:
         reason=intern(view.reason),
         reasons=[intern(reason) for reason in view.reasons],
         candle_in_ns=None,
+        tier=None if view.tier is None else intern(view.tier),
+        variant=None if view.variant is None else intern(view.variant),
     )

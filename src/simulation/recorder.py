@@ -102,6 +102,10 @@ class OutcomeRecorder:
                 qty=record.qty,
                 order_id=record.order_id,
                 breaker=record.breaker,
+                score=record.score,
+                tier=record.tier,
+                variant=record.variant,
+                breakdown=dict(record.breakdown) if record.breakdown else None,
             ),
         )
         return StreamEvent("signal", signal_view(row, candle_in_ns))
@@ -143,6 +147,10 @@ def signal_view(row: SignalSim, candle_in_ns: int | None = None) -> SignalView:
         order_id=row.order_id,
         breaker=row.breaker,
         candle_in_ns=candle_in_ns,
+        score=row.score,
+        tier=row.tier,
+        variant=row.variant,
+        breakdown=dict(row.breakdown or {}),
     )
 
 

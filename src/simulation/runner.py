@@ -21,9 +21,11 @@ import backtrader as bt
 import greenlet
 
 import scalplab.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
+from scalplab.data.features import MarketSource
 from scalplab.data.live_feed import QueueFeed
 from scalplab.errors import ScalpLabError
 from scalplab.orders.models import Bar, Position
+from scalplab.strategies.breakers import BreakerInputs
 from scalplab.strategies.registry import StrategyInfo
 from scalplab.strategies.signal import Signal
 
@@ -44,11 +46,13 @@ class Steps(Protocol):
         """Take the lock and open a unit; apply the bar. False: it was applied before."""
         ...
 
-    def signal(self, book: str, bar: Bar, signal: Signal) -> object:
-        """A signal on the close of `bar`."""
+    def signal(
+        self, book: str, bar: Bar, signal: Signal, breakers: BreakerInputs | None = None
+    ) -> object:
+        """A signal on the close of `bar` (with its strategy's breakers, if any)."""
         ...
 
-    def close_position(self, book: str, reason: Literal["max_hold"]) -> bool:
+    def close_position(self, book: str, reason: Literal["max_hold", "signal"]) -> bool:
         """Close the book's position at the next bar's open."""
         ...
 
@@ -95,15 +99,15 @@ class StepExecutor:
         self.holding = True
         self.applied = self.steps.begin_bar(self.book, bar, ingress)
 
-    def on_signal(self, bar: Bar, signal: Signal) -> object:
-        """Checks, sizing, risk gate, queue, confirmation."""
-        return self.steps.signal(self.book, bar, signal) if self.applied else None
+    def on_signal(self, bar: Bar, signal: Signal, breakers: BreakerInputs | None = None) -> object:
+        """Checks, sizing, risk gate (with the strategy's breakers), queue, confirmation."""
+        return self.steps.signal(self.book, bar, signal, breakers) if self.applied else None
 
     def bars_held(self) -> int:
         """Bars the open position has been held (0 on warm-up history)."""
         return self.steps.bars_held(self.book) if self.applied else 0
 
-    def request_exit(self, reason: Literal["max_hold"]) -> bool:
+    def request_exit(self, reason: Literal["max_hold", "signal"]) -> bool:
         """Close the position at the next bar's open."""
         return self.steps.close_position(self.book, reason) if self.applied else False
 
@@ -151,8 +155,11 @@ class PairRunner:
         params: dict[str, Any],
         feed: QueueFeed,
         extras: list[tuple[str, QueueFeed]] | None = None,
+        market: MarketSource | None = None,
     ) -> None:
         self.executor = executor
+        self.market = market
+        """The plugin's declared market data (`self.market`), when it declares some."""
         self.info = info
         self.params = params
         self.feed = feed
@@ -206,7 +213,9 @@ class PairRunner:
         cerebro.adddata(self.feed, name=self.book)
         for name, extra in self.extras:
             cerebro.adddata(extra, name=name)
-        cerebro.addstrategy(self.info.cls, executor=self.executor, **self.params)
+        cerebro.addstrategy(
+            self.info.cls, executor=self.executor, market=self.market, **self.params
+        )
         cerebro.addanalyzer(_Checkpoint, executor=self.executor)
         try:
             cerebro.run()

@@ -20,6 +20,7 @@ from scalplab.simulation.account import PaperAccount
 from scalplab.simulation.journal import Journal
 from scalplab.simulation.runner import PairRunner
 from scalplab.storage.models_sim import SnapshotSim
+from scalplab.strategies.breakers import BreakerInputs
 from scalplab.strategies.signal import Signal
 
 
@@ -79,11 +80,13 @@ class Stepper:
             self._snapshot(account, bar.open_ms)
         return True
 
-    def signal(self, book: str, bar: Bar, signal: Signal) -> object:
-        """A signal through the order pipeline."""
-        return self.account.pipeline.submit_signal(SubmitSignal(book, bar, signal))
+    def signal(
+        self, book: str, bar: Bar, signal: Signal, breakers: BreakerInputs | None = None
+    ) -> object:
+        """A signal through the order pipeline (with its strategy's breakers, if any)."""
+        return self.account.pipeline.submit_signal(SubmitSignal(book, bar, signal, breakers))
 
-    def close_position(self, book: str, reason: Literal["max_hold"]) -> bool:
+    def close_position(self, book: str, reason: Literal["max_hold", "signal"]) -> bool:
         """A max-hold exit through the order pipeline."""
         requested = self.account.pipeline.close_position(ClosePosition(book, reason))
         if requested:

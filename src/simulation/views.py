@@ -31,6 +31,9 @@ class FeedSpec:
     start_ms: int | None = None
     end_ms: int | None = None
     candles: int | None = None
+    degraded: bool = False
+    """A replay of a plugin whose declared market data the store lacks runs with the
+    declared fallbacks instead of refusing (`--degraded`)."""
 
     def __post_init__(self) -> None:
         if self.kind not in ("replay", "live"):
@@ -57,6 +60,7 @@ class FeedSpec:
             start_ms=data.get("start_ms"),
             end_ms=data.get("end_ms"),
             candles=data.get("candles"),
+            degraded=bool(data.get("degraded", False)),
         )
 
 
@@ -216,6 +220,11 @@ class SignalView:
     candle_in_ns: int | None = None
     """When the candle behind the signal reached the platform (wall-clock ns; stream
     events only, for latency measurements)."""
+    score: float | None = None
+    tier: str | None = None
+    variant: str | None = None
+    breakdown: dict[str, float] = field(default_factory=dict)
+    """The strategy's payload (`Signal.score`, ...): None / empty when it set none."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (`time` is the signal bar's open time)."""
@@ -236,6 +245,10 @@ class SignalView:
             "order_id": self.order_id,
             "breaker": self.breaker,
             "candle_in_ns": self.candle_in_ns,
+            "score": self.score,
+            "tier": self.tier,
+            "variant": self.variant,
+            "breakdown": dict(self.breakdown),
         }
 
 

@@ -110,7 +110,11 @@ class PendingSim(Base):
 
 
 class SignalSim(Base):
-    """Every signal a strategy produced, with its fate and the order it became."""
+    """Every signal a strategy produced, with its fate and the order it became.
+
+    `score` (0..100), `tier`, `variant` and `breakdown` (`{feature: value}`) are the
+    strategy's payload; NULL for signals without one (and rows older than 0005).
+    """
 
     __tablename__ = "signals_sim"
 
@@ -129,6 +133,10 @@ class SignalSim(Base):
     qty: Mapped[float] = mapped_column(Float, default=0.0)
     order_id: Mapped[str | None] = mapped_column(String(64))
     breaker: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    tier: Mapped[str | None] = mapped_column(Text, nullable=True)
+    variant: Mapped[str | None] = mapped_column(Text, nullable=True)
+    breakdown: Mapped[dict[str, float] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (Index("ix_signals_sim_symbol_time_ms", "symbol", "time_ms"),)
 

@@ -14,6 +14,16 @@ symbol and for reference symbols; they are `self.datas[1:]` in declaration order
 backtests and paper trading alike. At the close of a bar of the run's timeframe a
 strategy sees only extra-feed bars that have closed by then, never a forming one.
 
+Market data beyond candles: `market_data = ("aggTrades", "depth20")` (names of
+`scalplab.data.features.MARKET_DATA`) makes `self.market` the `BarFeatures` of the bar
+that just closed (None fields for what was not declared or is not available), computed
+by one pipeline from the stores in backtests and replays and from the stream in paper
+trading; `market_params` sets the thresholds (a param of the same name overrides them).
+
+Circuit breakers: `breakers = (MaxSignals("daily", 8), Cooldown("cooldown", 60), ...)`
+(`scalplab.strategies.breakers`) come with each signal to the risk gate, which evaluates
+them on the bar clock in every mode; a bad declaration is a `StrategyError` at start.
+
 Strategies never call an exchange or a database; the executor (the order pipeline's
 view of one book) is handed in by the backtest runner or the paper-trading engine.
 """
@@ -27,13 +37,15 @@ import backtrader as bt
 
 import scalplab.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
 from scalplab.data.bars import Bar
+from scalplab.data.features import NO_FEATURES, BarFeatures, FeatureParams, MarketSource
 from scalplab.errors import StrategyError
+from scalplab.strategies.breakers import Breaker, BreakerInputs, BreakerWatch
 from scalplab.strategies.params import ParamInfo
 from scalplab.strategies.signal import Signal
 from scalplab.timeutil import iso_ms
 
 # Params of the base class that are plumbing, not strategy settings.
-INTERNAL_PARAMS = frozenset({"executor"})
+INTERNAL_PARAMS = frozenset({"executor", "market"})
 
 
 class Executor(Protocol):
@@ -42,13 +54,14 @@ class Executor(Protocol):
     def on_bar(self, bar: Bar) -> None:
         """A bar of the run's timeframe closed: fills, funding, levels."""
 
-    def on_signal(self, bar: Bar, signal: Signal) -> object:
-        """A signal on the close of `bar`: checks, sizing, risk gate, queue."""
+    def on_signal(self, bar: Bar, signal: Signal, breakers: BreakerInputs | None = None) -> object:
+        """A signal on the close of `bar`: checks, sizing, risk gate (with the strategy's
+        `breakers`, when it declares any), queue."""
 
     def bars_held(self) -> int:
         """Bars the open position has been held, its entry bar included (0 when flat)."""
 
-    def request_exit(self, reason: Literal["max_hold"]) -> bool:
+    def request_exit(self, reason: Literal["max_hold", "signal"]) -> bool:
         """Close the position at the next bar's open."""
 
     def position(self) -> object | None:
@@ -67,10 +80,21 @@ class SignalStrategy(bt.Strategy):
     param_info: ClassVar[dict[str, ParamInfo]] = {}
     feeds: ClassVar[tuple[str, ...]] = ()
     """Extra feeds: a timeframe of the run's symbol (`"1h"`) or `"SYMBOL:tf"`."""
+    market_data: ClassVar[tuple[str, ...]] = ()
+    """Market data read through `self.market` (names of `MARKET_DATA`)."""
+    breakers: ClassVar[tuple[Breaker, ...]] = ()
+    """Circuit breakers of this strategy (`scalplab.strategies.breakers`)."""
+    market_params: ClassVar[FeatureParams] = FeatureParams()
+    """Thresholds of the market features (sweeps, depth levels, walls)."""
+    history_bars: ClassVar[int] = 1_000
+    """How far back a plugin may read a feed directly (`self.data.close[-k]` for
+    k < history_bars) in paper trading, where Cerebro keeps only the bars each line
+    needs; backtests keep every bar. Raise it (or `self.addminperiod(n)`) to read further."""
 
     params: ClassVar[Any] = (
         ("max_hold_bars", 0),
         ("executor", None),
+        ("market", None),
     )
 
     base_param_info: ClassVar[dict[str, ParamInfo]] = {
@@ -87,6 +111,14 @@ class SignalStrategy(bt.Strategy):
 
     # ----- Backtrader hooks ---------------------------------------------------
 
+    def qbuffer(self, savemem: int = 0, replaying: bool = False) -> None:
+        """Cerebro's memory saving (paper trading) keeps each feed's last
+        `history_bars` bars, so reading history directly gives what a backtest gives."""
+        super().qbuffer(savemem, replaying=replaying)
+        if savemem > 0:
+            for data in self.datas:
+                data.minbuffer(max(self._minperiod, self.history_bars))
+
     def start(self) -> None:
         executor = self.p.executor
         if executor is None:
@@ -99,6 +131,9 @@ class SignalStrategy(bt.Strategy):
         self._max_hold: int = int(self.p.max_hold_bars)
         self._last_open_ms: int | None = None
         self._extra_feeds = len(self.datas) > 1
+        self._market: MarketSource | None = self.p.market
+        cls = type(self)
+        self._breaker_watch = BreakerWatch(cls.breakers, cls.feeds) if cls.breakers else None
 
     def _new_bar(self) -> Bar | None:
         """The bar of the run's timeframe that just closed, or None when this step only
@@ -109,6 +144,8 @@ class SignalStrategy(bt.Strategy):
         if bar.open_ms == self._last_open_ms:
             return None
         self._last_open_ms = bar.open_ms
+        if self._market is not None:
+            self._market.close_bar(bar.open_ms)
         return bar
 
     def prenext(self) -> None:
@@ -137,7 +174,11 @@ class SignalStrategy(bt.Strategy):
                 raise StrategyError(
                     f"strategy {self.name!r} returned {type(signal).__name__}, not a Signal"
                 )
-            executor.on_signal(bar, signal)
+            watch = self._breaker_watch
+            if watch is None:
+                executor.on_signal(bar, signal)
+            else:
+                executor.on_signal(bar, signal, watch.inputs(self.datas, bar.open_ms))
 
     def stop(self) -> None:
         self._executor.finish()
@@ -151,6 +192,18 @@ class SignalStrategy(bt.Strategy):
             open_ms = round((self.data.datetime[0] - 719163.0) * 86_400_000.0)
         o, h, low, c, v = self._price_lines
         return Bar(open_ms, o[0], h[0], low[0], c[0], v[0])
+
+    @property
+    def market(self) -> BarFeatures:
+        """The declared market data of the bar that just closed (as of its close)."""
+        market = self._market
+        return NO_FEATURES if market is None else market.current()
+
+    def exit_position(self) -> bool:
+        """The strategy's own exit rule fired (an emergency exit, a reversal): close the
+        open position at the next bar's open, as a market order (taker, slipped), exit
+        reason `signal`. False when flat or an exit is already on its way."""
+        return bool(self._executor.request_exit("signal"))
 
     @property
     def in_position(self) -> bool:

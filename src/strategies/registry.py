@@ -20,14 +20,26 @@ from types import ModuleType
 from typing import Any, cast
 
 import scalplab.strategies as package
-from scalplab.errors import InputError, NotFoundError, snippet
+from scalplab.data.features import FeatureParams, parse_market_data
+from scalplab.errors import InputError, NotFoundError, StrategyError, snippet
 from scalplab.strategies.base import INTERNAL_PARAMS, SignalStrategy
+from scalplab.strategies.breakers import check_breakers
 from scalplab.strategies.feeds import FeedRef, parse_feeds
 from scalplab.strategies.params import ParamSpec, resolve_params, type_of
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 _FRAMEWORK_MODULES = frozenset(
-    {"base", "cli", "feeds", "indicators", "params", "registry", "sgnl_features", "signal"}
+    {
+        "base",
+        "breakers",
+        "cli",
+        "feeds",
+        "indicators",
+        "params",
+        "registry",
+        "sgnl_features",
+        "signal",
+    }
 )
 
 
@@ -42,6 +54,8 @@ class StrategyInfo:
     cls: type[SignalStrategy]
     source: str
     feeds: tuple[FeedRef, ...] = ()
+    market_data: tuple[str, ...] = ()
+    """Market data beyond candles the plugin reads (`self.market`)."""
 
     def resolve(
         self, given: dict[str, object], strict: bool = False
@@ -58,7 +72,12 @@ class StrategyInfo:
             "description": self.description,
             "params": [spec.to_dict() for spec in self.params.values()],
             "feeds": [str(feed) for feed in self.feeds],
+            "market_data": list(self.market_data),
         }
+
+    def market_params(self, params: dict[str, int | float | bool | str]) -> FeatureParams:
+        """The feature thresholds of a run: the plugin's, with any param of the same name."""
+        return self.cls.market_params.resolved(params)
 
 
 @dataclass
@@ -78,7 +97,9 @@ class Registry:
             return self.strategies[name]
         except KeyError:
             known = ", ".join(sorted(self.strategies)) or "none"
-            raise NotFoundError(f"unknown strategy {snippet(name)} (known: {known})") from None
+            failed = [error for error in self.errors if repr(name) in error] or self.errors[:3]
+            why = f"; failed to load: {' | '.join(failed)}" if failed else ""
+            raise NotFoundError(f"unknown strategy {snippet(name)} (known: {known}){why}") from None
 
     def add_module(self, module: ModuleType, source: str) -> None:
         """Register every plugin class defined in `module`."""
@@ -103,7 +124,11 @@ class Registry:
         try:
             specs = param_specs(cls)
             feeds = parse_feeds(cls.feeds)
-        except (TypeError, ValueError, InputError) as exc:
+            check_breakers(cls.breakers, cls.feeds)
+            market_data = parse_market_data(cls.market_data)
+            if not isinstance(cls.market_params, FeatureParams):
+                raise TypeError("market_params must be a FeatureParams")
+        except (TypeError, ValueError, InputError, StrategyError) as exc:
             self.errors.append(f"{source}: strategy {name!r}: {exc}")
             return
         doc = inspect.getdoc(cls) or ""
@@ -115,6 +140,7 @@ class Registry:
             cls=cls,
             source=source,
             feeds=feeds,
+            market_data=market_data,
         )
 
 

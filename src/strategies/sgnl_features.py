@@ -178,3 +178,52 @@ def components(
         short_momentum=momentum,
         funding=funding,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the entry rules look at on one bar (FEATURES.md A.3)."""
+
+    score: float
+    ask_dominance: float
+    swept: bool
+    oi_change_pct: float
+    price_change_pct: float
+    oi_divergence: float
+    funding_rate: float | None
+    btc_pumping: bool
+    resistance_pct: float
+    spread_pct: float
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The entry rules' numbers (the union of 000 §3, 000 §6 and 001; A.3 PROPOSED)."""
+
+    min_score: float = 72.0
+    min_ask_dominance: float = 0.60
+    min_oi_divergence: float = 30.0
+    min_funding_rate: float = 0.0
+    max_resistance_pct: float = 0.25
+    max_spread_pct: float = 0.5
+
+
+def entry_gates(reading: Reading, limits: Thresholds) -> dict[str, bool]:
+    """Each entry rule in words → whether it holds; a short needs all of them."""
+    r, t = reading, limits
+    return {
+        f"score {r.score:.1f} ≥ {t.min_score:g}": r.score >= t.min_score,
+        f"ask dominance {r.ask_dominance:.0%} ≥ {t.min_ask_dominance:.0%}": (
+            r.ask_dominance >= t.min_ask_dominance
+        ),
+        "sell sweep": r.swept,
+        f"OI {r.oi_change_pct:+.2f} % while price {r.price_change_pct:+.2f} %": (
+            r.oi_change_pct > 0
+            and r.price_change_pct < 0
+            and r.oi_divergence >= t.min_oi_divergence
+        ),
+        "funding aligned": r.funding_rate is not None and r.funding_rate >= t.min_funding_rate,
+        "BTC not pumping": not r.btc_pumping,
+        f"resistance {r.resistance_pct:.2f} % above": r.resistance_pct < t.max_resistance_pct,
+        f"spread {r.spread_pct:.3f} %": r.spread_pct < t.max_spread_pct,
+    }

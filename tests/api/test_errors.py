@@ -107,6 +107,8 @@ def test_openapi_documents_the_app_error_body(settings: Settings, tmp_path: Path
         "/backtests",
         "/backtests/{backtest_id}",
         "/signals",
+        "/signals/scores",
+        "/signals/histogram",
         "/signals/stream",
         "/orders",
         "/orders/{order_id}",

@@ -9,9 +9,7 @@ books' position equal to the venue's.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -28,87 +26,33 @@ from scalplab.data.adapters.binance.fake_faults import (
 from scalplab.data.adapters.binance.fake_records import FakeAlgoOrder
 from scalplab.data.adapters.binance.fake_venue import FakeVenue
 from scalplab.data.adapters.binance.trading import BinanceTradingClient
-from scalplab.data.symbols import parse_exchange_info
 from scalplab.errors import ConflictError
 from scalplab.orders.binance_venue import BinanceVenue
 from scalplab.orders.cancelling import cancel_working_order
-from scalplab.orders.commands import ClosePosition, SubmitOrder
+from scalplab.orders.commands import ClosePosition
 from scalplab.orders.execution import ExecutionModel
 from scalplab.orders.funding import FundingSchedule
 from scalplab.orders.live_sync import LiveSession
-from scalplab.orders.models import Bar, BookKey
+from scalplab.orders.models import BookKey
 from scalplab.orders.queue import MemoryOrderRepository, OrderQueue
-from scalplab.orders.sandbox import Sandbox, open_sandbox
 from scalplab.orders.types import Order, OrderRequest
 from tests.data.adapters.binance.venue_client import EXCHANGE_INFO, KEY, SECRET
-from tests.orders.harness import CONFIG, NO_BREAKERS
-
-SYMBOL = "BTCUSDT"
-BOOK = f"{SYMBOL}/test"
-PRICE = Decimal("31877.6")
-"""A REAL BTCUSDT close (2021-07-22), the price the fake venue trades at."""
-RULES = parse_exchange_info(EXCHANGE_INFO)[SYMBOL]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.02)
-
-
-@dataclass
-class Live:
-    """A sandbox whose venue is Binance (the fake), with its session running."""
-
-    fake: FakeVenue
-    sandbox: Sandbox
-    venue: BinanceVenue
-    session: LiveSession
-
-    @property
-    def exchange(self) -> FakeExchange:
-        return self.fake.exchange
-
-    def order(self, request: OrderRequest) -> Order:
-        with self.venue.lock:
-            return self.sandbox.pipeline.submit_order(SubmitOrder(BOOK, request))
-
-    def status(self, order_id: str) -> str:
-        return self.sandbox.queue.get(order_id).status
-
-    def position_qty(self) -> float:
-        position = self.sandbox.model.position(BOOK)
-        return 0.0 if position is None else position.qty * position.direction
-
-    def venue_qty(self) -> float:
-        return float(self.exchange.position(SYMBOL).amount)
+from tests.orders.harness import CONFIG
+from tests.orders.live_harness import (
+    BOOK,
+    RULES,
+    SYMBOL,
+    Live,
+    assert_consistent,
+    open_live,
+    wait_until,
+)
 
 
 @pytest.fixture
 def live() -> Iterator[Live]:
-    exchange = FakeExchange(KEY, SECRET, exchange_info=EXCHANGE_INFO, balance="10000")
-    exchange.set_price(SYMBOL, PRICE)
-    with FakeVenue(exchange) as fake:
-        client = BinanceTradingClient(fake.rest_url, KEY, SECRET, timeout_s=0.5)
-        made: list[BinanceVenue] = []
-
-        def factory(model: ExecutionModel, queue: OrderQueue) -> BinanceVenue:
-            made.append(BinanceVenue(model, queue, client))
-            return made[0]
-
-        sandbox = open_sandbox(CONFIG, NO_BREAKERS, venue_factory=factory)
-        sandbox.model.add_book(BookKey(SYMBOL, "test"), RULES, FundingSchedule([], 0.0))
-        venue = made[0]
-        session = LiveSession(venue, fake.ws_url, leverage=5, connect_timeout_s=5)
-        session.start({BOOK: SYMBOL})
-        with venue.lock:
-            sandbox.pipeline.on_bar(BOOK, Bar(0, 31870.0, 31890.0, 31860.0, float(PRICE)))
-        try:
-            yield Live(fake, sandbox, venue, session)
-        finally:
-            session.stop()
+    with open_live() as opened:
+        yield opened
 
 
 def entry(client_id: str) -> OrderRequest:
@@ -121,22 +65,6 @@ def entry(client_id: str) -> OrderRequest:
         take_profit=Decimal("33200.0"),
         client_order_id=client_id,
     )
-
-
-def assert_consistent(live: Live) -> None:
-    """One order per client id, every fill booked, protection present, positions equal."""
-    ids = [o.client_order_id for o in live.exchange.orders()]
-    assert len(ids) == len(set(ids))
-    algo_ids = [a.client_algo_id for a in live.exchange.algo_orders() if a.is_open]
-    assert len(algo_ids) == len(set(algo_ids))
-    venue_fills = {t.trade_id for t in live.exchange.trades()}
-    assert venue_fills <= {trade for _, trade in live.venue.state.seen_trades}
-    assert live.position_qty() == pytest.approx(live.venue_qty())
-    if live.position_qty():
-        # the protection goes out once the fill is booked: give the worker its moment
-        wait_until(
-            lambda: any(a.order_type == "STOP_MARKET" for a in live.exchange.open_algo_orders())
-        )
 
 
 def test_an_entry_fills_gets_its_protection_and_the_stop_closes_it(live: Live) -> None:

@@ -105,7 +105,15 @@ def test_compute_metrics_by_hand() -> None:
     assert m["expectancy"] == pytest.approx(50.0)
     assert m["avg_hold_minutes"] == pytest.approx(60.0)
     assert m["exposure_pct"] == 25.0
-    assert m["exits"] == {"tp": 1, "sl": 1, "liquidation": 0, "end": 1, "max_hold": 0, "manual": 0}
+    assert m["exits"] == {
+        "tp": 1,
+        "sl": 1,
+        "liquidation": 0,
+        "end": 1,
+        "max_hold": 0,
+        "signal": 0,
+        "manual": 0,
+    }
     assert (
         m["signals_generated"],
         m["signals_accepted"],

@@ -58,8 +58,10 @@ def test_the_recording_follows_the_enabled_symbols(tmp_path: Path) -> None:
             symbols.append("AKROUSDT")
             wait_for(lambda: recording.recording == ["AKROUSDT", "SUSHIUSDT"])
             wait_for(
-                lambda: handed(recording, "AKROUSDT", "aggTrade")
-                and handed(recording, "SUSHIUSDT", "aggTrade", "bookTicker")
+                lambda: (
+                    handed(recording, "AKROUSDT", "aggTrade")
+                    and handed(recording, "SUSHIUSDT", "aggTrade", "bookTicker")
+                )
             )
         finally:
             recording.close()

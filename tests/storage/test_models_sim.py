@@ -1,4 +1,5 @@
-"""The simulation tables: migrations 0002 and 0003 match the models, constraints, JSON and UTC."""
+"""The simulation tables: the migrations match the models (0005 upgrades a database of the
+release before), constraints, JSON and UTC."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from sqlalchemy import inspect, select, text
 
 import scalplab.storage.models_sim as sim
 from scalplab.errors import DataError
+from scalplab.simulation.queries import signal_record
+from scalplab.simulation.recorder import signal_view
+from scalplab.simulation.store import SimStore
 from scalplab.storage.db import Database, downgrade, migrate, open_database
 from scalplab.storage.models import Base
 from tests.conftest import make_settings
@@ -39,7 +43,7 @@ def test_migrations_create_the_sim_tables_and_match_the_models(tmp_path: Path) -
         assert all(name.endswith("_sim") for name in SIM_NAMES)
         with database.engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar_one() == "0004"
+            assert version.scalar_one() == "0005"
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
     finally:
@@ -123,5 +127,81 @@ def test_rows_round_trip_with_json_and_utc_times(tmp_path: Path) -> None:
             assert setting is not None and setting.value is True
             state = session.get(sim.EngineStateSim, sim.ENGINE_STATE_ID)
             assert state is not None and state.cursors == {"BTCUSDT": 1_750_118_400_000}
+    finally:
+        database.dispose()
+
+
+OLD_SIGNAL = (
+    "INSERT INTO signals_sim (symbol, strategy, time_ms, side, entry, stop_loss, take_profit, "
+    "confidence, reasons, status, reason, qty, order_id, breaker) VALUES ('BTCUSDT', 'smc', "
+    "1750118400000, 'long', 106000.0, 105000.0, 110000.0, 60.0, '[\"bos\"]', 'accepted', '', "
+    "0.002, 'o1', NULL)"
+)
+"""A signal as the release before 0005 wrote it (no payload columns)."""
+
+
+def test_upgrading_a_0004_database_keeps_its_signals_without_a_payload(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    migrate(settings, "0004")
+    database = Database(settings)
+    try:
+        with database.engine.begin() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("signals_sim")}
+            assert "score" not in columns and "breakdown" not in columns
+            connection.execute(text(OLD_SIGNAL))
+        migrate(settings)
+        with database.engine.connect() as connection:
+            version = connection.execute(text("SELECT version_num FROM alembic_version"))
+            assert version.scalar_one() == "0005"
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+        [row] = SimStore(database).signals(None, None)
+        assert (row.symbol, row.reasons, row.order_id) == ("BTCUSDT", ["bos"], "o1")
+        assert (row.score, row.tier, row.variant, row.breakdown) == (None, None, None, None)
+        view = signal_view(row)
+        assert (view.score, view.tier, view.variant, view.breakdown) == (None, None, None, {})
+        record = signal_record(row)
+        assert (record.score, record.breakdown, record.status) == (None, {}, "accepted")
+    finally:
+        database.dispose()
+    downgrade(settings, "0004")  # and back: the signal stays, its payload columns go
+    database = Database(settings)
+    try:
+        with database.engine.connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("signals_sim")}
+            assert not {"score", "tier", "variant", "breakdown"} & columns
+            count = connection.execute(text("SELECT count(*) FROM signals_sim"))
+            assert count.scalar_one() == 1
+    finally:
+        database.dispose()
+
+
+def test_a_signal_payload_round_trips(tmp_path: Path) -> None:
+    database = open_database(make_settings(tmp_path))
+    breakdown = {"oi_divergence": 0.82, "oi_divergence_score": 90.0, "spread_pct": -0.0125}
+    try:
+        with database.session() as session:
+            session.add(
+                sim.SignalSim(
+                    symbol="BTCUSDT",
+                    strategy="sgnl",
+                    time_ms=1_750_118_400_000,
+                    side="short",
+                    entry=1.0,
+                    stop_loss=1.1,
+                    take_profit=0.6,
+                    confidence=70.0,
+                    reasons=["Strong OI divergence detected"],
+                    status="accepted",
+                    score=78.5,
+                    tier="HIGH",
+                    variant="B",
+                    breakdown=breakdown,
+                )
+            )
+        with database.session() as session:
+            row = session.scalars(select(sim.SignalSim)).one()
+            assert (row.score, row.tier, row.variant) == (78.5, "HIGH", "B")
+            assert row.breakdown == breakdown and list(row.breakdown) == list(breakdown)
     finally:
         database.dispose()

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
 from scalplab.strategies.sgnl_features import (
     WEIGHTS,
     Components,
+    Reading,
+    Thresholds,
     ask_dominance,
     bid_weakness,
     btc_pump,
     buy_wall_exhaustion,
     clamp,
     components,
+    entry_gates,
     funding_score,
     oi_divergence,
     pct_change,
@@ -132,3 +136,50 @@ def test_ups_maps_ten_features_onto_seven_weighted_components() -> None:
     # (20×60 + 20×60 + 15×60 + 15×100 + 10×80 + 10×70 + 10×75) / 100
     # = (1200 + 1200 + 900 + 1500 + 800 + 700 + 750) / 100 = 70.5
     assert parts.ups() == pytest.approx(70.5)
+
+
+PASSING = Reading(
+    score=78.5,
+    ask_dominance=0.64,
+    swept=True,
+    oi_change_pct=1.2,
+    price_change_pct=-0.4,
+    oi_divergence=40.0,
+    funding_rate=0.0001,
+    btc_pumping=False,
+    resistance_pct=0.1,
+    spread_pct=0.05,
+)
+
+
+def test_a_reading_that_meets_every_rule_passes() -> None:
+    gates = entry_gates(PASSING, Thresholds())
+    assert all(gates.values()) and len(gates) == 8
+    assert "score 78.5 ≥ 72" in gates and "ask dominance 64% ≥ 60%" in gates
+
+
+@pytest.mark.parametrize(
+    ("change", "failing"),
+    [
+        ({"score": 71.9}, "score 71.9 ≥ 72"),
+        ({"ask_dominance": 0.59}, "ask dominance 59% ≥ 60%"),
+        ({"swept": False}, "sell sweep"),
+        ({"oi_change_pct": 0.0}, "OI +0.00 % while price -0.40 %"),
+        ({"price_change_pct": 0.1}, "OI +1.20 % while price +0.10 %"),
+        ({"oi_divergence": 29.9}, "OI +1.20 % while price -0.40 %"),
+        ({"funding_rate": -0.00001}, "funding aligned"),
+        ({"funding_rate": None}, "funding aligned"),
+        ({"btc_pumping": True}, "BTC not pumping"),
+        ({"resistance_pct": 0.25}, "resistance 0.25 % above"),
+        ({"spread_pct": 0.5}, "spread 0.500 %"),
+    ],
+)
+def test_each_rule_alone_stops_the_short(change: dict[str, object], failing: str) -> None:
+    gates = entry_gates(replace(PASSING, **change), Thresholds())  # type: ignore[arg-type]
+    assert [rule for rule, holds in gates.items() if not holds] == [failing]
+
+
+def test_the_thresholds_are_params() -> None:
+    strict = Thresholds(min_score=80.0, max_spread_pct=0.01)
+    failed = [rule for rule, ok in entry_gates(PASSING, strict).items() if not ok]
+    assert failed == ["score 78.5 ≥ 80", "spread 0.050 %"]

@@ -42,7 +42,8 @@ async def create_backtest(
 
     `risk` overrides risk settings for this run (unknown field or out of bounds: 422),
     `breakers: false` runs with every circuit breaker off, `allow_partial` runs on the
-    stored part of a range the store covers only in part (else 422).
+    stored part of a range the store covers only in part (else 422); a strategy that
+    declares market data the store lacks is refused (422) unless `degraded: true`.
     """
     request = RunRequest(
         pair=body.pair,
@@ -54,6 +55,7 @@ async def create_backtest(
         risk={} if body.risk is None else body.risk.model_dump(exclude_none=True),
         breakers=body.breakers,
         allow_partial=body.allow_partial,
+        degraded=body.degraded,
     )
     queued = await run_in_threadpool(backtests.submit, request)
     response.headers["Location"] = f"/backtests/{queued.id}"

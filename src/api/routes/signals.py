@@ -1,5 +1,9 @@
 """`/signals`: recorded strategy signals, and a Server-Sent Events stream of the engine.
 
+`GET /signals/scores` is the scoreboard (the newest scored signal of each symbol and
+strategy, best first) and `GET /signals/histogram?bins=10` the distribution of the stored
+signals' scores; both count only signals whose strategy set a `score`.
+
 `GET /signals/stream` sends `event: <kind>` with JSON `data:` for every engine event
 of kind signal, pending, order, trade, status and risk (`id:` is the event's sequence
 number), starting with one `status` event as soon as the subscription is live, and a
@@ -20,10 +24,15 @@ from starlette.concurrency import run_in_threadpool
 
 from scalplab.api.deps import SignalsDep, SimulationDep
 from scalplab.api.schemas.common import ErrorPublic
-from scalplab.api.schemas.signals import SignalPublic
+from scalplab.api.schemas.signals import (
+    ScoreboardRowPublic,
+    ScoreHistogramPublic,
+    SignalPublic,
+)
 from scalplab.api.schemas.stream import StreamEventPublic
 from scalplab.api.sse import EventStreamResponse, server_events
 from scalplab.data.symbols import normalize_symbol
+from scalplab.limits import MAX_PAGE_LIMIT, MAX_SCORE_BINS
 
 router = APIRouter(prefix="/signals", tags=["signals"])
 
@@ -45,6 +54,40 @@ async def list_signals(
     else:
         views = await run_in_threadpool(signals.list, symbol, limit)
     return [SignalPublic.model_validate(view.to_dict()) for view in views]
+
+
+StrategyFilter = Annotated[
+    str | None, Query(min_length=1, max_length=64, description="only this strategy's signals")
+]
+
+
+@router.get(
+    "/scores", response_model=list[ScoreboardRowPublic], responses={422: {"model": ErrorPublic}}
+)
+async def signal_scores(
+    signals: SignalsDep,
+    strategy: StrategyFilter = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = 100,
+) -> list[ScoreboardRowPublic]:
+    """The scoreboard: the newest scored signal of each (symbol, strategy), best score first
+    (symbol, strategy, score, tier, variant, time, status)."""
+    rows = await run_in_threadpool(signals.scoreboard, limit, strategy)
+    return [ScoreboardRowPublic.model_validate(row.to_dict()) for row in rows]
+
+
+@router.get(
+    "/histogram", response_model=ScoreHistogramPublic, responses={422: {"model": ErrorPublic}}
+)
+async def signal_histogram(
+    signals: SignalsDep,
+    bins: Annotated[int, Query(ge=1, le=MAX_SCORE_BINS, description="equal-width bins")] = 10,
+    strategy: StrategyFilter = None,
+    symbol: Annotated[str | None, Query(description="only this pair, e.g. BTCUSDT")] = None,
+) -> ScoreHistogramPublic:
+    """How the stored signals' scores are distributed over 0..100 (the last bin includes 100);
+    signals without a score are not counted."""
+    result = await run_in_threadpool(signals.histogram, bins, strategy, symbol)
+    return ScoreHistogramPublic.model_validate(result.to_dict())
 
 
 @router.get(

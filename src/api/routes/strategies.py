@@ -1,4 +1,5 @@
-"""`/strategies`: the plugin registry (names, versions, parameter metadata, extra feeds)."""
+"""`/strategies`: the plugin registry (names, versions, parameter metadata, extra feeds,
+declared market data)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def _public(info: StrategyInfo) -> StrategyPublic:
             for spec in info.params.values()
         ],
         feeds=[str(feed) for feed in info.feeds],
+        market_data=list(info.market_data),
     )
 
 

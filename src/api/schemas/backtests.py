@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scalplab.api.schemas.common import ParamValue, RequestModel, UtcDateTime
 from scalplab.api.schemas.risk import RiskOverrides, RiskUsedPublic
+from scalplab.orders.models import SignalFate
 
 BacktestStatus = Literal["queued", "running", "done", "failed"]
 
@@ -17,7 +18,9 @@ class BacktestCreate(RequestModel):
 
     `risk` overrides the environment's risk settings for this run; `breakers: false`
     turns every circuit breaker off (`min_rr` still applies); `allow_partial` runs on
-    the part of the range the stored candles cover instead of refusing the request.
+    the part of the range the stored candles cover instead of refusing the request;
+    `degraded` runs a strategy whose declared market data the store lacks with its
+    declared fallbacks (recorded in the result's `degraded`) instead of refusing.
     """
 
     pair: str = Field(min_length=1, max_length=32, examples=["BTCUSDT"])
@@ -29,6 +32,9 @@ class BacktestCreate(RequestModel):
     risk: RiskOverrides | None = Field(None, description="risk settings to change for this run")
     breakers: bool = Field(True, description="false: every circuit breaker off (research)")
     allow_partial: bool = Field(False, description="run on the stored part of the range")
+    degraded: bool = Field(
+        False, description="run with the declared fallbacks when market data is missing"
+    )
 
 
 class BacktestQueued(BaseModel):
@@ -88,6 +94,31 @@ class TradePublic(BaseModel):
     pnl: float
 
 
+class BacktestSignalPublic(BaseModel):
+    """One signal of a run and its fate (the pair and strategy are the run's).
+
+    `score`, `tier`, `variant` and `breakdown` are the strategy's payload (None / empty
+    when it set none, and in results stored before they were recorded)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    time: str = Field(description="open time of the signal's bar (UTC)")
+    side: Literal["long", "short"]
+    entry: float
+    stop_loss: float
+    take_profit: float
+    confidence: float
+    reasons: list[str]
+    status: SignalFate
+    reason: str = ""
+    breaker: str | None = None
+    qty: float = 0.0
+    score: float | None = None
+    tier: str | None = None
+    variant: str | None = None
+    breakdown: dict[str, float] = Field(default_factory=dict)
+
+
 class MetricsPublic(BaseModel):
     """Every metric of a run (more may be added; unknown keys pass through)."""
 
@@ -132,6 +163,14 @@ class BacktestResultPublic(BaseModel):
     end: str
     params: dict[str, Any]
     feeds: list[str] = Field(default_factory=list, description="extra feeds, `SYMBOL:tf`")
+    market_data: list[str] = Field(
+        default_factory=list, description="market data the strategy declares (`aggTrades`, …)"
+    )
+    degraded: list[str] = Field(
+        default_factory=list,
+        description="degraded mode: each declared market data that was substituted or "
+        "missing, and for which days (empty: the run had everything it declared)",
+    )
     settings: dict[str, Any] = Field(default_factory=dict)
     risk: RiskUsedPublic | None = Field(None, description="risk settings the run used")
     symbol_rules: dict[str, Any] | None = None
@@ -142,6 +181,10 @@ class BacktestResultPublic(BaseModel):
     )
     trades: list[TradePublic]
     equity: list[tuple[str, float]] = Field(description="[time, equity] pairs")
+    signals: list[BacktestSignalPublic] = Field(
+        default_factory=list, description="every signal with its fate (the first 10,000)"
+    )
+    signals_truncated: bool = Field(False, description="the run had more signals than kept")
     result_hash: str | None = None
 
 

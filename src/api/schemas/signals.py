@@ -41,3 +41,41 @@ class SignalPublic(BaseModel):
         description="stream events only: when the signal's candle reached the platform "
         "(wall-clock ns, for latency measurements)",
     )
+    score: float | None = Field(None, description="the strategy's score, 0..100 (None: unset)")
+    tier: str | None = Field(None, description="the strategy's tier of the signal (HIGH, …)")
+    variant: str | None = Field(None, description="the strategy variant that fired (A, B, …)")
+    breakdown: dict[str, float] = Field(
+        default_factory=dict,
+        description="feature → value; a feature named `x_score` is the sub-score of `x`",
+    )
+
+
+class ScoreboardRowPublic(BaseModel):
+    """The newest scored signal of one (symbol, strategy): a row of the scoreboard."""
+
+    signal_id: int
+    symbol: str
+    strategy: str
+    score: float = Field(description="0..100")
+    tier: str | None
+    variant: str | None
+    time: str = Field(description="open time of the signal's bar (UTC)")
+    status: SignalFate
+
+
+class ScoreBinPublic(BaseModel):
+    """Signals scored within `[lower, upper)` (the last bin includes 100)."""
+
+    lower: float
+    upper: float
+    count: int
+
+
+class ScoreHistogramPublic(BaseModel):
+    """The distribution of the stored signals' scores (signals without a score not counted)."""
+
+    bins: list[ScoreBinPublic]
+    total: int = Field(description="scored signals counted")
+    mean: float | None = Field(description="their mean score (None without any)")
+    strategy: str | None = Field(description="the strategy filter, if any")
+    symbol: str | None = Field(description="the symbol filter, if any")

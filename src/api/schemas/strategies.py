@@ -33,3 +33,8 @@ class StrategyPublic(BaseModel):
         description="extra feeds the plugin reads: a timeframe of the run's symbol ('1h') "
         "or 'SYMBOL:tf'",
     )
+    market_data: list[str] = Field(
+        default_factory=list,
+        description="market data beyond candles the plugin reads: aggTrades, bookTicker, "
+        "depth20, openInterest, funding, markPrice, longShortRatio, forceOrder",
+    )

@@ -27,6 +27,8 @@ import type {
   PositionClosed,
   RiskEvent,
   RiskSchema,
+  ScoreHistogram,
+  ScoreboardRow,
   SettingsPatch,
   SimSignal,
   SimTrade,
@@ -115,6 +117,21 @@ export async function deletePair(id: number): Promise<void> {
 /** The engine's latest signals, newest first (optionally of one symbol). */
 export function listSignals(limit: number, symbol?: string, signal?: AbortSignal): Promise<SimSignal[]> {
   return answerList(api.GET("/signals", { params: { query: { limit, symbol: symbol || undefined } }, signal }));
+}
+
+/** The scoreboard: the newest scored signal of each (symbol, strategy), best score first. */
+export function listSignalScores(limit: number, strategy?: string, signal?: AbortSignal): Promise<ScoreboardRow[]> {
+  return answerList(api.GET("/signals/scores", { params: { query: { limit, strategy: strategy || undefined } }, signal }));
+}
+
+/** How the stored signals' scores are distributed (`bins` equal bins over 0..100; optional filters). */
+export function getScoreHistogram(
+  bins: number,
+  filters: { strategy?: string; symbol?: string } = {},
+  signal?: AbortSignal,
+): Promise<ScoreHistogram> {
+  const query = { bins, strategy: filters.strategy || undefined, symbol: filters.symbol || undefined };
+  return answerObject(api.GET("/signals/histogram", { params: { query }, signal }));
 }
 
 /** URL of the server-sent event stream of signals and engine changes (read with an `EventSource`). */

@@ -182,7 +182,8 @@ export interface paths {
          *
          *     `risk` overrides risk settings for this run (unknown field or out of bounds: 422),
          *     `breakers: false` runs with every circuit breaker off, `allow_partial` runs on the
-         *     stored part of a range the store covers only in part (else 422).
+         *     stored part of a range the store covers only in part (else 422); a strategy that
+         *     declares market data the store lacks is refused (422) unless `degraded: true`.
          */
         post: operations["create_backtest_backtests_post"];
         /**
@@ -231,6 +232,48 @@ export interface paths {
          * @description The newest signals first, each with its fate, the reason and (blocked) the breaker.
          */
         get: operations["list_signals_signals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/signals/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signal Scores
+         * @description The scoreboard: the newest scored signal of each (symbol, strategy), best score first
+         *     (symbol, strategy, score, tier, variant, time, status).
+         */
+        get: operations["signal_scores_signals_scores_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/signals/histogram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signal Histogram
+         * @description How the stored signals' scores are distributed over 0..100 (the last bin includes 100);
+         *     signals without a score are not counted.
+         */
+        get: operations["signal_histogram_signals_histogram_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -735,7 +778,9 @@ export interface components {
          *
          *     `risk` overrides the environment's risk settings for this run; `breakers: false`
          *     turns every circuit breaker off (`min_rr` still applies); `allow_partial` runs on
-         *     the part of the range the stored candles cover instead of refusing the request.
+         *     the part of the range the stored candles cover instead of refusing the request;
+         *     `degraded` runs a strategy whose declared market data the store lacks with its
+         *     declared fallbacks (recorded in the result's `degraded`) instead of refusing.
          */
         BacktestCreate: {
             /**
@@ -783,6 +828,12 @@ export interface components {
              * @default false
              */
             allow_partial: boolean;
+            /**
+             * Degraded
+             * @description run with the declared fallbacks when market data is missing
+             * @default false
+             */
+            degraded: boolean;
         };
         /**
          * BacktestPublic
@@ -845,6 +896,16 @@ export interface components {
              * @description extra feeds, `SYMBOL:tf`
              */
             feeds?: string[];
+            /**
+             * Market Data
+             * @description market data the strategy declares (`aggTrades`, …)
+             */
+            market_data?: string[];
+            /**
+             * Degraded
+             * @description degraded mode: each declared market data that was substituted or missing, and for which days (empty: the run had everything it declared)
+             */
+            degraded?: string[];
             /** Settings */
             settings?: {
                 [key: string]: unknown;
@@ -880,8 +941,77 @@ export interface components {
                 string,
                 number
             ][];
+            /**
+             * Signals
+             * @description every signal with its fate (the first 10,000)
+             */
+            signals?: components["schemas"]["BacktestSignalPublic"][];
+            /**
+             * Signals Truncated
+             * @description the run had more signals than kept
+             * @default false
+             */
+            signals_truncated: boolean;
             /** Result Hash */
             result_hash?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * BacktestSignalPublic
+         * @description One signal of a run and its fate (the pair and strategy are the run's).
+         *
+         *     `score`, `tier`, `variant` and `breakdown` are the strategy's payload (None / empty
+         *     when it set none, and in results stored before they were recorded).
+         */
+        BacktestSignalPublic: {
+            /**
+             * Time
+             * @description open time of the signal's bar (UTC)
+             */
+            time: string;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "long" | "short";
+            /** Entry */
+            entry: number;
+            /** Stop Loss */
+            stop_loss: number;
+            /** Take Profit */
+            take_profit: number;
+            /** Confidence */
+            confidence: number;
+            /** Reasons */
+            reasons: string[];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "accepted" | "rejected" | "blocked" | "pending" | "expired" | "cancelled" | "dropped";
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+            /** Breaker */
+            breaker?: string | null;
+            /**
+             * Qty
+             * @default 0
+             */
+            qty: number;
+            /** Score */
+            score?: number | null;
+            /** Tier */
+            tier?: string | null;
+            /** Variant */
+            variant?: string | null;
+            /** Breakdown */
+            breakdown?: {
+                [key: string]: number;
+            };
         } & {
             [key: string]: unknown;
         };
@@ -2068,6 +2198,77 @@ export interface components {
             breakers_on?: string[];
         };
         /**
+         * ScoreBinPublic
+         * @description Signals scored within `[lower, upper)` (the last bin includes 100).
+         */
+        ScoreBinPublic: {
+            /** Lower */
+            lower: number;
+            /** Upper */
+            upper: number;
+            /** Count */
+            count: number;
+        };
+        /**
+         * ScoreHistogramPublic
+         * @description The distribution of the stored signals' scores (signals without a score not counted).
+         */
+        ScoreHistogramPublic: {
+            /** Bins */
+            bins: components["schemas"]["ScoreBinPublic"][];
+            /**
+             * Total
+             * @description scored signals counted
+             */
+            total: number;
+            /**
+             * Mean
+             * @description their mean score (None without any)
+             */
+            mean: number | null;
+            /**
+             * Strategy
+             * @description the strategy filter, if any
+             */
+            strategy: string | null;
+            /**
+             * Symbol
+             * @description the symbol filter, if any
+             */
+            symbol: string | null;
+        };
+        /**
+         * ScoreboardRowPublic
+         * @description The newest scored signal of one (symbol, strategy): a row of the scoreboard.
+         */
+        ScoreboardRowPublic: {
+            /** Signal Id */
+            signal_id: number;
+            /** Symbol */
+            symbol: string;
+            /** Strategy */
+            strategy: string;
+            /**
+             * Score
+             * @description 0..100
+             */
+            score: number;
+            /** Tier */
+            tier: string | null;
+            /** Variant */
+            variant: string | null;
+            /**
+             * Time
+             * @description open time of the signal's bar (UTC)
+             */
+            time: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "accepted" | "rejected" | "blocked" | "pending" | "expired" | "cancelled" | "dropped";
+        };
+        /**
          * SettingsPatch
          * @description PATCH body: only the fields given change; `risk` may name a few breaker fields.
          */
@@ -2262,6 +2463,28 @@ export interface components {
              * @description stream events only: when the signal's candle reached the platform (wall-clock ns, for latency measurements)
              */
             candle_in_ns?: number | null;
+            /**
+             * Score
+             * @description the strategy's score, 0..100 (None: unset)
+             */
+            score?: number | null;
+            /**
+             * Tier
+             * @description the strategy's tier of the signal (HIGH, …)
+             */
+            tier?: string | null;
+            /**
+             * Variant
+             * @description the strategy variant that fired (A, B, …)
+             */
+            variant?: string | null;
+            /**
+             * Breakdown
+             * @description feature → value; a feature named `x_score` is the sub-score of `x`
+             */
+            breakdown?: {
+                [key: string]: number;
+            };
         } & {
             [key: string]: unknown;
         };
@@ -2423,6 +2646,11 @@ export interface components {
              * @description extra feeds the plugin reads: a timeframe of the run's symbol ('1h') or 'SYMBOL:tf'
              */
             feeds?: string[];
+            /**
+             * Market Data
+             * @description market data beyond candles the plugin reads: aggTrades, bookTicker, depth20, openInterest, funding, markPrice, longShortRatio, forceOrder
+             */
+            market_data?: string[];
         };
         /**
          * StreamEventPublic
@@ -3281,6 +3509,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SignalPublic"][];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    signal_scores_signals_scores_get: {
+        parameters: {
+            query?: {
+                /** @description only this strategy's signals */
+                strategy?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreboardRowPublic"][];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    signal_histogram_signals_histogram_get: {
+        parameters: {
+            query?: {
+                /** @description equal-width bins */
+                bins?: number;
+                /** @description only this strategy's signals */
+                strategy?: string | null;
+                /** @description only this pair, e.g. BTCUSDT */
+                symbol?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreHistogramPublic"];
                 };
             };
             /** @description Unprocessable Entity */

@@ -67,6 +67,12 @@ export type PendingConfirmation = Schemas["PendingPublic"];
 export type SimSignal = Schemas["SignalPublic"];
 /** What became of a signal: accepted, rejected, blocked, pending, expired, cancelled, dropped. */
 export type SignalFate = SimSignal["status"];
+/** A row of `GET /signals/scores`: the newest scored signal of one (symbol, strategy). */
+export type ScoreboardRow = Schemas["ScoreboardRowPublic"];
+/** `GET /signals/histogram`: the stored signals' scores in equal-width bins over 0..100. */
+export type ScoreHistogram = Schemas["ScoreHistogramPublic"];
+/** One bin of a score histogram (`[lower, upper)`, the last one includes 100). */
+export type ScoreBin = Schemas["ScoreBinPublic"];
 
 /** One pair the engine trades. */
 export type EnginePair = Schemas["PairStatusPublic"];

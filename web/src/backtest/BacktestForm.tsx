@@ -165,6 +165,7 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
       risk,
       breakers: riskDraft.breakers,
       allow_partial: false,
+      degraded: false,
     });
   }
 

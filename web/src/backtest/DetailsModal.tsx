@@ -155,6 +155,23 @@ function RiskUsedView({ risk }: { risk: RiskUsed }) {
   );
 }
 
+/** What a degraded run substituted: `aggTrades for 2025-06-17: …` → `aggTrades`. */
+function degradedData(result: BacktestResult): string[] {
+  return [...new Set((result.degraded ?? []).map((line) => line.split(" ")[0] ?? line))];
+}
+
+/** A small "degraded: …" badge shown beside each group of numbers of a degraded run. */
+function DegradedBadge({ result }: { result: BacktestResult }) {
+  const { t } = useI18n();
+  const data = degradedData(result);
+  if (data.length === 0) return null;
+  return (
+    <span className="badge badge-degraded" data-testid="degraded-badge" title={(result.degraded ?? []).join("\n")}>
+      {t("degraded.badge", { data: data.join(", ") })}
+    </span>
+  );
+}
+
 function ResultView({ result }: { result: BacktestResult }) {
   const { t } = useI18n();
   const label = useLabel();
@@ -172,21 +189,40 @@ function ResultView({ result }: { result: BacktestResult }) {
 
   return (
     <>
+      {(result.degraded ?? []).length > 0 ? (
+        <div className="degraded-note small" role="note" data-testid="degraded-note" title={t("degraded.title")}>
+          {(result.degraded ?? []).map((line) => (
+            <div key={line}>{line}</div>
+          ))}
+        </div>
+      ) : null}
       <section aria-labelledby="sec-performance">
-        <h3 id="sec-performance">{t("section.performance")}</h3>
+        <h3 id="sec-performance">
+          {t("section.performance")}
+          <DegradedBadge result={result} />
+        </h3>
         <MetricList specs={PERFORMANCE} metrics={metrics} testId="metrics-performance" />
       </section>
       <div className="sections-row">
         <section aria-labelledby="sec-costs">
-          <h3 id="sec-costs">{t("section.costs")}</h3>
+          <h3 id="sec-costs">
+            {t("section.costs")}
+            <DegradedBadge result={result} />
+          </h3>
           <MetricList specs={COSTS} metrics={metrics} testId="metrics-costs" />
         </section>
         <section aria-labelledby="sec-exits">
-          <h3 id="sec-exits">{t("section.exits")}</h3>
+          <h3 id="sec-exits">
+            {t("section.exits")}
+            <DegradedBadge result={result} />
+          </h3>
           <CountList counts={shownExits} labelOf={reasonLabel} testId="metrics-exits" empty="—" />
         </section>
         <section aria-labelledby="sec-signals">
-          <h3 id="sec-signals">{t("section.signals")}</h3>
+          <h3 id="sec-signals">
+            {t("section.signals")}
+            <DegradedBadge result={result} />
+          </h3>
           <MetricList specs={SIGNALS} metrics={metrics} testId="metrics-signals" />
           <h4>{t("section.rejected")}</h4>
           <CountList counts={result.rejected ?? {}} labelOf={humanize} testId="metrics-rejected" empty={t("rejected.none")} />

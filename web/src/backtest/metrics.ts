@@ -62,7 +62,7 @@ export const SIGNALS: MetricSpec[] = [
 /** Prefix of flat exit-count keys (`exits_tp`) and name of a nested exit map (`exits`). */
 export const EXIT_PREFIXES = ["exits_", "exit_"];
 export const EXIT_MAPS = ["exits", "exits_by_reason", "exit_reasons"];
-export const EXIT_REASONS = ["tp", "sl", "liquidation", "end", "max_hold", "manual"] as const;
+export const EXIT_REASONS = ["tp", "sl", "liquidation", "end", "max_hold", "signal", "manual"] as const;
 
 /** The label key of a metric when one exists. */
 export function metricLabelKey(key: string): MessageKey | null {

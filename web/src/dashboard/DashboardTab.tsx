@@ -1,8 +1,9 @@
 /**
  * The Dashboard tab: the trading mode (paper / LIVE, and which live condition is
  * missing) with the kill switch, simulation controls with the "Confirm order
- * execution" checkbox, the pending confirmations, live signals per pair, the latest
- * orders with their status and reason, and the pairs.
+ * execution" checkbox, the pending confirmations, live signals per pair (a row opens
+ * the signal's strategy detail panel), the scores of rated signals (histogram and
+ * scoreboard), the latest orders with their status and reason, and the pairs.
  */
 import { useCallback, useEffect, useState } from "react";
 
@@ -16,6 +17,7 @@ import { useLive } from "../live/LiveProvider";
 import { OrdersCard } from "./OrdersCard";
 import { PairsCard } from "./PairsCard";
 import { PendingCard } from "./PendingCard";
+import { ScoresCard } from "./ScoresCard";
 import { SignalsCard } from "./SignalsCard";
 import { SimControls } from "./SimControls";
 import { TradingCard } from "./TradingCard";
@@ -67,6 +69,7 @@ export function DashboardTab({ onShowPerformance }: DashboardTabProps) {
         </Notice>
       ) : null}
       <SignalsCard books={pairs ?? []} />
+      <ScoresCard />
       <OrdersCard />
       <PairsCard catalog={catalog} pairs={pairs} onChange={onPairsChange} />
     </div>

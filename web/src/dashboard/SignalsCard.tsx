@@ -1,13 +1,17 @@
 /**
  * Live signals per pair (a strategy on a symbol): the last N of each followed pair,
- * newest first, each with its fate; a blocked one names its circuit breaker (the
- * reason in its tooltip).
+ * newest first, each with its fate and score; a blocked one names its circuit breaker
+ * (the reason in its tooltip). Clicking a row (or its time, a button) opens the
+ * signal's strategy detail panel (`SignalDetail`).
  */
+import { useState } from "react";
+
 import type { SimSignal } from "../api/types";
 import { useI18n } from "../i18n/I18nProvider";
 import { formatNumber, formatPrice, formatTime } from "../lib/format";
 import { SideBadge, StatusBadge, useLabel } from "../live/labels";
 import { useLive } from "../live/LiveProvider";
+import { SignalDetail } from "./SignalDetail";
 
 /** Signals shown per pair. */
 export const SIGNALS_PER_PAIR = 10;
@@ -38,7 +42,7 @@ export function effectiveStatus(signal: SimSignal, orderStatus: Readonly<Record<
   return status && status !== "pending_confirmation" ? status : signal.status;
 }
 
-function SignalTable({ signals }: { signals: SimSignal[] }) {
+function SignalTable({ signals, onSelect }: { signals: SimSignal[]; onSelect: (signal: SimSignal) => void }) {
   const { t, locale } = useI18n();
   const { orderStatus } = useLive();
   const label = useLabel();
@@ -53,6 +57,7 @@ function SignalTable({ signals }: { signals: SimSignal[] }) {
             <th scope="col" className="num">{t("signal.sl")}</th>
             <th scope="col" className="num">{t("signal.tp")}</th>
             <th scope="col" className="num">{t("signal.confidence")}</th>
+            <th scope="col" className="num">{t("signal.score")}</th>
             <th scope="col">{t("col.status")}</th>
             <th scope="col">{t("signal.reason")}</th>
           </tr>
@@ -67,8 +72,20 @@ function SignalTable({ signals }: { signals: SimSignal[] }) {
               data-status={status}
               data-side={signal.side}
               data-breaker={signal.breaker ?? undefined}
+              data-score={signal.score ?? undefined}
+              className="row-clickable"
+              onClick={() => onSelect(signal)}
             >
-              <td className="nowrap">{formatTime(signal.time)}</td>
+              <td className="nowrap">
+                <button
+                  type="button"
+                  className="link-button"
+                  data-testid="signal-open"
+                  aria-label={t("signal.openDetails", { side: label("side", signal.side), time: formatTime(signal.time) })}
+                >
+                  {formatTime(signal.time)}
+                </button>
+              </td>
               <td>
                 <SideBadge side={signal.side} />
               </td>
@@ -76,6 +93,9 @@ function SignalTable({ signals }: { signals: SimSignal[] }) {
               <td className="num">{formatPrice(signal.stop_loss, locale)}</td>
               <td className="num">{formatPrice(signal.take_profit, locale)}</td>
               <td className="num">{signal.confidence === null ? "—" : formatNumber(signal.confidence, locale, 0)}</td>
+              <td className="num" data-col="score" title={signal.tier ?? undefined}>
+                {signal.score === null || signal.score === undefined ? "—" : formatNumber(signal.score, locale, 1)}
+              </td>
               <td title={status === "blocked" ? signal.reason : undefined}>
                 <StatusBadge status={status} prefix="signalStatus" />
                 {status === "blocked" && signal.breaker ? (
@@ -98,7 +118,10 @@ function SignalTable({ signals }: { signals: SimSignal[] }) {
 
 export function SignalsCard({ books }: SignalsCardProps) {
   const { t } = useI18n();
-  const { signals, connected } = useLive();
+  const { signals, connected, orderStatus } = useLive();
+  const [selected, setSelected] = useState<SimSignal | null>(null);
+  // The open panel follows its signal as it changes (a pending one gets its fate).
+  const shown = selected === null ? null : (signals.find((s) => s.id === selected.id) ?? selected);
   const byBook = new Map<string, SimSignal[]>();
   const known = new Map<string, Book>(books.map((book) => [bookKey(book), book]));
   for (const signal of signals) {
@@ -138,11 +161,18 @@ export function SignalsCard({ books }: SignalsCardProps) {
               <h3>
                 {book.symbol} <span className="muted small">{book.strategy}</span>
               </h3>
-              {list.length === 0 ? <p className="muted small">{t("signals.none")}</p> : <SignalTable signals={list} />}
+              {list.length === 0 ? (
+                <p className="muted small">{t("signals.none")}</p>
+              ) : (
+                <SignalTable signals={list} onSelect={setSelected} />
+              )}
             </section>
           );
         })}
       </div>
+      {shown !== null ? (
+        <SignalDetail signal={shown} status={effectiveStatus(shown, orderStatus)} onClose={() => setSelected(null)} />
+      ) : null}
     </section>
   );
 }

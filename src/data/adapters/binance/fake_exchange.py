@@ -250,6 +250,8 @@ class FakeExchange:
                 if route.places_order:
                     headers = self._count_order()
                     fault = self.faults.take_order_fault(request.path)
+                elif request.method == "DELETE":
+                    fault = self.faults.take_order_fault(request.path, "DELETE")
                 if isinstance(fault, MarginShortfall):
                     raise VenueError(-2019, "Margin is insufficient.")
                 if isinstance(fault, ServerError) and not fault.placed:

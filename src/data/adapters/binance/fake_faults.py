@@ -5,6 +5,8 @@
   connection. Only a query by client id tells the client the order exists.
 * `ServerError` — the next order POST is answered with an HTTP 5xx, the order placed
   (`placed=True`: Binance's 503 "Unknown error …", the outcome unknown) or not.
+  With `method="DELETE"`, either one plays on the next cancel of `path` instead (the
+  cancel done — `placed` — or not).
 * `ClockSkew` — the next signed request is refused with -1021 (timestamp outside the
   recvWindow), as when the client's clock drifted.
 * `MarginShortfall` — the next order POST is refused with -2019, nothing placed.
@@ -24,15 +26,18 @@ ALGO_ORDER_PATH = "/fapi/v1/algoOrder"
 
 @dataclass(frozen=True, slots=True)
 class OrderTimeout:
-    """Place the next order POST to `path`, then hold it `delay_s` s and drop it."""
+    """Place the next order POST to `path` (or do the next cancel: `method="DELETE"`),
+    then hold it `delay_s` s and drop it."""
 
     delay_s: float = 1.0
     path: str = ORDER_PATH
+    method: str = "POST"
 
 
 @dataclass(frozen=True, slots=True)
 class ServerError:
-    """Answer the next order POST to `path` with HTTP `status` (placed or not)."""
+    """Answer the next order POST to `path` (or cancel: `method="DELETE"`) with HTTP
+    `status` (placed — cancelled — or not)."""
 
     placed: bool = False
     status: int = 503
@@ -40,6 +45,7 @@ class ServerError:
     """Binance's code in the body (default: -1000 when placed, -1001 when not)."""
     msg: str | None = None
     path: str = ORDER_PATH
+    method: str = "POST"
 
     def body_code(self) -> int:
         if self.code is not None:
@@ -92,12 +98,15 @@ class FaultQueue:
     def add(self, fault: ExchangeFault, times: int = 1) -> None:
         self.queued.extend([fault] * times)
 
-    def take_order_fault(self, path: str) -> OrderTimeout | ServerError | MarginShortfall | None:
-        """The first queued fault for an order POST to `path` (removed)."""
+    def take_order_fault(
+        self, path: str, method: str = "POST"
+    ) -> OrderTimeout | ServerError | MarginShortfall | None:
+        """The first queued fault for an order POST (or cancel) to `path` (removed)."""
         for index, fault in enumerate(self.queued):
-            if isinstance(fault, OrderTimeout | ServerError | MarginShortfall) and (
-                fault.path == path
-            ):
+            if not isinstance(fault, OrderTimeout | ServerError | MarginShortfall):
+                continue
+            on = fault.method if isinstance(fault, OrderTimeout | ServerError) else "POST"
+            if fault.path == path and on == method:
                 del self.queued[index]
                 return fault
         return None

@@ -1,0 +1,287 @@
+"""The strategy-declared circuit breakers on the risk gate: their verdicts.
+
+A strategy declares breakers (`scalplab.strategies.breakers`); each of its signals brings
+them to the gate (`RiskContext.declared`), which asks `StrategyBreakers.check` after the
+platform's own breakers have let the signal through. On the bar clock (`now_ms`: the
+signal bar's open time, in every mode):
+
+1. the pause a breaker left until a person resumes trading blocks every entry;
+2. each trip in force (a scope blocked, or every entry paused, until a time) blocks
+   the entries of its scope — a person's orders too;
+3. the signal's breakers, in declaration order: the first whose condition holds and
+   whose effect blocks decides (its trip, when the effect lasts, is remembered);
+   `ScaleSize` breakers whose condition holds multiply into the verdict's `SizeScale`;
+   `RaiseThreshold` blocks only a signal with a score under the raised threshold.
+
+Entries (accepted signals and entry orders) are counted per book; a scope's count is
+the sum over the books it covers. A condition is evaluated only for a strategy's
+signal, never for a person's order. Every block says, in its reason and its verdict,
+the scope it acted on, its effect and until when it holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scalplab.orders.breaker_state import (
+    BreakerMemory,
+    Entry,
+    Trip,
+    covers,
+    scope_key,
+    scope_words,
+)
+from scalplab.orders.risk_records import (
+    DAY_MS,
+    GLOBAL,
+    HOUR_MS,
+    PAUSE,
+    PAUSE_UNTIL,
+    TOLERANCE,
+    RiskContext,
+    RiskDecision,
+    SizeScale,
+    allow,
+    block,
+    day_start_ms,
+    time_left,
+)
+from scalplab.strategies.breakers import (
+    BlockScope,
+    BlockSignal,
+    Breaker,
+    Cooldown,
+    FeedMissing,
+    MaxSignals,
+    PauseUntil,
+    PauseUntilResume,
+    RaiseThreshold,
+    ScaleSize,
+)
+from scalplab.timeutil import iso_ms
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A breaker's condition holds: why, and when it would release by itself (None:
+    unknown, such as a missing feed)."""
+
+    reason: str
+    release_ms: int | None
+
+
+def _counted(key: str) -> str:
+    return "all books" if key == GLOBAL else scope_words(key)
+
+
+def _duration(ms: int) -> str:
+    seconds = ms // 1000
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
+
+
+class StrategyBreakers:
+    """The strategy breakers of one gate: memory in `memory`, verdicts from `check`."""
+
+    def __init__(self) -> None:
+        self.memory = BreakerMemory()
+
+    # ----- what the gate is told ------------------------------------------------------
+
+    def record_entry(self, now_ms: int, symbol: str, strategy: str) -> None:
+        """Count an accepted entry of the book of `strategy` on `symbol`."""
+        self.memory.add_entry(Entry(now_ms, strategy, symbol))
+
+    @property
+    def paused(self) -> Trip | None:
+        """The pause a breaker left until a person resumes trading (None: none)."""
+        return self.memory.pause
+
+    def resume(self) -> Trip | None:
+        """A person resumed trading: the pause is released (the one it was, if any)."""
+        pause, self.memory.pause = self.memory.pause, None
+        return pause
+
+    def in_force(self, now_ms: int) -> list[Trip]:
+        """The pause and the trips holding at `now_ms` (whichever book they cover)."""
+        held = [] if self.memory.pause is None else [self.memory.pause]
+        return held + [
+            trip
+            for trip in self.memory.trips
+            if trip.until_ms is not None and trip.since_ms <= now_ms < trip.until_ms
+        ]
+
+    # ----- the verdict ----------------------------------------------------------------
+
+    def check(self, ctx: RiskContext) -> RiskDecision:
+        """The pause, the trips in force, then the signal's own breakers (see the module)."""
+        self.memory.seen(ctx.now_ms)
+        held = self._held(ctx)
+        if held is not None:
+            return held
+        declared = ctx.declared
+        if declared is None:
+            return allow()
+        factor = 1.0
+        scaled: list[str] = []
+        notes: list[str] = []
+        for breaker in declared.breakers:
+            hold = self._condition(breaker, ctx)
+            if hold is None:
+                continue
+            effect = breaker.effect
+            if isinstance(effect, ScaleSize):
+                factor *= effect.factor
+                scaled.append(breaker.name)
+                notes.append(f"{breaker.name}: {hold.reason}; size × {effect.factor:g}")
+                continue
+            if isinstance(effect, RaiseThreshold):
+                if ctx.score is None or ctx.score >= effect.required - TOLERANCE:
+                    continue
+                return block(
+                    breaker.name,
+                    f"{hold.reason}; score {ctx.score:g} is under the raised threshold "
+                    f"{effect.threshold:g} + {effect.by:g}",
+                    breaker.scope,
+                    effect.kind,
+                    hold.release_ms,
+                )
+            return self._trip(breaker, ctx, hold)
+        if not scaled:
+            return allow()
+        return allow(scale=SizeScale(factor, tuple(scaled), "; ".join(notes)))
+
+    def _held(self, ctx: RiskContext) -> RiskDecision | None:
+        pause = self.memory.pause
+        if pause is not None:
+            return block(
+                pause.breaker,
+                f"every new entry is paused by {pause.breaker} since {iso_ms(pause.since_ms)} "
+                f"until trading is resumed: {pause.reason}",
+                pause.scope,
+                PAUSE,
+            )
+        for trip in self.memory.trips:
+            if not trip.holds(ctx.now_ms, ctx.symbol, ctx.strategy):
+                continue
+            assert trip.until_ms is not None
+            if trip.effect == PAUSE_UNTIL:
+                what = "every new entry is paused"
+            else:
+                what = f"{scope_words(trip.key)} is blocked"
+            return block(
+                trip.breaker,
+                f"{what} by {trip.breaker} until {iso_ms(trip.until_ms)} "
+                f"({time_left(trip.until_ms, ctx.now_ms)} left): {trip.reason}",
+                trip.scope,
+                trip.effect,
+                trip.until_ms,
+            )
+        return None
+
+    def _trip(self, breaker: Breaker, ctx: RiskContext, hold: Hold) -> RiskDecision:
+        """The blocking effect of a breaker whose condition holds (remembered if it lasts)."""
+        effect, now = breaker.effect, ctx.now_ms
+        name, scope = breaker.name, str(breaker.scope)
+        key = scope_key(scope, ctx.symbol, ctx.strategy)
+        if isinstance(effect, BlockSignal):
+            until = hold.release_ms
+            tail = "signal blocked" if until is None else f"signal blocked until {iso_ms(until)}"
+            return block(name, f"{hold.reason}; {tail}", scope, effect.kind, until)
+        if isinstance(effect, PauseUntilResume):  # a pause acts on every entry: scope global
+            self.memory.add_trip(
+                Trip(ctx.strategy, name, GLOBAL, GLOBAL, effect.kind, now, None, hold.reason)
+            )
+            return block(
+                name,
+                f"{hold.reason}; every new entry is paused until trading is resumed",
+                GLOBAL,
+                effect.kind,
+            )
+        if isinstance(effect, BlockScope):
+            until = now + effect.seconds * 1000
+            words = f"{scope_words(key)} is blocked for {_duration(until - now)}"
+        else:
+            assert isinstance(effect, PauseUntil)
+            release = hold.release_ms if effect.seconds is None else now + effect.seconds * 1000
+            assert release is not None  # FeedMissing needs seconds (checked by its spec)
+            until, key, scope = release, GLOBAL, GLOBAL
+            words = "every new entry is paused"
+        self.memory.add_trip(
+            Trip(ctx.strategy, name, scope, key, effect.kind, now, until, hold.reason)
+        )
+        return block(
+            name, f"{hold.reason}; {words} until {iso_ms(until)}", scope, effect.kind, until
+        )
+
+    # ----- conditions -----------------------------------------------------------------
+
+    def _condition(self, breaker: Breaker, ctx: RiskContext) -> Hold | None:
+        if isinstance(breaker, MaxSignals):
+            return self._max_signals(breaker, ctx)
+        if isinstance(breaker, Cooldown):
+            return self._cooldown(breaker, ctx)
+        return self._feed_missing(breaker, ctx)
+
+    def _entries(self, key: str, start_ms: int, now_ms: int) -> list[int]:
+        """Times of the entries of scope `key` in `[start_ms, now_ms]`, oldest first."""
+        return sorted(
+            e.time_ms
+            for e in self.memory.entries
+            if start_ms <= e.time_ms <= now_ms and covers(key, e.symbol, e.strategy)
+        )
+
+    def _max_signals(self, breaker: MaxSignals, ctx: RiskContext) -> Hold | None:
+        now, limit = ctx.now_ms, breaker.limit
+        key = scope_key(breaker.scope, ctx.symbol, ctx.strategy)
+        if breaker.window == "utc_day":
+            day = day_start_ms(now)
+            times = self._entries(key, day, now)
+            if len(times) < limit:
+                return None
+            return Hold(
+                f"{len(times)} entries of {_counted(key)} in the UTC day of {iso_ms(day)} "
+                f"reach the limit of {limit} per UTC day",
+                day + DAY_MS,
+            )
+        times = self._entries(key, now - HOUR_MS + 1, now)
+        if len(times) < limit:
+            return None
+        return Hold(
+            f"{len(times)} entries of {_counted(key)} in the last hour reach the limit of "
+            f"{limit} per rolling hour",
+            times[len(times) - limit] + HOUR_MS,
+        )
+
+    def _cooldown(self, breaker: Cooldown, ctx: RiskContext) -> Hold | None:
+        now, length = ctx.now_ms, breaker.seconds * 1000
+        key = scope_key(breaker.scope, ctx.symbol, ctx.strategy)
+        times = self._entries(key, now - length + 1, now)
+        if not times:
+            return None
+        last = times[-1]
+        return Hold(
+            f"the last entry of {_counted(key)} at {iso_ms(last)} is {(now - last) // 1000} s "
+            f"old, within the cooldown of {breaker.seconds} s",
+            last + length,
+        )
+
+    def _feed_missing(self, breaker: FeedMissing, ctx: RiskContext) -> Hold | None:
+        declared = ctx.declared
+        lag = None if declared is None else declared.lag(breaker.feed)
+        missing = None if lag is None else lag.missing_bars
+        if missing is not None and missing <= breaker.max_missing_bars:
+            return None
+        if missing is None:
+            return Hold(f"feed {breaker.feed} has no bar yet", None)
+        return Hold(
+            f"feed {breaker.feed} is missing its last {missing} closed bar(s) "
+            f"(at most {breaker.max_missing_bars} allowed)",
+            None,
+        )
+
+
+__all__ = ["Hold", "StrategyBreakers"]

@@ -1,0 +1,79 @@
+"""`/backtests` and `/strategies` with a plugin that declares market data (REAL sample).
+
+The bundled sample has candles and funding but no recorded market data: a backtest of a
+plugin declaring aggregate trades and funding is refused up front (422, one line,
+nothing queued) unless the request says `degraded: true`; then the run's result lists
+what was substituted or missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from scalplab.api.app import create_app
+from scalplab.api.schemas.backtests import BacktestResultPublic
+from scalplab.data.samples import import_samples
+from tests.api.conftest import api_client, wait_for_backtest
+from tests.conftest import make_settings
+
+FLOW_PLUGIN = '''
+from scalplab.strategies.base import SignalStrategy
+
+
+class Flow(SignalStrategy):
+    """Declares taker flow and funding; never signals."""
+
+    name = "flow"
+    market_data = ("aggTrades", "funding")
+'''
+RUN = {"pair": "BTCUSDT", "strategy": "flow", "timeframe": "1h", "start": "2025-06-17",
+       "end": "2025-06-19"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    data_dir = tmp_path_factory.mktemp("market") / "data"
+    import_samples(data_dir)
+    (data_dir / "strategies").mkdir()
+    (data_dir / "strategies" / "flow.py").write_text(FLOW_PLUGIN, encoding="utf-8")
+    app = create_app(make_settings(data_dir), web_dist=tmp_path_factory.mktemp("no-dist"))
+    with api_client(app) as test_client:
+        yield test_client
+
+
+def test_the_strategy_lists_its_market_data(client: TestClient) -> None:
+    assert client.get("/strategies/flow").json()["market_data"] == ["aggTrades", "funding"]
+    sma = client.get("/strategies/sma_cross").json()
+    assert sma["market_data"] == []
+
+
+def test_missing_market_data_is_refused_up_front_and_nothing_is_queued(
+    client: TestClient,
+) -> None:
+    response = client.post("/backtests", json=RUN)
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        "strategy flow needs aggTrades for BTCUSDT from 2025-06-17 to 2025-06-19; the store has "
+        "none at all (record it with `scalplab record --streams aggTrade` or import an archive "
+        "with `scalplab data import --kind aggTrades`, or run with --degraded, API: degraded: "
+        "true); also missing: funding"
+    )
+    assert [s for s in client.get("/backtests").json() if s["strategy"] == "flow"] == []
+
+
+def test_a_degraded_run_records_what_was_substituted(client: TestClient) -> None:
+    response = client.post("/backtests", json={**RUN, "degraded": True})
+    assert response.status_code == 202, response.json()
+    body = wait_for_backtest(client, response.json()["id"])
+    assert body["status"] == "done", body["error"]
+    result = BacktestResultPublic.model_validate(body["result"])
+    assert result.market_data == ["aggTrades", "funding"]
+    assert result.degraded == [
+        "aggTrades for 2025-06-17 to 2025-06-18: missing (the candles have no taker-buy volume "
+        "either): None",
+        "funding for 2025-06-17 to 2025-06-18: the last settled rate from the funding store (no "
+        "next funding time)",
+    ]
