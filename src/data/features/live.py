@@ -63,7 +63,7 @@ class LiveFeatures:
         """Time of the first event: bars closed by then have no features."""
         self.late = 0
         self._trades: list[tuple[int, float, float, bool]] = []
-        self._rows: dict[str, list[tuple[int, Row]]] = {
+        self._rows: dict[str, list[tuple[int, Row | PartialBook]]] = {
             name: [] for name in ("tops", "depth", "marks", "interest", "liquidations")
         }
         self._closed_until: int | None = None
@@ -82,7 +82,7 @@ class LiveFeatures:
             self._add("tops", event.transact_time, (event.bid, event.ask, event.bid_qty,
                                                      event.ask_qty))  # fmt: skip
         elif isinstance(event, PartialBook):
-            self._add("depth", event.transact_time, _levels_row(event))
+            self._add("depth", event.transact_time, event)  # made a row only if it is kept
         elif isinstance(event, MarkPrice):
             self._add("marks", event.event_time, (event.mark_price, event.index_price,
                                                    event.funding_rate,
@@ -113,9 +113,20 @@ class LiveFeatures:
                 (trade.transact_time, trade.price, trade.quantity, trade.is_buyer_maker)
             )
 
-    def _add(self, stream: str, time_ms: int, row: Row) -> None:
+    def _add(self, stream: str, time_ms: int, row: Row | PartialBook) -> None:
+        """Buffer a row. A snapshot stream keeps only the latest row of each bar bucket:
+        a bar reads the last snapshot before its close (and open interest also the last
+        before its open), which is always the latest of some bucket, so nothing a bar can
+        read is dropped, and a busy book costs a few rows a bar instead of hundreds."""
         self._started(time_ms)
-        self._rows[stream].append((time_ms, row))
+        rows = self._rows[stream]
+        if rows and stream != "liquidations":
+            last_ms = rows[-1][0]
+            if last_ms // self.tf_ms == time_ms // self.tf_ms:
+                if time_ms >= last_ms:
+                    rows[-1] = (time_ms, row)
+                return
+        rows.append((time_ms, row))
 
     # ----- bars -----------------------------------------------------------------------
 
@@ -169,7 +180,8 @@ class LiveFeatures:
         if not rows and not always:
             return None
         times = np.array([time for time, _ in rows], dtype=np.int64)
-        matrix = np.array([row for _, row in rows], dtype=np.float64).reshape(len(rows), len(names))
+        values = [_levels_row(row) if isinstance(row, PartialBook) else row for _, row in rows]
+        matrix = np.array(values, dtype=np.float64).reshape(len(rows), len(names))
         return Snapshots(times, {name: matrix[:, i] for i, name in enumerate(names)}).sorted()
 
     def _trim(self, close_ms: int) -> None:
