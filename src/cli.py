@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The full parser; each package adds its own sub-commands."""
     from scalplab.api.cli import register as register_api
     from scalplab.backtests.cli import register as register_backtests
+    from scalplab.backtests.sweeps.cli import register as register_sweeps
     from scalplab.data.cli import register as register_data
     from scalplab.data.record_cli import register as register_record
     from scalplab.simulation.cli import register as register_simulation
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_record(commands)
     register_strategies(commands)
     register_backtests(commands)
+    register_sweeps(commands)
     register_simulation(commands)
     register_api(commands)
     return parser

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     """The live ledger's database (default: a SQLite file `DATA_DIR/live.db`): live trading
     never shares a row with paper trading."""
     strategies_dir: Path | None = Field(None, alias="STRATEGIES_DIR")
+    ray_address: str | None = Field(None, alias="RAY_ADDRESS")
+    """Ray cluster for `sweep --engine ray` (`host:port` of its GCS, or `auto`); unset:
+    a Ray instance local to the sweep."""
 
     # --- exchange ---
     exchange: Literal["binance_futures"] = Field("binance_futures", alias="EXCHANGE")

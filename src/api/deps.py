@@ -16,6 +16,7 @@ from scalplab.services.signals import SignalService
 from scalplab.services.simulation import SimulationService
 from scalplab.services.status import HealthService
 from scalplab.services.strategies import StrategyService
+from scalplab.services.sweeps import SweepService
 from scalplab.services.trading import TradingControl
 
 
@@ -52,6 +53,11 @@ def get_backtests(services: ServicesDep) -> BacktestService:
     return services.backtests
 
 
+def get_sweeps(services: ServicesDep) -> SweepService:
+    """The parameter sweeps service."""
+    return services.sweeps
+
+
 def get_simulation(services: ServicesDep) -> SimulationService:
     """The paper-trading engine's controls and views."""
     return services.simulation
@@ -82,6 +88,7 @@ PairsDep = Annotated[PairService, Depends(get_pairs)]
 StrategiesDep = Annotated[StrategyService, Depends(get_strategies)]
 MarketDep = Annotated[MarketService, Depends(get_market)]
 BacktestsDep = Annotated[BacktestService, Depends(get_backtests)]
+SweepsDep = Annotated[SweepService, Depends(get_sweeps)]
 SimulationDep = Annotated[SimulationService, Depends(get_simulation)]
 SignalsDep = Annotated[SignalService, Depends(get_signals)]
 OrdersDep = Annotated[OrderService, Depends(get_orders)]

@@ -10,6 +10,7 @@ the futures execution semantics exactly.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -138,6 +139,14 @@ def _warmup_bars(run: PreparedRun, settings: Settings) -> int:
     except Exception:
         return 0
     return int(strategy._minperiod)
+
+
+def warmup_bars(run: PreparedRun, settings: Settings, probe_bars: int = 16) -> int:
+    """The bars the strategy needs before its first signal with the run's params
+    (Backtrader's minimum period), found on the run's first `probe_bars` bars only: the
+    indicators a strategy builds fix it before any bar is played."""
+    probe = dataclasses.replace(run, candles=run.candles.head(probe_bars))
+    return _warmup_bars(probe, settings)
 
 
 def _check_warmup(run: PreparedRun, warmup: int) -> None:

@@ -2,9 +2,10 @@
 
 The file (`DATA_DIR/backtests/{date}/{pair}_{strategy}_{tf}_{id}.json`) is the
 result exactly as the runner produced it; the `backtests` row carries the job
-state (queued → running → done | failed), the run's inputs and its key metrics so
-lists never open the files. Files are written atomically (temp file + `os.replace`)
-and a failed operation leaves files and rows as they were.
+state (queued → running → done | failed), the run's inputs, its key metrics and what a
+degraded run substituted (`degraded`) so lists never open the files. Files are written
+atomically (temp file + `os.replace`) and a failed operation leaves files and rows as
+they were.
 """
 
 from __future__ import annotations
@@ -61,7 +62,11 @@ class JobRequest(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class BacktestSummary:
-    """One row of the backtest list: inputs, state and key metrics (no trades)."""
+    """One row of the backtest list: inputs, state and key metrics (no trades).
+
+    `degraded` lists what a degraded run substituted or lacked (empty for a run that had
+    all its declared market data, and for rows indexed before the column existed).
+    """
 
     id: str
     status: str
@@ -78,6 +83,7 @@ class BacktestSummary:
     finished_at: datetime | None
     metrics: dict[str, float | int | None] | None
     result_hash: str | None
+    degraded: list[str]
 
     @classmethod
     def from_row(cls, row: Backtest) -> BacktestSummary:
@@ -101,6 +107,7 @@ class BacktestSummary:
             finished_at=row.finished_at,
             metrics=metrics,
             result_hash=row.result_hash,
+            degraded=list(row.degraded or []),
         )
 
 
@@ -403,6 +410,7 @@ def _index_values(result: Mapping[str, Any]) -> dict[str, Any]:
         "created_at": _timestamp(result["created_at"], "created_at"),
         "params": dict(result.get("params") or {}),
         "result_hash": _optional_str(result.get("result_hash")),
+        "degraded": _degraded(result.get("degraded")),
     }
     for name in KEY_METRICS:
         values[name] = _metric(metrics.get(name), integer=name == "trades")
@@ -419,6 +427,15 @@ def _timestamp(value: object, name: str) -> datetime:
     if moment.tzinfo is None:
         raise DataError(f"backtest result is malformed: {name}={snippet(value)} has no UTC offset")
     return moment
+
+
+def _degraded(value: object) -> list[str]:
+    """The result's `degraded` lines for the index row (none when the result has no list)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise DataError("backtest result is malformed: degraded is not a list")
+    return [str(line) for line in value]
 
 
 def _optional_str(value: object) -> str | None:

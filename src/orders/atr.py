@@ -4,33 +4,35 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from scalplab.data.bars import Bar
 from scalplab.errors import DataError, InputError
+from scalplab.strategies.indicators_incremental import WilderAtr
 
 
 def _opt_int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 @dataclass(slots=True)
 class _AtrState:
-    period: int
-    window: int
+    atr: WilderAtr
+    history: deque[float]
     last_open_ms: int | None = None
-    prev_close: float | None = None
-    seed: list[float] = field(default_factory=list)
-    atr: float | None = None
-    history: deque[float] = field(default_factory=deque)
 
 
 class AtrTracker:
     """Wilder ATR per book, fed closed bars, plus the average of its recent values.
 
-    The first ATR is the mean true range of the first `period` bars (the first
-    bar's true range is its high − low); then `ATR = (ATR × (n − 1) + TR) / n`.
+    The ATR is `scalplab.strategies.indicators_incremental.WilderAtr`: the first one is
+    the mean true range of the first `period` bars (the first bar's true range is its
+    high − low); then `ATR = (ATR × (n − 1) + TR) / n`.
     `atr_avg` is the mean of the `window` ATR values BEFORE the current one, so a
     spike is compared against the calm that preceded it. A bar whose open time is
     not after the book's last one is ignored (a replay resuming after a restart).
@@ -47,36 +49,25 @@ class AtrTracker:
         """Feed one closed bar; returns the book's ATR after it (None while warming up)."""
         state = self._books.get(book)
         if state is None:
-            state = _AtrState(self.period, self.window, history=deque(maxlen=self.window))
+            state = _AtrState(WilderAtr(self.period), deque(maxlen=self.window))
             self._books[book] = state
+        atr = state.atr
         if state.last_open_ms is not None and bar.open_ms <= state.last_open_ms:
-            return state.atr
-        true_range = bar.high - bar.low
-        if state.prev_close is not None:
-            true_range = max(
-                true_range, abs(bar.high - state.prev_close), abs(bar.low - state.prev_close)
-            )
-        if state.atr is None:
-            state.seed.append(true_range)
-            if len(state.seed) == state.period:
-                state.atr = sum(state.seed) / state.period
-                state.seed = []
-        else:
-            state.history.append(state.atr)
-            state.atr = (state.atr * (state.period - 1) + true_range) / state.period
-        state.prev_close = bar.close
+            return atr.value
+        if atr.value is not None:
+            state.history.append(atr.value)
         state.last_open_ms = bar.open_ms
-        return state.atr
+        return atr.update(bar.high, bar.low, bar.close)
 
     def atr(self, book: str) -> float | None:
         """The current ATR of `book` (None before `period` bars)."""
         state = self._books.get(book)
-        return None if state is None else state.atr
+        return None if state is None else state.atr.value
 
     def atr_avg(self, book: str) -> float | None:
         """Mean of the `window` ATR values before the current one (None until known)."""
         state = self._books.get(book)
-        if state is None or len(state.history) < state.window:
+        if state is None or len(state.history) < self.window:
             return None
         return sum(state.history) / len(state.history)
 
@@ -98,22 +89,14 @@ class AtrTracker:
         """Continue from `state()` (`DataError` when it is malformed; nothing changes then)."""
         try:
             period, window = int(state["period"]), int(state["window"])
+            if period < 1 or window < 1:
+                raise ValueError(f"period {period}, window {window}")
             books = {
-                str(name): _AtrState(
-                    period=period,
-                    window=window,
-                    last_open_ms=_opt_int(data["last_open_ms"]),
-                    prev_close=None if data["prev_close"] is None else float(data["prev_close"]),
-                    seed=[float(v) for v in data["seed"]],
-                    atr=None if data["atr"] is None else float(data["atr"]),
-                    history=deque((float(v) for v in data["history"]), maxlen=window),
-                )
+                str(name): _load_book(data, period, window)
                 for name, data in state.get("books", state.get("symbols", {})).items()
             }
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DataError(f"malformed ATR tracker state: {exc}") from None
-        if period < 1 or window < 1:
-            raise DataError(f"malformed ATR tracker state: period {period}, window {window}")
         self.period, self.window, self._books = period, window, books
 
     @classmethod
@@ -125,10 +108,26 @@ class AtrTracker:
 
 
 def _atr_state(state: _AtrState) -> dict[str, Any]:
+    atr = state.atr
     return {
         "last_open_ms": state.last_open_ms,
-        "prev_close": state.prev_close,
-        "seed": list(state.seed),
-        "atr": state.atr,
+        "prev_close": atr.prev_close,
+        "count": atr.count,
+        "total": atr.total,
+        "atr": atr.value,
         "history": list(state.history),
     }
+
+
+def _load_book(data: dict[str, Any], period: int, window: int) -> _AtrState:
+    """Inverse of `_atr_state`; also reads the state written before `count` and `total`,
+    which kept the warm-up's true ranges themselves (`seed`)."""
+    if "seed" in data:
+        count, total = 0, 0.0
+        for true_range in data["seed"]:
+            count, total = count + 1, total + float(true_range)
+    else:
+        count, total = int(data["count"]), float(data["total"])
+    atr = WilderAtr(period, count, total, _opt_float(data["atr"]), _opt_float(data["prev_close"]))
+    history = deque((float(v) for v in data["history"]), maxlen=window)
+    return _AtrState(atr, history, _opt_int(data["last_open_ms"]))

@@ -169,7 +169,9 @@ class SignalRecord:
 
     `stop_loss`/`take_profit` are the signal's levels rounded to the tick (the ones
     sizing, the gate and every fill use); `breaker` names the circuit breaker of a
-    `blocked` signal; `order_id` the queued entry of an accepted or pending one.
+    `blocked` signal, `scope`, `effect` and `until_ms` its hold (as its `RiskEvent`
+    has them; None for other fates); `order_id` the queued entry of an accepted or
+    pending one.
     `score`, `tier`, `variant` and `breakdown` are the strategy's own account of the
     signal (`Signal`'s payload), carried unchanged into every view; never execution.
     """
@@ -188,6 +190,9 @@ class SignalRecord:
     qty: float = 0.0
     breaker: str | None = None
     order_id: str | None = None
+    scope: str | None = None
+    effect: str | None = None
+    until_ms: int | None = None
     score: float | None = None
     tier: str | None = None
     variant: str | None = None
@@ -228,6 +233,9 @@ def signal_dict(record: SignalRecord) -> dict[str, object]:
         "status": record.status,
         "reason": record.reason,
         "breaker": record.breaker,
+        "scope": record.scope,
+        "effect": record.effect,
+        "until": None if record.until_ms is None else iso_ms(record.until_ms),
         "qty": record.qty,
         "score": record.score,
         "tier": record.tier,

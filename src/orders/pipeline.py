@@ -181,7 +181,13 @@ class OrderPipeline:
             event = RiskEvent.from_decision(context, decision)
             pause_entries(self.halt, self.venue, self.queue, event)
             record = self._record(key, bar, signal, plan, "blocked", decision.reason, qty)
-            record = replace(record, breaker=event.breaker)
+            record = replace(
+                record,
+                breaker=event.breaker,
+                scope=event.scope,
+                effect=event.effect,
+                until_ms=event.until_ms,
+            )
             outcome = SignalBlocked(record, event)
             self._emit(outcome)
             return outcome

@@ -214,6 +214,32 @@ def cancels_siblings(parent: Order, child: Order) -> bool:
     return parent.exits is None or not parent.exits.laddered or child.type != "limit"
 
 
+def exit_child(
+    entry: OrderRequest,
+    qty: Decimal | None,
+    *,
+    stop_price: Decimal | None = None,
+    price: Decimal | None = None,
+) -> OrderRequest:
+    """A reduce-only exit of `entry` on the other side, with its source, signal time and
+    strategy: a `stop_market` at `stop_price` (the stop-loss) or a `limit` at `price` (a
+    take-profit or one leg of a ladder) for `qty`."""
+    if (stop_price is None) == (price is None):
+        raise ValueError("an exit child has either a stop price or a limit price")
+    return OrderRequest(
+        symbol=entry.symbol,
+        side=opposite(entry.side),
+        type="limit" if stop_price is None else "stop_market",
+        qty=qty,
+        price=price,
+        stop_price=stop_price,
+        reduce_only=True,
+        source=entry.source,
+        signal_time_ms=entry.signal_time_ms,
+        strategy=entry.strategy,
+    )
+
+
 class OrderQueue:
     """Submits orders idempotently and moves them through their statuses."""
 
@@ -268,60 +294,14 @@ class OrderQueue:
         """The reduce-only OCO children of an entry with stop-loss / take-profit."""
         if request.reduce_only:
             return []
-        exit_side = opposite(request.side)
         legs: list[tuple[str, OrderRequest]] = []
         if request.stop_loss is not None:
-            legs.append(
-                (
-                    "sl",
-                    OrderRequest(
-                        symbol=request.symbol,
-                        side=exit_side,
-                        type="stop_market",
-                        qty=request.qty,
-                        stop_price=request.stop_loss,
-                        reduce_only=True,
-                        source=request.source,
-                        signal_time_ms=request.signal_time_ms,
-                        strategy=request.strategy,
-                    ),
-                )
-            )
+            legs.append(("sl", exit_child(request, request.qty, stop_price=request.stop_loss)))
         ladder = request.exits.take_profits if request.exits is not None else ()
         for leg in ladder:
-            legs.append(
-                (
-                    f"tp{leg.number}",
-                    OrderRequest(
-                        symbol=request.symbol,
-                        side=exit_side,
-                        type="limit",
-                        qty=leg.qty,
-                        price=leg.price,
-                        reduce_only=True,
-                        source=request.source,
-                        signal_time_ms=request.signal_time_ms,
-                        strategy=request.strategy,
-                    ),
-                )
-            )
+            legs.append((f"tp{leg.number}", exit_child(request, leg.qty, price=leg.price)))
         if request.take_profit is not None and not ladder:
-            legs.append(
-                (
-                    "tp",
-                    OrderRequest(
-                        symbol=request.symbol,
-                        side=exit_side,
-                        type="limit",
-                        qty=request.qty,
-                        price=request.take_profit,
-                        reduce_only=True,
-                        source=request.source,
-                        signal_time_ms=request.signal_time_ms,
-                        strategy=request.strategy,
-                    ),
-                )
-            )
+            legs.append(("tp", exit_child(request, request.qty, price=request.take_profit)))
         return [
             Order.from_request(
                 leg,

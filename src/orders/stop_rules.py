@@ -12,9 +12,10 @@ several apply on one bar the tightest wins.
 - `trail_atr=(multiple, period)` — from the entry bar's close on, to `close − multiple ×
   ATR` for a long (`+` for a short), ATR(period) of the run's timeframe: Wilder's, seeded
   with the mean of the first `period` true ranges of the book's data (the first bar's
-  true range is high − low), then `ATR = (ATR × (period − 1) + TR) / period` — the same
-  definition as `scalplab.orders.atr.AtrTracker`. Until `period` bars have been seen the
-  ATR does not exist and the trail does not move the stop.
+  true range is high − low), then `ATR = (ATR × (period − 1) + TR) / period`: the one
+  incremental `WilderAtr` of `scalplab.strategies.indicators_incremental` (also behind
+  `scalplab.orders.atr.AtrTracker` and SGNL-V2's stop). Until `period` bars have been seen
+  the ATR does not exist and the trail does not move the stop.
 
 The rules are re-evaluated at every close; as a level never loosens, a rule whose trigger
 happened on an earlier bar proposes the same level again and changes nothing.
@@ -38,35 +39,12 @@ import numpy as np
 
 from scalplab.orders.decimals import round_to_tick
 from scalplab.orders.models import Bar, Position
+from scalplab.strategies.indicators_incremental import WilderAtr, bar_true_range
 
 BATCH = 1024
 """Bars `TrueRanges` keeps before folding them into true ranges."""
 VECTOR_MIN = 32
 """Fewer bars than this are folded one by one (numpy's set-up would cost more)."""
-
-
-class WilderAtr:
-    """Wilder's ATR of one period, fed true ranges (None until `period` were fed)."""
-
-    __slots__ = ("count", "period", "total", "value")
-
-    def __init__(
-        self, period: int, count: int = 0, total: float = 0.0, value: float | None = None
-    ) -> None:
-        self.period = period
-        self.count = count
-        self.total = total
-        self.value = value
-
-    def add(self, true_range: float) -> None:
-        """Feed the true range of the next bar."""
-        if self.value is None:
-            self.total += true_range
-            self.count += 1
-            if self.count == self.period:
-                self.value = self.total / self.period
-        else:
-            self.value = (self.value * (self.period - 1) + true_range) / self.period
 
 
 class TrueRanges:
@@ -109,9 +87,7 @@ class TrueRanges:
         prev_close, last, gap = self.prev_close, self.last_open_ms, self.min_gap_ms
         true_ranges = []
         for bar in bars:
-            true_range = bar.high - bar.low
-            if prev_close is not None:
-                true_range = max(true_range, abs(bar.high - prev_close), abs(bar.low - prev_close))
+            true_range = bar_true_range(bar.high, bar.low, prev_close)
             step = None if last is None else bar.open_ms - last
             if step is not None and step > 0 and (gap is None or step < gap):
                 gap = step

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scalplab.backtests.storage import ResultStore
+from scalplab.backtests.sweeps.store import SweepStore
+from scalplab.backtests.sweeps.worker import SweepWorker
 from scalplab.backtests.worker import BacktestWorker
 from scalplab.config import Settings
 from scalplab.data.candles import CandleStore
@@ -31,6 +33,7 @@ from scalplab.services.signals import SignalService
 from scalplab.services.simulation import SimulationService
 from scalplab.services.status import HealthService, trading_gate
 from scalplab.services.strategies import StrategyService
+from scalplab.services.sweeps import SweepService
 from scalplab.services.trading import HaltStore, TradingControl
 from scalplab.simulation.engine import SimulationEngine
 from scalplab.simulation.live_trading import LiveTrading, open_ledger
@@ -47,12 +50,15 @@ class Services:
     settings: Settings
     database: Database
     worker: BacktestWorker
+    sweep_worker: SweepWorker
+    """Runs parameter sweeps on a background thread, one at a time."""
     engine: SimulationEngine
     health: HealthService
     pairs: PairService
     strategies: StrategyService
     market: MarketService
     backtests: BacktestService
+    sweeps: SweepService
     simulation: SimulationService
     signals: SignalService
     orders: OrderService
@@ -73,10 +79,11 @@ class Services:
     ) -> Services:
         """Migrate the database, recover from a previous crash, open every service.
 
-        Backtests a previous process left queued or running are marked failed. The
-        paper-trading engine reloads its books, orders and pending confirmations; a
-        simulation a crash interrupted while running continues after its cursor (a
-        clean shutdown stops it: `SimulationService.start` continues it).
+        Backtests a previous process left queued or running are marked failed, and its
+        sweeps interrupted (they can resume). The paper-trading engine reloads its books,
+        orders and pending confirmations; a simulation a crash interrupted while running
+        continues after its cursor (a clean shutdown stops it: `SimulationService.start`
+        continues it).
         `worker_initializer` runs in the backtest worker process before its first job
         (a module-level function: the server passes its log set-up).
         """
@@ -88,12 +95,16 @@ class Services:
             log.warning(
                 "marked %d unfinished backtests failed (interrupted by restart)", interrupted
             )
+        sweeps_interrupted = SweepStore(database).interrupt_unfinished()
+        if sweeps_interrupted:
+            log.warning("marked %d unfinished sweeps interrupted (resumable)", sweeps_interrupted)
         registry = get_registry(settings.plugin_dir)
         for problem in registry.errors:
             log.warning("strategy plugin not loaded: %s", problem)
         candles = CandleStore(settings.data_dir, EXCHANGE)
         references = References(registry, candles, RulesStore(settings.data_dir, EXCHANGE))
         worker = BacktestWorker(settings, store, worker_initializer)
+        sweep_worker = SweepWorker(settings, database)
         gate = trading_gate(settings)
         ledger = open_ledger(settings) if gate.live else None
         live = LiveTrading(settings) if gate.live else None
@@ -116,6 +127,7 @@ class Services:
             settings=settings,
             database=database,
             worker=worker,
+            sweep_worker=sweep_worker,
             engine=engine,
             health=HealthService(
                 settings,
@@ -129,6 +141,7 @@ class Services:
             strategies=StrategyService(registry),
             market=MarketService(candles),
             backtests=BacktestService(settings, references, store, worker),
+            sweeps=SweepService(settings, references, database, sweep_worker),
             simulation=SimulationService(engine),
             signals=SignalService(engine),
             orders=OrderService(engine, live=gate.live),
@@ -143,7 +156,7 @@ class Services:
         return services
 
     def close(self) -> None:
-        """Stop the simulation and the backtest worker, then release the database."""
+        """Stop the simulation, the backtest and sweep workers, then release the database."""
         try:
             if self.telegram is not None:
                 self.telegram.close()
@@ -152,6 +165,7 @@ class Services:
             self.engine.close()
         finally:
             self.worker.shutdown()
+            self.sweep_worker.shutdown()
             self.database.dispose()
             if self.ledger is not None:
                 self.ledger.dispose()

@@ -2,7 +2,8 @@
 
 Its own SQLite database in a temporary directory (removed afterwards), order
 confirmation off, the run's risk settings, the model's full history kept for the
-result; `signals()` gives the run's signals oldest first, as a backtest records them.
+result; `signals()` gives the run's signals oldest first, as a backtest records them
+(a blocked one with the scope, effect and end of its breaker's hold).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from scalplab.orders.models import SignalRecord
 from scalplab.orders.risk import RiskSettings
 from scalplab.simulation.engine import SimulationEngine
 from scalplab.simulation.queries import signal_record
+from scalplab.simulation.recorder import risk_event_view
 from scalplab.simulation.views import PairSpec
 from scalplab.storage.db import open_database
 from scalplab.strategies.registry import Registry
@@ -47,5 +49,11 @@ def ephemeral_engine(
 
 
 def signals(engine: SimulationEngine) -> list[SignalRecord]:
-    """Every signal of the run, oldest first."""
-    return [signal_record(row) for row in reversed(engine.store.signals(None, None))]
+    """Every signal of the run, oldest first (a blocked one with its breaker's hold)."""
+    blocks = {
+        row.signal_id: risk_event_view(row)
+        for row in engine.store.risk_events(None)
+        if row.signal_id is not None
+    }
+    rows = reversed(engine.store.signals(None, None))
+    return [signal_record(row, blocks.get(row.id)) for row in rows]

@@ -159,8 +159,9 @@ class ReadModel:
             )
 
 
-def signal_record(row: SignalSim) -> SignalRecord:
-    """A stored signal as a run's record (what the metrics count)."""
+def signal_record(row: SignalSim, block: RiskEventView | None = None) -> SignalRecord:
+    """A stored signal as a run's record (what the metrics count); `block`, the risk event
+    of a blocked signal, gives the scope, effect and end of its breaker's hold."""
     return SignalRecord(
         symbol=row.symbol,
         strategy=row.strategy,
@@ -180,4 +181,7 @@ def signal_record(row: SignalSim) -> SignalRecord:
         tier=row.tier,
         variant=row.variant,
         breakdown=dict(row.breakdown or {}),
+        scope=None if block is None else block.scope,
+        effect=None if block is None else block.effect,
+        until_ms=None if block is None else block.until_ms,
     )

@@ -4,7 +4,8 @@ The journal hands every outcome of a unit of work to `OutcomeRecorder.write` ins
 that unit's transaction; the rows are written there, the stream events it returns are
 published once the transaction has committed. Signals keep their fate (and the breaker
 of a blocked one), a resolved confirmation settles its signal's fate, closed trades
-become rows, blocks become risk events.
+become rows, blocks become risk events (with the scope, effect and end of the breaker's
+hold).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from scalplab.orders.outcomes import (
 )
 from scalplab.orders.pending import Pending, PendingView
 from scalplab.orders.risk import RiskEvent
+from scalplab.orders.risk_records import BLOCK_SIGNAL, GLOBAL
 from scalplab.simulation.events import EventKind, StreamPayload
 from scalplab.simulation.store import SimStore
 from scalplab.simulation.views import RiskEventView, SignalView, TradeView
@@ -118,6 +120,9 @@ class OutcomeRecorder:
             breaker=event.breaker,
             reason=event.reason,
             signal_id=signal_id,
+            scope=event.scope,
+            effect=event.effect,
+            until_ms=event.until_ms,
         )
         session.add(row)
         session.flush()
@@ -155,7 +160,17 @@ def signal_view(row: SignalSim, candle_in_ns: int | None = None) -> SignalView:
 
 
 def risk_event_view(row: RiskEventSim) -> RiskEventView:
-    """A stored block as the API shows it."""
+    """A stored block as the API shows it (a row stored before its breaker's scope, effect
+    and end were recorded reads as a plain blocked signal: global, `block_signal`)."""
     return RiskEventView(
-        row.id, row.time_ms, row.symbol, row.strategy, row.breaker, row.reason, row.signal_id
+        id=row.id,
+        time_ms=row.time_ms,
+        symbol=row.symbol,
+        strategy=row.strategy,
+        breaker=row.breaker,
+        reason=row.reason,
+        signal_id=row.signal_id,
+        scope=row.scope or GLOBAL,
+        effect=row.effect or BLOCK_SIGNAL,
+        until_ms=row.until_ms,
     )

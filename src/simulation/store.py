@@ -290,8 +290,8 @@ class SimStore:
         with self.transaction() as session:
             return int(session.scalar(select(func.count()).select_from(TradeSim)) or 0)
 
-    def risk_events(self, limit: int) -> list[RiskEventSim]:
-        """Newest risk events first."""
+    def risk_events(self, limit: int | None) -> list[RiskEventSim]:
+        """Newest risk events first; all with `limit=None`."""
         with self.transaction() as session:
             query = select(RiskEventSim).order_by(RiskEventSim.id.desc()).limit(limit)
             return list(session.scalars(query))

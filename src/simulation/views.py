@@ -15,6 +15,7 @@ from scalplab.errors import InputError, snippet
 from scalplab.limits import check_replay_speed, clamp_replay_speed
 from scalplab.orders.execution import ExecutionModel
 from scalplab.orders.models import Trade, book_id, trade_dict
+from scalplab.orders.risk_records import BLOCK_SIGNAL, GLOBAL
 from scalplab.timeutil import iso_ms
 
 EngineState = Literal["running", "stopped"]
@@ -254,7 +255,10 @@ class SignalView:
 
 @dataclass(frozen=True, slots=True)
 class RiskEventView:
-    """A block by a circuit breaker."""
+    """A block by a circuit breaker: the scope it acted on (`global`, `strategy`,
+    `symbol`), its effect (`block_signal`, `block_scope`, `pause`, `pause_until`,
+    `raise_threshold`) and the bar time until which it holds (None: while its condition
+    holds, or until a person resumes trading)."""
 
     id: int
     time_ms: int
@@ -263,9 +267,12 @@ class RiskEventView:
     breaker: str
     reason: str
     signal_id: int | None
+    scope: str = GLOBAL
+    effect: str = BLOCK_SIGNAL
+    until_ms: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
+        """JSON form (ISO-8601 UTC times)."""
         return {
             "id": self.id,
             "time": iso_ms(self.time_ms),
@@ -274,6 +281,9 @@ class RiskEventView:
             "breaker": self.breaker,
             "reason": self.reason,
             "signal_id": self.signal_id,
+            "scope": self.scope,
+            "effect": self.effect,
+            "until": None if self.until_ms is None else iso_ms(self.until_ms),
         }
 
 

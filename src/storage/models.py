@@ -121,6 +121,7 @@ class Backtest(Base):
     max_drawdown_pct: Mapped[float | None] = mapped_column(Float)
     profit_factor: Mapped[float | None] = mapped_column(Float)
     result_hash: Mapped[str | None] = mapped_column(String(64))
+    degraded: Mapped[list[str] | None] = mapped_column(JSON)
 
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status_valid"),

@@ -193,6 +193,9 @@ class RiskEventSim(Base):
     breaker: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
     signal_id: Mapped[int | None] = mapped_column(Integer)
+    scope: Mapped[str | None] = mapped_column(String(16))
+    effect: Mapped[str | None] = mapped_column(String(32))
+    until_ms: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (Index("ix_risk_events_sim_time_ms", "time_ms"),)
 

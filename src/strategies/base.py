@@ -24,6 +24,10 @@ Circuit breakers: `breakers = (MaxSignals("daily", 8), Cooldown("cooldown", 60),
 (`scalplab.strategies.breakers`) come with each signal to the risk gate, which evaluates
 them on the bar clock in every mode; a bad declaration is a `StrategyError` at start.
 
+Vector form: a plugin may also compute the signals of a whole run at once
+(`vector_signals`, `scalplab.strategies.vector`) for the fast screening path of
+parameter sweeps; they must equal what `generate_signal` gives, bar for bar.
+
 Strategies never call an exchange or a database; the executor (the order pipeline's
 view of one book) is handed in by the backtest runner or the paper-trading engine.
 """
@@ -31,6 +35,7 @@ view of one book) is handed in by the backtest runner or the paper-trading engin
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, Protocol
 
 import backtrader as bt
@@ -42,6 +47,7 @@ from scalplab.errors import StrategyError
 from scalplab.strategies.breakers import Breaker, BreakerInputs, BreakerWatch
 from scalplab.strategies.params import ParamInfo
 from scalplab.strategies.signal import Signal
+from scalplab.strategies.vector import CandleArrays, VectorSignals
 from scalplab.timeutil import iso_ms
 
 # Params of the base class that are plumbing, not strategy settings.
@@ -108,6 +114,27 @@ class SignalStrategy(bt.Strategy):
     def generate_signal(self) -> Signal | None:
         """Return a signal for the bar that just closed, or None. Plugins override this."""
         return None
+
+    @classmethod
+    def vector_signals(
+        cls, candles: CandleArrays, params: Mapping[str, int | float | bool | str]
+    ) -> VectorSignals | None:
+        """The signals of every bar at once, for the fast screening path
+        (`scalplab.strategies.vector`): exactly what `generate_signal` gives on each
+        bar's close with these params, as if flat. None: this plugin has no vector form."""
+        return None
+
+    @classmethod
+    def has_vector_form(cls) -> bool:
+        """Whether the plugin's vector form describes its signal rule: some class overrides
+        `vector_signals`, and no subclass of it overrides `generate_signal` again (a
+        subclass that changes the rule but inherits the vector form sweeps through
+        Backtrader)."""
+        vector = _defining(cls, "vector_signals")
+        rule = _defining(cls, "generate_signal")
+        if vector is None or vector is SignalStrategy:
+            return False
+        return rule is None or issubclass(vector, rule)
 
     # ----- Backtrader hooks ---------------------------------------------------
 
@@ -214,3 +241,8 @@ class SignalStrategy(bt.Strategy):
 def finite(*values: float) -> bool:
     """True when every value is a finite number (indicator outputs during warm-up are NaN)."""
     return all(math.isfinite(v) for v in values)
+
+
+def _defining(cls: type, name: str) -> type | None:
+    """The nearest class in `cls`'s MRO that defines `name` itself."""
+    return next((klass for klass in cls.__mro__ if name in vars(klass)), None)

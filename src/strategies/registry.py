@@ -35,6 +35,7 @@ _FRAMEWORK_MODULES = frozenset(
         "cli",
         "feeds",
         "indicators",
+        "indicators_incremental",
         "params",
         "registry",
         "sgnl_features",

@@ -44,6 +44,7 @@ from scalplab.strategies import sgnl_features as f
 from scalplab.strategies.base import SignalStrategy
 from scalplab.strategies.breakers import BlockSignal, Cooldown, FeedMissing, MaxSignals
 from scalplab.strategies.indicators import pivots
+from scalplab.strategies.indicators_incremental import DailyVwap, WilderAtr
 from scalplab.strategies.params import ParamInfo
 from scalplab.strategies.signal import Signal
 
@@ -210,7 +211,8 @@ class SgnlV2Strategy(SignalStrategy):
         self, close: float, vwap: float, market: BarFeatures, previous_bid_max: float | None
     ) -> Signal | None:
         p = self.p
-        if close >= float(p.max_price) or not self._atr.ready:
+        atr = self._atr.value
+        if close >= float(p.max_price) or atr is None:
             return None
         book = _book(market)
         if book is None or market.sell_sweeps is None:
@@ -257,9 +259,7 @@ class SgnlV2Strategy(SignalStrategy):
             gates = {rule: holds for rule, holds in gates.items() if not rule.startswith("OI ")}
         if not all(gates.values()):
             return None
-        stop_pct = f.stop_pct(
-            self._atr.value / close * 100.0, p.stop_k, p.stop_min_pct, p.stop_max_pct
-        )
+        stop_pct = f.stop_pct(atr / close * 100.0, p.stop_k, p.stop_min_pct, p.stop_max_pct)
         breakdown = {
             "ask_dominance": ask_dom,
             "bid_weakness": bid_weak,
@@ -377,51 +377,3 @@ def _book(market: BarFeatures) -> tuple[float, float, float, float] | None:
 def component_scores(parts: f.Components) -> dict[str, float]:
     """The components by name."""
     return {name: getattr(parts, name) for name in f.WEIGHTS}
-
-
-class WilderAtr:
-    """ATR(period), Wilder-smoothed, seeded with the mean of the first `period` true
-    ranges (the first bar's true range = high − low), updated bar by bar."""
-
-    def __init__(self, period: int) -> None:
-        self.period = period
-        self.value = math.nan
-        self._seed: list[float] = []
-        self._previous_close: float | None = None
-
-    @property
-    def ready(self) -> bool:
-        return math.isfinite(self.value)
-
-    def update(self, high: float, low: float, close: float) -> None:
-        previous = self._previous_close
-        self._previous_close = close
-        tr = (
-            high - low
-            if previous is None
-            else max(high - low, abs(high - previous), abs(low - previous))
-        )
-        if not self.ready:
-            self._seed.append(tr)
-            if len(self._seed) == self.period:
-                self.value = math.fsum(self._seed) / self.period
-            return
-        self.value = (self.value * (self.period - 1) + tr) / self.period
-
-
-class DailyVwap:
-    """Typical-price VWAP restarted at 00:00 UTC, bar by bar (as `indicators.vwap_daily`)."""
-
-    def __init__(self) -> None:
-        self._day: int | None = None
-        self._pv = 0.0
-        self._volume = 0.0
-
-    def update(self, open_ms: int, high: float, low: float, close: float, volume: float) -> float:
-        day = open_ms // 86_400_000
-        typical = (high + low + close) / 3.0
-        if day != self._day:
-            self._day, self._pv, self._volume = day, 0.0, 0.0
-        self._pv += typical * volume
-        self._volume += volume
-        return self._pv / self._volume if self._volume > 0 else typical

@@ -4,11 +4,13 @@ Rules: when the fast simple moving average of closes crosses above the slow one,
 go long; when it crosses below, go short. The entry is the bar's close, the
 stop-loss `stop_pct` % away on the losing side and the take-profit `rr` times
 that distance on the winning side. It is the strategy of the throughput
-benchmark (`benchmarks/backtest_throughput.py`) and a template for new plugins.
+benchmark (`benchmarks/backtest_throughput.py`) and a template for new plugins,
+including the vector form of its rule (`vector_signals`) for fast sweeps.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 import backtrader as bt
@@ -16,6 +18,7 @@ import backtrader as bt
 from scalplab.strategies.base import SignalStrategy
 from scalplab.strategies.params import ParamInfo
 from scalplab.strategies.signal import Signal
+from scalplab.strategies.vector import SHORT, CandleArrays, VectorSignals, bracket_signals
 
 
 class SmaCrossStrategy(SignalStrategy):
@@ -46,6 +49,25 @@ class SmaCrossStrategy(SignalStrategy):
         fast = bt.indicators.SimpleMovingAverage(self.data.close, period=self.p.fast)
         slow = bt.indicators.SimpleMovingAverage(self.data.close, period=self.p.slow)
         self.cross = bt.indicators.CrossOver(fast, slow)
+
+    @classmethod
+    def vector_signals(
+        cls, candles: CandleArrays, params: Mapping[str, int | float | bool | str]
+    ) -> VectorSignals:
+        """The crosses of Backtrader's SMAs (exactly summed windows) and their brackets."""
+        from scalplab.strategies.vectorised.averages import crossover, simple_moving_average
+
+        fast, slow = int(params["fast"]), int(params["slow"])
+        close = candles.close
+        cross = crossover(
+            simple_moving_average(close, fast),
+            simple_moving_average(close, slow),
+            max(fast, slow) - 1,
+        )
+        if not params["allow_short"]:
+            cross[cross == SHORT] = 0
+        distance = close * float(params["stop_pct"]) / 100.0
+        return bracket_signals(cross, close, distance, float(params["rr"]), max(fast, slow) + 1)
 
     def generate_signal(self) -> Signal | None:
         cross = self.cross[0]

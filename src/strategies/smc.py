@@ -59,22 +59,27 @@ On each bar the work runs as: FVG tracking (3), leg updates (2), the break test
 (4, 5), the confirmation of the swing that pivoted L bars ago (1; so a break is
 tested against the levels known before this bar), then the entry check (6).
 ATR (Wilder, `atr_period`) and the EMA are Backtrader indicators; everything else
-is kept incrementally in O(L) per bar (about 2 s for 43,200 1m bars).
+is kept incrementally in O(L) per bar (about 2 s for 43,200 1m bars). The same rules
+as one compiled pass over every bar (`vector_signals`, `scalplab.strategies.vectorised.smc`)
+give the fast screening path of sweeps exactly these signals.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import islice
 from typing import ClassVar, NamedTuple
 
 import backtrader as bt
+import numpy as np
 
 from scalplab.strategies.base import SignalStrategy
 from scalplab.strategies.params import ParamInfo
 from scalplab.strategies.signal import Signal
+from scalplab.strategies.vector import CandleArrays, VectorSignals
 
 DIRECTIONS = ("both", "long", "short")
 ZONE_MODES = ("any", "ob", "fvg")
@@ -246,6 +251,44 @@ class SmcStrategy(SignalStrategy):
         direction = str(self.p.direction)
         self._longs = direction in ("both", "long")
         self._shorts = direction in ("both", "short")
+
+    @classmethod
+    def vector_signals(
+        cls, candles: CandleArrays, params: Mapping[str, int | float | bool | str]
+    ) -> VectorSignals:
+        """These rules as one compiled pass (`scalplab.strategies.vectorised.smc`) over
+        Backtrader's ATR and EMA; silent while in a position, as rule 8 is."""
+        from scalplab.strategies.vectorised.averages import (
+            average_true_range,
+            exponential_moving_average,
+        )
+        from scalplab.strategies.vectorised.smc import ZONE_MODE_CODES, smc_signals
+
+        atr_period, ema_period = int(params["atr_period"]), int(params["ema_period"])
+        warmup = max(atr_period + 1, ema_period)
+        high, low, close = candles.high, candles.low, candles.close
+        direction = str(params["direction"])
+        side, stop, target = smc_signals(
+            candles.open,
+            high,
+            low,
+            close,
+            average_true_range(high, low, close, atr_period),
+            exponential_moving_average(close, ema_period),
+            warmup - 1,
+            int(params["swing_length"]),
+            ZONE_MODE_CODES[str(params["zone_mode"])],
+            int(params["zone_max_age"]),
+            float(params["min_displacement"]),
+            float(params["sl_atr_mult"]),
+            float(params["rr"]),
+            float(params["min_atr_pct"]),
+            bool(params["trend_filter"]),
+            direction in ("both", "long"),
+            direction in ("both", "short"),
+        )
+        entry = np.where(side != 0, close, np.nan)
+        return VectorSignals(side, entry, stop, target, warmup, quiet_in_position=True)
 
     # ----- the bar loop ----------------------------------------------------------
 

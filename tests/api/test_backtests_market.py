@@ -3,7 +3,7 @@
 The bundled sample has candles and funding but no recorded market data: a backtest of a
 plugin declaring aggregate trades and funding is refused up front (422, one line,
 nothing queued) unless the request says `degraded: true`; then the run's result lists
-what was substituted or missing.
+what was substituted or missing, and its row in the list carries the same lines.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from scalplab.api.app import create_app
-from scalplab.api.schemas.backtests import BacktestResultPublic
+from scalplab.api.schemas.backtests import BacktestResultPublic, BacktestSummaryPublic
 from scalplab.data.samples import import_samples
 from tests.api.conftest import api_client, wait_for_backtest
 from tests.conftest import make_settings
@@ -31,6 +31,12 @@ class Flow(SignalStrategy):
 '''
 RUN = {"pair": "BTCUSDT", "strategy": "flow", "timeframe": "1h", "start": "2025-06-17",
        "end": "2025-06-19"}  # fmt: skip
+DEGRADED = [
+    "aggTrades for 2025-06-17 to 2025-06-18: missing (the candles have no taker-buy volume "
+    "either): None",
+    "funding for 2025-06-17 to 2025-06-18: the last settled rate from the funding store (no "
+    "next funding time)",
+]
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +77,20 @@ def test_a_degraded_run_records_what_was_substituted(client: TestClient) -> None
     assert body["status"] == "done", body["error"]
     result = BacktestResultPublic.model_validate(body["result"])
     assert result.market_data == ["aggTrades", "funding"]
-    assert result.degraded == [
-        "aggTrades for 2025-06-17 to 2025-06-18: missing (the candles have no taker-buy volume "
-        "either): None",
-        "funding for 2025-06-17 to 2025-06-18: the last settled rate from the funding store (no "
-        "next funding time)",
-    ]
+    assert result.degraded == DEGRADED
+
+
+def test_the_list_row_of_a_degraded_run_lists_what_was_substituted(client: TestClient) -> None:
+    degraded = client.post("/backtests", json={**RUN, "degraded": True})
+    normal = client.post("/backtests", json={**RUN, "strategy": "sma_cross"})
+    assert degraded.status_code == 202 and normal.status_code == 202, normal.json()
+    ids = {"degraded": degraded.json()["id"], "normal": normal.json()["id"]}
+    for backtest_id in ids.values():
+        assert wait_for_backtest(client, backtest_id)["status"] == "done"
+    listed = {row["id"]: row for row in client.get("/backtests").json()}
+    assert listed[ids["degraded"]]["degraded"] == DEGRADED
+    assert listed[ids["normal"]]["degraded"] == []
+    for row in listed.values():
+        BacktestSummaryPublic.model_validate(row)
+    unrecorded = {**listed[ids["normal"]], "degraded": None}  # a row indexed before 0006
+    assert BacktestSummaryPublic.model_validate(unrecorded).degraded == []

@@ -137,6 +137,9 @@ def test_a_blocked_signal_shows_its_breaker_and_its_risk_event_the_strategy(
         "breaker": "max_open_positions",
         "reason": blocked["reason"],
         "signal_id": blocked["id"],
+        "scope": "global",
+        "effect": "block_signal",
+        "until": None,
     }
 
 

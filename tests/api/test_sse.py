@@ -114,6 +114,9 @@ RECORDS: list[tuple[EventKind, StreamPayload]] = [
             breaker="overtrading",
             reason="1 entries in the last hour reach the limit of 1",
             signal_id=7,
+            scope="global",
+            effect="block_signal",
+            until_ms=T0 + 3_600_000,
         ),
     ),
 ]

@@ -163,12 +163,20 @@ def test_sgnl_trio_eight_a_day_and_a_pause_while_btc_is_missing(trio: dict[str, 
         "btc_feed_missing",
         "feed BTCUSDT:1m is missing its last 2 closed bar(s) (at most 0 allowed); signal blocked",
     )
+    assert (feed["scope"], feed["effect"], feed["until"]) == ("strategy", "block_signal", None)
     daily = by_minute["2025-06-17T00:17:00Z"]
     assert (daily["breaker"], daily["reason"]) == (
         "sgnl_daily",
         "8 entries of strategy sgnl_trio in the UTC day of 2025-06-17T00:00:00Z reach the "
         "limit of 8 per UTC day; signal blocked until 2025-06-18T00:00:00Z",
     )
+    assert (daily["scope"], daily["effect"], daily["until"]) == (
+        "strategy",
+        "block_signal",
+        "2025-06-18T00:00:00Z",
+    )
+    accepted = by_minute["2025-06-17T00:00:00Z"]
+    assert (accepted["scope"], accepted["effect"], accepted["until"]) == (None, None, None)
     assert by_minute["2025-06-17T23:59:00Z"]["breaker"] == "sgnl_daily"
     assert by_minute["2025-06-18T00:00:00Z"]["status"] == "accepted"  # reset at 00:00 UTC
     assert by_minute["2025-06-18T00:59:00Z"]["status"] == "dropped"
@@ -190,6 +198,11 @@ def test_a_cooldown_longer_than_a_bar_binds(settings: Settings) -> None:
         "the last entry of symbol ETHUSDT at 2025-06-17T00:00:00Z is 120 s old, within the "
         "cooldown of 180 s; signal blocked until 2025-06-17T00:03:00Z"
     )
+    assert (cooled[0]["scope"], cooled[0]["effect"], cooled[0]["until"]) == (
+        "symbol",
+        "block_signal",
+        "2025-06-17T00:03:00Z",
+    )
 
 
 def test_a_pause_until_resume_holds_to_the_end_of_a_backtest(settings: Settings) -> None:
@@ -197,7 +210,10 @@ def test_a_pause_until_resume_holds_to_the_end_of_a_backtest(settings: Settings)
     assert halting["blocked"] == {"btc_feed_missing": 1, "halted": 1494}
     assert halting["rejected"] == {"position_open": 2}
     assert minutes(halting, "accepted") == [0, 2]
+    tripped = next(s for s in halting["signals"] if s["breaker"] == "btc_feed_missing")
     first_halted = next(s for s in halting["signals"] if s["breaker"] == "halted")
+    for blocked in (tripped, first_halted):  # a pause acts on every entry, with no end
+        assert (blocked["scope"], blocked["effect"], blocked["until"]) == ("global", "pause", None)
     assert first_halted["time"] == "2025-06-17T00:05:00Z"
     assert first_halted["reason"].startswith(
         "trading is halted since 2025-06-17T00:04:00Z by breaker (breaker btc_feed_missing: "

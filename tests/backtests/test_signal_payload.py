@@ -117,3 +117,4 @@ def test_a_result_stored_before_the_payload_still_validates() -> None:
     }
     signal = BacktestSignalPublic.model_validate(old_signal)
     assert (signal.score, signal.tier, signal.variant, signal.breakdown) == (None, None, None, {})
+    assert (signal.scope, signal.effect, signal.until) == (None, None, None)  # no breaker's hold

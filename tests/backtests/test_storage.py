@@ -19,6 +19,7 @@ from scalplab.backtests.runner import run_backtest
 from scalplab.backtests.storage import ResultStore, new_backtest_id, one_line
 from scalplab.errors import ConflictError, DataError, NotFoundError
 from scalplab.orders.runs import RunRequest
+from scalplab.storage.models import Backtest
 from tests.conftest import make_settings
 
 START = datetime(2025, 6, 17, tzinfo=UTC)
@@ -185,6 +186,27 @@ def test_a_malformed_result_is_refused_and_nothing_is_stored(
     with pytest.raises(DataError, match="not valid JSON"):
         store.save({**real_result, "metrics": {**real_result["metrics"], "sharpe": math.inf}})
     assert store.count() == 0 and _files(store.data_dir) == []
+
+
+def test_a_degraded_run_is_indexed_with_what_it_substituted(
+    store: ResultStore, real_result: dict[str, Any]
+) -> None:
+    assert real_result["degraded"] == []  # sma_cross declares no market data
+    lines = ["funding for 2025-06-17 to 2025-06-23: the last settled rate from the funding store"]
+    degraded_id = "20260101T000000-22222222"
+    store.save({**real_result, "id": degraded_id, "degraded": lines})
+    store.save(real_result)
+    assert store.summary(degraded_id).degraded == lines
+    assert store.summary(real_result["id"]).degraded == []
+    with store.db.session() as session:  # a row indexed before the column existed
+        row = session.get(Backtest, real_result["id"])
+        assert row is not None and row.degraded == []
+        row.degraded = None
+    assert store.summary(real_result["id"]).degraded == []
+    store.save({**real_result, "id": degraded_id, "degraded": []})  # re-indexed: not degraded
+    assert store.summary(degraded_id).degraded == []
+    with pytest.raises(DataError, match="degraded is not a list"):
+        store.save({**real_result, "degraded": "funding"})
 
 
 def test_non_numeric_metrics_are_indexed_as_null(

@@ -331,6 +331,22 @@ def test_a_blocked_signal_shows_blocked_with_its_breaker(
     expect(breaker).to_have_text("Ліміт надмірної торгівлі")
     page.get_by_role("button", name="EN").click()
 
+    # The risk card says what the block held and until when: an hour after the entry.
+    assert (event["scope"], event["effect"]) == ("global", "block_signal"), event
+    assert event["until"] is not None and event["until"] > event["time"], event
+    until = event["until"][:16].replace("T", " ")  # as the card shows it: minutes, UTC
+    page.get_by_role("tab", name="Simulation").click()
+    card = page.locator('[data-testid="risk-event-row"][data-breaker="overtrading"]')
+    expect(card).to_have_attribute("data-effect", "block_signal")
+    expect(card.get_by_test_id("risk-event-scope")).to_have_text("All trading")
+    expect(card.get_by_test_id("risk-event-effect")).to_contain_text("Signal blocked")
+    expect(card.get_by_test_id("risk-event-until")).to_have_text(f"until {until} UTC")
+    page.get_by_role("button", name="UK").click()
+    expect(card.get_by_test_id("risk-event-scope")).to_have_text("Уся торгівля")
+    expect(card.get_by_test_id("risk-event-effect")).to_contain_text("Сигнал заблоковано")
+    expect(card.get_by_test_id("risk-event-until")).to_have_text(f"до {until} UTC")
+    page.get_by_role("button", name="EN").click()
+
 
 def test_dashboard_speaks_ukrainian(clean_sim: Server, page: Page, server: Server) -> None:
     """EN/UK: the tab bar, the controls and the pair form follow the chosen language."""

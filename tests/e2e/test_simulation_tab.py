@@ -143,6 +143,13 @@ def test_positions_trades_performance_and_risk_events(
     expect(events.first).to_contain_text("Max open positions")
     (event,) = api_ok(server, "GET", "/simulation/risk-events")
     expect(events.first).to_contain_text(event["reason"])
+    # the breaker's hold: this signal only, with no end
+    assert (event["scope"], event["effect"], event["until"]) == ("global", "block_signal", None)
+    expect(events.first).to_have_attribute("data-scope", "global")
+    expect(events.first).to_have_attribute("data-effect", "block_signal")
+    expect(events.first.get_by_test_id("risk-event-scope")).to_have_text("All trading")
+    expect(events.first.get_by_test_id("risk-event-effect")).to_have_text("Signal blocked")
+    expect(events.first.get_by_test_id("risk-event-until")).to_have_count(0)
 
     (position,) = api_ok(server, "GET", "/simulation/positions")
     expect(rows.first).to_contain_text(qty(position["qty"]))

@@ -98,3 +98,20 @@ def test_atr_tracker_state_is_validated() -> None:
     del legacy["books"]
     assert AtrTracker.from_state(legacy).state() == partial.state()
     assert partial.state(books=False)["books"] == {}
+
+
+def test_state_written_with_the_warm_up_true_ranges_still_loads() -> None:
+    """The release before saved a warming-up book's true ranges (`seed`), not their count
+    and sum: such a state continues exactly like the tracker that wrote it."""
+    tracker = AtrTracker(period=3, window=2)
+    tracker.update("X", bar(0, 10, 8, 9))
+    tracker.update("X", bar(1, 11, 9, 10))
+    saved = tracker.state()
+    book = saved["books"]["X"]
+    assert (book["count"], book["total"], book["atr"]) == (2, 4.0, None)
+    old = {"last_open_ms": D0 + MIN, "prev_close": 10.0, "seed": [2.0, 2.0], "atr": None}
+    restored = AtrTracker.from_state({**saved, "books": {"X": {**old, "history": []}}})
+    assert restored.state() == saved
+    for resumed in (restored, tracker):
+        assert resumed.update("X", bar(2, 12, 9, 11)) == pytest.approx(7 / 3)
+    assert restored.state() == tracker.state()

@@ -61,6 +61,7 @@ def test_a_breakers_pause_survives_a_restart_until_a_person_resumes(
             "btc_feed_missing",
         )
         assert event.reason.endswith("; every new entry is paused until trading is resumed")
+        assert (event.scope, event.effect, event.until_ms) == ("global", "pause", None)
     finally:
         first.close()
 

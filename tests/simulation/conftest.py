@@ -13,14 +13,18 @@ from typing import Any
 
 import pytest
 
+from scalplab.backtests.runner import run_backtest
 from scalplab.config import Settings
 from scalplab.data.candles import CandleStore
 from scalplab.data.samples import import_samples
 from scalplab.data.stream import bars_from_frame
 from scalplab.orders.models import Bar
+from scalplab.orders.runs import RunRequest
+from scalplab.simulation.cli import run_simulation
 from scalplab.simulation.engine import SimulationEngine
 from scalplab.storage.db import Database, open_database
 from scalplab.strategies.registry import Registry, discover
+from scalplab.timeutil import parse_utc
 from tests.conftest import make_settings
 
 WEEK_START = "2025-06-17"
@@ -112,3 +116,37 @@ def make_engine(
 def real_bars(data_dir: Path, symbol: str = "BTCUSDT", tf: str = "15m") -> list[Bar]:
     """The sample's bars of `symbol` at `tf`."""
     return bars_from_frame(CandleStore(data_dir).read(symbol, tf, None, None))
+
+
+def add_plugin(data_dir: Path, name: str, source: str) -> None:
+    """Write the plugin `source` to `data_dir`'s `strategies/<name>.py`: the run's
+    `STRATEGIES_DIR`, so that a backtest and a replayed paper engine discover the same code."""
+    plugins = data_dir / "strategies"
+    plugins.mkdir(exist_ok=True)
+    (plugins / f"{name}.py").write_text(source, encoding="utf-8")
+
+
+def two_days(strategy: str, params: dict[str, Any] | None = None) -> RunRequest:
+    """`strategy` on the sample's ETHUSDT 15m bars of 2025-06-17 and 2025-06-18."""
+    return RunRequest(
+        "ETHUSDT",
+        strategy,
+        "15m",
+        parse_utc("2025-06-17", "start"),
+        parse_utc("2025-06-19", "end"),
+        params=params or {},
+    )
+
+
+def replayed_backtest(
+    request: RunRequest,
+    settings: Settings,
+    keys: tuple[str, ...] = ("signals", "trades", "metrics"),
+) -> dict[str, object]:
+    """The backtest of `request`, after checking that a replay of it through paper trading
+    (at full speed) gives the same `keys`."""
+    backtest = run_backtest(request, settings)
+    simulated = run_simulation(request, settings, speed=None)
+    for key in keys:
+        assert simulated[key] == backtest[key], key
+    return backtest

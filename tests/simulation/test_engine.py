@@ -265,6 +265,7 @@ def test_risk_gate_blocks_and_records_the_breaker(make_engine: Make, data_dir: P
         eth_signal.id,
     )
     assert event.to_dict()["time"] == "2025-06-17T05:00:00Z"
+    assert (event.scope, event.effect, event.until_ms) == ("global", "block_signal", None)
     assert [o.symbol for o in engine.read.orders() if o.parent_id is None] == ["BTCUSDT"]
 
 

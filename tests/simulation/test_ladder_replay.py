@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scalplab.backtests.runner import run_backtest
 from scalplab.orders.runs import RunRequest
-from scalplab.simulation.cli import run_simulation
 from scalplab.timeutil import parse_utc
 from tests.conftest import make_settings
-from tests.simulation.conftest import WEEK_END, WEEK_START
+from tests.simulation.conftest import WEEK_END, WEEK_START, add_plugin, replayed_backtest
 
 PLUGIN = '''
 import backtrader as bt
@@ -59,9 +57,7 @@ class LadderCross(SignalStrategy):
 def test_a_ladder_strategy_replayed_through_paper_trading_equals_the_backtest(
     data_dir: Path,
 ) -> None:
-    plugins = data_dir / "strategies"
-    plugins.mkdir()
-    (plugins / "ladder_cross.py").write_text(PLUGIN, encoding="utf-8")
+    add_plugin(data_dir, "ladder_cross", PLUGIN)
     settings = make_settings(data_dir)  # the environment's defaults: every breaker on
     run = RunRequest(
         "BTCUSDT",
@@ -70,10 +66,8 @@ def test_a_ladder_strategy_replayed_through_paper_trading_equals_the_backtest(
         parse_utc(WEEK_START, "start"),
         parse_utc(WEEK_END, "end"),
     )
-    backtest = run_backtest(run, settings)
-    simulated = run_simulation(run, settings, speed=None)
-    for key in ("trades", "signals", "metrics", "rejected", "blocked", "equity", "risk"):
-        assert simulated[key] == backtest[key], key
+    keys = ("trades", "signals", "metrics", "rejected", "blocked", "equity", "risk")
+    backtest = replayed_backtest(run, settings, keys)
     trades = backtest["trades"]
     assert isinstance(trades, list)
     exits = {(t["exit_reason"], t["leg"]) for t in trades}

@@ -3,17 +3,13 @@ from memory, replayed exactly like the backtest; the scoreboard and the score hi
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from scalplab.backtests.runner import run_backtest
 from scalplab.errors import InputError
 from scalplab.orders.models import Bar
-from scalplab.orders.runs import RunRequest
-from scalplab.simulation.cli import run_simulation
 from scalplab.simulation.engine import SimulationEngine
 from scalplab.simulation.queries import signal_record
 from scalplab.simulation.recorder import signal_view
@@ -24,10 +20,15 @@ from scalplab.simulation.views import PairSpec
 from scalplab.storage.db import Database
 from scalplab.storage.models_sim import SignalSim
 from scalplab.strategies.signal import Signal
-from scalplab.timeutil import parse_utc
 from tests.backtests.test_signal_payload import SCORED_PLUGIN
 from tests.conftest import make_settings
-from tests.simulation.conftest import NON_BINDING_RISK, real_bars
+from tests.simulation.conftest import (
+    NON_BINDING_RISK,
+    add_plugin,
+    real_bars,
+    replayed_backtest,
+    two_days,
+)
 
 Make = Callable[..., SimulationEngine]
 BREAKDOWN = {"ask_dominance": 0.64, "ask_dominance_score": 85.0, "spread_pct": 0.02}
@@ -88,29 +89,13 @@ def test_the_payload_is_stored_and_read_back_from_rows_and_memory(
     ]
 
 
-def test_a_replay_gives_the_backtests_signals_payload_included(
-    sample_template: Path, tmp_path: Path
-) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(sample_template, data)
-    (data / "strategies").mkdir()
-    (data / "strategies" / "scored_pulse.py").write_text(SCORED_PLUGIN, encoding="utf-8")
-    settings = make_settings(data, **NON_BINDING_RISK)
-    request = RunRequest(
-        "ETHUSDT",
-        "scored_pulse",
-        "15m",
-        parse_utc("2025-06-17", "start"),
-        parse_utc("2025-06-19", "end"),
-        params={"every": 10},
-    )
-    backtest = run_backtest(request, settings)
-    simulated = run_simulation(request, settings, speed=None)
+def test_a_replay_gives_the_backtests_signals_payload_included(data_dir: Path) -> None:
+    add_plugin(data_dir, "scored_pulse", SCORED_PLUGIN)
+    settings = make_settings(data_dir, **NON_BINDING_RISK)
+    backtest = replayed_backtest(two_days("scored_pulse", {"every": 10}), settings)
     signals = backtest["signals"]
     assert isinstance(signals, list) and len(signals) == 19
     assert all(s["score"] is not None and s["breakdown"] for s in signals)
-    for key in ("signals", "trades", "metrics"):
-        assert simulated[key] == backtest[key], key
 
 
 def put(database: Database, *rows: tuple[str, str, float | None, str]) -> None:

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
 from scalplab.errors import ConfigError, DataError, TemporaryError
-from scalplab.storage import models_sim  # noqa: F401  (the _sim tables are part of the schema)
+from scalplab.storage import models_research, models_sim  # noqa: F401  (part of the schema)
 from scalplab.storage.db import Database, database_url, downgrade, migrate, open_database
 from scalplab.storage.models import Base, Pair, UTCDateTime
 from tests.conftest import make_settings
@@ -52,7 +52,7 @@ def test_migrate_creates_parent_dir_tables_and_indexes(tmp_path: Path) -> None:
         assert "ix_pairs_created_at" in {ix["name"] for ix in inspector.get_indexes("pairs")}
         with database.engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar_one() == "0005"  # head: 0005_signal_payload
+            assert version.scalar_one() == "0007"  # head: 0007_sweeps
             # the migration and the models describe the same schema
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []

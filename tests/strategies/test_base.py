@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from scalplab.backtests.runner import run_backtest
-from scalplab.orders.runs import RunRequest
-from scalplab.simulation.cli import run_simulation
-from scalplab.timeutil import iso_ms, parse_utc
+from scalplab.timeutil import iso_ms
 from tests.conftest import make_settings
-from tests.simulation.conftest import NON_BINDING_RISK, real_bars, sample_template
+from tests.simulation.conftest import (
+    NON_BINDING_RISK,
+    add_plugin,
+    data_dir,
+    real_bars,
+    replayed_backtest,
+    sample_template,
+    two_days,
+)
 
-__all__ = ["sample_template"]  # the session's imported real sample, a fixture
+__all__ = ["data_dir", "sample_template"]  # fixtures: a copy of the session's real sample
 
 LOOKBACK_PLUGIN = '''
 """A long after three higher closes, read straight from the feed (no indicator)."""
@@ -39,29 +43,15 @@ class ThreeUp(SignalStrategy):
 
 
 def test_history_read_straight_from_the_feed_is_the_same_in_paper_trading(
-    sample_template: Path, tmp_path: Path
+    data_dir: Path,
 ) -> None:
     """Paper trading saves memory (Cerebro keeps only the bars lines need): a plugin that
     reads `close[-3]` without an indicator must still see the bar three back, not a
     value wrapped round a one-bar buffer."""
-    data = tmp_path / "data"
-    shutil.copytree(sample_template, data)
-    (data / "strategies").mkdir()
-    (data / "strategies" / "three_up.py").write_text(LOOKBACK_PLUGIN, encoding="utf-8")
-    settings = make_settings(data, **NON_BINDING_RISK)
-    request = RunRequest(
-        "ETHUSDT",
-        "three_up",
-        "15m",
-        parse_utc("2025-06-17", "start"),
-        parse_utc("2025-06-19", "end"),
-    )
-    backtest = run_backtest(request, settings)
-    simulated = run_simulation(request, settings, speed=None)
+    add_plugin(data_dir, "three_up", LOOKBACK_PLUGIN)
+    backtest = replayed_backtest(two_days("three_up"), make_settings(data_dir, **NON_BINDING_RISK))
     signals = backtest["signals"]
     assert isinstance(signals, list) and len(signals) > 5
-    for key in ("signals", "trades", "metrics"):
-        assert simulated[key] == backtest[key], key
 
 
 EXIT_PLUGIN = '''
@@ -90,24 +80,14 @@ class OwnExit(SignalStrategy):
 
 
 def test_a_strategy_closes_its_position_by_its_own_rule_at_the_next_open(
-    sample_template: Path, tmp_path: Path
+    data_dir: Path,
 ) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(sample_template, data)
-    (data / "strategies").mkdir()
-    (data / "strategies" / "own_exit.py").write_text(EXIT_PLUGIN, encoding="utf-8")
-    settings = make_settings(data, **NON_BINDING_RISK, SLIPPAGE_PCT=0.05)
-    request = RunRequest(
-        "ETHUSDT",
-        "own_exit",
-        "15m",
-        parse_utc("2025-06-17", "start"),
-        parse_utc("2025-06-19", "end"),
-    )
-    backtest = run_backtest(request, settings)
+    add_plugin(data_dir, "own_exit", EXIT_PLUGIN)
+    settings = make_settings(data_dir, **NON_BINDING_RISK, SLIPPAGE_PCT=0.05)
+    backtest = replayed_backtest(two_days("own_exit"), settings)
     trades = backtest["trades"]
     assert isinstance(trades, list) and len(trades) > 3
-    bars = real_bars(data, "ETHUSDT", "15m")
+    bars = real_bars(data_dir, "ETHUSDT", "15m")
     for trade in trades[:-1]:
         assert trade["exit_reason"] == "signal"
         # filled at the open of bar e; the plugin counts the closes of e and e + 1 in the
@@ -119,6 +99,3 @@ def test_a_strategy_closes_its_position_by_its_own_rule_at_the_next_open(
     assert backtest["metrics"]["exits"]["signal"] == len(trades) - (
         trades[-1]["exit_reason"] != "signal"
     )
-    simulated = run_simulation(request, settings, speed=None)
-    for key in ("signals", "trades", "metrics"):
-        assert simulated[key] == backtest[key], key

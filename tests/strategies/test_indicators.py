@@ -1,5 +1,6 @@
 """`scalplab.strategies.indicators`: TA-Lib parity on real candles, hand-worked VWAP and
-pivots, no look-ahead, bad input.
+pivots, no look-ahead, bad input; the bar-by-bar twins of `indicators_incremental` equal
+their batch functions on real candles.
 
 Parity: the first 5,000 real 1m candles of BTCUSDT (≈ 105,000 USDT) and DOGEUSDT
 (≈ 0.2 USDT, so absolute epsilons would show) from shared/data/real, compared with
@@ -19,6 +20,7 @@ import talib
 
 from scalplab.errors import InputError
 from scalplab.strategies import indicators as ind
+from scalplab.strategies.indicators_incremental import DailyVwap, WilderAtr
 from tests.conftest import real_klines
 
 BARS = 5_000
@@ -232,6 +234,9 @@ def test_vwap_restarts_at_each_utc_midnight() -> None:
     ]
     got = ind.vwap_daily(opens, high, low, close, volume)
     np.testing.assert_allclose(got, expected, rtol=1e-15)
+    vwap = DailyVwap()  # bar by bar, the same
+    bar_by_bar = [vwap.update(*bar) for bar in zip(opens, high, low, close, volume, strict=True)]
+    np.testing.assert_allclose(bar_by_bar, expected, rtol=1e-15)
 
 
 def test_vwap_on_real_candles_equals_a_per_day_group_computation() -> None:
@@ -245,6 +250,51 @@ def test_vwap_on_real_candles_equals_a_per_day_group_computation() -> None:
         for i in (0, 1, len(rows) // 2, len(rows) - 1):
             assert got[rows[i]] == pytest.approx(pv[: i + 1].sum() / vol[: i + 1].sum(), 1e-12)
     assert not np.isnan(got).any()
+
+
+# --- bar by bar: the incremental twins ----------------------------------------------------
+
+
+def stepped(values: list[float | None]) -> np.ndarray:
+    return np.array([np.nan if value is None else value for value in values])
+
+
+@pytest.mark.parametrize("period", [1, 3, 14, 50])
+def test_wilder_atr_fed_the_true_ranges_is_atr_value_for_value(bars: Candles, period: int) -> None:
+    h, lo, c = bars["high"], bars["low"], bars["close"]
+    atr = WilderAtr(period)
+    ranges = ind.true_range(h, lo, c)[1:].tolist()  # TA-Lib's: none for bar 0
+    np.testing.assert_array_equal(
+        stepped([atr.add(tr) for tr in ranges]), ind.atr(h, lo, c, period)[1:]
+    )
+
+
+@pytest.mark.parametrize("period", [1, 3, 14, 50])
+def test_wilder_atr_bar_by_bar_counts_the_first_bar_as_high_minus_low(
+    bars: Candles, period: int
+) -> None:
+    """`update` from bar 0 on is `atr` of the same bars behind a flat bar at bar 0's low,
+    whose close makes bar 0's true range its high − low: the seed takes bars 0..period − 1."""
+    h, lo, c = bars["high"], bars["low"], bars["close"]
+    lead = lo[:1]
+    expected = ind.atr(np.r_[lead, h], np.r_[lead, lo], np.r_[lead, c], period)[1:]
+    atr = WilderAtr(period)
+    got = stepped(
+        [atr.update(*bar) for bar in zip(h.tolist(), lo.tolist(), c.tolist(), strict=True)]
+    )
+    assert first_valid(got) == period - 1
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_daily_vwap_bar_by_bar_is_vwap_daily_value_for_value() -> None:
+    real = load("BTCUSDT", None)  # 30 days: 30 restarts at midnight
+    columns = ("open_ms", "high", "low", "close", "volume")
+    vwap = DailyVwap()
+    got = [
+        vwap.update(*bar) for bar in zip(*(real[name].tolist() for name in columns), strict=True)
+    ]
+    expected = ind.vwap_daily(*(real[name] for name in columns))
+    np.testing.assert_array_equal(got, expected)
 
 
 # --- pivots, hand-computed --------------------------------------------------------------
@@ -340,6 +390,7 @@ CLOSE = [1.0, 2.0, 3.0]
         (lambda: ind.stoch_rsi(CLOSE, d=0), "d must be >= 1, not 0"),
         (lambda: ind.pivots(CLOSE, CLOSE, 0, 2), "left must be >= 1, not 0"),
         (lambda: ind.pivots(CLOSE, CLOSE, 2, -1), "right must be >= 0, not -1"),
+        (lambda: WilderAtr(0), "ATR period must be >= 1, not 0"),
         (
             lambda: ind.vwap_daily([2, 1, 3], CLOSE, CLOSE, CLOSE, CLOSE),
             "open_ms must be strictly increasing",

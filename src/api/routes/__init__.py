@@ -15,6 +15,7 @@ from scalplab.api.routes import (
     simulation,
     status,
     strategies,
+    sweeps,
     trading,
 )
 from scalplab.api.schemas.common import ErrorPublic
@@ -26,6 +27,7 @@ api_router.include_router(pairs.router)
 api_router.include_router(strategies.router)
 api_router.include_router(market.router)
 api_router.include_router(backtests.router)
+api_router.include_router(sweeps.router)
 api_router.include_router(signals.router)
 api_router.include_router(orders.router)
 api_router.include_router(settings.router)
@@ -39,6 +41,7 @@ API_PREFIXES = (
     "/strategies",
     "/market",
     "/backtests",
+    "/sweeps",
     "/signals",
     "/orders",
     "/settings",

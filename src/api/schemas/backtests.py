@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scalplab.api.schemas.common import ParamValue, RequestModel, UtcDateTime
-from scalplab.api.schemas.risk import RiskOverrides, RiskUsedPublic
+from scalplab.api.schemas.risk import (
+    EFFECT_HELP,
+    SCOPE_HELP,
+    UNTIL_HELP,
+    BreakerEffect,
+    RiskOverrides,
+    RiskUsedPublic,
+)
 from scalplab.orders.models import SignalFate
+from scalplab.strategies.breakers import Scope
 
 BacktestStatus = Literal["queued", "running", "done", "failed"]
 
@@ -56,7 +64,7 @@ class KeyMetrics(BaseModel):
 
 
 class BacktestSummaryPublic(BaseModel):
-    """One row of the backtest list."""
+    """One row of the backtest list; `degraded` is empty unless the run was degraded."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -75,6 +83,16 @@ class BacktestSummaryPublic(BaseModel):
     finished_at: UtcDateTime | None
     metrics: KeyMetrics | None
     result_hash: str | None
+    degraded: list[str] = Field(
+        description="degraded mode: each declared market data the run substituted or lacked, "
+        "and for which days (empty: not a degraded run, or indexed before this was recorded)"
+    )
+
+    @field_validator("degraded", mode="before")
+    @classmethod
+    def _no_degraded_is_empty(cls, value: object) -> object:
+        """A row without a recorded `degraded` (NULL) reads as not degraded."""
+        return [] if value is None else value
 
 
 class TradePublic(BaseModel):
@@ -98,7 +116,10 @@ class BacktestSignalPublic(BaseModel):
     """One signal of a run and its fate (the pair and strategy are the run's).
 
     `score`, `tier`, `variant` and `breakdown` are the strategy's payload (None / empty
-    when it set none, and in results stored before they were recorded)."""
+    when it set none, and in results stored before they were recorded). A `blocked`
+    signal names its `breaker` and, as a paper-trading risk event does, the `scope`,
+    `effect` and `until` of the breaker's hold (None for other fates, and in results
+    stored before they were recorded)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -112,6 +133,9 @@ class BacktestSignalPublic(BaseModel):
     status: SignalFate
     reason: str = ""
     breaker: str | None = None
+    scope: Scope | None = Field(None, description=SCOPE_HELP)
+    effect: BreakerEffect | None = Field(None, description=EFFECT_HELP)
+    until: str | None = Field(None, description=UNTIL_HELP)
     qty: float = 0.0
     score: float | None = None
     tier: str | None = None

@@ -15,6 +15,25 @@ from scalplab.orders.risk import RiskSettings
 
 RiskValue = bool | int | float
 
+BreakerEffect = Literal["block_signal", "block_scope", "pause", "pause_until", "raise_threshold"]
+"""What a breaker's block does (the blocking effects of `scalplab.strategies.breakers`;
+`pause` is also the kill switch's, `halted`)."""
+
+SCOPE_HELP = (
+    "what the breaker acted on: global (every book), strategy (every symbol of the "
+    "strategy), symbol (every book on the symbol); a pause acts on every entry: global"
+)
+EFFECT_HELP = (
+    "what the block does: block_signal (this signal only), block_scope (the scope is "
+    "blocked until `until`), pause (every new entry stops until trading is resumed), "
+    "pause_until (every new entry stops until `until`), raise_threshold (a signal scoring "
+    "under the raised threshold is blocked)"
+)
+UNTIL_HELP = (
+    "bar time (UTC) until which the block holds; null: while its condition holds, or until "
+    "trading is resumed (a pause)"
+)
+
 
 def _bounds(name: str) -> dict[str, Any]:
     """`ge`/`le` of `RiskSettings.<name>` (the one place bounds are defined)."""

@@ -14,8 +14,10 @@ from pydantic_core import PydanticCustomError
 
 from scalplab.api.schemas.backtests import MetricsPublic, TradePublic
 from scalplab.api.schemas.common import RequestModel, UtcDateTime
+from scalplab.api.schemas.risk import EFFECT_HELP, SCOPE_HELP, UNTIL_HELP, BreakerEffect
 from scalplab.errors import snippet
 from scalplab.limits import REPLAY_SPEED_RULE, ReplaySpeed, replay_speed_ok
+from scalplab.strategies.breakers import Scope
 from scalplab.validation import FINITE
 
 
@@ -148,7 +150,9 @@ class PerformancePublic(MetricsPublic):
 
 
 class RiskEventPublic(BaseModel):
-    """One signal or order a circuit breaker blocked, with the reason."""
+    """One signal or order a circuit breaker blocked: the reason, and the scope, effect and
+    end of the breaker's hold (an event stored before they were recorded reads as a
+    global `block_signal` without an end)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -159,6 +163,9 @@ class RiskEventPublic(BaseModel):
     breaker: str
     reason: str
     signal_id: int | None
+    scope: Scope = Field(description=SCOPE_HELP)
+    effect: BreakerEffect = Field(description=EFFECT_HELP)
+    until: str | None = Field(description=UNTIL_HELP)
 
 
 class PositionClosed(BaseModel):

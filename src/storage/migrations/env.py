@@ -11,7 +11,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from scalplab.config import Settings, load_settings
-from scalplab.storage import models_sim  # noqa: F401  (registers the _sim tables on Base.metadata)
+from scalplab.storage import models_research, models_sim  # noqa: F401  (their tables)
 from scalplab.storage.db import create_db_engine
 from scalplab.storage.models import Base
 

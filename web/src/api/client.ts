@@ -34,6 +34,10 @@ import type {
   SimTrade,
   SimulationStart,
   StrategyInfo,
+  SweepCreate,
+  SweepPublic,
+  SweepTrial,
+  SweepTrialKind,
   TradingHalt,
   TradingHalted,
   TradingState,
@@ -88,6 +92,44 @@ export async function deleteBacktest(id: string): Promise<void> {
 /** Delete every stored backtest. */
 export function deleteAllBacktests(): Promise<BacktestsDeleted> {
   return answer(api.DELETE("/backtests"));
+}
+
+/* ---------- parameter sweeps ---------- */
+
+/** Check and queue a sweep (202); a refusal (422) carries a one-line reason. */
+export function createSweep(body: SweepCreate): Promise<SweepPublic> {
+  return answerObject(api.POST("/sweeps", { body }));
+}
+
+/** Stored sweeps, newest first. */
+export function listSweeps(signal?: AbortSignal): Promise<SweepPublic[]> {
+  return answerList(api.GET("/sweeps", { signal }));
+}
+
+/** One sweep: status, progress, ETA and, once done, its summary. */
+export function getSweep(id: string, signal?: AbortSignal): Promise<SweepPublic> {
+  return answerObject(api.GET("/sweeps/{sweep_id}", { params: { path: { sweep_id: id } }, signal }));
+}
+
+/** The trials of a sweep: `screen` (ranked trials) or `verify` (their Backtrader re-runs). */
+export function listSweepTrials(id: string, kind: SweepTrialKind, signal?: AbortSignal): Promise<SweepTrial[]> {
+  const params = { path: { sweep_id: id }, query: { kind } };
+  return answerList(api.GET("/sweeps/{sweep_id}/trials", { params, signal }));
+}
+
+/** Stop a queued or running sweep (its finished tasks are kept). */
+export function cancelSweep(id: string): Promise<SweepPublic> {
+  return answerObject(api.POST("/sweeps/{sweep_id}/cancel", { params: { path: { sweep_id: id } } }));
+}
+
+/** Run a failed, cancelled or interrupted sweep on from its stored tasks. */
+export function resumeSweep(id: string): Promise<SweepPublic> {
+  return answerObject(api.POST("/sweeps/{sweep_id}/resume", { params: { path: { sweep_id: id } } }));
+}
+
+/** Delete a sweep and its trials. */
+export async function deleteSweep(id: string): Promise<void> {
+  await answer(api.DELETE("/sweeps/{sweep_id}", { params: { path: { sweep_id: id } } }));
 }
 
 /* ---------- pairs ---------- */

@@ -220,6 +220,121 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sweeps
+         * @description Sweeps (any status), newest first, without their trials.
+         */
+        get: operations["list_sweeps_sweeps_get"];
+        put?: never;
+        /**
+         * Create Sweep
+         * @description Check every input, then queue the sweep; it runs on the server's sweep thread, one
+         *     sweep at a time. Poll `GET /sweeps/{id}`.
+         *
+         *     Refused (422, nothing stored) for an unknown pair, strategy, timeframe, param or
+         *     objective, a grid value outside a param's bounds, more `trials` than the grid holds,
+         *     a walk-forward window shorter than the strategy's warm-up, candles the store lacks.
+         */
+        post: operations["create_sweep_sweeps_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sweeps/{sweep_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Sweep
+         * @description Status, progress, estimated seconds left, error, and the summary once done.
+         */
+        get: operations["get_sweep_sweeps__sweep_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Sweep
+         * @description Delete an ended sweep with its trials (409 while it is queued or running).
+         */
+        delete: operations["delete_sweep_sweeps__sweep_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sweeps/{sweep_id}/trials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sweep Trials
+         * @description The sweep's stored tasks by window, kind and number (a running sweep: those done).
+         */
+        get: operations["list_sweep_trials_sweeps__sweep_id__trials_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sweeps/{sweep_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Sweep
+         * @description Stop a queued or running sweep (409 once it has ended): a queued one is cancelled at
+         *     once, a running one stops at its next finished task. Its trials stay; it can resume.
+         */
+        post: operations["cancel_sweep_sweeps__sweep_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sweeps/{sweep_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Sweep
+         * @description Queue a failed, cancelled or interrupted sweep again (409 otherwise); the trials it
+         *     stored are kept and not run again.
+         */
+        post: operations["resume_sweep_sweeps__sweep_id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/signals": {
         parameters: {
             query?: never;
@@ -962,7 +1077,10 @@ export interface components {
          * @description One signal of a run and its fate (the pair and strategy are the run's).
          *
          *     `score`, `tier`, `variant` and `breakdown` are the strategy's payload (None / empty
-         *     when it set none, and in results stored before they were recorded).
+         *     when it set none, and in results stored before they were recorded). A `blocked`
+         *     signal names its `breaker` and, as a paper-trading risk event does, the `scope`,
+         *     `effect` and `until` of the breaker's hold (None for other fates, and in results
+         *     stored before they were recorded).
          */
         BacktestSignalPublic: {
             /**
@@ -998,6 +1116,21 @@ export interface components {
             /** Breaker */
             breaker?: string | null;
             /**
+             * Scope
+             * @description what the breaker acted on: global (every book), strategy (every symbol of the strategy), symbol (every book on the symbol); a pause acts on every entry: global
+             */
+            scope?: ("global" | "strategy" | "symbol") | null;
+            /**
+             * Effect
+             * @description what the block does: block_signal (this signal only), block_scope (the scope is blocked until `until`), pause (every new entry stops until trading is resumed), pause_until (every new entry stops until `until`), raise_threshold (a signal scoring under the raised threshold is blocked)
+             */
+            effect?: ("block_signal" | "block_scope" | "pause" | "pause_until" | "raise_threshold") | null;
+            /**
+             * Until
+             * @description bar time (UTC) until which the block holds; null: while its condition holds, or until trading is resumed (a pause)
+             */
+            until?: string | null;
+            /**
              * Qty
              * @default 0
              */
@@ -1017,7 +1150,7 @@ export interface components {
         };
         /**
          * BacktestSummaryPublic
-         * @description One row of the backtest list.
+         * @description One row of the backtest list; `degraded` is empty unless the run was degraded.
          */
         BacktestSummaryPublic: {
             /** Id */
@@ -1063,6 +1196,11 @@ export interface components {
             metrics: components["schemas"]["KeyMetrics"] | null;
             /** Result Hash */
             result_hash: string | null;
+            /**
+             * Degraded
+             * @description degraded mode: each declared market data the run substituted or lacked, and for which days (empty: not a degraded run, or indexed before this was recorded)
+             */
+            degraded: string[];
         };
         /**
          * BacktestsDeleted
@@ -1071,6 +1209,26 @@ export interface components {
         BacktestsDeleted: {
             /** Deleted */
             deleted: number;
+        };
+        /**
+         * BestTrialPublic
+         * @description The best screened trial of a window.
+         */
+        BestTrialPublic: {
+            /** Number */
+            number: number;
+            /** Params */
+            params: {
+                [key: string]: number | boolean | string;
+            };
+            /** Objective */
+            objective: number | null;
+            score: components["schemas"]["TrialScorePublic"] | null;
+            /**
+             * Path
+             * @enum {string}
+             */
+            path: "fast" | "backtrader";
         };
         /**
          * CandlePublic
@@ -1228,6 +1386,24 @@ export interface components {
             live_venue?: components["schemas"]["LiveVenuePublic"] | null;
             /** @description the Telegram notifier */
             telegram?: components["schemas"]["TelegramPublic"] | null;
+        };
+        /**
+         * InSamplePublic
+         * @description The mean of the windows' best in-sample scores (a field none of them has is null).
+         */
+        InSamplePublic: {
+            /** Trades */
+            trades?: number | null;
+            /** Win Rate */
+            win_rate?: number | null;
+            /** Net Pnl */
+            net_pnl?: number | null;
+            /** Return Pct */
+            return_pct?: number | null;
+            /** Max Drawdown Pct */
+            max_drawdown_pct?: number | null;
+            /** Sharpe */
+            sharpe?: number | null;
         };
         /**
          * KeyMetrics
@@ -1551,6 +1727,41 @@ export interface components {
             data: components["schemas"]["OrderPublic"];
         };
         /**
+         * OutOfSamplePublic
+         * @description The test runs chained into one account (`equity`: at most 500 [time, equity] points).
+         */
+        OutOfSamplePublic: {
+            /** Equity */
+            equity: [
+                string,
+                number
+            ][];
+            /** Trades */
+            trades: number;
+            /** Net Pnl */
+            net_pnl: number;
+            /** Return Pct */
+            return_pct: number;
+            /** Win Rate */
+            win_rate: number;
+            /** Profit Factor */
+            profit_factor: number | null;
+            /** Max Drawdown Pct */
+            max_drawdown_pct: number;
+            /** Sharpe */
+            sharpe: number | null;
+            /** Sortino */
+            sortino: number | null;
+            /** Fees */
+            fees: number;
+            /** Funding */
+            funding: number;
+            /** Start */
+            start: string | null;
+            /** End */
+            end: string | null;
+        };
+        /**
          * PairCreate
          * @description POST body. A symbol may be followed by several strategies, each (symbol,
          *     strategy) once.
@@ -1696,6 +1907,24 @@ export interface components {
              * @default
              */
             description: string;
+        };
+        /**
+         * ParamStabilityPublic
+         * @description How one swept param's chosen value moved across windows (`cv` 0: never moved).
+         */
+        ParamStabilityPublic: {
+            /** Name */
+            name: string;
+            /** Values */
+            values: (number | boolean | string)[];
+            /** Distinct */
+            distinct: number;
+            /** Mean */
+            mean: number | null;
+            /** Stdev */
+            stdev: number | null;
+            /** Cv */
+            cv: number | null;
         };
         /**
          * PendingPublic
@@ -1868,7 +2097,9 @@ export interface components {
         };
         /**
          * RiskEventPublic
-         * @description One signal or order a circuit breaker blocked, with the reason.
+         * @description One signal or order a circuit breaker blocked: the reason, and the scope, effect and
+         *     end of the breaker's hold (an event stored before they were recorded reads as a
+         *     global `block_signal` without an end).
          */
         RiskEventPublic: {
             /** Id */
@@ -1888,6 +2119,23 @@ export interface components {
             reason: string;
             /** Signal Id */
             signal_id: number | null;
+            /**
+             * Scope
+             * @description what the breaker acted on: global (every book), strategy (every symbol of the strategy), symbol (every book on the symbol); a pause acts on every entry: global
+             * @enum {string}
+             */
+            scope: "global" | "strategy" | "symbol";
+            /**
+             * Effect
+             * @description what the block does: block_signal (this signal only), block_scope (the scope is blocked until `until`), pause (every new entry stops until trading is resumed), pause_until (every new entry stops until `until`), raise_threshold (a signal scoring under the raised threshold is blocked)
+             * @enum {string}
+             */
+            effect: "block_signal" | "block_scope" | "pause" | "pause_until" | "raise_threshold";
+            /**
+             * Until
+             * @description bar time (UTC) until which the block holds; null: while its condition holds, or until trading is resumed (a pause)
+             */
+            until: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -2658,6 +2906,343 @@ export interface components {
          */
         StreamEventPublic: components["schemas"]["SignalStreamEvent"] | components["schemas"]["PendingStreamEvent"] | components["schemas"]["OrderStreamEvent"] | components["schemas"]["TradeStreamEvent"] | components["schemas"]["StatusStreamEvent"] | components["schemas"]["RiskStreamEvent"];
         /**
+         * SweepCreate
+         * @description POST body. Dates are UTC; `end` is exclusive. The base run takes the fields of a
+         *     backtest; `grid` says which params vary and over which values (each checked against
+         *     the plugin's metadata), the others keep `params` or their defaults.
+         */
+        SweepCreate: {
+            /**
+             * Pair
+             * @example BTCUSDT
+             */
+            pair: string;
+            /**
+             * Strategy
+             * @example sma_cross
+             */
+            strategy: string;
+            /**
+             * Timeframe
+             * @example 15m
+             */
+            timeframe: string;
+            /**
+             * Start
+             * Format: date-time
+             * @example 2025-06-17
+             */
+            start: string;
+            /**
+             * End
+             * Format: date-time
+             * @example 2025-06-24
+             */
+            end: string;
+            /**
+             * Params
+             * @description fixed params (a param is fixed or swept, not both)
+             */
+            params?: {
+                [key: string]: number | boolean | string;
+            };
+            /** @description risk settings to change for every trial */
+            risk?: components["schemas"]["RiskOverrides"];
+            /**
+             * Breakers
+             * @description false: every circuit breaker off (research)
+             * @default true
+             */
+            breakers: boolean;
+            /**
+             * Grid
+             * @description swept params: NAME=START:STOP:STEP (both ends included) or NAME=V1,V2
+             * @example [
+             *       "fast=5:50:5",
+             *       "allow_short=true,false"
+             *     ]
+             */
+            grid: string[];
+            /**
+             * Sampler
+             * @description grid: every point; random or tpe: `trials` points per window
+             * @default grid
+             * @enum {string}
+             */
+            sampler: "grid" | "random" | "tpe";
+            /**
+             * Trials
+             * @description trials per window (random and tpe; at most the grid's points)
+             */
+            trials?: number | null;
+            /**
+             * Objective
+             * @description what trials are ranked by
+             * @default sharpe
+             * @enum {string}
+             */
+            objective: "sharpe" | "sortino" | "net_pnl" | "return_pct" | "profit_factor" | "win_rate" | "expectancy" | "max_drawdown_pct";
+            /**
+             * Walk Forward
+             * @description rolling TRAIN/TEST windows (units d, h, m)
+             * @example 60d/30d
+             */
+            walk_forward?: string | null;
+            /**
+             * Engine
+             * @description local worker processes, or a Ray cluster
+             * @default local
+             * @enum {string}
+             */
+            engine: "local" | "ray";
+            /**
+             * Workers
+             * @description worker processes
+             * @default 2
+             */
+            workers: number;
+            /**
+             * Seed
+             * @description sampler seed
+             * @default 42
+             */
+            seed: number;
+            /**
+             * Verify Top
+             * @description best fast-path trials re-run through Backtrader
+             * @default 10
+             */
+            verify_top: number;
+            /**
+             * Verify Sample
+             * @description other fast-path trials re-run through Backtrader, drawn at random
+             * @default 5
+             */
+            verify_sample: number;
+            /**
+             * Fast Path
+             * @description screen on the compiled fast path when the plugin has a vector form (false: every trial through Backtrader)
+             * @default true
+             */
+            fast_path: boolean;
+        };
+        /**
+         * SweepPublic
+         * @description A sweep: request, job state (progress, estimated seconds left) and summary once done.
+         */
+        SweepPublic: {
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
+            /** Pair */
+            pair: string;
+            /** Strategy */
+            strategy: string;
+            /** Strategy Version */
+            strategy_version: string | null;
+            /** Timeframe */
+            timeframe: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /**
+             * Objective
+             * @enum {string}
+             */
+            objective: "sharpe" | "sortino" | "net_pnl" | "return_pct" | "profit_factor" | "win_rate" | "expectancy" | "max_drawdown_pct";
+            /**
+             * Sampler
+             * @enum {string}
+             */
+            sampler: "grid" | "random" | "tpe";
+            /**
+             * Engine
+             * @enum {string}
+             */
+            engine: "local" | "ray";
+            request: components["schemas"]["SweepRequestPublic"];
+            /**
+             * Progress
+             * @description tasks done / tasks planned, 0 to 1
+             */
+            progress: number;
+            /** Tasks Done */
+            tasks_done: number;
+            /** Tasks Total */
+            tasks_total: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Eta Seconds
+             * @description seconds left at the pace so far; null until a task is done or once ended
+             */
+            eta_seconds: number | null;
+            /** Error */
+            error: string | null;
+            summary: components["schemas"]["SweepSummaryPublic"] | null;
+        };
+        /**
+         * SweepRequestPublic
+         * @description What a sweep was asked beyond its pair, strategy, timeframe and range.
+         */
+        SweepRequestPublic: {
+            /** Grid */
+            grid: string[];
+            /**
+             * Sampler
+             * @enum {string}
+             */
+            sampler: "grid" | "random" | "tpe";
+            /** Trials */
+            trials: number | null;
+            /**
+             * Objective
+             * @enum {string}
+             */
+            objective: "sharpe" | "sortino" | "net_pnl" | "return_pct" | "profit_factor" | "win_rate" | "expectancy" | "max_drawdown_pct";
+            /**
+             * Walk Forward
+             * @description TRAIN/TEST, e.g. 60d/30d; null: one window
+             */
+            walk_forward: string | null;
+            /**
+             * Engine
+             * @enum {string}
+             */
+            engine: "local" | "ray";
+            /** Workers */
+            workers: number;
+            /** Seed */
+            seed: number;
+            /** Verify Top */
+            verify_top: number;
+            /** Verify Sample */
+            verify_sample: number;
+            /** Fast Path */
+            fast_path: boolean;
+            /** Params */
+            params: {
+                [key: string]: number | boolean | string;
+            };
+            /** Risk */
+            risk: {
+                [key: string]: boolean | number;
+            };
+            /** Breakers */
+            breakers: boolean;
+        };
+        /**
+         * SweepSummaryPublic
+         * @description The result of a finished sweep: `best` for a single window, `walk_forward` else.
+         */
+        SweepSummaryPublic: {
+            /**
+             * Objective
+             * @enum {string}
+             */
+            objective: "sharpe" | "sortino" | "net_pnl" | "return_pct" | "profit_factor" | "win_rate" | "expectancy" | "max_drawdown_pct";
+            /** Maximize */
+            maximize: boolean;
+            /**
+             * Space
+             * @description the swept axes as NAME=V1,V2,…
+             */
+            space: string[];
+            /** Trials */
+            trials: number;
+            /** Trials Failed */
+            trials_failed: number;
+            /** Path */
+            path: ("fast" | "backtrader" | "mixed") | null;
+            verification: components["schemas"]["VerificationSummaryPublic"];
+            /**
+             * Valid
+             * @description false: the fast path differed from Backtrader
+             */
+            valid: boolean;
+            /** Warmup Bars */
+            warmup_bars: number;
+            /** Workers */
+            workers: components["schemas"]["SweepWorkerPublic"][];
+            /** Elapsed S */
+            elapsed_s: number;
+            best?: components["schemas"]["BestTrialPublic"] | null;
+            walk_forward?: components["schemas"]["WalkForwardPublic"] | null;
+        };
+        /**
+         * SweepTrialPublic
+         * @description One stored task: a screened trial, its Backtrader verification, or a window's test.
+         */
+        SweepTrialPublic: {
+            /** Window */
+            window: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "screen" | "verify" | "test";
+            /** Number */
+            number: number;
+            /** Params */
+            params: {
+                [key: string]: number | boolean | string;
+            };
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "done" | "failed";
+            /**
+             * Path
+             * @enum {string}
+             */
+            path: "fast" | "backtrader";
+            /** Objective */
+            objective: number | null;
+            score: components["schemas"]["TrialScorePublic"] | null;
+            /** Error */
+            error: string | null;
+            /** Duration Ms */
+            duration_ms: number;
+            verification: components["schemas"]["TrialVerificationPublic"] | null;
+            /**
+             * Worker
+             * @description host:pid
+             */
+            worker: string | null;
+        };
+        /**
+         * SweepWorkerPublic
+         * @description A worker that ran trials, with its peak resident memory.
+         */
+        SweepWorkerPublic: {
+            /**
+             * Worker
+             * @description host:pid
+             */
+            worker: string;
+            /** Peak Rss Mb */
+            peak_rss_mb: number;
+        };
+        /**
          * SymbolPublic
          * @description A symbol with stored candles and every timeframe it can be read at.
          */
@@ -2814,6 +3399,146 @@ export interface components {
             reason: string;
             /** Source */
             source: string;
+        };
+        /**
+         * TrialScorePublic
+         * @description The metrics a trial is ranked and shown by.
+         */
+        TrialScorePublic: {
+            /** Trades */
+            trades: number;
+            /** Win Rate */
+            win_rate: number;
+            /** Net Pnl */
+            net_pnl: number;
+            /** Return Pct */
+            return_pct: number;
+            /** Max Drawdown Pct */
+            max_drawdown_pct: number;
+            /** Profit Factor */
+            profit_factor: number | null;
+            /** Sharpe */
+            sharpe: number | null;
+            /** Sortino */
+            sortino: number | null;
+            /** Expectancy */
+            expectancy: number;
+            /** Fees */
+            fees: number;
+            /** Funding */
+            funding: number;
+            /** Final Equity */
+            final_equity: number;
+        };
+        /**
+         * TrialVerificationPublic
+         * @description A verification task: whether the fast path and Backtrader agree.
+         */
+        TrialVerificationPublic: {
+            /** Ok */
+            ok: boolean;
+            /** Trades Fast */
+            trades_fast: number;
+            /** Trades Backtrader */
+            trades_backtrader: number;
+            /** Net Pnl Rel Diff */
+            net_pnl_rel_diff: number;
+            /** First Difference */
+            first_difference: string | null;
+        };
+        /**
+         * VerificationFailurePublic
+         * @description A screened trial whose Backtrader re-run differs from its fast result (or failed).
+         */
+        VerificationFailurePublic: {
+            /** Number */
+            number: number;
+            /** Params */
+            params: {
+                [key: string]: number | boolean | string;
+            };
+            /** Error */
+            error: string | null;
+            /**
+             * Difference
+             * @description the first difference found
+             */
+            difference: string | null;
+            /** Trades Fast */
+            trades_fast: number | null;
+            /** Trades Backtrader */
+            trades_backtrader: number | null;
+        };
+        /**
+         * VerificationSummaryPublic
+         * @description The fast path checked against Backtrader: any difference makes the sweep not valid.
+         */
+        VerificationSummaryPublic: {
+            /** Checked */
+            checked: number;
+            /** Failed */
+            failed: number;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Failures
+             * @description the first five
+             */
+            failures: components["schemas"]["VerificationFailurePublic"][];
+        };
+        /**
+         * WalkForwardPublic
+         * @description A walk-forward's windows, out-of-sample and in-sample results and stability.
+         */
+        WalkForwardPublic: {
+            /** Train Test */
+            train_test: string | null;
+            /** Windows */
+            windows: components["schemas"]["WalkForwardWindowPublic"][];
+            out_of_sample: components["schemas"]["OutOfSamplePublic"];
+            in_sample: components["schemas"]["InSamplePublic"] | null;
+            /**
+             * Efficiency
+             * @description out-of-sample return per day / in-sample
+             */
+            efficiency: number | null;
+            /** Stability */
+            stability: components["schemas"]["ParamStabilityPublic"][];
+        };
+        /**
+         * WalkForwardWindowPublic
+         * @description One walk-forward window: where it trained and tested, the best params, the test.
+         */
+        WalkForwardWindowPublic: {
+            /** Index */
+            index: number;
+            /**
+             * Train Start
+             * Format: date-time
+             */
+            train_start: string;
+            /**
+             * Train End
+             * Format: date-time
+             */
+            train_end: string;
+            /** Test Start */
+            test_start: string | null;
+            /** Test End */
+            test_end: string | null;
+            best: components["schemas"]["BestTrialPublic"] | null;
+            test: components["schemas"]["WindowTestPublic"] | null;
+        };
+        /**
+         * WindowTestPublic
+         * @description The run of a window's best params on its test range.
+         */
+        WindowTestPublic: {
+            score: components["schemas"]["TrialScorePublic"] | null;
+            /** Objective */
+            objective: number | null;
+            /** Error */
+            error: string | null;
         };
     };
     responses: never;
@@ -3459,6 +4184,339 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    list_sweeps_sweeps_get: {
+        parameters: {
+            query?: {
+                /** @description page size */
+                limit?: number;
+                /** @description rows to skip (newest first) */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPublic"][];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    create_sweep_sweeps_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    get_sweep_sweeps__sweep_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    delete_sweep_sweeps__sweep_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    list_sweep_trials_sweeps__sweep_id__trials_get: {
+        parameters: {
+            query?: {
+                /** @description screen, verify or test */
+                kind?: ("screen" | "verify" | "test") | null;
+                /** @description walk-forward window */
+                window?: number | null;
+            };
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepTrialPublic"][];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    cancel_sweep_sweeps__sweep_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    resume_sweep_sweeps__sweep_id__resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPublic"];
+                };
             };
             /** @description Not Found */
             404: {

@@ -121,3 +121,24 @@ export type TradingState = Schemas["TradingStatePublic"];
 export type TradingHalt = Schemas["TradingHalt"];
 /** Answer of `POST /trading/halt`: the state and the books whose positions are being closed. */
 export type TradingHalted = Schemas["TradingHalted"];
+
+/* ---------- parameter sweeps (Backtest tab, Sweep view) ---------- */
+
+/** Body of `POST /sweeps`: a backtest's run plus the grid, sampler, objective and walk-forward. */
+export type SweepCreate = Schemas["SweepCreate"];
+/** `GET /sweeps/{id}` (also a row of `GET /sweeps` and the answer of POST, cancel and resume). */
+export type SweepPublic = Schemas["SweepPublic"];
+export type SweepStatus = SweepPublic["status"];
+/** What a sweep ranks its trials by (`max_drawdown_pct`: lower is better). */
+export type SweepObjective = Schemas["SweepCreate"]["objective"];
+/** How a sweep picks its trials: every grid point, a random subset, or TPE. */
+export type SweepSampler = NonNullable<Schemas["SweepCreate"]["sampler"]>;
+/** The result of a finished sweep: `best` for one window, `walk_forward` else. */
+export type SweepSummary = Schemas["SweepSummaryPublic"];
+/** A walk-forward's windows, out-of-sample and in-sample results and param stability. */
+export type WalkForwardSummary = Schemas["WalkForwardPublic"];
+/** The compact metrics of one trial. */
+export type TrialScore = Schemas["TrialScorePublic"];
+/** One row of `GET /sweeps/{id}/trials`: a screened trial, its verification, or a window's test. */
+export type SweepTrial = Schemas["SweepTrialPublic"];
+export type SweepTrialKind = SweepTrial["kind"];

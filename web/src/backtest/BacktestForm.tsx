@@ -1,31 +1,28 @@
 /**
  * The "new backtest" form: pair, strategy, timeframe, date range, the
- * strategy's parameters (generated from its metadata) and, collapsed, the risk
- * settings for this run with the circuit-breakers switch; client-side
- * validation; submitting starts a job whose progress is shown below.
+ * strategy's parameters (generated from its metadata), the degraded-mode switch
+ * (run with the strategy's declared fallbacks when the store lacks its market
+ * data) and, collapsed, the risk settings for this run with the
+ * circuit-breakers switch; client-side validation; submitting starts a job
+ * whose progress is shown below (a refusal, e.g. missing market data, in one line).
  */
 import { useEffect, useState, type FormEvent } from "react";
 
-import type { MarketSymbol, ParamValue, RiskOverrides, StrategyInfo } from "../api/types";
+import type { ParamValue, RiskOverrides } from "../api/types";
 import { Notice } from "../components/Notice";
 import { ProgressBar } from "../components/ProgressBar";
 import type { MessageKey } from "../i18n/en";
 import { useI18n } from "../i18n/I18nProvider";
-import { MAX_RANGE_DAYS, MIN_RANGE_DAYS, addDays, daysInclusive, isDate, lastDaysOf, utcDate } from "../lib/dates";
+import { MAX_RANGE_DAYS, MIN_RANGE_DAYS, addDays, daysInclusive, isDate } from "../lib/dates";
 import { formatCount, formatSigned } from "../lib/format";
-import { spanOf, timeframesOf } from "../lib/market";
-import { defaultFieldValues, parseFieldValues, type FieldValues } from "../lib/params";
+import { parseFieldValues } from "../lib/params";
 import { ParamFields } from "./ParamField";
 import { ProblemList } from "../components/ProblemList";
 import { useLabel } from "../live/labels";
 import { RiskOverridesSection, defaultRiskDraft, riskOverridesOf, useRiskSchema, type RiskDraft } from "./RiskOverrides";
 import type { Catalog } from "./useCatalog";
 import { useBacktestJob, type JobState } from "./useBacktestJob";
-
-const DEFAULT_TIMEFRAME = "15m";
-/** The platform's base strategy, preselected when registered. */
-const DEFAULT_STRATEGY = "smc";
-const DEFAULT_RANGE_DAYS = 7;
+import { useRunTarget } from "./useRunTarget";
 
 interface Problem {
   key: MessageKey;
@@ -81,13 +78,11 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
   const { t } = useI18n();
   const { symbols, strategies, error: loadError } = catalog;
 
-  const [pair, setPair] = useState("");
-  const [strategyName, setStrategyName] = useState("");
-  const [timeframe, setTimeframe] = useState<string>(DEFAULT_TIMEFRAME);
-  const [start, setStart] = useState("");
-  const [end, setEnd] = useState("");
-  const [fields, setFields] = useState<FieldValues>({});
+  const target = useRunTarget(catalog);
+  const { pair, selectPair, strategyName, strategy, selectStrategy, fields, setFields } = target;
+  const { timeframe, setTimeframe, start, setStart, end, setEnd, span, firstDay, lastDay, offeredTimeframes, rangeDays } = target;
   const [problems, setProblems] = useState<Problem[]>([]);
+  const [degraded, setDegraded] = useState(false);
   const { schema: riskSchema, error: riskError } = useRiskSchema();
   const [riskDraft, setRiskDraft] = useState<RiskDraft>(() => defaultRiskDraft(null));
   useEffect(() => setRiskDraft(defaultRiskDraft(riskSchema)), [riskSchema]);
@@ -95,41 +90,6 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
 
   const { job, run } = useBacktestJob(onJobChange);
   const busy = job.phase === "submitting" || job.phase === "active";
-
-  // Preselect the first pair and strategy once the catalog has loaded.
-  useEffect(() => {
-    const firstSymbol = symbols?.[0];
-    if (firstSymbol) selectPair(firstSymbol);
-  }, [symbols]);
-  useEffect(() => {
-    const preferred = strategies?.find((s) => s.name === DEFAULT_STRATEGY) ?? strategies?.[0];
-    if (preferred) selectStrategy(preferred);
-  }, [strategies]);
-
-  function selectPair(symbol: MarketSymbol) {
-    setPair(symbol.symbol);
-    const offered = timeframesOf(symbol);
-    setTimeframe((current) => (offered.includes(current) ? current : (offered[0] ?? DEFAULT_TIMEFRAME)));
-    const span = spanOf(symbol);
-    if (span) {
-      const range = lastDaysOf(span.first, span.last, DEFAULT_RANGE_DAYS);
-      setStart(range.start);
-      setEnd(range.end);
-    }
-  }
-
-  function selectStrategy(strategy: StrategyInfo) {
-    setStrategyName(strategy.name);
-    setFields(defaultFieldValues(strategy.params));
-  }
-
-  const symbol = symbols?.find((s) => s.symbol === pair);
-  const strategy = strategies?.find((s) => s.name === strategyName);
-  const span = spanOf(symbol);
-  const firstDay = span ? utcDate(span.first) : undefined;
-  const lastDay = span ? utcDate(span.last) : undefined;
-  const offeredTimeframes = timeframesOf(symbol);
-  const rangeDays = isDate(start) && isDate(end) ? daysInclusive(start, end) : null;
 
   function validate(): { problems: Problem[]; params: Record<string, ParamValue>; risk: RiskOverrides | null } {
     const found: Problem[] = [];
@@ -165,7 +125,7 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
       risk,
       breakers: riskDraft.breakers,
       allow_partial: false,
-      degraded: false,
+      degraded,
     });
   }
 
@@ -294,6 +254,24 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
             )}
           </fieldset>
         ) : null}
+
+        <div className="degraded-switch">
+          <label className="check" htmlFor="bt-degraded">
+            <input
+              id="bt-degraded"
+              type="checkbox"
+              checked={degraded}
+              disabled={busy}
+              aria-describedby="bt-degraded-help"
+              onChange={(event) => setDegraded(event.target.checked)}
+              data-testid="degraded-mode"
+            />
+            <span>{t("form.degraded")}</span>
+          </label>
+          <small id="bt-degraded-help" className="help">
+            ({t("form.degradedHelp")})
+          </small>
+        </div>
 
         <RiskOverridesSection schema={riskSchema} error={riskError} draft={riskDraft} setDraft={setRiskDraft} disabled={busy} />
 

@@ -1,5 +1,6 @@
 /**
- * Stored backtests with their key metrics; per row "Detailed statistics" and
+ * Stored backtests with their key metrics (a degraded run badged beside them,
+ * its substitutions in the tooltip); per row "Detailed statistics" and
  * "Delete result", plus "Delete all" behind a confirmation step.
  */
 import { useState } from "react";
@@ -136,6 +137,11 @@ export function ResultsTable({ rows, strategies, onRefresh, onDetails, onDelete,
                         {t(`status.${row.status}`)}
                         {row.status === "running" ? ` ${Math.round((row.progress ?? 0) * 100)} %` : ""}
                       </span>
+                      {row.degraded.length > 0 ? (
+                        <span className="badge badge-degraded" data-testid="degraded-row-badge" title={row.degraded.join("\n")}>
+                          {t("results.degraded")}
+                        </span>
+                      ) : null}
                     </td>
                     <td className="actions">
                       <button

@@ -7,20 +7,18 @@
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 
 import { createPair, deletePair, setPairEnabled } from "../api/client";
-import type { PairInfo, StrategyInfo } from "../api/types";
+import type { PairInfo } from "../api/types";
 import { ParamFields } from "../backtest/ParamField";
 import type { Catalog } from "../backtest/useCatalog";
+import { DEFAULT_TIMEFRAME, useStrategyChoice } from "../backtest/useRunTarget";
 import { Notice } from "../components/Notice";
 import { ProblemList } from "../components/ProblemList";
 import { useI18n } from "../i18n/I18nProvider";
 import { messageOf } from "../lib/errors";
 import { formatParams } from "../lib/format";
 import { timeframesOf } from "../lib/market";
-import { defaultFieldValues, parseFieldValues, type FieldProblem, type FieldValues } from "../lib/params";
+import { parseFieldValues, type FieldProblem } from "../lib/params";
 import { TableNoticeRow } from "../components/TableNoticeRow";
-
-const DEFAULT_TIMEFRAME = "15m";
-const DEFAULT_STRATEGY = "smc";
 
 interface PairsCardProps {
   catalog: Catalog;
@@ -34,9 +32,8 @@ export function PairsCard({ catalog, pairs, onChange }: PairsCardProps) {
   const { t } = useI18n();
   const { symbols, strategies } = catalog;
   const [symbol, setSymbol] = useState("");
-  const [strategyName, setStrategyName] = useState("");
+  const { strategyName, strategy, selectStrategy, fields, setFields } = useStrategyChoice(strategies);
   const [timeframe, setTimeframe] = useState(DEFAULT_TIMEFRAME);
-  const [fields, setFields] = useState<FieldValues>({});
   const [problems, setProblems] = useState<FieldProblem[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -54,17 +51,6 @@ export function PairsCard({ catalog, pairs, onChange }: PairsCardProps) {
     if (free) setSymbol(free.symbol);
     else if (!symbol) setSymbol(symbols[0]?.symbol ?? "");
   }, [symbols, followed]);
-  useEffect(() => {
-    const preferred = strategies?.find((s) => s.name === DEFAULT_STRATEGY) ?? strategies?.[0];
-    if (preferred) selectStrategy(preferred);
-  }, [strategies]);
-
-  function selectStrategy(strategy: StrategyInfo) {
-    setStrategyName(strategy.name);
-    setFields(defaultFieldValues(strategy.params));
-  }
-
-  const strategy = strategies?.find((s) => s.name === strategyName);
   const offeredTimeframes = timeframesOf(symbols?.find((s) => s.symbol === symbol));
   const taken = Boolean(symbol && strategyName && isFollowed(symbol, strategyName));
 

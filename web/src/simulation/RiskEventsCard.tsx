@@ -1,4 +1,7 @@
-/** The risk gate's blocks: when, which pair (symbol and strategy), which circuit breaker and why. */
+/**
+ * The risk gate's blocks: when, which pair (symbol and strategy), which circuit breaker, what
+ * it acted on (scope), what it did (effect) and until when, and why.
+ */
 import type { RiskEvent } from "../api/types";
 import { useI18n } from "../i18n/I18nProvider";
 import { formatTime } from "../lib/format";
@@ -27,16 +30,34 @@ export function RiskEventsCard({ events }: { events: RiskEvent[] | null }) {
                 <th scope="col">{t("col.pair")}</th>
                 <th scope="col">{t("col.strategy")}</th>
                 <th scope="col">{t("riskEvents.breaker")}</th>
+                <th scope="col">{t("riskEvents.scope")}</th>
+                <th scope="col">{t("riskEvents.effect")}</th>
                 <th scope="col">{t("signal.reason")}</th>
               </tr>
             </thead>
             <tbody>
               {events.map((event, index) => (
-                <tr key={index} data-testid="risk-event-row" data-breaker={event.breaker} data-strategy={event.strategy}>
+                <tr
+                  key={index}
+                  data-testid="risk-event-row"
+                  data-breaker={event.breaker}
+                  data-strategy={event.strategy}
+                  data-scope={event.scope}
+                  data-effect={event.effect}
+                >
                   <td className="nowrap">{formatTime(event.time)}</td>
                   <td className="strong">{event.symbol}</td>
                   <td>{event.strategy}</td>
                   <td>{label("risk", event.breaker)}</td>
+                  <td data-testid="risk-event-scope">{label("riskScope", event.scope)}</td>
+                  <td data-testid="risk-event-effect">
+                    {label("riskEffect", event.effect)}
+                    {event.until ? (
+                      <div className="muted small nowrap" data-testid="risk-event-until">
+                        {t("riskEvents.until", { time: formatTime(event.until) })}
+                      </div>
+                    ) : null}
+                  </td>
                   <td>{event.reason}</td>
                 </tr>
               ))}
