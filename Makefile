@@ -20,7 +20,8 @@ run: install web
 
 ## make demo: `make run` against the bundled fake Binance (no internet needed): it plays the
 ## real sample's candles from 2025-06-20 as a live market, one minute per second; start
-## the paper engine with "Start live (Binance)" on the Dashboard.
+## the paper engine with "Start live (Binance)" on the Dashboard. It serves no tickers, so
+## the market scanner's automatic refresh is off.
 demo: install web
 	$(BIN)/scalplab data samples
 	$(BIN)/python -m scalplab.data.adapters.binance.fake_live --data-dir $${DATA_DIR:-./data} \
@@ -28,7 +29,7 @@ demo: install web
 		--port $(DEMO_WS_PORT) --rest-port $(DEMO_REST_PORT) & fake=$$!; \
 	trap "kill $$fake" EXIT; \
 	REST_URL=http://127.0.0.1:$(DEMO_REST_PORT) WS_URL=ws://127.0.0.1:$(DEMO_WS_PORT) \
-		$(BIN)/scalplab serve --host $(HOST) --port $(PORT)
+		SCANNER_ENABLED=false $(BIN)/scalplab serve --host $(HOST) --port $(PORT)
 
 ## make test: install everything, check the generated API client is current, then ruff, mypy,
 ## pytest (coverage gate 80 %) incl. browser tests.

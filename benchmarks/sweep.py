@@ -175,7 +175,7 @@ def vectorbt_compare(candles: pd.DataFrame, data: dict[str, Any], settings: Any)
     )
     base = prepare_run(request, settings)
     matched = total = 0
-    records = portfolio.trades.records
+    records = portfolio.trades.records_arr
     for number in range(0, len(sets), max(len(sets) // 50, 1)):
         run = dataclasses.replace(base, params=base.info.resolve({**sets[number], "rr": 2.0}))
         fast = run_fast(run, settings, arrays)
@@ -203,6 +203,7 @@ def main() -> None:
     parser.add_argument("--backtrader-trials", type=int, default=100)
     parser.add_argument("--skip-ray", action="store_true")
     parser.add_argument("--skip-vectorbt", action="store_true")
+    parser.add_argument("--skip-backtrader", action="store_true")
     args = parser.parse_args()
     if not SERIES.is_file():
         raise SystemExit(f"missing {SERIES} (shared/ must sit beside the repository)")
@@ -242,34 +243,37 @@ def main() -> None:
                 t["objective"] for t in fast["trials"]
             ]
             print(f"  Ray result identical to the local pool's: {same}")
-        backtrader = [
-            "--no-fast-path",
-            "--sampler",
-            "random",
-            "--trials",
-            str(args.backtrader_trials),
-            "--workers",
-            "2",
-        ]
-        elapsed, pooled = sweep(range_args, backtrader)
-        report(
-            f"Backtrader path, local pool, {args.backtrader_trials} of the 1,000", elapsed, pooled
-        )
-        rate = args.backtrader_trials / elapsed
-        if not args.skip_ray:
-            elapsed, ray_bt = sweep(range_args, [*backtrader, "--engine", "ray"])
+        if not args.skip_backtrader:
+            backtrader = [
+                "--no-fast-path",
+                "--sampler",
+                "random",
+                "--trials",
+                str(args.backtrader_trials),
+                "--workers",
+                "2",
+            ]
+            elapsed, pooled = sweep(range_args, backtrader)
             report(
-                f"Backtrader path, local Ray, {args.backtrader_trials} of the 1,000",
+                f"Backtrader path, local pool, {args.backtrader_trials} of the 1,000",
                 elapsed,
-                ray_bt,
+                pooled,
             )
-        single = statistics.median(backtest_process(range_args) for _ in range(3))
-        print(
-            f"one `scalplab backtest` process at a time: {single:.2f} s per trial "
-            f"({1 / single:.2f} trials/s); the local pool is {rate * single:.1f}× that; "
-            f"1,000 trials would take {1000 / rate / 60:.1f} min on the pool, "
-            f"{1000 * single / 60:.1f} min one at a time"
-        )
+            rate = args.backtrader_trials / elapsed
+            if not args.skip_ray:
+                elapsed, ray_bt = sweep(range_args, [*backtrader, "--engine", "ray"])
+                report(
+                    f"Backtrader path, local Ray, {args.backtrader_trials} of the 1,000",
+                    elapsed,
+                    ray_bt,
+                )
+            single = statistics.median(backtest_process(range_args) for _ in range(3))
+            print(
+                f"one `scalplab backtest` process at a time: {single:.2f} s per trial "
+                f"({1 / single:.2f} trials/s); the local pool is {rate * single:.1f}× that; "
+                f"1,000 trials would take {1000 / rate / 60:.1f} min on the pool, "
+                f"{1000 * single / 60:.1f} min one at a time"
+            )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"peak RSS: driver {peak:.0f} MiB, largest worker process {children:.0f} MiB")

@@ -22,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     from scalplab.backtests.cli import register as register_backtests
     from scalplab.backtests.sweeps.cli import register as register_sweeps
     from scalplab.data.cli import register as register_data
+    from scalplab.data.providers.cli import register as register_providers
     from scalplab.data.record_cli import register as register_record
+    from scalplab.data.scanner.cli import register as register_scan
     from scalplab.simulation.cli import register as register_simulation
     from scalplab.strategies.cli import register as register_strategies
 
@@ -34,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     register_data(commands)
     register_record(commands)
+    register_scan(commands)
+    register_providers(commands)
     register_strategies(commands)
     register_backtests(commands)
     register_sweeps(commands)

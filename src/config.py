@@ -60,6 +60,30 @@ class Settings(BaseSettings):
     binance_api_key: SecretStr = Field(SecretStr(""), alias="BINANCE_API_KEY")
     binance_api_secret: SecretStr = Field(SecretStr(""), alias="BINANCE_API_SECRET")
 
+    # --- external data providers (confluence layers 3-4; `scalplab.data.providers`) ---
+    providers: str = Field("", alias="PROVIDERS")
+    """Comma-separated providers the server polls (fear_greed, whale_alert,
+    binance_derivatives, macro); empty: none, every external layer is left out."""
+    provider_poll_seconds: float = Field(60.0, ge=5, le=86_400, alias="PROVIDER_POLL_SECONDS")
+    """Seconds between two polls of the providers while the paper engine runs."""
+    provider_timeout_s: float = Field(10.0, gt=0, le=120, alias="PROVIDER_TIMEOUT_S")
+    fear_greed_url: str = Field(
+        "https://api.alternative.me", pattern=r"^https?://\S+$", alias="FEAR_GREED_URL"
+    )
+    whale_alert_url: str = Field(
+        "https://api.whale-alert.io", pattern=r"^https?://\S+$", alias="WHALE_ALERT_URL"
+    )
+    whale_alert_api_key: SecretStr = Field(SecretStr(""), alias="WHALE_ALERT_API_KEY")
+    whale_alert_min_usd: float = Field(500_000.0, ge=0, alias="WHALE_ALERT_MIN_USD")
+    whale_alert_window_s: int = Field(1800, ge=60, le=3600, alias="WHALE_ALERT_WINDOW_S")
+    """Each whale_alert reading covers this many seconds back (the free plan: at most 3600)."""
+    macro_url: str = Field("https://stooq.com", pattern=r"^https?://\S+$", alias="MACRO_URL")
+    macro_api_key: SecretStr = Field(SecretStr(""), alias="MACRO_API_KEY")
+    macro_symbols: str = Field("spx:^spx,dxy:dx.f", alias="MACRO_SYMBOLS")
+    """`alias:ticker` pairs of Stooq quotes (S&P 500 index, ICE dollar-index future)."""
+    derivatives_symbols: str = Field("BTCUSDT", alias="DERIVATIVES_SYMBOLS")
+    """Symbols whose funding, open interest and long/short ratio binance_derivatives reads."""
+
     # --- modes and safety ---
     trading_mode: Literal["simulation", "live"] = Field("simulation", alias="TRADING_MODE")
     trading_approved: bool = Field(False, alias="TRADING_APPROVED")
@@ -125,6 +149,27 @@ class Settings(BaseSettings):
     """Seconds between two signal messages of one symbol (0: no cooldown)."""
     telegram_daily_report: bool = Field(True, alias="TELEGRAM_DAILY_REPORT")
     """Send the daily report at 00:00 UTC."""
+
+    # --- market scanner (seed 002 §2; `scalplab.data.scanner`) ---
+    scanner_enabled: bool = Field(True, alias="SCANNER_ENABLED")
+    """`serve` refreshes the market scan while the paper engine runs on the live feed."""
+    scanner_refresh_seconds: int = Field(60, ge=10, le=3600, alias="SCANNER_REFRESH_SECONDS")
+    scanner_auto_universe: bool = Field(False, alias="SCANNER_AUTO_UNIVERSE")
+    """Each refresh follows the qualified pairs and drops the ones it added that fell out
+    (the Dashboard's switch changes it at run time)."""
+    scanner_auto_strategy: str = Field("sma_cross", alias="SCANNER_AUTO_STRATEGY")
+    """The strategy the auto universe follows its pairs with."""
+    scanner_auto_timeframe: str = Field("15m", alias="SCANNER_AUTO_TIMEFRAME")
+    scanner_auto_max_pairs: int = Field(20, ge=1, le=200, alias="SCANNER_AUTO_MAX_PAIRS")
+    """The auto universe follows at most this many qualified pairs, best score first."""
+    scanner_min_volume_usdt: float = Field(500_000.0, ge=0, alias="SCANNER_MIN_VOLUME_USDT")
+    scanner_max_spread_pct: float = Field(0.1, gt=0, le=100, alias="SCANNER_MAX_SPREAD_PCT")
+    scanner_min_change_pct: float = Field(0.5, ge=0, le=100, alias="SCANNER_MIN_CHANGE_PCT")
+    """|24 h change| a pair needs to count as alive (%)."""
+    scanner_min_candles: int = Field(200, ge=15, le=1499, alias="SCANNER_MIN_CANDLES")
+    scanner_min_atr_pct: float = Field(0.3, ge=0, le=100, alias="SCANNER_MIN_ATR_PCT")
+    """ATR(14, 15m) as % of price a pair needs (seed: SCALP_MIN_VOLATILITY_ATR)."""
+    scanner_min_score: float = Field(50.0, ge=0, le=100, alias="SCANNER_MIN_SCORE")
 
     # --- server and logs ---
     host: str = Field("127.0.0.1", alias="HOST")

@@ -6,11 +6,14 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
+from scalplab.errors import TemporaryError
 from scalplab.services.backtests import BacktestService
 from scalplab.services.context import Services
 from scalplab.services.market import MarketService
 from scalplab.services.orders import OrderService
 from scalplab.services.pairs import PairService
+from scalplab.services.portfolio import PortfolioService
+from scalplab.services.scanner import ScannerService
 from scalplab.services.settings import SettingsService
 from scalplab.services.signals import SignalService
 from scalplab.services.simulation import SimulationService
@@ -78,6 +81,18 @@ def get_trading(services: ServicesDep) -> TradingControl:
     return services.trading
 
 
+def get_portfolio(services: ServicesDep) -> PortfolioService:
+    """Heat, P&L, win rates and drawdown of the books (`/simulation/heat`)."""
+    return services.portfolio
+
+
+def get_scanner(services: ServicesDep) -> ScannerService:
+    """The market scanner."""
+    if services.scanner is None:
+        raise TemporaryError("the market scanner is not running")
+    return services.scanner
+
+
 def get_runtime_settings(services: ServicesDep) -> SettingsService:
     """The runtime settings service (`/settings`)."""
     return services.runtime_settings
@@ -94,3 +109,5 @@ SignalsDep = Annotated[SignalService, Depends(get_signals)]
 OrdersDep = Annotated[OrderService, Depends(get_orders)]
 RuntimeSettingsDep = Annotated[SettingsService, Depends(get_runtime_settings)]
 TradingDep = Annotated[TradingControl, Depends(get_trading)]
+PortfolioDep = Annotated[PortfolioService, Depends(get_portfolio)]
+ScannerDep = Annotated[ScannerService, Depends(get_scanner)]

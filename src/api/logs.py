@@ -62,6 +62,8 @@ def secret_values(settings: Settings) -> list[str]:
         settings.binance_api_secret.get_secret_value(),
         settings.api_token.get_secret_value(),
         settings.telegram_bot_token.get_secret_value(),
+        settings.whale_alert_api_key.get_secret_value(),
+        settings.macro_api_key.get_secret_value(),
     ]
     return sorted({value for value in values if len(value) >= 4}, key=len, reverse=True)
 

@@ -12,6 +12,7 @@ from scalplab.backtests.runner import run_backtest
 from scalplab.backtests.storage import BacktestSummary, ResultStore
 from scalplab.config import get_settings
 from scalplab.errors import InputError
+from scalplab.orders.gates import gates_line
 from scalplab.orders.run_args import add_run_arguments, request_from_args
 
 
@@ -54,6 +55,9 @@ def _summary(result: Mapping[str, Any]) -> str:
     blocked = ", ".join(f"{k} {v}" for k, v in result["blocked"].items()) or "none"
     exits = ", ".join(f"{k} {v}" for k, v in m["exits"].items() if v) or "none"
     degraded = [f"  DEGRADED: {line}" for line in result.get("degraded", [])]
+    degraded += [f"  LAYER MISSING: {line}" for line in result.get("external_missing", [])]
+    gates = result.get("gates")
+    gated = [f"  {gates_line(gates)}"] if gates else []
     return "\n".join(
         (
             f"backtest {result['id']}: {result['pair']} {result['strategy']} "
@@ -67,6 +71,7 @@ def _summary(result: Mapping[str, Any]) -> str:
             f"  exits: {exits}",
             f"  signals {m['signals_generated']} (accepted {m['signals_accepted']}); "
             f"rejected: {rejected}; blocked: {blocked}",
+            *gated,
         )
     )
 

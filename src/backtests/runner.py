@@ -29,6 +29,7 @@ from scalplab.orders.pipeline import OrderPipeline
 from scalplab.orders.results import SignalLog, build_result
 from scalplab.orders.runs import PreparedRun, RunRequest, prepare_run
 from scalplab.orders.sandbox import Sandbox, open_sandbox
+from scalplab.strategies.breakers import needs_atr
 from scalplab.strategies.registry import Registry
 
 PROGRESS_EVERY = 2000
@@ -76,7 +77,7 @@ def open_run(run: PreparedRun, settings: Settings) -> tuple[RunBooks, str]:
         ExecutionConfig.from_settings(settings),
         run.risk,
         listener=log,
-        track_atr=run.risk.active("extreme_volatility"),
+        track_atr=run.risk.active("extreme_volatility") or needs_atr(run.info.cls.breakers),
     )
     book = sandbox.model.add_book(
         BookKey(run.pair, run.info.name), run.rules, run.funding, last_open_ms=run.last_open_ms
@@ -125,7 +126,9 @@ def _run_cerebro(run: PreparedRun, executor: BookExecutor, mode: EngineMode) -> 
     cerebro.adddata(CandleArrayFeed(run.candles), name=run.pair)
     for extra in run.extras:
         cerebro.adddata(CandleArrayFeed(extra.candles, extra.stamp_offset_ms), name=extra.name)
-    cerebro.addstrategy(run.info.cls, executor=executor, market=run.market, **run.params)
+    cerebro.addstrategy(
+        run.info.cls, executor=executor, market=run.market, external=run.external, **run.params
+    )
     [strategy] = cerebro.run()
     return strategy
 

@@ -5,7 +5,8 @@ result exactly as the runner produced it; the `backtests` row carries the job
 state (queued → running → done | failed), the run's inputs, its key metrics and what a
 degraded run substituted (`degraded`) so lists never open the files. Files are written
 atomically (temp file + `os.replace`) and a failed operation leaves files and rows as
-they were.
+they were. A result stored before the go-live gates existed gets them computed on read
+from its trades, signals and metrics (left out when it lacks what they need).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 from scalplab.config import Settings
 from scalplab.errors import ConflictError, DataError, NotFoundError, snippet
 from scalplab.limits import check_offset
+from scalplab.orders.gates import gates_of_result
 from scalplab.storage.db import Database, open_database
 from scalplab.storage.models import Backtest, utc_now
 from scalplab.storage.paths import backtest_result_path
@@ -332,6 +334,10 @@ class ResultStore:
             raise DataError(
                 f"result file of backtest {row.id} is corrupt: {row.result_path}: not a JSON object"
             )
+        if "gates" not in data:
+            gates = gates_of_result(data)
+            if gates is not None:
+                data["gates"] = gates
         return data
 
     def _store(self, result: Mapping[str, Any], *, job_must_exist: bool) -> Path | None:

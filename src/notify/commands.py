@@ -8,6 +8,8 @@ acted on. Commands call the same typed services as the REST API, in a worker thr
 so the bot's loop never blocks on the engine or the database:
 
 - `/status`, `/positions`, `/stats`, `/daily [YYYY-MM-DD]`, `/help` (`/start`) read;
+- `/heat [strategy]`, `/pnl [YYYY-MM-DD]`, `/winrate`, `/drawdown` read the books'
+  risk and results (`PortfolioService`; seed 002 §10.2, DECISIONS.md §8);
 - `/pending` lists each open confirmation with Confirm / Reject buttons;
 - `/pause` and `/resume` drive the kill switch (`TradingControl`, source `telegram`);
 - `/close_all` first asks, with a button holding a one-time ticket valid for
@@ -39,13 +41,13 @@ from scalplab.notify.messages import (
     CLOSE_CANCEL,
     CONFIRM,
     REJECT,
-    Button,
-    Rendered,
     confirmation_buttons,
     pending_text,
 )
 from scalplab.notify.notifier import Notifier, keyboard
+from scalplab.notify.portfolio_replies import drawdown_text, heat_text, pnl_text, winrate_text
 from scalplab.notify.redact import scrub
+from scalplab.notify.rendered import Button, Rendered
 from scalplab.notify.replies import (
     EXPIRED,
     NOT_ALLOWED,
@@ -60,6 +62,7 @@ from scalplab.notify.replies import (
 )
 from scalplab.notify.reports import daily_report
 from scalplab.services.orders import OrderService
+from scalplab.services.portfolio import PortfolioService
 from scalplab.services.simulation import SimulationService
 from scalplab.services.status import HealthService
 from scalplab.services.trading import TradingControl
@@ -80,6 +83,7 @@ class BotServices:
     orders: OrderService
     trading: TradingControl
     health: HealthService
+    portfolio: PortfolioService
 
 
 def command_of(text: str, bot_username: str | None) -> str | None:
@@ -180,6 +184,17 @@ class CommandRouter:
             day = args[0] if args else utc_day(self._wall())
             report = await asyncio.to_thread(daily_report, s.simulation, day, True)
             await message.reply_text(report.render().text)
+        elif name == "heat":
+            strategy = args[0] if args else None
+            heat = await asyncio.to_thread(s.portfolio.heat, strategy)
+            await message.reply_text(heat_text(heat, strategy))
+        elif name == "pnl":
+            day = args[0] if args else utc_day(self._wall())
+            await message.reply_text(pnl_text(await asyncio.to_thread(s.portfolio.pnl, day)))
+        elif name == "winrate":
+            await message.reply_text(winrate_text(await asyncio.to_thread(s.portfolio.win_rates)))
+        elif name == "drawdown":
+            await message.reply_text(drawdown_text(await asyncio.to_thread(s.portfolio.drawdown)))
         else:
             await message.reply_text(f"Unknown command /{name}.\n\n{help_text()}")
 

@@ -7,8 +7,10 @@ cooldown applies to. `render()` gives the plain text and any inline buttons.
 
 Formats: the signal card is seed 001's rendering of seed 000 §9 (FEATURES A.6,
 PROPOSED); fills, TP/SL exits, breaker and daily report follow seed 003 §16 and seed
-002 §10.3/§10.4. A `PendingOutcome` is not a new message: it edits the messages that
-showed the confirmation's buttons.
+002 §10.3/§10.4. The 15m confluence engine has formats of its own, chosen by strategy
+name (`confluence_card`, `confluence_reports`). A `PendingOutcome` is not a new message:
+it edits the messages that showed the confirmation's buttons. `Button`, `Rendered` and
+`Priority` live in `scalplab.notify.rendered`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from scalplab.backtests.storage import BacktestSummary
+from scalplab.notify.confluence_card import ConfluenceSignalAlert
+from scalplab.notify.confluence_reports import ConfluenceDailyReport, ConfluenceOutcome
 from scalplab.notify.formatting import (
     breakdown_lines,
     duration,
@@ -29,12 +33,12 @@ from scalplab.notify.formatting import (
     side_word,
     utc_time,
 )
+from scalplab.notify.rendered import Button, Priority, Rendered
 from scalplab.orders.models import Trade
 from scalplab.orders.pending import PendingView
 from scalplab.orders.types import Order
 from scalplab.simulation.views import RiskEventView, SignalView
 
-Priority = Literal["high", "low"]
 CONFIRM = "cf:"
 """Callback-data prefix of a Confirm button (followed by the pending id)."""
 REJECT = "rj:"
@@ -60,22 +64,6 @@ OUTCOME_TITLES = {
     "cancelled": "🚫 CANCELLED",
     "open": "⏳ WAITING",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Button:
-    """One inline button: its label and the callback data it sends back (≤ 64 bytes)."""
-
-    text: str
-    data: str
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    """A message as sent: plain text and rows of inline buttons."""
-
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
 
 
 def confirmation_buttons(pending_id: str) -> tuple[tuple[Button, ...], ...]:
@@ -425,6 +413,7 @@ HealthKind = Literal[
     "halted",
     "resumed",
     "engine_error",
+    "universe_changed",
 ]
 
 
@@ -455,6 +444,7 @@ class HealthAlert:
             "resumed": "▶️",
             "halted": "⏸",
             "gate_changed": "🔐",
+            "universe_changed": "🔭",
         }.get(self.kind, "🚨")
         return Rendered("\n".join([f"{icon} {self.title}", self.detail, *self.lines]))
 
@@ -470,5 +460,8 @@ Notification = (
     | DailyReport
     | BacktestFinished
     | HealthAlert
+    | ConfluenceSignalAlert
+    | ConfluenceOutcome
+    | ConfluenceDailyReport
 )
 """Everything the notifier sends (a `PendingOutcome` as edits of earlier messages)."""

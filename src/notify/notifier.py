@@ -31,10 +31,11 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, T
 from telegram.ext import ExtBot
 
 from scalplab.notify.formatting import clip
-from scalplab.notify.messages import Notification, PendingAlert, PendingOutcome, Rendered
+from scalplab.notify.messages import Notification, PendingAlert, PendingOutcome
 from scalplab.notify.outbox import Admission, Outbox
 from scalplab.notify.ratelimit import NO_RETRY, retry_after_seconds
 from scalplab.notify.redact import scrub
+from scalplab.notify.rendered import Rendered
 from scalplab.notify.translate import EventTranslator
 from scalplab.simulation.events import EventSubscription
 
@@ -137,11 +138,12 @@ class Notifier:
         chat_id: ChatId,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        translator: EventTranslator | None = None,
     ) -> None:
         self.outbox = outbox
         self.chat_id = chat_id
         self.retry = retry or RetryPolicy()
-        self.translator = EventTranslator()
+        self.translator = translator or EventTranslator()
         self.state: BotState = "starting"
         self._sleep: Callable[[float], Awaitable[None]] = sleep or asyncio.sleep
         self._wake: asyncio.Event | None = None

@@ -19,6 +19,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("close_all", "close every position and halt new entries (asks first)"),
     ("stats", "paper-trading performance so far"),
     ("daily", "today's report so far (or /daily YYYY-MM-DD)"),
+    ("heat", "portfolio heat: open risk per position vs the cap (or /heat STRATEGY)"),
+    ("pnl", "today's and total P&L (or /pnl YYYY-MM-DD)"),
+    ("winrate", "win rate overall and per strategy"),
+    ("drawdown", "current and max drawdown"),
     ("help", "this list"),
 )
 """The bot's commands and what they do (`/help`, and Telegram's command menu)."""

@@ -3,7 +3,9 @@
 A trade belongs to the UTC day of its exit time (the bar clock, which is the wall clock
 on a live feed). `daily_report` reads the trades through the simulation service, newest
 exit first, page by page until the day is passed; `DailyReporter` watches the wall
-clock and, when the UTC date changes, submits the report of the day that just ended.
+clock and, when the UTC date changes, submits the report of the day that just ended,
+then the seed-002 report of each confluence strategy that signalled or closed a position
+that day (`strategy_reports`, `confluence_reports.ConfluenceDailyReport`).
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
-from scalplab.errors import InputError, ScalpLabError
+from scalplab.errors import ScalpLabError
+from scalplab.notify.confluence_card import STRATEGIES
+from scalplab.notify.confluence_reports import ConfluenceDailyReport
 from scalplab.notify.formatting import utc_day
 from scalplab.notify.messages import DailyReport, Notification
 from scalplab.orders.models import Trade
+from scalplab.services.portfolio import PortfolioService, day_start_ms
 from scalplab.services.simulation import SimulationService
 
 log = logging.getLogger(__name__)
@@ -26,15 +31,6 @@ PAGE = 500
 DAY_MS = 86_400_000
 DEFAULT_TICK_S = 30.0
 """How often the reporter looks at the wall clock."""
-
-
-def day_start_ms(day: str) -> int:
-    """00:00 UTC of `YYYY-MM-DD` in epoch ms (`InputError` for another shape)."""
-    try:
-        moment = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        raise InputError(f"{day!r} is not a date: use YYYY-MM-DD") from None
-    return int(moment.timestamp() * 1000)
 
 
 def trades_of_day(simulation: SimulationService, day: str) -> list[Trade]:
@@ -72,6 +68,19 @@ def daily_report(simulation: SimulationService, day: str, so_far: bool = False) 
     )
 
 
+def strategy_reports(
+    portfolio: PortfolioService, day: str, strategies: Iterable[str] = STRATEGIES
+) -> list[ConfluenceDailyReport]:
+    """The seed-002 daily report of each of `strategies` that had a signal or closed a
+    position on `day` (a quiet strategy sends nothing)."""
+    reports = []
+    for strategy in sorted(strategies):
+        found = portfolio.strategy_day(strategy, day)
+        if found.signals or found.positions:
+            reports.append(ConfluenceDailyReport(found))
+    return reports
+
+
 def previous_day(day: str) -> str:
     """The UTC date before `day`."""
     moment = datetime.strptime(day, "%Y-%m-%d") - timedelta(days=1)
@@ -87,11 +96,13 @@ class DailyReporter:
         submit: Callable[[Notification], object],
         wall: Callable[[], float] = time.time,
         tick_s: float = DEFAULT_TICK_S,
+        portfolio: PortfolioService | None = None,
     ) -> None:
         self.simulation = simulation
         self.submit = submit
         self.wall = wall
         self.tick_s = tick_s
+        self.portfolio = portfolio
 
     async def run(self) -> None:
         """Until cancelled: at each change of the UTC date, report the day that ended."""
@@ -108,4 +119,12 @@ class DailyReporter:
                 log.warning("the daily report of %s failed: %s", ended, exc.message)
             else:
                 self.submit(report)
+            if self.portfolio is not None:
+                try:
+                    extra = await asyncio.to_thread(strategy_reports, self.portfolio, ended)
+                except ScalpLabError as exc:
+                    log.warning("the strategy reports of %s failed: %s", ended, exc.message)
+                else:
+                    for item in extra:
+                        self.submit(item)
             day = today

@@ -32,7 +32,7 @@ from scalplab.config import Settings
 from scalplab.errors import ScalpLabError
 from scalplab.notify.commands import BotServices, CommandRouter
 from scalplab.notify.formatting import utc_time
-from scalplab.notify.messages import BacktestFinished, Notification, Rendered
+from scalplab.notify.messages import BacktestFinished, Notification
 from scalplab.notify.notifier import (
     ChatId,
     Notifier,
@@ -44,8 +44,10 @@ from scalplab.notify.notifier import (
 from scalplab.notify.outbox import DEFAULT_DEDUPE_WINDOW_S, DEFAULT_MAXSIZE, Admission, Outbox
 from scalplab.notify.ratelimit import GROUP_PER_MINUTE, OVERALL_PER_SECOND, TelegramRateLimiter
 from scalplab.notify.redact import protect
+from scalplab.notify.rendered import Rendered
 from scalplab.notify.replies import COMMANDS
 from scalplab.notify.reports import DailyReporter
+from scalplab.notify.translate import EventTranslator
 from scalplab.notify.watch import HealthWatcher
 from scalplab.simulation.events import EventSubscription
 
@@ -149,7 +151,13 @@ class TelegramRuntime:
             self.options.dedupe_window_s,
             settings.telegram_signal_cooldown_s,
         )
-        self.notifier = Notifier(self.outbox, self.chat_id, self.options.retry)
+        simulation = services.simulation
+        self.notifier = Notifier(
+            self.outbox,
+            self.chat_id,
+            self.options.retry,
+            translator=EventTranslator(equity=lambda: simulation.portfolio().equity),
+        )
         self.router = CommandRouter(
             services,
             self.notifier,
@@ -163,7 +171,10 @@ class TelegramRuntime:
             interval_s=self.options.health_interval_s,
         )
         self.reporter = DailyReporter(
-            services.simulation, self.notifier.submit, tick_s=self.options.report_tick_s
+            services.simulation,
+            self.notifier.submit,
+            tick_s=self.options.report_tick_s,
+            portfolio=services.portfolio,
         )
         self.app: TelegramApp | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -221,6 +232,7 @@ class TelegramRuntime:
         if self._events is not None:
             consume = self.notifier.consume(self._events())
             tasks.append(asyncio.create_task(consume, name="tg-events"))
+            tasks.append(asyncio.create_task(self._pairs(), name="tg-pairs"))
         tasks.append(asyncio.create_task(self.watcher.run(), name="tg-health"))
         if self.settings.telegram_daily_report:
             tasks.append(asyncio.create_task(self.reporter.run(), name="tg-daily"))
@@ -239,6 +251,15 @@ class TelegramRuntime:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await self._shutdown(app)
+
+    async def _pairs(self) -> None:
+        """The engine's pairs and timeframes for the signal cards, before its next status."""
+        try:
+            status = await asyncio.to_thread(self.services.simulation.status)
+        except ScalpLabError as exc:
+            log.warning("no engine status for the Telegram cards: %s", exc.message)
+            return
+        self.notifier.translator.note_status(status)
 
     async def _connect(self, app: TelegramApp) -> bool:
         """`getMe` until it answers; False when the token is refused or on close."""

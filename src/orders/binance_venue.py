@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from scalplab.data.adapters.binance.order_errors import BinanceRejected, OutcomeUnknown
@@ -54,7 +54,7 @@ from scalplab.orders.live_orders import (
 )
 from scalplab.orders.live_state import CLOSE_ROLES, Bracket, LiveState, fill_of_trade
 from scalplab.orders.live_worker import Worker
-from scalplab.orders.models import Bar, ExitReason, Position
+from scalplab.orders.models import Bar, ExitReason, Position, Trade
 from scalplab.orders.queue import OrderQueue
 from scalplab.orders.types import Order
 
@@ -155,6 +155,10 @@ class BinanceVenue:
     def position(self, book: str) -> Position | None:
         """The book's open position as the exchange's fills built it."""
         return self.model.position(book)
+
+    def closed_trades(self, book: str) -> Sequence[Trade]:
+        """The book's closed trades as the exchange's fills built them."""
+        return self.model.book(book).trades
 
     def has_pending_entry(self, book: str) -> bool:
         """Whether an entry was sent and has not filled yet."""

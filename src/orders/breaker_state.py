@@ -2,9 +2,11 @@
 
 `BreakerMemory` keeps what the breakers of `scalplab.orders.breakers` need between two
 signals, all on the bar clock: the entries accepted in the last two days (time, strategy,
-symbol), the trips in force (a scope blocked, or every entry paused, until a time) and
-the pause a breaker left until a person resumes trading. `state()` is its JSON form
-inside the risk gate's state (version 3); `from_state` reads it back and raises
+symbol), the trips in force (a scope blocked, or every entry paused, until a time), the
+pause a breaker left until a person resumes trading, the closed positions and stop-loss
+exits, and the symbols' hourly closes (`scalplab.orders.breaker_history`). `state()` is
+its JSON form inside the risk gate's state (version 3; the closed positions are an
+optional key, so an older state loads with none); `from_state` reads it back and raises
 `ValueError`, `KeyError` or `TypeError` when it is malformed (the gate turns those into
 a `DataError` and changes nothing).
 """
@@ -15,6 +17,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from scalplab.orders.breaker_history import ClosedPositions, HourlyCloses
 from scalplab.orders.risk_records import DAY_MS, GLOBAL
 
 RETAIN_MS = 2 * DAY_MS
@@ -118,6 +121,8 @@ class BreakerMemory:
         self.trips: list[Trip] = []
         self.pause: Trip | None = None
         self.latest_ms: int | None = None
+        self.closed = ClosedPositions()
+        self.closes = HourlyCloses()  # not persisted (see `breaker_history`)
 
     def add_entry(self, entry: Entry) -> None:
         """Remember an accepted entry; forget what is older than `RETAIN_MS`."""
@@ -145,12 +150,15 @@ class BreakerMemory:
 
     def state(self) -> dict[str, Any]:
         """JSON-able snapshot."""
-        return {
+        state: dict[str, Any] = {
             "entries": [[e.time_ms, e.strategy, e.symbol] for e in self.entries],
             "trips": [trip.to_dict() for trip in self.trips],
             "pause": None if self.pause is None else self.pause.to_dict(),
             "latest_ms": self.latest_ms,
         }
+        if self.closed:
+            state["closed"] = self.closed.state()
+        return state
 
     @classmethod
     def from_state(cls, data: Any) -> BreakerMemory:
@@ -165,6 +173,7 @@ class BreakerMemory:
         memory.pause = None if pause is None else Trip.from_dict(dict(pause))
         latest = data["latest_ms"]
         memory.latest_ms = None if latest is None else int(latest)
+        memory.closed = ClosedPositions.from_state(data.get("closed"))
         return memory
 
 

@@ -11,7 +11,11 @@ signal bar's open time, in every mode):
 3. the signal's breakers, in declaration order: the first whose condition holds and
    whose effect blocks decides (its trip, when the effect lasts, is remembered);
    `ScaleSize` breakers whose condition holds multiply into the verdict's `SizeScale`;
-   `RaiseThreshold` blocks only a signal with a score under the raised threshold.
+   `RaiseThreshold` blocks only a signal with a score under the raised threshold; a
+   `PortfolioHeat` breaker over its cap shrinks the entry to the heat left (a scale too)
+   or, with too little left, meets its effect. The account-level conditions
+   (`scalplab.strategies.breaker_conditions`) are evaluated by
+   `scalplab.orders.breaker_conditions`.
 
 Entries (accepted signals and entry orders) are counted per book; a scope's count is
 the sum over the books it covers. A condition is evaluated only for a strategy's
@@ -21,8 +25,7 @@ the scope it acted on, its effect and until when it holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from scalplab.orders.breaker_conditions import Hold, Shrink, counted, evaluate
 from scalplab.orders.breaker_state import (
     BreakerMemory,
     Entry,
@@ -46,6 +49,7 @@ from scalplab.orders.risk_records import (
     day_start_ms,
     time_left,
 )
+from scalplab.strategies.breaker_conditions import AccountBreaker
 from scalplab.strategies.breakers import (
     BlockScope,
     BlockSignal,
@@ -59,19 +63,6 @@ from scalplab.strategies.breakers import (
     ScaleSize,
 )
 from scalplab.timeutil import iso_ms
-
-
-@dataclass(frozen=True, slots=True)
-class Hold:
-    """A breaker's condition holds: why, and when it would release by itself (None:
-    unknown, such as a missing feed)."""
-
-    reason: str
-    release_ms: int | None
-
-
-def _counted(key: str) -> str:
-    return "all books" if key == GLOBAL else scope_words(key)
 
 
 def _duration(ms: int) -> str:
@@ -95,6 +86,17 @@ class StrategyBreakers:
         """Count an accepted entry of the book of `strategy` on `symbol`."""
         self.memory.add_entry(Entry(now_ms, strategy, symbol))
 
+    def record_close(
+        self, exit_ms: int, symbol: str, strategy: str, pnl: float, reason: str, flat: bool
+    ) -> None:
+        """A closing fill of the book of `strategy` on `symbol` (`flat`: the position is
+        closed; `reason` its exit reason)."""
+        self.memory.closed.record(exit_ms, symbol, strategy, pnl, reason, flat)
+
+    def record_bar(self, symbol: str, open_ms: int, close: float) -> None:
+        """A bar of `symbol` closed (the hourly closes of the correlation condition)."""
+        self.memory.closes.update(symbol, open_ms, close)
+
     @property
     def paused(self) -> Trip | None:
         """The pause a breaker left until a person resumes trading (None: none)."""
@@ -116,8 +118,9 @@ class StrategyBreakers:
 
     # ----- the verdict ----------------------------------------------------------------
 
-    def check(self, ctx: RiskContext) -> RiskDecision:
-        """The pause, the trips in force, then the signal's own breakers (see the module)."""
+    def check(self, ctx: RiskContext, day_start_equity: float | None = None) -> RiskDecision:
+        """The pause, the trips in force, then the signal's own breakers (see the module);
+        `day_start_equity` is the account's equity when the UTC day began."""
         self.memory.seen(ctx.now_ms)
         held = self._held(ctx)
         if held is not None:
@@ -129,9 +132,18 @@ class StrategyBreakers:
         scaled: list[str] = []
         notes: list[str] = []
         for breaker in declared.breakers:
-            hold = self._condition(breaker, ctx)
-            if hold is None:
+            if isinstance(breaker, AccountBreaker):
+                found = evaluate(breaker, ctx, self.memory, day_start_equity, factor)
+            else:
+                found = self._condition(breaker, ctx)
+            if found is None:
                 continue
+            if isinstance(found, Shrink):
+                factor *= found.factor
+                scaled.append(breaker.name)
+                notes.append(f"{breaker.name}: {found.reason}; size × {found.factor:.4g}")
+                continue
+            hold = found
             effect = breaker.effect
             if isinstance(effect, ScaleSize):
                 factor *= effect.factor
@@ -219,7 +231,9 @@ class StrategyBreakers:
 
     # ----- conditions -----------------------------------------------------------------
 
-    def _condition(self, breaker: Breaker, ctx: RiskContext) -> Hold | None:
+    def _condition(
+        self, breaker: MaxSignals | Cooldown | FeedMissing, ctx: RiskContext
+    ) -> Hold | None:
         if isinstance(breaker, MaxSignals):
             return self._max_signals(breaker, ctx)
         if isinstance(breaker, Cooldown):
@@ -243,7 +257,7 @@ class StrategyBreakers:
             if len(times) < limit:
                 return None
             return Hold(
-                f"{len(times)} entries of {_counted(key)} in the UTC day of {iso_ms(day)} "
+                f"{len(times)} entries of {counted(key)} in the UTC day of {iso_ms(day)} "
                 f"reach the limit of {limit} per UTC day",
                 day + DAY_MS,
             )
@@ -251,7 +265,7 @@ class StrategyBreakers:
         if len(times) < limit:
             return None
         return Hold(
-            f"{len(times)} entries of {_counted(key)} in the last hour reach the limit of "
+            f"{len(times)} entries of {counted(key)} in the last hour reach the limit of "
             f"{limit} per rolling hour",
             times[len(times) - limit] + HOUR_MS,
         )
@@ -264,7 +278,7 @@ class StrategyBreakers:
             return None
         last = times[-1]
         return Hold(
-            f"the last entry of {_counted(key)} at {iso_ms(last)} is {(now - last) // 1000} s "
+            f"the last entry of {counted(key)} at {iso_ms(last)} is {(now - last) // 1000} s "
             f"old, within the cooldown of {breaker.seconds} s",
             last + length,
         )
@@ -284,4 +298,4 @@ class StrategyBreakers:
         )
 
 
-__all__ = ["Hold", "StrategyBreakers"]
+__all__ = ["Hold", "Shrink", "StrategyBreakers"]

@@ -7,10 +7,11 @@ end of the data).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from scalplab.orders.commands import ClosePosition, SubmitSignal
-from scalplab.orders.models import Bar, Position
+from scalplab.orders.models import Bar, Position, Trade
 from scalplab.orders.outcomes import SignalOutcome
 from scalplab.orders.pipeline import OrderPipeline
 from scalplab.strategies.breakers import BreakerInputs
@@ -47,6 +48,10 @@ class BookExecutor:
     def position(self) -> Position | None:
         """The book's open position."""
         return self.pipeline.venue.position(self.book)
+
+    def closed_trades(self) -> Sequence[Trade]:
+        """The book's closed trades so far, in exit order."""
+        return self.pipeline.venue.closed_trades(self.book)
 
     def finish(self) -> None:
         """The data ended: withdraw what waits, close what is open."""

@@ -9,6 +9,8 @@ with a verdict beyond blocking.
   after a restart a pause kept in the gate's state turns it back on
   (`restore_pause`). A backtest's pipeline has a switch of its own that nobody resumes:
   the pause holds to the end of the run, with the same blocks as paper trading.
+- `open_books`: the account's busy books with their open risk, for the breakers that
+  read them (open positions, portfolio heat, correlation).
 - A `SizeScale` multiplies the sized quantity (`rescale`): rounded down to the step,
   then checked again for the minimum quantity and notional (rejections `min_qty`,
   `min_notional`) and its exits planned again for the new quantity.
@@ -16,7 +18,7 @@ with a verdict beyond blocking.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from scalplab.orders.atr import AtrTracker
@@ -24,12 +26,13 @@ from scalplab.orders.confirming import Confirmations
 from scalplab.orders.entry import EntryPlan
 from scalplab.orders.halt import HaltState, HaltSwitch, cancel_waiting_entries
 from scalplab.orders.ladder import ExitPlanning, plan_exits
-from scalplab.orders.models import Bar, BookKey
+from scalplab.orders.models import Bar, BookKey, Position
 from scalplab.orders.queue import OrderQueue
 from scalplab.orders.risk import RiskGate
-from scalplab.orders.risk_records import PAUSE, RiskContext, RiskEvent, SizeScale
+from scalplab.orders.risk_records import PAUSE, OpenBook, RiskContext, RiskEvent, SizeScale
 from scalplab.orders.sizing import floor_to_step
 from scalplab.orders.venue import Venue
+from scalplab.strategies.breakers import BreakerInputs
 from scalplab.strategies.signal import Signal
 
 BREAKER_SOURCE = "breaker"
@@ -63,6 +66,70 @@ def risk_context(
         atr=None if atr is None else atr.atr(book),
         atr_avg=None if atr is None else atr.atr_avg(book),
     )
+
+
+def signal_context(
+    base: RiskContext,
+    score: float | None,
+    declared: BreakerInputs | None,
+    entry_risk: float,
+    venue: Venue,
+    queue: OrderQueue,
+    confirmations: Confirmations | None,
+) -> RiskContext:
+    """`base` with what a strategy's signal adds: its score, its declared breakers, the
+    sized entry's risk and, when a breaker reads them, the account's open books."""
+    books = open_books(venue, queue, confirmations) if declared and declared.needs_books else ()
+    return replace(base, score=score, declared=declared, entry_risk=entry_risk, open_books=books)
+
+
+def open_books(
+    venue: Venue, queue: OrderQueue, confirmations: Confirmations | None
+) -> tuple[OpenBook, ...]:
+    """The account's books holding a position, an entry waiting to fill or an order
+    waiting for confirmation, with their open risk: a position's quantity × the distance
+    from its entry to its current stop (0 once the stop is at or past the entry; its
+    isolated margin when it has no stop), a waiting entry's quantity × the distance from
+    its book's last close (or its limit price) to its stop-loss (its notional when it has
+    no stop)."""
+    busy = venue.busy_books()
+    if confirmations is not None:
+        busy |= confirmations.waiting_books()
+    waiting: dict[str, tuple[str, float]] = {}
+    if any(venue.position(book) is None for book in busy):
+        for order in queue.repository.open_orders():
+            if order.reduce_only or order.parent_id is not None or order.qty is None:
+                continue
+            book = BookKey(order.symbol, order.strategy or "").id
+            side = "long" if order.side == "buy" else "short"
+            last = venue.last_bar(book) if venue.has_book(book) else None
+            reference = float(order.price) if order.price is not None else None
+            if reference is None and last is not None:
+                reference = last.close
+            if reference is None:
+                continue
+            stop = None if order.stop_loss is None else float(order.stop_loss)
+            qty = float(order.qty)
+            risk = qty * reference if stop is None else qty * abs(reference - stop)
+            waiting[book] = (side, risk)
+    books = []
+    for book in sorted(busy):
+        key = BookKey.parse(book)
+        position = venue.position(book)
+        if position is not None:
+            books.append(OpenBook(key.symbol, key.strategy, position.side, _risk(position)))
+        elif book in waiting:
+            side, risk = waiting[book]
+            books.append(OpenBook(key.symbol, key.strategy, side, risk))
+        else:
+            books.append(OpenBook(key.symbol, key.strategy, "", 0.0))
+    return tuple(books)
+
+
+def _risk(position: Position) -> float:
+    if position.stop_loss is None:
+        return position.margin
+    return position.qty * max(0.0, (position.entry_price - position.stop_loss) * position.direction)
 
 
 def pause_entries(switch: HaltSwitch, venue: Venue, queue: OrderQueue, event: RiskEvent) -> None:
@@ -120,9 +187,11 @@ def rescale(
 __all__ = [
     "BREAKER_SOURCE",
     "Rescaled",
+    "open_books",
     "pause_entries",
     "rescale",
     "restore_pause",
     "risk_context",
+    "signal_context",
     "sync_pause",
 ]

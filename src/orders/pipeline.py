@@ -39,6 +39,7 @@ from decimal import Decimal
 from functools import partial
 
 from scalplab.errors import ConflictError, NotFoundError
+from scalplab.orders import gating
 from scalplab.orders.atr import AtrTracker
 from scalplab.orders.commands import (
     CancelConfirmations,
@@ -79,13 +80,7 @@ from scalplab.orders.reconcile import Reconciler
 from scalplab.orders.risk import RiskContext, RiskDecision, RiskEvent, RiskGate
 from scalplab.orders.rules import validate_order
 from scalplab.orders.sizing import risk_position_size
-from scalplab.orders.types import (
-    Order,
-    OrderRejected,
-    OrderRequest,
-    opposite,
-    order_side,
-)
+from scalplab.orders.types import Order, OrderRejected, OrderRequest, opposite, order_side
 from scalplab.orders.venue import Venue
 from scalplab.strategies.signal import Signal
 
@@ -137,6 +132,7 @@ class OrderPipeline:
         """A bar of `book` closed: the gate's day, the venue's fills, the ATR window."""
         self._bar_ms = bar.open_ms
         self.gate.on_bar(bar.open_ms, self.venue.equity)
+        self.gate.record_bar(self._key(book).symbol, bar.open_ms, bar.close)
         sync_pause(self.halt, self.gate)
         self.venue.on_bar(book, bar)
         if self.atr is not None:
@@ -172,8 +168,10 @@ class OrderPipeline:
         exits = plan_exits(self.venue.rules(book), plan, signal, qty, data_bars)
         if exits.reason:
             return self._signal_rejected(key, bar, signal, plan, "rejected", exits.reason, qty)
-        context = self._context(key, bar, signal.side, exits.reward_risk)
-        context = replace(context, score=signal.score, declared=command.breakers)
+        base = self._context(key, bar, signal.side, exits.reward_risk)
+        risk = qty * abs(plan.entry - plan.stop_loss)
+        books = (self.venue, self.queue, self.confirmations)
+        context = gating.signal_context(base, signal.score, command.breakers, risk, *books)
         decision = halt_decision(self.halt) or self.gate.check(context)
         if not decision.allowed:
             if decision.breaker == "min_rr":

@@ -65,6 +65,14 @@ class Reconciler:
         elif isinstance(event, PositionClosed):
             trade = event.trade
             self.gate.record_trade(trade.exit_ms, trade.pnl)
+            self.gate.record_close(
+                trade.exit_ms,
+                trade.symbol,
+                trade.strategy,
+                trade.pnl,
+                trade.exit_reason,
+                event.flat,
+            )
             self.emit(TradeClosed(trade))
             if event.flat and event.entry_order_id is not None:
                 self._close_bracket(event.entry_order_id, trade.exit_reason)

@@ -2,9 +2,9 @@
 
 `SignalLog` listens to the order pipeline and keeps every signal with its fate;
 `build_result` turns a finished run's books and signals into the result object:
-metrics, rejections by reason, blocks by breaker, trades, the equity curve, every
-signal, the settings, risk settings and symbol rules used, and a hash of what was
-computed.
+metrics, the seed's go-live gates (`scalplab.orders.gates`), rejections by reason, blocks
+by breaker, trades, the equity curve, every signal, the settings, risk settings and
+symbol rules used, and a hash of what was computed.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from scalplab.config import Settings
 from scalplab.orders.execution import ExecutionModel
+from scalplab.orders.gates import result_gates
 from scalplab.orders.metrics import blocks_by_breaker, compute_metrics, rejections_by_reason
 from scalplab.orders.models import SignalRecord, signal_dict, trade_dict
 from scalplab.orders.outcomes import (
@@ -68,6 +69,24 @@ def economics(settings: Settings, initial_capital: float) -> dict[str, object]:
     }
 
 
+def external_missing(run: PreparedRun) -> list[str]:
+    """Each declared external layer whose providers gave no reading for the whole run, with
+    why (`layer (partly): …` when only some of its providers gave none)."""
+    declared = run.info.external_layers
+    if not declared:
+        return []
+    if run.external is None:
+        return [f"{layer}: no provider readings were supplied to this run" for layer in declared]
+    missing = run.external.missing
+    lines = []
+    for layer, providers in declared.items():
+        gone = [name for name in providers if name in missing]
+        if gone:
+            head = layer if len(gone) == len(providers) else f"{layer} (partly)"
+            lines.append(f"{head}: {'; '.join(missing[name] for name in gone)}")
+    return lines
+
+
 def build_result(
     run: PreparedRun,
     model: ExecutionModel,
@@ -100,6 +119,8 @@ def build_result(
         "feeds": [extra.name for extra in run.extras],
         "market_data": list(run.info.market_data),
         "degraded": [] if run.market is None else list(run.market.degraded),
+        "external_layers": {k: list(v) for k, v in run.info.external_layers.items()},
+        "external_missing": external_missing(run),
         "settings": {**economics(settings, initial_capital), "min_rr": run.risk.min_rr},
         "risk": {**run.risk.to_dict(), "breakers_on": run.risk.active_breakers()},
         "symbol_rules": {
@@ -110,6 +131,10 @@ def build_result(
             "min_notional": str(run.rules.min_notional),
         },
         "metrics": metrics,
+        "gates": [
+            check.to_dict()
+            for check in result_gates(trades, signals, metrics, run.start_ms, run.end_ms)
+        ],
         "rejected": rejections_by_reason(signals),
         "blocked": blocks_by_breaker(signals),
         "trades": [trade_dict(t) for t in trades],

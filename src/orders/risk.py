@@ -110,6 +110,17 @@ class RiskGate:
         """Remember a closed trade (in exit order) for the loss-streak breaker."""
         self._recent.append((exit_ms, pnl))
 
+    def record_close(
+        self, exit_ms: int, symbol: str, strategy: str, pnl: float, reason: str, flat: bool
+    ) -> None:
+        """A closing fill of a book, for the strategy breakers (stop-loss cooldown, win
+        streak); `flat`: the position is closed."""
+        self.strategy_breakers.record_close(exit_ms, symbol, strategy, pnl, reason, flat)
+
+    def record_bar(self, symbol: str, open_ms: int, close: float) -> None:
+        """A bar of `symbol` closed (the strategy breakers' hourly closes)."""
+        self.strategy_breakers.record_bar(symbol, open_ms, close)
+
     def entries_last_hour(self, now_ms: int) -> int:
         """Entries recorded in the rolling hour `(now_ms − 1 h, now_ms]`."""
         self._prune(now_ms)
@@ -168,7 +179,8 @@ class RiskGate:
                 return decision
             if decision.reason:
                 notes.append(decision.reason)
-        declared = self.strategy_breakers.check(ctx)
+        start = None if ctx.declared is None else self.day_start_equity(ctx.now_ms, ctx.equity)
+        declared = self.strategy_breakers.check(ctx, start)
         if not declared.allowed:
             return declared
         scale: SizeScale | None = declared.scale

@@ -31,6 +31,18 @@ PAUSE_UNTIL = "pause_until"
 
 
 @dataclass(frozen=True, slots=True)
+class OpenBook:
+    """A book of the account holding a position, an entry waiting to fill or an order
+    waiting for confirmation: its side and its open risk (what its stop would lose, ≥ 0,
+    in the quote currency)."""
+
+    symbol: str
+    strategy: str
+    side: str
+    risk: float
+
+
+@dataclass(frozen=True, slots=True)
 class RiskContext:
     """Everything the gate needs about one prospective order, at bar time `now_ms`.
 
@@ -41,6 +53,8 @@ class RiskContext:
     UTC day's start equity, accepted entries, closed trades) it keeps itself.
     `declared` is what a strategy's signal brings (its breakers, its feeds' lags; None
     for a person's order) and `score` the signal's score (None: it has none).
+    `entry_risk` is the sized entry's quantity × |entry − stop| (None: unknown) and
+    `open_books` the account's busy books, built only when a declared breaker reads them.
     """
 
     symbol: str
@@ -56,6 +70,8 @@ class RiskContext:
     reduce_only: bool = False
     score: float | None = None
     declared: BreakerInputs | None = None
+    entry_risk: float | None = None
+    open_books: tuple[OpenBook, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +185,7 @@ __all__ = [
     "PAUSE",
     "PAUSE_UNTIL",
     "TOLERANCE",
+    "OpenBook",
     "RiskContext",
     "RiskDecision",
     "RiskEvent",

@@ -2,8 +2,9 @@
 
 Backtests (`scalplab.backtests`) and replays through paper trading
 (`scalplab.simulation`) share this: the same request, the same validation, the same
-bars, extra feeds, funding, symbol rules and risk settings, so the two can be compared
-bar for bar.
+bars, extra feeds, funding, symbol rules and risk settings — and, for a plugin that
+declares `external_layers`, the recorded snapshots of its providers over the range (loaded
+once per run: `snapshot_readings`) — so the two can be compared bar for bar.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from scalplab.data.candles import CandleStore
 from scalplab.data.coverage import require_full, stored_coverage
 from scalplab.data.exchange import EXCHANGE
 from scalplab.data.features import FeatureRequest, FeatureTable, check_market_data, load_features
+from scalplab.data.providers.asof import RunReadings, snapshot_readings
 from scalplab.data.rules import symbol_rules_for
 from scalplab.data.symbols import SymbolRules, normalize_symbol
 from scalplab.data.timeframes import timeframe_ms
@@ -91,6 +93,8 @@ class PreparedRun:
     """End (exclusive) of the range played."""
     market: FeatureTable | None = None
     """The per-bar market features of a plugin that declares `market_data`."""
+    external: RunReadings | None = None
+    """The provider readings of a plugin that declares `external_layers`."""
 
     @property
     def partial(self) -> bool:
@@ -154,6 +158,11 @@ def prepare_run(
     if wanted is not None:
         opens = candles["open_time"].to_numpy()
         market = load_features(settings.data_dir, wanted, opens, candles)
+    external = None
+    if info.external_layers:
+        step = timeframe_ms(request.timeframe)
+        providers = info.external_providers
+        external = snapshot_readings(settings.data_dir, providers, start_ms, end_ms, step)
     return PreparedRun(
         request,
         pair,
@@ -168,6 +177,7 @@ def prepare_run(
         start_ms,
         end_ms,
         market,
+        external,
     )
 
 

@@ -10,14 +10,14 @@ from bars.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from scalplab.data.symbols import SymbolRules
 from scalplab.orders.book import EntryOrder
 from scalplab.orders.events import VenueEvent
 from scalplab.orders.execution import ExecutionModel
-from scalplab.orders.models import Bar, ExitReason, Position
+from scalplab.orders.models import Bar, ExitReason, Position, Trade
 from scalplab.orders.queue import OrderQueue, bracket_ids, ladder_ids
 from scalplab.orders.resting import RestingOrder
 from scalplab.orders.types import Order
@@ -60,6 +60,10 @@ class Venue(Protocol):
 
     def position(self, book: str) -> Position | None:
         """The open position of `book`, if any."""
+        ...
+
+    def closed_trades(self, book: str) -> Sequence[Trade]:
+        """The closed trades of `book`, in exit order."""
         ...
 
     def has_pending_entry(self, book: str) -> bool:
@@ -152,6 +156,10 @@ class SimulatedVenue:
     def position(self, book: str) -> Position | None:
         """The open position of `book`, if any."""
         return self.model.position(book)
+
+    def closed_trades(self, book: str) -> Sequence[Trade]:
+        """The closed trades of `book`, in exit order."""
+        return self.model.book(book).trades
 
     def has_pending_entry(self, book: str) -> bool:
         """Whether an entry waits to fill (at the next open, or resting)."""

@@ -22,12 +22,16 @@ from scalplab.data.symbols import RulesStore
 from scalplab.errors import ScalpLabError
 from scalplab.notify.commands import BotServices
 from scalplab.notify.runtime import TelegramRuntime
+from scalplab.notify.universe import universe_alert
 from scalplab.services.backtests import BacktestService
 from scalplab.services.market import MarketService
 from scalplab.services.orders import OrderService
 from scalplab.services.pairs import PairService
+from scalplab.services.portfolio import PortfolioService
+from scalplab.services.providers import ProviderPolling
 from scalplab.services.recording import MarketRecording
 from scalplab.services.references import References
+from scalplab.services.scanner import ScannerService
 from scalplab.services.settings import SettingsService
 from scalplab.services.signals import SignalService
 from scalplab.services.simulation import SimulationService
@@ -35,6 +39,7 @@ from scalplab.services.status import HealthService, trading_gate
 from scalplab.services.strategies import StrategyService
 from scalplab.services.sweeps import SweepService
 from scalplab.services.trading import HaltStore, TradingControl
+from scalplab.services.universe import AutoUniverse, UniverseChange
 from scalplab.simulation.engine import SimulationEngine
 from scalplab.simulation.live_trading import LiveTrading, open_ledger
 from scalplab.storage.db import Database, migrate
@@ -65,11 +70,17 @@ class Services:
     runtime_settings: SettingsService
     trading: TradingControl
     """The kill switch (halt / resume new entries)."""
+    portfolio: PortfolioService
+    """Heat, P&L, win rates and drawdown of the books (`/heat`, `/simulation/heat`)."""
     recording: MarketRecording | None = None
     ledger: Database | None = None
     """The live ledger's database (live trading only)."""
     telegram: TelegramRuntime | None = None
     """The Telegram notifier and bot (TELEGRAM_ENABLED only)."""
+    scanner: ScannerService | None = None
+    """The market scanner and the auto universe."""
+    providers: ProviderPolling | None = None
+    """The external data providers, polled and recorded while the engine runs."""
 
     @classmethod
     def start(
@@ -115,6 +126,8 @@ class Services:
         halt_store = HaltStore(database)
         halt = halt_store.switch()
         engine = SimulationEngine(settings, database, registry, live=live, ledger=ledger, halt=halt)
+        providers = ProviderPolling(settings, lambda: engine.account.run.state == "running").start()
+        engine.lifecycle.live_readings = providers.readings  # live runs' external layers
         _resume(engine)
         pairs = PairService(database, references)
         recording = None
@@ -136,6 +149,7 @@ class Services:
                 recording=None if recording is None else recording.health,
                 halted=lambda: halt.halted,
                 live=None if live is None else live.health,
+                providers=providers.health,
             ),
             pairs=pairs,
             strategies=StrategyService(registry),
@@ -148,10 +162,14 @@ class Services:
             ledger=ledger,
             runtime_settings=SettingsService(engine, settings),
             trading=TradingControl(engine, halt, halt_store),
+            portfolio=PortfolioService(engine),
             recording=recording,
+            providers=providers,
         )
+        services.scanner = start_scanner(services)
         if settings.telegram_enabled:
             services.telegram = start_telegram(services)
+            services.scanner.on_change = lambda change: _notify(services, change)
             services.health.telegram = services.telegram.health
         return services
 
@@ -162,6 +180,10 @@ class Services:
                 self.telegram.close()
             if self.recording is not None:
                 self.recording.close()
+            if self.scanner is not None:
+                self.scanner.close()
+            if self.providers is not None:
+                self.providers.close()
             self.engine.close()
         finally:
             self.worker.shutdown()
@@ -176,12 +198,46 @@ def start_telegram(services: Services) -> TelegramRuntime:
     services; started (it connects to the Bot API in its own thread)."""
     runtime = TelegramRuntime(
         services.settings,
-        BotServices(services.simulation, services.orders, services.trading, services.health),
+        BotServices(
+            services.simulation,
+            services.orders,
+            services.trading,
+            services.health,
+            services.portfolio,
+        ),
         events=services.signals.subscribe,
         summaries=services.backtests.store.summary,
     ).start()
     services.worker.add_listener(runtime.backtest_finished)
     return runtime
+
+
+def start_scanner(services: Services) -> ScannerService:
+    """The market scanner over `services` (pairs, engine), its refresh thread started."""
+    settings, simulation = services.settings, services.simulation
+
+    def open_books() -> set[tuple[str, str]]:
+        return {(position.symbol, position.strategy) for position in simulation.positions()}
+
+    def restart_live() -> None:
+        simulation.stop()
+        simulation.start(feed_kind="live")
+
+    scanner = ScannerService(
+        settings,
+        AutoUniverse(settings, services.database, services.pairs, open_books),
+        feed_kind=lambda: services.engine.feed_health().kind,
+        restart=restart_live,
+        rules=RulesStore(settings.data_dir, EXCHANGE),
+    )
+    scanner.start()
+    services.health.scanner = scanner.health
+    return scanner
+
+
+def _notify(services: Services, change: UniverseChange) -> None:
+    if services.telegram is not None:
+        services.telegram.submit(universe_alert(change))
 
 
 def _resume(engine: SimulationEngine) -> None:

@@ -58,9 +58,10 @@ class SimulationService:
         """Sharpe, drawdown, win rate, profit factor, ... over the simulation so far."""
         return self.engine.read.metrics()
 
-    def risk_events(self, limit: int) -> list[RiskEventView]:
-        """Signals and orders the circuit breakers blocked, newest first, with the reason."""
-        return self.engine.read.risk_events(limit=limit)
+    def risk_events(self, limit: int, strategy: str | None = None) -> list[RiskEventView]:
+        """Signals and orders the circuit breakers blocked (of one strategy, if given),
+        newest first, with the reason."""
+        return self.engine.read.risk_events(limit=limit, strategy=strategy)
 
     def start(
         self,

@@ -11,9 +11,11 @@ from typing import Literal
 
 from scalplab import __version__
 from scalplab.config import Settings
+from scalplab.data.providers.base import ProviderHealth
 from scalplab.notify.notifier import NotifierHealth
 from scalplab.orders.live_sync import LiveVenueHealth
 from scalplab.services.recording import RecordingHealth
+from scalplab.services.scanner import ScannerHealth
 from scalplab.simulation.live import FeedHealth
 from scalplab.storage.db import Database
 
@@ -167,6 +169,10 @@ class HealthReport:
     """Live trading: the Binance venue's session (user stream, orders, reconciliation)."""
     telegram: NotifierHealth | None = None
     """TELEGRAM_ENABLED: the notifier's figures."""
+    scanner: ScannerHealth | None = None
+    """The market scanner: last scan, last error, counts."""
+    providers: list[ProviderHealth] | None = None
+    """Every external data provider: its state and why (left out, failing, stale, ok)."""
 
     @property
     def healthy(self) -> bool:
@@ -187,10 +193,14 @@ class HealthService:
         halted: Callable[[], bool] | None = None,
         live: Callable[[], LiveVenueHealth | None] | None = None,
         telegram: Callable[[], NotifierHealth] | None = None,
+        providers: Callable[[], list[ProviderHealth]] | None = None,
     ) -> None:
+        self.providers = providers
         self.live = live
         """The live venue's figures; set exactly when the engine's venue is Binance."""
         self.telegram = telegram
+        self.scanner: Callable[[], ScannerHealth] | None = None
+        """The market scanner's figures (set once it is built)."""
         self.feed = feed
         self.halted = halted
         self.recording = recording
@@ -230,6 +240,8 @@ class HealthService:
             venue="simulated" if self.live is None else "binance",
             live_venue=None if self.live is None else self.live(),
             telegram=None if self.telegram is None else self.telegram(),
+            scanner=None if self.scanner is None else self.scanner(),
+            providers=None if self.providers is None else self.providers(),
         )
         if self.recording is not None:
             recording = self.recording()

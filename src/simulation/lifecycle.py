@@ -17,13 +17,14 @@ from scalplab.data.candles import CandleStore
 from scalplab.data.features import MarketSource
 from scalplab.data.live_feed import QueueFeed
 from scalplab.data.live_source import LiveConfig, LiveSource
+from scalplab.data.providers.asof import LiveReadings, RunReadings
 from scalplab.data.sources import CandleSource, SourceRequest, open_candle_source
 from scalplab.errors import ConflictError, InputError, NoDataError
 from scalplab.orders.models import book_id
 from scalplab.simulation.account import PaperAccount
 from scalplab.simulation.driver import Driver, routes_of
 from scalplab.simulation.journal import Journal
-from scalplab.simulation.market import live_market, live_streams, replay_market
+from scalplab.simulation.market import live_market, live_streams, replay_market, run_external
 from scalplab.simulation.runner import PairRunner, StepExecutor
 from scalplab.simulation.stepper import Stepper
 from scalplab.simulation.views import FeedSpec, PairSpec
@@ -62,6 +63,9 @@ class Lifecycle:
         self.on_status = on_status
         self.live_config: Callable[[FeedSpec], LiveConfig] | None = None
         """Builds a live feed's endpoints and options (set by the engine)."""
+        self.live_readings: LiveReadings | None = None
+        """The polled provider readings live runs' external layers read (set by the
+        server; None: nothing polls in this process)."""
         self.runners: dict[str, PairRunner] = {}
         self.driver: Driver | None = None
         self.source: CandleSource | None = None
@@ -94,7 +98,8 @@ class Lifecycle:
                 if isinstance(source, LiveSource)
                 else stored
             )
-            runner = self._runner(plan, source, resume, market)
+            external = run_external(plan.info, plan.pair, feed, self.candles, self.live_readings)
+            runner = self._runner(plan, source, resume, market, external)
             runners.append(runner)
             keys[runner.book] = plan.keys
         self.source = source
@@ -150,6 +155,7 @@ class Lifecycle:
         source: CandleSource,
         resume: int | None,
         market: MarketSource | None = None,
+        external: RunReadings | None = None,
     ) -> PairRunner:
         pair = plan.pair
         (symbol, timeframe), *extra_keys = plan.keys
@@ -169,7 +175,7 @@ class Lifecycle:
             )
             extras.append((f"{extra_symbol}:{extra_tf}", follower))
         executor = StepExecutor(self.stepper, book)
-        return PairRunner(executor, plan.info, dict(plan.params), base, extras, market)
+        return PairRunner(executor, plan.info, dict(plan.params), base, extras, market, external)
 
     def _prepare_live(
         self, source: LiveSource, plans: list[_Planned]

@@ -92,6 +92,7 @@ def run_live_simulation(request: LiveRunRequest, settings: Settings) -> dict[str
             run_request, pair, info, params, _frame(played),
             [_extra(ref, pair, source) for ref in info.feeds],
             book.funding, rules, rules_source, risk, start_ms, end_ms,
+            external=next(iter(engine.lifecycle.runners.values())).external,
         )  # fmt: skip
         result = build_result(
             run, engine.account.model, signals(engine), sim, sim.simulation_initial_capital

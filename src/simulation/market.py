@@ -8,6 +8,11 @@ live source subscribes what the plugins declare (`live_streams`): aggregate trad
 book tops, 20-level partial books, liquidations, mark prices (always subscribed), and
 polls open interest over REST. Long/short ratios have no stream: a live run shows
 them as None.
+
+The external data a plugin declares (`external_layers`) comes the same two ways
+(`run_external`): a replay reads the providers' recorded snapshots over its range, as a
+backtest does; a live run reads the server's polled readings (`LiveReadings`, none when
+nothing polls in this process: every declared layer is then missing with that reason).
 """
 
 from __future__ import annotations
@@ -18,6 +23,13 @@ from scalplab.data.candles import CandleStore
 from scalplab.data.features import FeatureRequest, MarketSource, load_features
 from scalplab.data.features.live import LiveFeatures
 from scalplab.data.live_source import LiveSource
+from scalplab.data.providers.asof import (
+    LiveReadings,
+    RunReadings,
+    live_run_readings,
+    snapshot_readings,
+)
+from scalplab.data.timeframes import timeframe_ms
 from scalplab.simulation.views import FeedSpec, PairSpec
 from scalplab.strategies.registry import StrategyInfo
 
@@ -83,3 +95,25 @@ def replay_market(
         info.market_params(params), feed.degraded,
     )  # fmt: skip
     return load_features(candles.data_dir, request, bars["open_time"].to_numpy(), bars)
+
+
+def run_external(
+    info: StrategyInfo,
+    pair: PairSpec,
+    feed: FeedSpec,
+    candles: CandleStore,
+    live: LiveReadings | None,
+) -> RunReadings | None:
+    """The `external` of a book: its declared providers' recorded snapshots over a replay's
+    range, or the polled readings of a live run (None: it declares none)."""
+    if not info.external_layers:
+        return None
+    step = timeframe_ms(pair.timeframe)
+    if feed.kind == "live":
+        return live_run_readings(live, info.external_providers, step)
+    start_ms, end_ms = feed.start_ms, feed.end_ms
+    if start_ms is None or end_ms is None:
+        first, last, _ = candles.span(pair.symbol, "1m")
+        start_ms = first if start_ms is None else start_ms
+        end_ms = last + 60_000 if end_ms is None else end_ms
+    return snapshot_readings(candles.data_dir, info.external_providers, start_ms, end_ms, step)

@@ -13,13 +13,16 @@ rows.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import cast
 
 from scalplab.data.symbols import normalize_symbol
 from scalplab.limits import check_page
+from scalplab.orders.gating import open_books
 from scalplab.orders.metrics import Metrics, metrics_of
-from scalplab.orders.models import SignalFate, SignalRecord
+from scalplab.orders.models import SignalFate, SignalRecord, Trade
 from scalplab.orders.pending import PendingView
+from scalplab.orders.risk_records import OpenBook
 from scalplab.orders.types import Order
 from scalplab.simulation.account import PaperAccount
 from scalplab.simulation.recent_signals import RecentSignals, SignalChange
@@ -35,6 +38,28 @@ from scalplab.simulation.views import (
     positions_of,
 )
 from scalplab.storage.models_sim import SignalSim
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRisk:
+    """The account's open risk as the portfolio-heat breaker measures it: the equity, the
+    busy books with their risk (`scalplab.orders.gating.open_books`), the open positions
+    and the strategies of the engine's pairs, read together under the engine lock."""
+
+    equity: float
+    books: tuple[OpenBook, ...]
+    positions: tuple[PositionView, ...]
+    strategies: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EquityCurve:
+    """The equity over the run: the snapshots and the last bar's equity, the initial
+    capital and the equity now."""
+
+    points: tuple[tuple[int, float], ...]
+    initial: float
+    final: float
 
 
 class ReadModel:
@@ -117,10 +142,44 @@ class ReadModel:
         """The stored signals' scores in `bins` equal-width bins over 0..100."""
         return histogram(self.store, bins, strategy, symbol)
 
-    def risk_events(self, limit: int = 100) -> list[RiskEventView]:
-        """Newest circuit-breaker blocks first."""
+    def risk_events(self, limit: int = 100, strategy: str | None = None) -> list[RiskEventView]:
+        """Newest circuit-breaker blocks first (of one strategy, if given)."""
         check_page(limit, 0)
-        return [risk_event_view(row) for row in self.store.risk_events(limit)]
+        return [risk_event_view(row) for row in self.store.risk_events(limit, strategy)]
+
+    def signals_between(
+        self, start_ms: int, end_ms: int, strategy: str | None = None
+    ) -> list[SignalView]:
+        """Signals of bars opening in `[start_ms, end_ms)`, oldest first."""
+        return [signal_view(row) for row in self.store.signals_between(start_ms, end_ms, strategy)]
+
+    def trades_between(
+        self, start_ms: int, end_ms: int, strategy: str | None = None
+    ) -> list[Trade]:
+        """Trades exiting in `[start_ms, end_ms)`, in exit order."""
+        return self.store.trades_between(start_ms, end_ms, strategy)
+
+    def open_risk(self) -> OpenRisk:
+        """The equity, the busy books with their open risk, the positions and the pairs'
+        strategies, as one consistent read (takes the engine lock)."""
+        with self.lock:
+            account = self.account
+            venue = account.sandbox.venue
+            books = open_books(venue, account.queue, account.confirmations)
+            positions = positions_of(account.model, account.marks)
+            strategies = tuple(sorted({pair.strategy for pair in account.pairs.values()}))
+            return OpenRisk(venue.equity(), books, tuple(positions), strategies)
+
+    def equity_curve(self) -> EquityCurve:
+        """The snapshots' equity and the equity at the last bar (takes the engine lock)."""
+        with self.lock:
+            account = self.account
+            points = [(row.time_ms, row.equity) for row in self.store.snapshots()]
+            final = account.model.equity
+            last = account.last_bar_ms
+            if last is not None and (not points or points[-1][0] < last):
+                points.append((last, final))
+            return EquityCurve(tuple(points), account.initial_capital, final)
 
     def orders(self, limit: int = 100, offset: int = 0) -> list[Order]:
         """Orders of the queue, newest first."""
@@ -148,14 +207,15 @@ class ReadModel:
             account = self.account
             model = account.model
             trades = sorted(model.trades, key=lambda t: (t.exit_ms, t.book))
-            equity = [(row.time_ms, row.equity) for row in self.store.snapshots()]
-            final = model.equity
-            last = account.last_bar_ms
-            if last is not None and (not equity or equity[-1][0] < last):
-                equity.append((last, final))
+            curve = self.equity_curve()
             records = [signal_record(row) for row in self.store.signals(None, None)]
             return metrics_of(
-                trades, equity, records, model.totals(), account.initial_capital, final
+                trades,
+                list(curve.points),
+                records,
+                model.totals(),
+                account.initial_capital,
+                curve.final,
             )
 
 

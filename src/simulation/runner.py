@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from collections.abc import Sequence
 from typing import Any, Literal, Protocol
 
 import backtrader as bt
@@ -23,8 +24,9 @@ import greenlet
 import scalplab.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
 from scalplab.data.features import MarketSource
 from scalplab.data.live_feed import QueueFeed
+from scalplab.data.providers.asof import RunReadings
 from scalplab.errors import ScalpLabError
-from scalplab.orders.models import Bar, Position
+from scalplab.orders.models import Bar, Position, Trade
 from scalplab.strategies.breakers import BreakerInputs
 from scalplab.strategies.registry import StrategyInfo
 from scalplab.strategies.signal import Signal
@@ -62,6 +64,10 @@ class Steps(Protocol):
 
     def position(self, book: str) -> Position | None:
         """The book's open position."""
+        ...
+
+    def closed_trades(self, book: str) -> Sequence[Trade]:
+        """The book's closed trades, in exit order."""
         ...
 
     def end_bar(self) -> None:
@@ -115,6 +121,10 @@ class StepExecutor:
         """The book's open position."""
         return self.steps.position(self.book)
 
+    def closed_trades(self) -> Sequence[Trade]:
+        """The book's closed trades (its paper record; none on warm-up history)."""
+        return self.steps.closed_trades(self.book) if self.applied else ()
+
     def finish(self) -> None:
         """Cerebro stopped: at the natural end of the data the books close the book."""
         natural = self.feed is not None and not self.feed.stopped
@@ -156,10 +166,13 @@ class PairRunner:
         feed: QueueFeed,
         extras: list[tuple[str, QueueFeed]] | None = None,
         market: MarketSource | None = None,
+        external: RunReadings | None = None,
     ) -> None:
         self.executor = executor
         self.market = market
         """The plugin's declared market data (`self.market`), when it declares some."""
+        self.external = external
+        """The provider readings of a plugin that declares `external_layers`."""
         self.info = info
         self.params = params
         self.feed = feed
@@ -214,7 +227,11 @@ class PairRunner:
         for name, extra in self.extras:
             cerebro.adddata(extra, name=name)
         cerebro.addstrategy(
-            self.info.cls, executor=self.executor, market=self.market, **self.params
+            self.info.cls,
+            executor=self.executor,
+            market=self.market,
+            external=self.external,
+            **self.params,
         )
         cerebro.addanalyzer(_Checkpoint, executor=self.executor)
         try:

@@ -10,12 +10,12 @@ a restart) reach the strategy but not the books.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from scalplab.orders.commands import ClosePosition, SubmitSignal
 from scalplab.orders.executor import END_OF_DATA
-from scalplab.orders.models import Bar, Position
+from scalplab.orders.models import Bar, Position, Trade
 from scalplab.simulation.account import PaperAccount
 from scalplab.simulation.journal import Journal
 from scalplab.simulation.runner import PairRunner
@@ -100,6 +100,10 @@ class Stepper:
     def position(self, book: str) -> Position | None:
         """The book's open position."""
         return self.account.model.position(book)
+
+    def closed_trades(self, book: str) -> Sequence[Trade]:
+        """The book's closed trades, in exit order (a copy: read under the step's lock)."""
+        return tuple(self.account.model.book(book).trades)
 
     def end_bar(self) -> None:
         """Close the step's unit and give the lock back (no-op when no step is open)."""

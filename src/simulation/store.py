@@ -290,10 +290,41 @@ class SimStore:
         with self.transaction() as session:
             return int(session.scalar(select(func.count()).select_from(TradeSim)) or 0)
 
-    def risk_events(self, limit: int | None) -> list[RiskEventSim]:
-        """Newest risk events first; all with `limit=None`."""
+    def signals_between(
+        self, start_ms: int, end_ms: int, strategy: str | None = None
+    ) -> list[SignalSim]:
+        """Signals of bars opening in `[start_ms, end_ms)` (of one strategy, if given),
+        oldest first."""
+        with self.transaction() as session:
+            query = (
+                select(SignalSim)
+                .where(SignalSim.time_ms >= start_ms, SignalSim.time_ms < end_ms)
+                .order_by(SignalSim.time_ms, SignalSim.id)
+            )
+            if strategy is not None:
+                query = query.where(SignalSim.strategy == strategy)
+            return list(session.scalars(query))
+
+    def trades_between(
+        self, start_ms: int, end_ms: int, strategy: str | None = None
+    ) -> list[Trade]:
+        """Trades exiting in `[start_ms, end_ms)` (of one strategy, if given), in exit order."""
+        with self.transaction() as session:
+            query = (
+                select(TradeSim)
+                .where(TradeSim.exit_ms >= start_ms, TradeSim.exit_ms < end_ms)
+                .order_by(TradeSim.exit_ms, TradeSim.id)
+            )
+            if strategy is not None:
+                query = query.where(TradeSim.strategy == strategy)
+            return [_trade(row) for row in session.scalars(query)]
+
+    def risk_events(self, limit: int | None, strategy: str | None = None) -> list[RiskEventSim]:
+        """Newest risk events first (of one strategy, if given); all with `limit=None`."""
         with self.transaction() as session:
             query = select(RiskEventSim).order_by(RiskEventSim.id.desc()).limit(limit)
+            if strategy is not None:
+                query = query.where(RiskEventSim.strategy == strategy)
             return list(session.scalars(query))
 
     def snapshots(self) -> list[SnapshotSim]:

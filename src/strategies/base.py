@@ -20,6 +20,15 @@ that just closed (None fields for what was not declared or is not available), co
 by one pipeline from the stores in backtests and replays and from the stream in paper
 trading; `market_params` sets the thresholds (a param of the same name overrides them).
 
+External data: `external_layers = {"onchain": ("whale_alert",), ...}` names, per layer of
+the plugin, the external data providers it reads (`scalplab.data.providers`); the plugin
+then gets `self.p.external`, a `RunReadings` — the recorded snapshots of those providers
+over the run's range in backtests and replays, the server's polled readings in live
+paper — whose lookups never give a reading fetched after the instant asked
+(`reading_at(provider, bar close)`). Missing providers are the plugin's to score as missing.
+`self.closed_trades()` is the book's closed trades so far (its own history: a backtest's
+run, a paper book's record), never one that closed after the bar.
+
 Circuit breakers: `breakers = (MaxSignals("daily", 8), Cooldown("cooldown", 60), ...)`
 (`scalplab.strategies.breakers`) come with each signal to the risk gate, which evaluates
 them on the bar clock in every mode; a bad declaration is a `StrategyError` at start.
@@ -35,7 +44,7 @@ view of one book) is handed in by the backtest runner or the paper-trading engin
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal, Protocol
 
 import backtrader as bt
@@ -43,6 +52,7 @@ import backtrader as bt
 import scalplab.data.btcompat  # noqa: F401  (restores collections.Iterable for Backtrader)
 from scalplab.data.bars import Bar
 from scalplab.data.features import NO_FEATURES, BarFeatures, FeatureParams, MarketSource
+from scalplab.data.providers.asof import RunReadings
 from scalplab.errors import StrategyError
 from scalplab.strategies.breakers import Breaker, BreakerInputs, BreakerWatch
 from scalplab.strategies.params import ParamInfo
@@ -50,8 +60,26 @@ from scalplab.strategies.signal import Signal
 from scalplab.strategies.vector import CandleArrays, VectorSignals
 from scalplab.timeutil import iso_ms
 
-# Params of the base class that are plumbing, not strategy settings.
-INTERNAL_PARAMS = frozenset({"executor", "market"})
+# Params of the base class that are plumbing, not strategy settings (`external`: the
+# provider readings of a plugin that declares `external_layers`).
+INTERNAL_PARAMS = frozenset({"executor", "market", "external"})
+
+
+class ClosedTrade(Protocol):
+    """What a strategy reads of one of its book's closed trades (a fill that closed
+    quantity: the order layer's `Trade`)."""
+
+    @property
+    def side(self) -> str: ...
+
+    @property
+    def entry_ms(self) -> int: ...
+
+    @property
+    def exit_ms(self) -> int: ...
+
+    @property
+    def pnl(self) -> float: ...
 
 
 class Executor(Protocol):
@@ -76,6 +104,10 @@ class Executor(Protocol):
     def finish(self) -> None:
         """The data ended."""
 
+    def closed_trades(self) -> Sequence[ClosedTrade]:
+        """The book's closed trades so far, in exit order."""
+        ...
+
 
 class SignalStrategy(bt.Strategy):
     """Base of all plugins; subclasses override `generate_signal`."""
@@ -92,6 +124,8 @@ class SignalStrategy(bt.Strategy):
     """Circuit breakers of this strategy (`scalplab.strategies.breakers`)."""
     market_params: ClassVar[FeatureParams] = FeatureParams()
     """Thresholds of the market features (sweeps, depth levels, walls)."""
+    external_layers: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    """Layer → the external data providers it reads (`self.p.external`)."""
     history_bars: ClassVar[int] = 1_000
     """How far back a plugin may read a feed directly (`self.data.close[-k]` for
     k < history_bars) in paper trading, where Cerebro keeps only the bars each line
@@ -101,6 +135,7 @@ class SignalStrategy(bt.Strategy):
         ("max_hold_bars", 0),
         ("executor", None),
         ("market", None),
+        ("external", None),
     )
 
     base_param_info: ClassVar[dict[str, ParamInfo]] = {
@@ -159,6 +194,7 @@ class SignalStrategy(bt.Strategy):
         self._last_open_ms: int | None = None
         self._extra_feeds = len(self.datas) > 1
         self._market: MarketSource | None = self.p.market
+        self._external: RunReadings | None = self.p.external
         cls = type(self)
         self._breaker_watch = BreakerWatch(cls.breakers, cls.feeds) if cls.breakers else None
 
@@ -205,7 +241,8 @@ class SignalStrategy(bt.Strategy):
             if watch is None:
                 executor.on_signal(bar, signal)
             else:
-                executor.on_signal(bar, signal, watch.inputs(self.datas, bar.open_ms))
+                inputs = watch.inputs(self.datas, bar.open_ms, self._external)
+                executor.on_signal(bar, signal, inputs)
 
     def stop(self) -> None:
         self._executor.finish()
@@ -231,6 +268,11 @@ class SignalStrategy(bt.Strategy):
         open position at the next bar's open, as a market order (taker, slipped), exit
         reason `signal`. False when flat or an exit is already on its way."""
         return bool(self._executor.request_exit("signal"))
+
+    def closed_trades(self) -> Sequence[ClosedTrade]:
+        """The book's closed trades so far, in exit order (each fill that closed quantity;
+        empty on the warm-up history of a paper run)."""
+        return self._executor.closed_trades()
 
     @property
     def in_position(self) -> bool:

@@ -21,6 +21,12 @@ signals and entry orders, counted where they were accepted):
   close are absent (`0`: the latest one must be there). In a backtest that is a hole
   in the reference data; live, a bar that never arrived.
 
+More conditions (on the account and the signal: a stop-loss cooldown, a win streak, the
+daily loss, open positions, portfolio heat, correlation, extreme volatility, UTC hours, a
+score band, a reference feed's move, an external provider metric's move) are in
+`scalplab.strategies.breaker_conditions`, and the effects in
+`scalplab.strategies.breaker_effects`; all are importable from here.
+
 Scopes: `global` (every book of the gate), `strategy` (every symbol of the declaring
 strategy), `symbol` (every book on the signal's symbol). A condition counts the scope's
 entries; a lasting effect blocks the scope.
@@ -47,181 +53,53 @@ problem is one `StrategyError` line naming the breaker and the field.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, get_args
+from typing import Any
 
+from scalplab.data.providers.asof import RunReadings
 from scalplab.data.timeframes import timeframe_ms
 from scalplab.errors import InputError, StrategyError
+from scalplab.strategies.breaker_conditions import (
+    NEEDS_BOOKS,
+    AccountBreaker,
+    Correlated,
+    DailyLoss,
+    ExternalMove,
+    ExtremeVolatility,
+    FeedMove,
+    OpenPositions,
+    PortfolioHeat,
+    ScoreBand,
+    StopLossCooldown,
+    UtcHours,
+    WinStreak,
+)
+from scalplab.strategies.breaker_effects import (
+    BLOCK,
+    DATENUM_EPOCH,
+    DAY_MS,
+    EFFECTS,
+    MAX_COOLDOWN_SECONDS,
+    PLATFORM_NAMES,
+    SCOPES,
+    WINDOWS,
+    BlockScope,
+    BlockSignal,
+    Effect,
+    PauseUntil,
+    PauseUntilResume,
+    RaiseThreshold,
+    ScaleSize,
+    Scope,
+    Window,
+    check_common,
+    seconds_problem,
+    whole,
+)
 from scalplab.strategies.feeds import parse_feed, parse_feeds
 
-Scope = Literal["global", "strategy", "symbol"]
-Window = Literal["utc_day", "rolling_hour"]
-SCOPES: tuple[str, ...] = get_args(Scope)
-WINDOWS: tuple[str, ...] = get_args(Window)
-
-PLATFORM_NAMES = frozenset(
-    {
-        "min_rr",
-        "max_open_positions",
-        "daily_loss_limit",
-        "loss_streak",
-        "overtrading",
-        "spread",
-        "extreme_volatility",
-        "halted",
-    }
-)
-"""Names of the platform's own breakers (and the kill switch): a strategy's breaker
-cannot take one."""
-
-MAX_SECONDS = 7 * 86_400
-"""Longest duration an effect may hold (a week)."""
-MAX_COOLDOWN_SECONDS = 86_400
-"""Longest cooldown (a day: the gate remembers two days of entries)."""
-DATENUM_EPOCH = 719_163.0
-"""Backtrader's date number of 1970-01-01 (its clock counts days from year 1)."""
-DAY_MS = 86_400_000
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-
-
-def _whole(value: object, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _seconds_problem(field: str, value: object, high: int = MAX_SECONDS) -> str | None:
-    if _whole(value, 1, high):
-        return None
-    return f"{field} must be a whole number of seconds in 1..{high}, not {value!r}"
-
-
-# ----- effects ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class BlockSignal:
-    """Block the signal that meets the condition."""
-
-    kind: ClassVar[str] = "block_signal"
-
-    def problem(self) -> str | None:
-        """What is wrong with the fields (None: nothing)."""
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class BlockScope:
-    """Block the breaker's scope for `seconds` from the trip."""
-
-    seconds: int
-    kind: ClassVar[str] = "block_scope"
-
-    def problem(self) -> str | None:
-        """What is wrong with the fields (None: nothing)."""
-        return _seconds_problem("effect seconds", self.seconds)
-
-
-@dataclass(frozen=True, slots=True)
-class PauseUntilResume:
-    """Stop every new entry until a person resumes trading (the kill switch)."""
-
-    kind: ClassVar[str] = "pause"
-
-    def problem(self) -> str | None:
-        """What is wrong with the fields (None: nothing)."""
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class PauseUntil:
-    """Stop every new entry for `seconds` from the trip, or until the condition resets."""
-
-    seconds: int | None = None
-    kind: ClassVar[str] = "pause_until"
-
-    def problem(self) -> str | None:
-        """What is wrong with the fields (None: nothing)."""
-        return None if self.seconds is None else _seconds_problem("effect seconds", self.seconds)
-
-
-@dataclass(frozen=True, slots=True)
-class ScaleSize:
-    """Multiply the sized quantity by `factor` (0 < factor ≤ 1)."""
-
-    factor: float
-    kind: ClassVar[str] = "scale_size"
-
-    def problem(self) -> str | None:
-        """What is wrong with the fields (None: nothing)."""
-        if _number(self.factor) and 0 < self.factor <= 1:
-            return None
-        return f"effect factor must be within (0, 1], not {self.factor!r}"
-
-
-@dataclass(frozen=True, slots=True)
-class RaiseThreshold:
-    """Block a signal whose score is under `threshold + by` (no score: not affected)."""
-
-    threshold: float
-    by: float
-    kind: ClassVar[str] = "raise_threshold"
-
-    def problem(self) -> str | None:
-        """What is wrong with the fields (None: nothing)."""
-        if not (_number(self.threshold) and 0 <= self.threshold <= 100):
-            return f"effect threshold must be a score within 0..100, not {self.threshold!r}"
-        if not (_number(self.by) and 0 < self.by <= 100):
-            return f"effect by must be within (0, 100], not {self.by!r}"
-        return None
-
-    @property
-    def required(self) -> float:
-        """The score a signal needs while the breaker holds."""
-        return float(self.threshold + self.by)
-
-
-Effect = BlockSignal | BlockScope | PauseUntilResume | PauseUntil | ScaleSize | RaiseThreshold
-EFFECTS: tuple[str, ...] = (
-    BlockSignal.kind,
-    BlockScope.kind,
-    PauseUntilResume.kind,
-    PauseUntil.kind,
-    ScaleSize.kind,
-    RaiseThreshold.kind,
-)
-"""Effect kinds, as recorded in risk events."""
-
-
 # ----- breakers ----------------------------------------------------------------------------------
-
-
-def _check_common(breaker: MaxSignals | Cooldown | FeedMissing) -> None:
-    name = breaker.name
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise StrategyError(
-            f"breaker name {name!r} must match {_NAME.pattern} (lower case, at most 32 chars)"
-        )
-    if name in PLATFORM_NAMES:
-        raise StrategyError(f"breaker {name!r}: name is taken by a platform breaker")
-    if breaker.scope not in SCOPES:
-        raise StrategyError(
-            f"breaker {name!r}: scope must be one of {', '.join(SCOPES)}, not {breaker.scope!r}"
-        )
-    effect = breaker.effect
-    if not isinstance(effect, Effect):
-        raise StrategyError(
-            f"breaker {name!r}: effect must be one of BlockSignal, BlockScope, "
-            f"PauseUntilResume, PauseUntil, ScaleSize, RaiseThreshold, not {effect!r}"
-        )
-    problem = effect.problem()
-    if problem is not None:
-        raise StrategyError(f"breaker {name!r}: {problem}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,11 +110,11 @@ class MaxSignals:
     limit: int
     window: Window = "utc_day"
     scope: Scope = "strategy"
-    effect: Effect = BlockSignal()
+    effect: Effect = BLOCK
 
     def __post_init__(self) -> None:
-        _check_common(self)
-        if not _whole(self.limit, 1, 100_000):
+        check_common(self)
+        if not whole(self.limit, 1, 100_000):
             raise StrategyError(
                 f"breaker {self.name!r}: limit must be a whole number in 1..100000, "
                 f"not {self.limit!r}"
@@ -255,11 +133,11 @@ class Cooldown:
     name: str
     seconds: int
     scope: Scope = "symbol"
-    effect: Effect = BlockSignal()
+    effect: Effect = BLOCK
 
     def __post_init__(self) -> None:
-        _check_common(self)
-        problem = _seconds_problem("seconds", self.seconds, MAX_COOLDOWN_SECONDS)
+        check_common(self)
+        problem = seconds_problem("seconds", self.seconds, MAX_COOLDOWN_SECONDS)
         if problem is not None:
             raise StrategyError(f"breaker {self.name!r}: {problem}")
 
@@ -272,16 +150,16 @@ class FeedMissing:
     feed: str
     max_missing_bars: int = 0
     scope: Scope = "strategy"
-    effect: Effect = BlockSignal()
+    effect: Effect = BLOCK
 
     def __post_init__(self) -> None:
-        _check_common(self)
+        check_common(self)
         try:
             ref = parse_feed(self.feed)
         except InputError as exc:
             raise StrategyError(f"breaker {self.name!r}: {exc.message}") from None
         object.__setattr__(self, "feed", str(ref))
-        if not _whole(self.max_missing_bars, 0, 100_000):
+        if not whole(self.max_missing_bars, 0, 100_000):
             raise StrategyError(
                 f"breaker {self.name!r}: max_missing_bars must be a whole number in 0..100000, "
                 f"not {self.max_missing_bars!r}"
@@ -293,7 +171,7 @@ class FeedMissing:
             )
 
 
-Breaker = MaxSignals | Cooldown | FeedMissing
+Breaker = MaxSignals | Cooldown | FeedMissing | AccountBreaker
 """A declared breaker."""
 
 
@@ -307,11 +185,35 @@ class FeedLag:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedChange:
+    """How far one watched extra feed's close moved over `bars` of its bars, in % (None:
+    it has not `bars + 1` bars yet)."""
+
+    feed: str
+    bars: int
+    change_pct: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalChange:
+    """How far an external provider's metric moved over `minutes` before the signal
+    bar's close, in % (None: no readings to tell)."""
+
+    provider: str
+    metric: str
+    minutes: int
+    change_pct: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class BreakerInputs:
-    """What a strategy hands the gate with a signal: its breakers and its feeds' lags."""
+    """What a strategy hands the gate with a signal: its breakers, its feeds' lags and
+    the moves its `FeedMove` and `ExternalMove` breakers watch."""
 
     breakers: tuple[Breaker, ...]
     feed_lags: tuple[FeedLag, ...] = ()
+    feed_moves: tuple[FeedChange, ...] = ()
+    external_moves: tuple[ExternalChange, ...] = ()
 
     def lag(self, feed: str) -> FeedLag | None:
         """The lag of `feed` (None: not watched)."""
@@ -320,29 +222,64 @@ class BreakerInputs:
                 return lag
         return None
 
+    def move(self, feed: str, bars: int) -> FeedChange | None:
+        """The move of `feed` over `bars` bars (None: not watched)."""
+        for move in self.feed_moves:
+            if move.feed == feed and move.bars == bars:
+                return move
+        return None
+
+    def external(self, provider: str, metric: str, minutes: int) -> ExternalChange | None:
+        """The move of a provider's metric over `minutes` (None: not watched)."""
+        for move in self.external_moves:
+            if (move.provider, move.metric, move.minutes) == (provider, metric, minutes):
+                return move
+        return None
+
+    @property
+    def needs_books(self) -> bool:
+        """Whether a breaker reads the account's open books (positions, waiting entries)."""
+        return any(isinstance(breaker, NEEDS_BOOKS) for breaker in self.breakers)
+
 
 class BreakerWatch:
-    """A running strategy's breakers and the extra feeds its `FeedMissing` breakers watch,
-    read off Backtrader's data feeds at each signal (`inputs`).
+    """A running strategy's breakers and the extra feeds its `FeedMissing` and `FeedMove`
+    breakers watch, read off Backtrader's data feeds at each signal (`inputs`).
 
     An extra feed's bar is stamped at the open of the base bar that closes with it
     (`scalplab.strategies.feeds`), so at the base bar opened at `t` the feed misses
     `(t − stamp) // feed_tf` bars, `stamp` being the stamp of its latest bar: 0 when the
-    bar that should have closed by the base bar's close is there.
+    bar that should have closed by the base bar's close is there. A move is the latest
+    close against the close `bars` bars before it.
     """
 
     def __init__(self, breakers: object, feeds: Iterable[object]) -> None:
         self.breakers = check_breakers(breakers, feeds)
         declared = [str(ref) for ref in parse_feeds(feeds)]
         watched: dict[str, tuple[int, int]] = {}
+        moves: dict[tuple[str, int], int] = {}
         for breaker in self.breakers:
             if isinstance(breaker, FeedMissing) and breaker.feed not in watched:
                 tf = breaker.feed.rpartition(":")[2]
                 watched[breaker.feed] = (1 + declared.index(breaker.feed), timeframe_ms(tf))
+            if isinstance(breaker, FeedMove):
+                moves[(breaker.feed, breaker.bars)] = 1 + declared.index(breaker.feed)
         self.watched = watched
+        self.moves = moves
+        self.external = tuple(
+            dict.fromkeys(
+                (breaker.provider, breaker.metric, breaker.minutes)
+                for breaker in self.breakers
+                if isinstance(breaker, ExternalMove)
+            )
+        )
 
-    def inputs(self, datas: Sequence[Any], base_open_ms: int) -> BreakerInputs:
-        """The breakers and the watched feeds' lags at the base bar opened at `base_open_ms`."""
+    def inputs(
+        self, datas: Sequence[Any], base_open_ms: int, readings: RunReadings | None = None
+    ) -> BreakerInputs:
+        """The breakers, the watched feeds' lags and moves at the base bar opened at
+        `base_open_ms`, and the watched provider metrics' moves up to its close (none
+        without `readings`)."""
         lags = []
         for feed, (index, step_ms) in self.watched.items():
             data = datas[index]
@@ -351,12 +288,30 @@ class BreakerWatch:
                 continue
             stamp = round((data.datetime[0] - DATENUM_EPOCH) * DAY_MS)
             lags.append(FeedLag(feed, max(0, (base_open_ms - stamp) // step_ms)))
-        return BreakerInputs(self.breakers, tuple(lags))
+        moves = []
+        for (feed, bars), index in self.moves.items():
+            data = datas[index]
+            change = None
+            if len(data) > bars:
+                before, last = float(data.close[-bars]), float(data.close[0])
+                change = (last / before - 1.0) * 100.0 if before > 0 else None
+            moves.append(FeedChange(feed, bars, change))
+        external = []
+        for provider, metric, minutes in self.external:
+            change = None
+            if readings is not None:
+                close = readings.close_ms(base_open_ms)
+                change = readings.change_pct(provider, metric, minutes, close)
+            external.append(ExternalChange(provider, metric, minutes, change))
+        return BreakerInputs(self.breakers, tuple(lags), tuple(moves), tuple(external))
 
 
-def check_breakers(breakers: object, feeds: Iterable[object] = ()) -> tuple[Breaker, ...]:
+def check_breakers(
+    breakers: object, feeds: Iterable[object] = (), providers: Iterable[str] | None = None
+) -> tuple[Breaker, ...]:
     """A class's `breakers`, checked: a tuple of breaker specs with distinct names, each
-    watched feed declared in `feeds` (`StrategyError` naming the breaker otherwise)."""
+    watched feed declared in `feeds` and (when `providers` is given) each watched provider
+    among them (`StrategyError` naming the breaker otherwise)."""
     if not isinstance(breakers, tuple):
         raise StrategyError(f"breakers must be a tuple of breaker specs, not {breakers!r}")
     declared = {str(ref) for ref in parse_feeds(feeds)}
@@ -364,22 +319,37 @@ def check_breakers(breakers: object, feeds: Iterable[object] = ()) -> tuple[Brea
     for breaker in breakers:
         if not isinstance(breaker, Breaker):
             raise StrategyError(
-                f"breakers must hold MaxSignals, Cooldown or FeedMissing specs, not {breaker!r}"
+                f"breakers must hold breaker specs (MaxSignals, Cooldown, FeedMissing or a "
+                f"condition of scalplab.strategies.breaker_conditions), not {breaker!r}"
             )
         if breaker.name in seen:
             raise StrategyError(f"breaker {breaker.name!r} is declared twice")
         seen.add(breaker.name)
-        if isinstance(breaker, FeedMissing) and breaker.feed not in declared:
+        if isinstance(breaker, FeedMissing | FeedMove) and breaker.feed not in declared:
             known = ", ".join(sorted(declared)) or "none"
             raise StrategyError(
                 f"breaker {breaker.name!r}: feed {breaker.feed!r} is not one of the strategy's "
                 f"feeds (declared: {known})"
             )
+        if isinstance(breaker, ExternalMove) and providers is not None:
+            named = set(providers)
+            if breaker.provider not in named:
+                raise StrategyError(
+                    f"breaker {breaker.name!r}: provider {breaker.provider!r} is not one the "
+                    f"strategy declares in external_layers ({', '.join(sorted(named)) or 'none'})"
+                )
     return breakers
+
+
+def needs_atr(breakers: Iterable[object]) -> bool:
+    """Whether a breaker reads the gate's ATR (so a run must track it even with the
+    platform's volatility breaker off)."""
+    return any(isinstance(breaker, ExtremeVolatility) for breaker in breakers)
 
 
 __all__ = [
     "EFFECTS",
+    "MAX_COOLDOWN_SECONDS",
     "PLATFORM_NAMES",
     "SCOPES",
     "WINDOWS",
@@ -389,15 +359,30 @@ __all__ = [
     "BreakerInputs",
     "BreakerWatch",
     "Cooldown",
+    "Correlated",
+    "DailyLoss",
     "Effect",
+    "ExternalChange",
+    "ExternalMove",
+    "ExtremeVolatility",
+    "FeedChange",
     "FeedLag",
     "FeedMissing",
+    "FeedMove",
     "MaxSignals",
+    "OpenPositions",
     "PauseUntil",
     "PauseUntilResume",
+    "PortfolioHeat",
     "RaiseThreshold",
     "ScaleSize",
     "Scope",
+    "ScoreBand",
+    "StopLossCooldown",
+    "UtcHours",
+    "WinStreak",
     "Window",
     "check_breakers",
+    "check_common",
+    "needs_atr",
 ]

@@ -14,6 +14,7 @@ import inspect
 import pkgutil
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -21,6 +22,7 @@ from typing import Any, cast
 
 import scalplab.strategies as package
 from scalplab.data.features import FeatureParams, parse_market_data
+from scalplab.data.providers.reading import PROVIDER_LAYERS
 from scalplab.errors import InputError, NotFoundError, StrategyError, snippet
 from scalplab.strategies.base import INTERNAL_PARAMS, SignalStrategy
 from scalplab.strategies.breakers import check_breakers
@@ -57,6 +59,13 @@ class StrategyInfo:
     feeds: tuple[FeedRef, ...] = ()
     market_data: tuple[str, ...] = ()
     """Market data beyond candles the plugin reads (`self.market`)."""
+    external_layers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Layer → the external data providers it reads (`self.p.external`)."""
+
+    @property
+    def external_providers(self) -> tuple[str, ...]:
+        """Every provider the plugin's external layers read, once each."""
+        return tuple(dict.fromkeys(p for names in self.external_layers.values() for p in names))
 
     def resolve(
         self, given: dict[str, object], strict: bool = False
@@ -74,6 +83,7 @@ class StrategyInfo:
             "params": [spec.to_dict() for spec in self.params.values()],
             "feeds": [str(feed) for feed in self.feeds],
             "market_data": list(self.market_data),
+            "external_layers": {layer: list(v) for layer, v in self.external_layers.items()},
         }
 
     def market_params(self, params: dict[str, int | float | bool | str]) -> FeatureParams:
@@ -125,7 +135,9 @@ class Registry:
         try:
             specs = param_specs(cls)
             feeds = parse_feeds(cls.feeds)
-            check_breakers(cls.breakers, cls.feeds)
+            external = parse_external_layers(cls.external_layers)
+            providers = {name for names in external.values() for name in names}
+            check_breakers(cls.breakers, cls.feeds, providers)
             market_data = parse_market_data(cls.market_data)
             if not isinstance(cls.market_params, FeatureParams):
                 raise TypeError("market_params must be a FeatureParams")
@@ -142,7 +154,29 @@ class Registry:
             source=source,
             feeds=feeds,
             market_data=market_data,
+            external_layers=external,
         )
+
+
+def parse_external_layers(value: object) -> dict[str, tuple[str, ...]]:
+    """A class's `external_layers`, checked: layer names mapped to tuples of known
+    provider names (`StrategyError` otherwise)."""
+    if not isinstance(value, Mapping):
+        raise StrategyError(f"external_layers must map layers to providers, not {value!r}")
+    checked: dict[str, tuple[str, ...]] = {}
+    for layer, names in value.items():
+        if not (isinstance(layer, str) and _NAME.match(layer)):
+            raise StrategyError(f"external_layers: {layer!r} is not a layer name")
+        if not (isinstance(names, tuple) and names):
+            raise StrategyError(f"external_layers[{layer!r}] must be a non-empty tuple")
+        unknown = [name for name in names if name not in PROVIDER_LAYERS]
+        if unknown:
+            raise StrategyError(
+                f"external_layers[{layer!r}]: unknown provider {unknown[0]!r} "
+                f"(providers: {', '.join(PROVIDER_LAYERS)})"
+            )
+        checked[layer] = names
+    return checked
 
 
 def param_specs(cls: type[SignalStrategy]) -> dict[str, ParamSpec]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from scalplab.backtests.runner import run_backtest
 from scalplab.backtests.storage import ResultStore
 from scalplab.config import Settings
 from scalplab.data.samples import import_samples
+from scalplab.orders.gates import GATE_NAMES
 from scalplab.orders.runs import RunRequest
 from tests.api.conftest import api_client, wait_for_backtest
 from tests.conftest import corrupt_candle_file, make_settings
@@ -99,6 +101,9 @@ def test_a_backtest_runs_in_the_worker_process_and_is_stored(
     )
     assert result["result_hash"] == direct["result_hash"]
     assert result["metrics"] == direct["metrics"]
+    assert result["gates"] == direct["gates"]
+    gates = BacktestResultPublic.model_validate(result).gates
+    assert gates is not None and [g.name for g in gates] == list(GATE_NAMES)
 
     pids = worker_client.app.state.services.worker.process_ids()  # type: ignore[attr-defined]
     assert pids and os.getpid() not in pids
@@ -272,6 +277,28 @@ def test_list_detail_and_delete_all_of_stored_results(
     assert client.get("/backtests").json() == []
     assert list((settings.data_dir / "backtests").rglob("*.json")) == []
     assert client.delete("/backtests").json() == {"deleted": 0}
+
+
+def test_a_result_stored_before_the_gates_gets_them_on_read(
+    client: TestClient, settings: Settings
+) -> None:
+    """An older result file (no `gates`) loads with its gates computed from its trades,
+    signals and metrics; one lacking what they need loads without them."""
+    result = _stored_result(settings)
+    [path] = (settings.data_dir / "backtests").rglob("*.json")
+    old = {k: v for k, v in result.items() if k != "gates"}
+    path.write_text(json.dumps(old), encoding="utf-8")
+    body = client.get(f"/backtests/{result['id']}").json()["result"]
+    assert body["gates"] == result["gates"]
+    assert BacktestResultPublic.model_validate(body).gates is not None
+
+    metrics = {k: v for k, v in old["metrics"].items() if k != "max_drawdown_pct"}
+    older = {**{k: v for k, v in old.items() if k != "signals"}, "metrics": metrics}
+    path.write_text(json.dumps(older), encoding="utf-8")
+    body = client.get(f"/backtests/{result['id']}").json()["result"]
+    assert "gates" not in body
+    assert BacktestResultPublic.model_validate(body).gates is None
+    assert json.loads(path.read_text(encoding="utf-8")) == older  # read, never rewritten
 
 
 def test_a_corrupt_result_file_is_reported_and_kept(client: TestClient, settings: Settings) -> None:

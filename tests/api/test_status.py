@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,10 @@ from fastapi.testclient import TestClient
 from scalplab.api.app import create_app
 from scalplab.api.logs import JsonFormatter, configure_logging, request_id_var, secret_values
 from scalplab.config import Settings
-from tests.api.conftest import api_client
+from scalplab.data.providers.fakes import FakeProviderServer, Fault, documented_state
+from scalplab.data.providers.registry import PROVIDER_NAMES
+from scalplab.data.providers.store import stored_days
+from tests.api.conftest import add_pair, api_client
 from tests.conftest import make_settings
 
 NO_FEED_FIGURES = (
@@ -26,7 +30,16 @@ NO_FEED_FIGURES = (
 def test_health_reports_simulation_and_database_ok(client: TestClient) -> None:
     response = client.get("/status/health")
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    providers = body.pop("providers")
+    assert [(p["provider"], p["state"]) for p in providers] == [
+        (name, "not configured") for name in PROVIDER_NAMES
+    ]  # no PROVIDERS: every external layer is left out, each with its reason
+    assert body.pop("scanner") == {
+        "enabled": True, "active": False, "auto_universe": False, "last_scan_at": None,
+        "last_error": None, "qualified": None, "left_out": None, "weight_used": None,
+    }  # fmt: skip
+    assert body == {
         "status": "ok",
         "version": "0.1.0",
         "mode": "simulation",
@@ -46,6 +59,77 @@ def test_health_reports_simulation_and_database_ok(client: TestClient) -> None:
         "database": "ok",
         **dict.fromkeys(NO_FEED_FIGURES),
     }
+
+
+def test_health_shows_each_provider_and_why(settings: Settings, tmp_path: Path) -> None:
+    with FakeProviderServer(documented_state()) as fake:
+        configured = settings.model_copy(
+            update={
+                "providers": "fear_greed,whale_alert,macro",
+                "fear_greed_url": fake.base_url,
+                "macro_url": fake.base_url,
+            }
+        )
+        app = create_app(configured, web_dist=tmp_path / "none")
+        with api_client(app) as client:
+            services = app.state.services
+            services.health.ttl_seconds = 0.0
+            before = {p["provider"]: p for p in client.get("/status/health").json()["providers"]}
+            assert before["fear_greed"]["state"] == "idle"  # the engine is not running
+            assert before["whale_alert"] == {
+                "provider": "whale_alert", "layer": "on_chain", "state": "not configured",
+                "reason": "WHALE_ALERT_API_KEY is not set", "source": "https://api.whale-alert.io",
+                "last_success_at": None, "last_error": None, "last_error_at": None,
+                "consecutive_failures": 0, "fetches": 0, "failures": 0, "observed_at": None,
+                "age_s": None, "freshness": None,
+            }  # fmt: skip
+            fake.state.fail_next("quote", Fault(200, "Exceeded the daily hits limit"))
+            services.providers.poll_once()
+            after = {p["provider"]: p for p in client.get("/status/health").json()["providers"]}
+    fear = after["fear_greed"]
+    assert (fear["state"], fear["reason"], fear["freshness"], fear["fetches"]) == (
+        "ok",
+        None,
+        1.0,
+        1,
+    )
+    assert (
+        fear["source"] == f"{fake.base_url}/fng/" and fear["observed_at"] == "2019-02-26T05:00:00Z"
+    )
+    macro = after["macro"]
+    assert macro["state"] == "failing" and macro["consecutive_failures"] == 1
+    assert (
+        macro["reason"] == "Stooq did not answer a quote for ^spx: 'Exceeded the daily hits limit'"
+    )
+
+
+def test_the_server_polls_and_records_providers_while_the_engine_runs(
+    settings: Settings, tmp_path: Path
+) -> None:
+    with FakeProviderServer(documented_state()) as fake:
+        configured = settings.model_copy(
+            update={"providers": "fear_greed", "fear_greed_url": fake.base_url}
+        )
+        app = create_app(configured, web_dist=tmp_path / "none")
+        with api_client(app) as client:
+            app.state.services.health.ttl_seconds = 0.0
+            time.sleep(1.2)
+            assert fake.state.requests_to("fng") == []  # the engine is stopped
+            add_pair(client)
+            slow = {"speed": 60, "start": "2025-06-17", "end": "2025-06-19"}
+            assert client.post("/simulation/start", json=slow).status_code == 200
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                [fear] = [
+                    p for p in client.get("/status/health").json()["providers"]
+                    if p["provider"] == "fear_greed"
+                ]  # fmt: skip
+                if fear["state"] == "ok":
+                    break
+                time.sleep(0.1)
+            client.post("/simulation/stop")
+    assert fear["state"] == "ok" and fear["fetches"] == 1
+    assert stored_days(configured.data_dir, "fear_greed")  # the snapshot is recorded
 
 
 def test_health_is_degraded_when_the_database_is_gone(settings: Settings, tmp_path: Path) -> None:

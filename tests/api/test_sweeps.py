@@ -24,6 +24,7 @@ from scalplab.api.schemas.sweeps import (
 from scalplab.backtests.sweeps.jobs import create_sweep
 from scalplab.backtests.sweeps.records import OBJECTIVES, SweepRequest
 from scalplab.config import Settings
+from scalplab.orders.gates import GATE_NAMES
 from scalplab.orders.runs import RunRequest
 from scalplab.storage.db import open_database
 from scalplab.storage.models_research import SWEEP_STATUSES
@@ -181,6 +182,11 @@ def test_a_walk_forward_sweep_types_its_windows_and_out_of_sample_result(
     assert [t["window"] for t in tests] == [0, 1]
     net = sum(t["score"]["net_pnl"] for t in tests)
     assert walk.out_of_sample.net_pnl == pytest.approx(net, rel=1e-9)
+    assert walk.gates is not None
+    assert [g.name for g in walk.gates.out_of_sample] == list(GATE_NAMES)
+    assert [g.name for g in walk.gates.in_sample] == list(GATE_NAMES)
+    sample = {g.name: g for g in walk.gates.out_of_sample}["sample_size"]
+    assert sample.value == walk.out_of_sample.trades  # sma_cross: a trade is a position
     second = client.get(f"/sweeps/{body['id']}/trials?kind=test&window=1").json()
     assert second == tests[1:]
 

@@ -46,7 +46,10 @@ def test_backtest_json_is_stored_and_listed(
     assert main([*ARGS, "--json", "--param", "fast=8", "--param", "max_hold_bars=40"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["params"]["fast"] == 8 and result["params"]["max_hold_bars"] == 40
-    assert set(result) >= {"id", "metrics", "rejected", "trades"}
+    assert set(result) >= {"id", "metrics", "gates", "rejected", "trades"}
+    gates = {gate["name"]: gate for gate in result["gates"]}
+    assert gates["sample_size"]["value"] == result["metrics"]["trades"]  # no ladder
+    assert gates["win_rate"]["threshold"] == 55.0 and gates["win_rate"]["op"] == ">"
     [stored] = (data_dir / "backtests").glob("*/BTCUSDT_sma_cross_15m_*.json")
     assert stored.name.endswith(f"_{result['id']}.json")
     assert json.loads(stored.read_text())["result_hash"] == result["result_hash"]
@@ -68,6 +71,7 @@ def test_backtest_text_summary_and_delete_all(
     assert main([*ARGS, "--check-lookahead"]) == 0
     out = capsys.readouterr().out
     assert "trades" in out and "stored at" in out and "rejected:" in out
+    assert "  gates (seed 002 §12.3) " in out and "/7 passed: " in out and "avg R" in out
     assert main([*ARGS]) == 0
     capsys.readouterr()
     assert main(["results", "list"]) == 0

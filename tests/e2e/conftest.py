@@ -110,7 +110,7 @@ class Server:
 @contextmanager
 def serving(data_dir: Path, **overrides: str) -> Iterator[Server]:
     """`scalplab serve` over `data_dir` on a free port (`overrides`: more settings, e.g.
-    API_TOKEN), with the test plugins; stopped on exit."""
+    API_TOKEN, or a REST_URL serving a fake Binance), with the test plugins; stopped on exit."""
     if not (WEB_DIST / "index.html").is_file():
         pytest.fail(
             f"{WEB_DIST / 'index.html'} is missing: build the SPA first "
@@ -121,7 +121,7 @@ def serving(data_dir: Path, **overrides: str) -> Iterator[Server]:
     shutil.copytree(PLUGINS, data_dir / "strategies", ignore=shutil.ignore_patterns("__pycache__"))
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ISOLATED_KEYS}
-    env.update(
+    defaults = dict(
         DATA_DIR=str(data_dir),
         HOST="127.0.0.1",
         PORT=str(port),
@@ -129,12 +129,13 @@ def serving(data_dir: Path, **overrides: str) -> Iterator[Server]:
         CONFIRM_ORDERS="false",
         PENDING_TTL_SECONDS=str(PENDING_TTL_SECONDS),
         SIM_REPLAY_SPEED="60",
-        # Binance is unreachable here: the live feed must say so plainly, and quickly.
+        # Binance is unreachable unless a test serves a fake one: the live feed must say so
+        # plainly, and quickly.
         REST_URL="http://127.0.0.1:9",
         WS_URL="ws://127.0.0.1:9",
         LIVE_CONNECT_TIMEOUT_S="3",
-        **overrides,
     )
+    env.update({**defaults, **overrides})
     base_url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
         # cwd is the data dir so that no developer `.env` is read.

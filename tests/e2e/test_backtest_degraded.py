@@ -61,8 +61,8 @@ def test_a_degraded_result_shows_the_badge_beside_its_numbers(page: Page, server
     expect(note).to_be_visible()
     expect(note).to_contain_text(DEGRADED[0])
     badges = modal.get_by_test_id("degraded-badge")
-    expect(badges).to_have_count(4)  # performance, costs, exits, signals
-    for index in range(4):
+    expect(badges).to_have_count(5)  # performance, costs, exits, signals, go-live gates
+    for index in range(5):
         expect(badges.nth(index)).to_be_visible()
         expect(badges.nth(index)).to_have_text("degraded: aggTrades, funding")
     assert badges.first.get_attribute("title") == "\n".join(DEGRADED)

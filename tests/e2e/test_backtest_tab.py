@@ -150,6 +150,30 @@ def test_run_backtest_and_inspect_details(page: Page, server: Server, tmp_path: 
             dialog.get_by_test_id("metrics-rejected").locator(f'[data-metric="{reason}"] dd')
         ).to_have_text(str(count))
 
+    # Seed 002's go-live gates beside the metrics: value, threshold and mark as the API has them.
+    gates_table = dialog.get_by_test_id("gates-table")
+    expect(gates_table.get_by_test_id("gate-row")).to_have_count(len(result["gates"]))
+    marks = {True: "true", False: "false", None: "none"}
+    for gate in result["gates"]:
+        expect(
+            gates_table.locator(f'[data-gate="{gate["name"]}"] [data-col="passed"]')
+        ).to_have_attribute("data-passed", marks[gate["passed"]])
+    gate = {g["name"]: g for g in result["gates"]}
+    expect(gates_table.locator('[data-gate="sample_size"] [data-col="value"]')).to_have_text(
+        str(int(gate["sample_size"]["value"]))
+    )
+    expect(gates_table.locator('[data-gate="win_rate"] [data-col="threshold"]')).to_have_text(
+        "> 55 %"
+    )
+    expect(gates_table.locator('[data-gate="max_drawdown_pct"] [data-col="value"]')).to_have_text(
+        f"{gate['max_drawdown_pct']['value']:.1f} %"
+    )
+    expect(gates_table.locator('[data-gate="paper_trade_days"] [data-col="passed"]')).to_have_text(
+        "not checked here"
+    )
+    tally = sum(1 for g in result["gates"] if g["op"] in (">", "<") and g["passed"])
+    expect(dialog.get_by_test_id("gates-summary")).to_have_text(f"{tally} of 7 gates passed")
+
     chart = dialog.get_by_test_id("price-chart")
     expect(chart.locator("canvas").first).to_be_visible()
     chart_box = chart.bounding_box()

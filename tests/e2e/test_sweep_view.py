@@ -382,3 +382,63 @@ def test_the_sweep_view_speaks_ukrainian(no_sweeps: Server, page: Page, server: 
     expect(detail.get_by_test_id("sweep-verification")).to_contain_text(
         "Fast results verified against Backtrader"
     )
+
+
+def test_a_walk_forward_shows_its_go_live_gates(
+    no_sweeps: Server, page: Page, server: Server, tmp_path: Path
+) -> None:
+    """A 3d/2d walk-forward over the week: the go-live gates out of sample and in sample, as
+    the API has them, with their thresholds and marks."""
+    body = {
+        "pair": "BTCUSDT",
+        "strategy": "sma_cross",
+        "timeframe": "15m",
+        "start": "2025-06-17T00:00:00Z",
+        "end": "2025-06-24T00:00:00Z",
+        "grid": ["fast=5:10:5"],
+        "objective": "net_pnl",
+        "walk_forward": "3d/2d",
+    }
+    status, queued = server.api("POST", "/sweeps", body)
+    assert status == 202, queued
+    done = _wait_ended(server, queued["id"])
+    assert done["status"] == "done", done
+    gates = done["summary"]["walk_forward"]["gates"]
+    assert [len(gates["out_of_sample"]), len(gates["in_sample"])] == [9, 9], gates
+
+    _open_sweep_view(page, server)
+    page.get_by_test_id("sweep-row").get_by_role("button", name="Open").click()
+    section = page.get_by_test_id("walk-forward").get_by_test_id("wf-gates-section")
+    expect(section.get_by_role("heading", name="Go-live gates (seed 002 §12)")).to_be_visible()
+    table = section.get_by_test_id("wf-gates")
+    expect(table.get_by_test_id("gate-row")).to_have_count(9)
+    marks = {True: "true", False: "false", None: "none"}
+    for side, key in (("out_of_sample", "oos"), ("in_sample", "is")):
+        for gate in gates[side]:
+            cell = table.locator(f'[data-gate="{gate["name"]}"] [data-set="{key}"]')
+            expect(cell.and_(page.locator('[data-col="passed"]'))).to_have_attribute(
+                "data-passed", marks[gate["passed"]]
+            )
+        tally = sum(1 for g in gates[side] if g["op"] in (">", "<") and g["passed"])
+        label = "Out of sample" if key == "oos" else "In sample"
+        expect(table.locator("thead")).to_contain_text(f"{label} ({tally}/7)")
+    sample = next(g for g in gates["out_of_sample"] if g["name"] == "sample_size")
+    expect(
+        table.locator('[data-gate="sample_size"] [data-set="oos"][data-col="value"]')
+    ).to_have_text(str(int(sample["value"])))
+    expect(table.locator('[data-gate="win_rate"] [data-col="threshold"]')).to_have_text("> 55 %")
+    expect(
+        table.locator('[data-gate="paper_trade_days"] [data-set="oos"][data-col="passed"]')
+    ).to_have_text("not checked here")
+    section.scroll_into_view_if_needed()
+    save_screenshot(page, tmp_path / "sweep-walk-forward-gates.png", full_page=True)
+    page.get_by_role("button", name="UK").click()
+    expect(
+        section.get_by_role("heading", name="Критерії виходу в реальну торгівлю (seed 002 §12)")
+    ).to_be_visible()
+    expect(table.locator('[data-gate="avg_r"] th')).to_have_text("Середній досягнутий R")
+    expect(
+        table.locator('[data-gate="paper_trade_days"] [data-set="is"][data-col="passed"]')
+    ).to_have_text("тут не перевіряється")
+    page.get_by_role("button", name="EN").click()
+    expect(table.locator('[data-gate="avg_r"] th')).to_have_text("Average R achieved")

@@ -120,7 +120,13 @@ def make_runtime(services: Services, data_dir: Path, fake: FakeBotApi) -> Iterat
         settings = telegram_settings(data_dir, fake, **overrides)
         runtime = TelegramRuntime(
             settings,
-            BotServices(services.simulation, services.orders, services.trading, services.health),
+            BotServices(
+                services.simulation,
+                services.orders,
+                services.trading,
+                services.health,
+                services.portfolio,
+            ),
             events=services.signals.subscribe,
             summaries=services.backtests.store.summary,
             options=options,

@@ -11,15 +11,19 @@ import pytest
 
 from scalplab.backtests.runner import run_backtest
 from scalplab.data.adapters.binance.http import BinanceRestClient
+from scalplab.data.candles import CandleStore
 from scalplab.data.features.live import LiveFeatures
 from scalplab.data.live_source import LiveConfig, LiveSource
 from scalplab.data.market_events import AggregateTrade, MarketEvent
+from scalplab.data.providers.asof import LiveReadings
+from scalplab.data.providers.reading import ProviderReading
+from scalplab.data.providers.store import ProviderRecorder
 from scalplab.errors import NoDataError
 from scalplab.orders.runs import RunRequest
 from scalplab.simulation.cli import run_simulation
-from scalplab.simulation.market import live_market, live_streams
-from scalplab.simulation.views import PairSpec
-from scalplab.strategies.registry import Registry
+from scalplab.simulation.market import live_market, live_streams, run_external
+from scalplab.simulation.views import FeedSpec, PairSpec
+from scalplab.strategies.registry import Registry, discover
 from scalplab.timeutil import from_ms
 from tests.backtests import market_plugins
 from tests.conftest import make_settings
@@ -126,3 +130,27 @@ def test_a_live_source_subscribes_the_market_streams_and_hands_over_their_events
     trade = next(e for e in events() if isinstance(e, AggregateTrade))
     source.manager.connections[0].on_event("btcusdt@aggTrade", trade)
     assert got == [trade] and market.start_ms == trade.transact_time
+
+
+def test_external_layers_come_from_snapshots_on_a_replay_and_the_poller_live(
+    tmp_path: Path,
+) -> None:
+    info = discover(None).get("confluence_15m")
+    pair = PairSpec("ETHUSDT", "confluence_15m", "15m", {})
+    t0 = 1_750_118_400_000
+    index = ProviderReading("fear_greed", "sentiment", t0, "http://fng/fng/",
+                            metrics={"value": 40.0}, observed_at=t0)  # fmt: skip
+    ProviderRecorder(tmp_path).record(index)
+    candles = CandleStore(tmp_path)
+    replay = run_external(info, pair, FeedSpec(start_ms=t0, end_ms=t0 + 86_400_000), candles, None)
+    assert replay is not None and replay.close_ms(t0) == t0 + 900_000
+    assert replay.reading_at("fear_greed", t0).metrics == {"value": 40.0}
+    assert set(replay.missing) == {"whale_alert", "macro"}  # nothing recorded for them
+    polled = LiveReadings()
+    polled.add(index)
+    live = run_external(info, pair, FeedSpec(kind="live"), candles, polled)
+    assert live is not None and live.readings is polled and live.missing == {}
+    alone = run_external(info, pair, FeedSpec(kind="live"), candles, None)
+    assert alone is not None and "no provider poller" in alone.missing["fear_greed"]
+    sma = discover(None).get("sma_cross")
+    assert run_external(sma, pair, FeedSpec(kind="live"), candles, polled) is None

@@ -101,7 +101,9 @@ def test_migrations_and_crud_on_postgres(pg_settings: Settings, tmp_path: Path) 
         assert summary.start == datetime(2025, 6, 17, tzinfo=UTC)
         assert summary.metrics is not None and summary.metrics["trades"] == 8
         assert summary.metrics["profit_factor"] is None
-        assert store.get(result["id"]) == result
+        stored = store.get(result["id"])
+        assert {k: v for k, v in stored.items() if k != "gates"} == result
+        assert stored["gates"][0]["name"] == "win_rate"  # computed on read
 
         job_id = store.create_job(_Request(), strategy_version="1.0.0")
         assert store.set_running(job_id) and store.set_progress(job_id, 0.5)

@@ -132,7 +132,8 @@ def test_platform_names_are_the_gates_breakers_and_the_kill_switch() -> None:
         (
             ("daily",),
             (),
-            "breakers must hold MaxSignals, Cooldown or FeedMissing specs, not 'daily'",
+            "breakers must hold breaker specs (MaxSignals, Cooldown, FeedMissing or a "
+            "condition of scalplab.strategies.breaker_conditions), not 'daily'",
         ),
         ((Cooldown("c", 60), MaxSignals("c", 8)), (), "breaker 'c' is declared twice"),
         (

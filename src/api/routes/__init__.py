@@ -10,6 +10,7 @@ from scalplab.api.routes import (
     notifications,
     orders,
     pairs,
+    scanner,
     settings,
     signals,
     simulation,
@@ -24,6 +25,7 @@ from scalplab.api.schemas.common import ErrorPublic
 api_router = APIRouter(responses={422: {"model": ErrorPublic}})
 api_router.include_router(status.router)
 api_router.include_router(pairs.router)
+api_router.include_router(scanner.router)
 api_router.include_router(strategies.router)
 api_router.include_router(market.router)
 api_router.include_router(backtests.router)
@@ -38,6 +40,7 @@ api_router.include_router(notifications.router)
 API_PREFIXES = (
     "/status",
     "/pairs",
+    "/scanner",
     "/strategies",
     "/market",
     "/backtests",

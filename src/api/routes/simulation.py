@@ -12,8 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, status
 from starlette.concurrency import run_in_threadpool
 
-from scalplab.api.deps import SimulationDep
+from scalplab.api.deps import PortfolioDep, SimulationDep
 from scalplab.api.schemas.common import ErrorPublic, PageLimit, PageOffset
+from scalplab.api.schemas.portfolio import HeatPublic
 from scalplab.api.schemas.simulation import (
     PerformancePublic,
     PortfolioPublic,
@@ -97,14 +98,41 @@ async def get_performance(simulation: SimulationDep) -> PerformancePublic:
     return PerformancePublic.model_validate(metrics.to_dict())
 
 
+StrategyFilter = Annotated[
+    str | None, Query(min_length=1, max_length=64, description="only this strategy's")
+]
+
+
 @router.get("/risk-events", response_model=list[RiskEventPublic], responses=ERRORS)
 async def list_risk_events(
     simulation: SimulationDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    strategy: StrategyFilter = None,
 ) -> list[RiskEventPublic]:
-    """Signals and orders a circuit breaker blocked, newest first, with breaker and reason."""
-    events = await run_in_threadpool(simulation.risk_events, limit)
+    """Signals and orders a circuit breaker blocked (of one strategy, if given), newest
+    first, with breaker, scope, effect, until and reason."""
+    events = await run_in_threadpool(simulation.risk_events, limit, strategy)
     return [RiskEventPublic.model_validate(event.to_dict()) for event in events]
+
+
+@router.get("/heat", response_model=HeatPublic, responses=ERRORS)
+async def get_heat(
+    portfolio: PortfolioDep,
+    strategy: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="the caps this strategy declared (default: every followed strategy's)",
+        ),
+    ] = None,
+) -> HeatPublic:
+    """Portfolio heat: each book's open risk (a position's entry → current stop, a waiting
+    entry's reference price → stop) in % of the equity, the total, and the heat caps the
+    strategies declared (`PortfolioHeat` breakers, e.g. confluence_15m's 6 %). 404 for an
+    unknown strategy."""
+    heat = await run_in_threadpool(portfolio.heat, strategy)
+    return HeatPublic.model_validate(heat, from_attributes=True)
 
 
 @router.post("/start", response_model=StatusPublic, responses=ERRORS)

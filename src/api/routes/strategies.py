@@ -32,6 +32,7 @@ def _public(info: StrategyInfo) -> StrategyPublic:
         ],
         feeds=[str(feed) for feed in info.feeds],
         market_data=list(info.market_data),
+        external_layers={layer: list(names) for layer, names in info.external_layers.items()},
     )
 
 

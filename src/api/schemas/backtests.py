@@ -15,6 +15,7 @@ from scalplab.api.schemas.risk import (
     RiskOverrides,
     RiskUsedPublic,
 )
+from scalplab.orders.gates import GateName, GateOp
 from scalplab.orders.models import SignalFate
 from scalplab.strategies.breakers import Scope
 
@@ -172,6 +173,22 @@ class MetricsPublic(BaseModel):
     bars: int | None = None
 
 
+class GateCheckPublic(BaseModel):
+    """One row of seed 002's go-live table (§12.3), computed for a result.
+
+    Outcomes are counted per position (a take-profit ladder's legs are one position); R is
+    a position's net P&L over its initial risk (quantity × |entry fill − the opening
+    signal's stop|). `passed` is null for `info` rows (trades per day) and `unchecked`
+    ones (paper trading, which a backtest cannot measure)."""
+
+    name: GateName
+    value: float | None = Field(description="null: not computable (or unbounded)")
+    threshold: float | None = Field(description="the seed's number; null for info rows")
+    op: GateOp = Field(description="passes when value op threshold; info / unchecked: no verdict")
+    passed: bool | None
+    note: str = Field(description="how the value was computed")
+
+
 class BacktestResultPublic(BaseModel):
     """The stored result of a run, as the runner produced it."""
 
@@ -195,10 +212,25 @@ class BacktestResultPublic(BaseModel):
         description="degraded mode: each declared market data that was substituted or "
         "missing, and for which days (empty: the run had everything it declared)",
     )
+    external_layers: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="external data layers the strategy scores → the providers each reads",
+    )
+    external_missing: list[str] = Field(
+        default_factory=list,
+        description="each declared external layer whose providers had no recorded snapshot "
+        "for the whole run, with the reason (`layer (partly): …` when only some had none); "
+        "per signal, its breakdown (`<layer>_missing`) and reasons say which were missing",
+    )
     settings: dict[str, Any] = Field(default_factory=dict)
     risk: RiskUsedPublic | None = Field(None, description="risk settings the run used")
     symbol_rules: dict[str, Any] | None = None
     metrics: MetricsPublic
+    gates: list[GateCheckPublic] | None = Field(
+        None,
+        description="seed 002's go-live gates (§12.3); computed on read for results stored "
+        "before they existed, null when such a result lacks what they need",
+    )
     rejected: dict[str, int] = Field(default_factory=dict, description="rejections by reason")
     blocked: dict[str, int] = Field(
         default_factory=dict, description="signals blocked, by circuit breaker"

@@ -48,6 +48,47 @@ class TelegramPublic(BaseModel):
     last_sent_at: str | None = None
 
 
+class ProviderHealthPublic(BaseModel):
+    """One external data provider (confluence layers 3-4, Binance derivatives)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    provider: str
+    layer: Literal["on_chain", "sentiment", "macro", "order_flow"]
+    state: Literal["ok", "stale", "failing", "not configured", "idle"] = Field(
+        description="not configured: its layer is left out; idle: not fetched yet; failing: "
+        "the last fetch failed; stale: its data is 30 min old or older"
+    )
+    reason: str | None = Field(None, description="why not ok (never a key)")
+    source: str | None = Field(None, description="base URL and path of its data")
+    last_success_at: str | None = None
+    last_error: str | None = None
+    last_error_at: str | None = None
+    consecutive_failures: int = 0
+    fetches: int = 0
+    failures: int = 0
+    observed_at: str | None = Field(None, description="when the latest data was true")
+    age_s: float | None = None
+    freshness: float | None = Field(
+        None, description="decay weight of the latest data now: 1.0 / 0.7 / 0.4 / 0.2"
+    )
+
+
+class ScannerHealthPublic(BaseModel):
+    """The market scanner."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    enabled: bool = Field(description="SCANNER_ENABLED")
+    active: bool = Field(description="refreshing now (the engine runs on the live feed)")
+    auto_universe: bool
+    last_scan_at: str | None = Field(None, description="when the latest good scan finished")
+    last_error: str | None = Field(None, description="why the latest refresh failed")
+    qualified: int | None = None
+    left_out: int | None = Field(None, description="symbols the latest scan could not measure")
+    weight_used: int | None = Field(None, description="REST weight of the latest scan")
+
+
 class HealthPublic(BaseModel):
     """Liveness, version, trading mode and why, the kill switch, whether the API needs a
     token, database state and the running feed's figures."""
@@ -100,3 +141,7 @@ class HealthPublic(BaseModel):
         None, description="live trading: the Binance venue (user stream, orders, reconciliation)"
     )
     telegram: TelegramPublic | None = Field(None, description="the Telegram notifier")
+    scanner: ScannerHealthPublic | None = Field(None, description="the market scanner")
+    providers: list[ProviderHealthPublic] | None = Field(
+        None, description="external data providers: a layer without one is left out"
+    )

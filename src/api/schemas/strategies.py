@@ -38,3 +38,8 @@ class StrategyPublic(BaseModel):
         description="market data beyond candles the plugin reads: aggTrades, bookTicker, "
         "depth20, openInterest, funding, markPrice, longShortRatio, forceOrder",
     )
+    external_layers: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="external data layers the plugin scores → the providers each reads "
+        "(their recorded snapshots in backtests and replays, the polled readings live)",
+    )

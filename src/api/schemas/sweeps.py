@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from scalplab.api.schemas.backtests import GateCheckPublic
 from scalplab.api.schemas.common import ParamValue, RequestModel, UtcDateTime
 from scalplab.api.schemas.risk import RiskOverrides, RiskValue
 from scalplab.backtests.sweeps.engines import MAX_WORKERS
@@ -229,8 +230,21 @@ class ParamStabilityPublic(BaseModel):
     cv: float | None
 
 
+class WalkForwardGatesPublic(BaseModel):
+    """Seed 002's go-live gates (§12.3) out of sample and in sample."""
+
+    out_of_sample: list[GateCheckPublic] = Field(
+        description="the stitched test runs: their positions, drawdown and Sharpe"
+    )
+    in_sample: list[GateCheckPublic] = Field(
+        description="each window's best params re-run on its train range, the mean of the "
+        "windows (empty when none of those runs succeeded)"
+    )
+
+
 class WalkForwardPublic(BaseModel):
-    """A walk-forward's windows, out-of-sample and in-sample results and stability."""
+    """A walk-forward's windows, out-of-sample and in-sample results, go-live gates and
+    stability."""
 
     train_test: str | None
     windows: list[WalkForwardWindowPublic]
@@ -238,6 +252,9 @@ class WalkForwardPublic(BaseModel):
     in_sample: InSamplePublic | None
     efficiency: float | None = Field(description="out-of-sample return per day / in-sample")
     stability: list[ParamStabilityPublic]
+    gates: WalkForwardGatesPublic | None = Field(
+        None, description="go-live gates (null in sweeps stored before they existed)"
+    )
 
 
 class SweepSummaryPublic(BaseModel):

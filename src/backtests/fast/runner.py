@@ -77,6 +77,8 @@ def run_fast(
         raise FastPathUnsupported(f"strategy {run.info.name!r} declares extra feeds")
     if run.info.market_data or run.market is not None:
         raise FastPathUnsupported(f"strategy {run.info.name!r} reads market data")
+    if run.info.external_layers or run.external is not None:
+        raise FastPathUnsupported(f"strategy {run.info.name!r} reads external data")
     if cls.breakers:
         raise FastPathUnsupported(f"strategy {run.info.name!r} declares its own breakers")
     if not cls.has_vector_form():

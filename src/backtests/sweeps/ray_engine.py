@@ -64,8 +64,10 @@ class _Worker:
         self.runner = TrialRunner(base, settings)
 
     def run(self, task: TrialTask, data: list[Any]) -> TrialOutcome:
-        if not self.runner.has(task.window):
-            self.runner.preload(task.window, _ray().get(data[0]))
+        windows = [task.window] if task.in_sample is None else [task.window, task.in_sample]
+        for window, ref in zip(windows, data, strict=True):
+            if not self.runner.has(window):
+                self.runner.preload(window, _ray().get(ref))
         return stamped(self.runner.run(task))
 
 
@@ -117,7 +119,11 @@ class RayEngine:
                 for index in range(len(self._actors)):
                     while pending and load[index] < IN_FLIGHT_PER_WORKER:
                         task = pending.pop()
-                        ref = self._actors[index].run.remote(task, [self._ref(task.window)])
+                        windows = [task.window]
+                        if task.in_sample is not None:
+                            windows.append(task.in_sample)
+                        refs = [self._ref(window) for window in windows]
+                        ref = self._actors[index].run.remote(task, refs)
                         busy[ref] = index
                         load[index] += 1
                 [done], _ = ray.wait(list(busy), num_returns=1)

@@ -13,6 +13,7 @@ from typing import Literal
 
 from scalplab.backtests.sweeps.space import ParamValue
 from scalplab.errors import InputError
+from scalplab.orders.gates import GateCheck, PositionOutcome
 from scalplab.orders.metrics import Metrics
 from scalplab.orders.runs import RunRequest
 
@@ -99,6 +100,9 @@ class TrialTask:
     params: Mapping[str, ParamValue]
     fast_path: bool = True
     """A screening task may use the fast path (when the plugin has one)."""
+    in_sample: Window | None = None
+    """A test task: its window's train range, where the same params also run through
+    Backtrader for the in-sample go-live gates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +173,11 @@ class TrialOutcome:
     equity: tuple[tuple[int, float], ...] = field(default_factory=tuple)
     trade_pnls: tuple[tuple[int, float], ...] = field(default_factory=tuple)
     """`(exit time ms, pnl)` of each trade (test windows: what the stitched curve needs)."""
+    positions: tuple[PositionOutcome, ...] = field(default_factory=tuple)
+    """Test windows: each position's P&L and initial risk (the stitched go-live gates)."""
+    in_sample_gates: tuple[GateCheck, ...] = field(default_factory=tuple)
+    """Test windows: the go-live gates of the same params on the train range (empty when
+    that run failed)."""
     worker: str | None = None
     """Which worker ran it (`host:pid`)."""
     worker_rss_mb: float | None = None

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from scalplab.backtests.sweeps.store import StoredTrial
+from scalplab.orders.gates import gates_line
 from scalplab.storage.models_research import Sweep
 
 TOP_SHOWN = 10
@@ -130,6 +131,10 @@ def _walk_forward_lines(walk: dict[str, Any], objective: str) -> list[str]:
         f"  in sample (mean of the windows' best): return {_num(ins.get('return_pct'))} %, "
         f"sharpe {_num(ins.get('sharpe'))}; efficiency {_num(walk.get('efficiency'))}",
     ]
+    gates = walk.get("gates") or {}
+    for side, label in (("out_of_sample", "out of sample"), ("in_sample", "in sample")):
+        if gates.get(side):
+            lines.append(f"  {label} {gates_line(gates[side])}")
     for window in walk["windows"]:
         best = window["best"]
         test = window["test"] or {}

@@ -1,7 +1,7 @@
 """The summary of a finished sweep: the best trial, the verification verdict and, for a
-walk-forward, the stitched out-of-sample result beside the in-sample one, with the
-stability of the chosen params. Plain JSON values: it is stored with the sweep and served
-as it is.
+walk-forward, the stitched out-of-sample result beside the in-sample one, seed 002's go-live
+gates for both, and the stability of the chosen params. Plain JSON values: it is stored with
+the sweep and served as it is.
 """
 
 from __future__ import annotations
@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from scalplab.backtests.sweeps.outcomes import Screened, WindowResult
 from scalplab.backtests.sweeps.records import TrialOutcome, TrialScore
-from scalplab.backtests.sweeps.walkforward import compact, stability, stitch
+from scalplab.backtests.sweeps.walkforward import (
+    compact,
+    in_sample_gates,
+    out_of_sample_gates,
+    stability,
+    stitch,
+)
 from scalplab.timeutil import iso_ms
 
 if TYPE_CHECKING:
@@ -113,6 +119,12 @@ def _walk_forward(
         if oos_per_day is not None and is_per_day not in (None, 0)
         else None,
         "stability": [dataclasses.asdict(p) for p in stability(plan.space.names, chosen)],
+        "gates": {
+            "out_of_sample": [
+                c.to_dict() for c in out_of_sample_gates(tests, stitched, test_days * len(tests))
+            ],
+            "in_sample": [c.to_dict() for c in in_sample_gates(tests)],
+        },
     }
 
 

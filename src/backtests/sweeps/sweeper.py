@@ -4,7 +4,8 @@ Per window: the sampler proposes batches; each trial runs on the engine (the com
 path when the plugin has one, Backtrader otherwise) and is stored as it finishes. Then the
 top `verify_top` screened trials and a seeded random sample of the rest are re-run through
 Backtrader and compared trade by trade: any difference marks the sweep's fast results as not
-valid. In a walk-forward the window's best params then run on its test range. Tasks stored
+valid. In a walk-forward the window's best params then run on its test range (and, through
+Backtrader, on its train range again for the in-sample go-live gates). Tasks stored
 by an earlier, interrupted run of the same sweep are read back, not run again.
 """
 
@@ -129,7 +130,7 @@ class Sweeper:
         result.best = self._best(result.screened)
         result.verifications = self._verify(plan.train, result.screened, known)
         if plan.test is not None and result.best is not None:
-            result.test = self._test(plan.test, result.best, known)
+            result.test = self._test(plan.test, plan.train, result.best, known)
         if plan.test is not None:
             self.store.save_window(self.sweep_id, _window_row(result))
         return result
@@ -199,9 +200,13 @@ class Sweeper:
         return sorted(outcomes, key=lambda o: o.task.number)
 
     def _test(
-        self, window: Window, best: Screened, known: dict[tuple[str, int], StoredTrial]
+        self,
+        window: Window,
+        train: Window,
+        best: Screened,
+        known: dict[tuple[str, int], StoredTrial],
     ) -> TrialOutcome:
-        task = TrialTask("test", window, best.number, best.params)
+        task = TrialTask("test", window, best.number, best.params, in_sample=train)
         [outcome] = list(self._run([task]))
         if ("test", best.number) not in known:
             self.store.add_trial(

@@ -10,6 +10,7 @@ with those params: the same `prepare_run`, the same pipeline.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Mapping
 
@@ -26,6 +27,7 @@ from scalplab.backtests.sweeps.records import (
 from scalplab.backtests.sweeps.space import ParamValue
 from scalplab.config import Settings
 from scalplab.errors import ScalpLabError
+from scalplab.orders.gates import GateCheck, evaluate, positions_of
 from scalplab.orders.metrics import Metrics, metrics_of
 from scalplab.orders.results import build_result
 from scalplab.orders.runs import PreparedRun, RunRequest, prepare_run
@@ -35,6 +37,9 @@ from scalplab.timeutil import from_ms
 
 MAX_ERROR_CHARS = 500
 """Longest error text stored with a failed trial."""
+_DAY_MS = 86_400_000
+
+log = logging.getLogger(__name__)
 
 
 class TrialRunner:
@@ -107,11 +112,28 @@ class TrialRunner:
                 self._done(task, TrialScore.of(metrics), path, started),
                 equity=tuple(model.equity_curve),
                 trade_pnls=tuple((trade.exit_ms, trade.pnl) for trade in model.trades),
+                positions=tuple(positions_of(model.trades, books.log.records)),
+                in_sample_gates=self._in_sample_gates(task),
             )
         except ScalpLabError as exc:
             return self._failed(task, exc.message, path, started)
         except Exception as exc:
             return self._failed(task, f"{type(exc).__name__}: {exc}", path, started)
+
+    def _in_sample_gates(self, task: TrialTask) -> tuple[GateCheck, ...]:
+        """The go-live gates of the task's params on its train range (a test task's
+        in-sample side); empty, and logged, when that run fails."""
+        window = task.in_sample
+        if window is None:
+            return ()
+        try:
+            metrics, books = self._backtrader(self.run_for(window, task.params))
+        except Exception as exc:
+            log.warning("in-sample gates of trial %s on window %s: %s", task.number, window, exc)
+            return ()
+        positions = positions_of(books.sandbox.model.trades, books.log.records)
+        days = (window.end_ms - window.start_ms) / _DAY_MS
+        return tuple(evaluate(positions, metrics.max_drawdown_pct, metrics.sharpe, days))
 
     def _try_fast(self, window: Window, run: PreparedRun) -> Metrics | None:
         try:

@@ -6,7 +6,9 @@ follows; windows roll forward by the test length, so the test ranges tile the da
 the first training range without overlap. A final test range shorter than `test` is not
 run (its result would not be comparable); the summary says which range was covered.
 The stitched curve chains the test runs: each starts from the initial capital, and its
-P&L is added to what the earlier windows ended with.
+P&L is added to what the earlier windows ended with. Seed 002's go-live gates are computed
+for the stitched result (its positions, drawdown and Sharpe) and, in sample, as the mean of
+each window's best params re-run on its train range (`scalplab.orders.gates`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from scalplab.backtests.sweeps.records import TrialOutcome, WalkForward, Window
 from scalplab.backtests.sweeps.space import ParamValue
 from scalplab.errors import InputError, snippet
+from scalplab.orders.gates import GateCheck, evaluate, mean_gates
 from scalplab.orders.metrics import daily_returns, max_drawdown_pct, sharpe_sortino
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
@@ -136,6 +139,21 @@ def stitch(tests: Sequence[TrialOutcome], initial_capital: float) -> StitchedRes
         fees=fees,
         funding=funding,
     )
+
+
+def out_of_sample_gates(
+    tests: Sequence[TrialOutcome], stitched: StitchedResult, days: float
+) -> list[GateCheck]:
+    """The go-live gates of the stitched out-of-sample result: every test window's positions
+    in order, the stitched curve's drawdown and Sharpe, `days` of test ranges."""
+    positions = [p for outcome in tests for p in outcome.positions]
+    return evaluate(positions, stitched.max_drawdown_pct, stitched.sharpe, days)
+
+
+def in_sample_gates(tests: Sequence[TrialOutcome]) -> list[GateCheck]:
+    """The in-sample go-live gates: the mean over the windows of their best params' gates on
+    the train range (windows whose in-sample run failed are left out)."""
+    return mean_gates([outcome.in_sample_gates for outcome in tests if outcome.in_sample_gates])
 
 
 @dataclass(frozen=True, slots=True)

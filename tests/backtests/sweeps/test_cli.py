@@ -82,6 +82,8 @@ def test_walk_forward_in_the_terminal(env: Path, capsys: pytest.CaptureFixture[s
     assert "walk-forward 3d/2d: 2 windows" in captured.out
     assert "out of sample:" in captured.out
     assert "window 0: train" in captured.out
+    assert "  out of sample gates (seed 002 §12.3) " in captured.out
+    assert "  in sample gates (seed 002 §12.3) " in captured.out
 
 
 @pytest.mark.parametrize(

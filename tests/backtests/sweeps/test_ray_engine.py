@@ -9,7 +9,7 @@ import pytest
 
 from scalplab.backtests.sweeps.jobs import create_sweep, execute_sweep
 from scalplab.backtests.sweeps.ray_engine import check_ray_address
-from scalplab.backtests.sweeps.records import SweepRequest
+from scalplab.backtests.sweeps.records import SweepRequest, WalkForward
 from scalplab.backtests.sweeps.store import SweepStore
 from scalplab.config import Settings
 from scalplab.errors import InputError
@@ -52,6 +52,25 @@ def test_ray_and_local_engines_give_the_same_sweep(
             workers = {w["worker"] for w in summary["workers"]}
             assert len(workers) == 2  # one actor per CPU of the local instance
     assert results[0] == results[1]
+
+
+def test_a_ray_walk_forward_gives_the_local_gates(
+    sweep_settings: Settings, database: Database
+) -> None:
+    """A test task also re-runs its params on the train range (the in-sample gates): on Ray
+    the actor gets both windows' data."""
+    day = 86_400_000
+    gates = []
+    for engine in ("local", "ray"):
+        request = dataclasses.replace(
+            REQUEST, engine=engine, grid=("fast=4,6",), walk_forward=WalkForward(3 * day, 2 * day)
+        )
+        sweep_id, plan = create_sweep(request, sweep_settings, database)
+        summary = execute_sweep(sweep_id, plan, sweep_settings, database)
+        assert summary is not None
+        gates.append(summary["walk_forward"]["gates"])
+    assert len(gates[0]["in_sample"]) == len(gates[0]["out_of_sample"]) == 9
+    assert gates[0] == gates[1]
 
 
 @pytest.mark.parametrize(

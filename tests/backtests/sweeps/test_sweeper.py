@@ -15,6 +15,7 @@ from scalplab.backtests.sweeps.records import SweepRequest, WalkForward
 from scalplab.backtests.sweeps.store import SweepStore
 from scalplab.config import Settings
 from scalplab.errors import ScalpLabError
+from scalplab.orders.gates import GateCheck, mean_gates
 from scalplab.orders.runs import RunRequest
 from scalplab.storage.db import Database
 
@@ -146,6 +147,8 @@ def test_walk_forward_tests_each_windows_best_on_the_next_range(
         ("2025-06-19T00:00:00Z", "2025-06-22T00:00:00Z", "2025-06-24T00:00:00Z"),
     ]
     total = 0.0
+    test_trades: list[dict] = []  # type: ignore[type-arg]
+    train_gates: list[list[GateCheck]] = []
     for window in walk["windows"]:
         test_run = dataclasses.replace(
             request.run,
@@ -158,8 +161,26 @@ def test_walk_forward_tests_each_windows_best_on_the_next_range(
             window["test"]["score"]["net_pnl"], rel=1e-9
         )
         total += result["metrics"]["net_pnl"]
+        test_trades.extend(result["trades"])
+        train_run = dataclasses.replace(
+            test_run,
+            start=datetime.fromisoformat(window["train_start"]),
+            end=datetime.fromisoformat(window["train_end"]),
+        )
+        train_result = run_backtest(train_run, sweep_settings)
+        train_gates.append([GateCheck(**g) for g in train_result["gates"]])
     oos = walk["out_of_sample"]
     assert oos["net_pnl"] == pytest.approx(total, rel=1e-9)
+    # Go-live gates: the stitched test runs (sma_cross has no ladder: a trade is a position),
+    # and in sample the mean of each window's best params re-run on its train range.
+    gates = {side: {g["name"]: g for g in rows} for side, rows in walk["gates"].items()}
+    assert gates["out_of_sample"]["sample_size"]["value"] == len(test_trades) == oos["trades"]
+    assert gates["out_of_sample"]["win_rate"]["value"] == pytest.approx(oos["win_rate"])
+    assert gates["out_of_sample"]["max_drawdown_pct"]["value"] == oos["max_drawdown_pct"]
+    assert gates["out_of_sample"]["sharpe"]["value"] == oos["sharpe"]
+    assert gates["out_of_sample"]["trades_per_day"]["value"] == pytest.approx(len(test_trades) / 4)
+    assert walk["gates"]["in_sample"] == [g.to_dict() for g in mean_gates(train_gates)]
+    assert gates["in_sample"]["win_rate"]["note"] == "mean of 2 of 2 windows"
     assert (oos["start"], oos["end"]) == ("2025-06-20T00:00:00Z", "2025-06-24T00:00:00Z")
     assert [s["name"] for s in walk["stability"]] == ["fast", "slow"]
     assert len(SweepStore(database).windows(sweep_id)) == 2

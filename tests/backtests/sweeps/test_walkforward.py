@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from scalplab.backtests.sweeps.records import (
@@ -13,12 +15,15 @@ from scalplab.backtests.sweeps.records import (
 )
 from scalplab.backtests.sweeps.walkforward import (
     compact,
+    in_sample_gates,
+    out_of_sample_gates,
     parse_walk_forward,
     plan_windows,
     stability,
     stitch,
 )
 from scalplab.errors import InputError
+from scalplab.orders.gates import PositionOutcome, evaluate
 
 DAY = 86_400_000
 
@@ -124,6 +129,61 @@ def test_stitch_chains_the_test_runs_into_one_account() -> None:
     assert stitched.max_drawdown_pct == pytest.approx((10_150 - 10_060) / 10_150 * 100)
     assert stitched.fees == pytest.approx(2.0)
     assert stitched.funding == pytest.approx(1.0)
+
+
+def test_the_stitched_and_in_sample_gates() -> None:
+    """Out of sample: window 0's two positions (R 1.5 and −0.5) then window 1's one (R −0.4),
+    over two one-day test ranges; in sample: the mean of the windows' own gate tables."""
+    window = Window(0, 0, DAY)
+    train_0 = evaluate([PositionOutcome(0, 1, 30.0, 10.0)], 2.0, 1.0, 2.0)
+    train_1 = evaluate([PositionOutcome(0, 1, -5.0, 10.0)], 4.0, 3.0, 2.0)
+    first = TrialOutcome(
+        TrialTask("test", window, 0, {}, in_sample=Window(0, -2 * DAY, 0)),
+        _score(100.0),
+        "backtrader",
+        None,
+        1.0,
+        equity=((0, 10_000.0), (DAY // 2, 10_150.0), (DAY - 60_000, 10_100.0)),
+        trade_pnls=((DAY // 2, 150.0), (DAY - 60_000, -50.0)),
+        positions=(
+            PositionOutcome(0, DAY // 2, 150.0, 100.0),
+            PositionOutcome(DAY // 2, DAY - 60_000, -50.0, 100.0),
+        ),
+        in_sample_gates=tuple(train_0),
+    )
+    second = TrialOutcome(
+        TrialTask("test", window, 3, {}),
+        _score(-40.0),
+        "backtrader",
+        None,
+        1.0,
+        equity=((DAY, 10_000.0), (DAY + 60_000, 9_960.0)),
+        trade_pnls=((DAY + 60_000, -40.0),),
+        positions=(PositionOutcome(DAY, DAY + 60_000, -40.0, 100.0),),
+        in_sample_gates=tuple(train_1),
+    )
+    stitched = stitch([first, second], 10_000.0)
+    oos = {g.name: g for g in out_of_sample_gates([first, second], stitched, 2.0)}
+    assert oos["win_rate"].value == pytest.approx(100 / 3)
+    assert oos["profit_factor"].value == pytest.approx(150 / 90)
+    assert oos["avg_r"].value == pytest.approx((1.5 - 0.5 - 0.4) / 3)
+    assert oos["max_consecutive_losses"].value == 2
+    assert oos["max_drawdown_pct"].value == stitched.max_drawdown_pct
+    assert (oos["sample_size"].value, oos["trades_per_day"].value) == (3, 1.5)
+    ins = {g.name: g for g in in_sample_gates([first, second])}
+    assert (ins["win_rate"].value, ins["win_rate"].passed) == (50.0, False)
+    assert (ins["avg_r"].value, ins["sharpe"].value) == (pytest.approx(1.25), 2.0)
+    # A window whose in-sample run failed (no gates) is left out of the mean.
+    failed = dataclasses.replace(second, in_sample_gates=())
+    alone = in_sample_gates([first, failed])
+    assert [(g.value, g.passed) for g in alone] == [(g.value, g.passed) for g in train_0]
+    notes = {g.name: g.note for g in alone}
+    assert notes["win_rate"] == "mean of 1 of 1 windows"
+    assert notes["profit_factor"] == (
+        "mean of 0 of 1 windows (the others: no losing position: unbounded)"
+    )
+    assert alone[-1] == train_0[-1]  # paper trading: not checked here
+    assert in_sample_gates([failed]) == []
 
 
 def test_stability_of_the_chosen_params() -> None:

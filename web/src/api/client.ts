@@ -16,6 +16,7 @@ import type {
   Candle,
   EngineStatus,
   Health,
+  Heat,
   MarketSymbol,
   Order,
   PairCreate,
@@ -27,6 +28,7 @@ import type {
   PositionClosed,
   RiskEvent,
   RiskSchema,
+  ScannerState,
   ScoreHistogram,
   ScoreboardRow,
   SettingsPatch,
@@ -130,6 +132,23 @@ export function resumeSweep(id: string): Promise<SweepPublic> {
 /** Delete a sweep and its trials. */
 export async function deleteSweep(id: string): Promise<void> {
   await answer(api.DELETE("/sweeps/{sweep_id}", { params: { path: { sweep_id: id } } }));
+}
+
+/* ---------- the market scanner ---------- */
+
+/** The latest scan, whether the scanner refreshes, and the auto universe. */
+export function getScanner(signal?: AbortSignal): Promise<ScannerState> {
+  return answerObject(api.GET("/scanner", { signal }));
+}
+
+/** Scan now (a failure keeps the previous scan and carries the reason). */
+export function refreshScanner(): Promise<ScannerState> {
+  return answerObject(api.POST("/scanner/refresh"));
+}
+
+/** Switch the auto universe (on: the qualified pairs are followed at once). */
+export function setAutoUniverse(enabled: boolean): Promise<ScannerState> {
+  return answerObject(api.PATCH("/scanner", { body: { auto_universe: enabled } }));
 }
 
 /* ---------- pairs ---------- */
@@ -246,9 +265,16 @@ export function getPerformance(signal?: AbortSignal): Promise<Performance> {
   return answerObject(api.GET("/simulation/performance", { signal }));
 }
 
-/** Blocks of the risk gate, newest first. */
-export function listRiskEvents(limit: number, signal?: AbortSignal): Promise<RiskEvent[]> {
-  return answerList(api.GET("/simulation/risk-events", { params: { query: { limit } }, signal }));
+/** Blocks of the risk gate, newest first (of one strategy when given). */
+export function listRiskEvents(limit: number, signal?: AbortSignal, strategy?: string): Promise<RiskEvent[]> {
+  const query = strategy ? { limit, strategy } : { limit };
+  return answerList(api.GET("/simulation/risk-events", { params: { query }, signal }));
+}
+
+/** Portfolio heat: each book's open risk vs the heat caps (of `strategy` when given). */
+export function getHeat(strategy?: string, signal?: AbortSignal): Promise<Heat> {
+  const query = strategy ? { strategy } : {};
+  return answerObject(api.GET("/simulation/heat", { params: { query }, signal }));
 }
 
 /** Start (or continue) the replay; without a body at the `replay_speed` setting. */

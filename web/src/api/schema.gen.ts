@@ -81,6 +81,51 @@ export interface paths {
         patch: operations["update_pair_pairs__pair_id__patch"];
         trace?: never;
     };
+    "/scanner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Scanner
+         * @description The latest scan, whether the scanner refreshes, and the auto universe.
+         */
+        get: operations["get_scanner_scanner_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Patch Scanner
+         * @description Switch the auto universe (on: the latest scan is applied at once).
+         */
+        patch: operations["patch_scanner_scanner_patch"];
+        trace?: never;
+    };
+    "/scanner/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh Scanner
+         * @description Scan now (and apply the auto universe when it is on); a failure keeps the previous
+         *     scan and answers 503 (Binance unreachable) or 422 (a malformed answer).
+         */
+        post: operations["refresh_scanner_scanner_refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/strategies": {
         parameters: {
             query?: never;
@@ -724,9 +769,33 @@ export interface paths {
         };
         /**
          * List Risk Events
-         * @description Signals and orders a circuit breaker blocked, newest first, with breaker and reason.
+         * @description Signals and orders a circuit breaker blocked (of one strategy, if given), newest
+         *     first, with breaker, scope, effect, until and reason.
          */
         get: operations["list_risk_events_simulation_risk_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/simulation/heat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Heat
+         * @description Portfolio heat: each book's open risk (a position's entry → current stop, a waiting
+         *     entry's reference price → stop) in % of the equity, the total, and the heat caps the
+         *     strategies declared (`PortfolioHeat` breakers, e.g. confluence_15m's 6 %). 404 for an
+         *     unknown strategy.
+         */
+        get: operations["get_heat_simulation_heat_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1021,6 +1090,18 @@ export interface components {
              * @description degraded mode: each declared market data that was substituted or missing, and for which days (empty: the run had everything it declared)
              */
             degraded?: string[];
+            /**
+             * External Layers
+             * @description external data layers the strategy scores → the providers each reads
+             */
+            external_layers?: {
+                [key: string]: string[];
+            };
+            /**
+             * External Missing
+             * @description each declared external layer whose providers had no recorded snapshot for the whole run, with the reason (`layer (partly): …` when only some had none); per signal, its breakdown (`<layer>_missing`) and reasons say which were missing
+             */
+            external_missing?: string[];
             /** Settings */
             settings?: {
                 [key: string]: unknown;
@@ -1032,6 +1113,11 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             metrics: components["schemas"]["MetricsPublic"];
+            /**
+             * Gates
+             * @description seed 002's go-live gates (§12.3); computed on read for results stored before they existed, null when such a result lacks what they need
+             */
+            gates?: components["schemas"]["GateCheckPublic"][] | null;
             /**
              * Rejected
              * @description rejections by reason
@@ -1231,6 +1317,50 @@ export interface components {
             path: "fast" | "backtrader";
         };
         /**
+         * BookHeatPublic
+         * @description One book's open risk: a position or an entry waiting to fill or to be confirmed.
+         */
+        BookHeatPublic: {
+            /** Symbol */
+            symbol: string;
+            /** Strategy */
+            strategy: string;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "long" | "short";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "position" | "waiting";
+            /**
+             * Risk
+             * @description what its stop would lose now, in USDT (≥ 0)
+             */
+            risk: number;
+            /**
+             * Risk Pct
+             * @description the risk in % of the equity
+             */
+            risk_pct: number;
+            /** Qty */
+            qty?: number | null;
+            /**
+             * Entry
+             * @description the position's entry price
+             */
+            entry?: number | null;
+            /**
+             * Stop
+             * @description the position's current stop
+             */
+            stop?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * CandlePublic
          * @description One bar; `time` is its open time in epoch seconds (UTC).
          */
@@ -1267,6 +1397,45 @@ export interface components {
             loc: (string | number)[];
             /** Msg */
             msg: string;
+        };
+        /**
+         * GateCheckPublic
+         * @description One row of seed 002's go-live table (§12.3), computed for a result.
+         *
+         *     Outcomes are counted per position (a take-profit ladder's legs are one position); R is
+         *     a position's net P&L over its initial risk (quantity × |entry fill − the opening
+         *     signal's stop|). `passed` is null for `info` rows (trades per day) and `unchecked`
+         *     ones (paper trading, which a backtest cannot measure).
+         */
+        GateCheckPublic: {
+            /**
+             * Name
+             * @enum {string}
+             */
+            name: "win_rate" | "profit_factor" | "max_drawdown_pct" | "sharpe" | "avg_r" | "max_consecutive_losses" | "sample_size" | "trades_per_day" | "paper_trade_days";
+            /**
+             * Value
+             * @description null: not computable (or unbounded)
+             */
+            value: number | null;
+            /**
+             * Threshold
+             * @description the seed's number; null for info rows
+             */
+            threshold: number | null;
+            /**
+             * Op
+             * @description passes when value op threshold; info / unchecked: no verdict
+             * @enum {string}
+             */
+            op: ">" | "<" | "info" | "unchecked";
+            /** Passed */
+            passed: boolean | null;
+            /**
+             * Note
+             * @description how the value was computed
+             */
+            note: string;
         };
         /**
          * HealthPublic
@@ -1386,6 +1555,89 @@ export interface components {
             live_venue?: components["schemas"]["LiveVenuePublic"] | null;
             /** @description the Telegram notifier */
             telegram?: components["schemas"]["TelegramPublic"] | null;
+            /** @description the market scanner */
+            scanner?: components["schemas"]["ScannerHealthPublic"] | null;
+            /**
+             * Providers
+             * @description external data providers: a layer without one is left out
+             */
+            providers?: components["schemas"]["ProviderHealthPublic"][] | null;
+        };
+        /**
+         * HeatCapPublic
+         * @description A heat cap a strategy declared (a `PortfolioHeat` breaker) and the heat it measures.
+         */
+        HeatCapPublic: {
+            /** Strategy */
+            strategy: string;
+            /** Breaker */
+            breaker: string;
+            /**
+             * Max Pct
+             * @description the cap: open risk in % of the equity
+             */
+            max_pct: number;
+            /**
+             * Min Free Pct
+             * @description an entry is refused when less heat than this is left
+             */
+            min_free_pct: number;
+            /**
+             * Scope
+             * @description what the breaker acted on: global (every book), strategy (every symbol of the strategy), symbol (every book on the symbol); a pause acts on every entry: global
+             * @enum {string}
+             */
+            scope: "global" | "strategy" | "symbol";
+            /**
+             * Heat Pct
+             * @description the heat of the books the cap's scope holds now
+             */
+            heat_pct: number;
+            /**
+             * Free Pct
+             * @description heat left under the cap (0 when over it)
+             */
+            free_pct: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * HeatPublic
+         * @description The portfolio heat: the open risk of every book (entry → current stop) in % of the
+         *     equity, against the caps the strategies declared.
+         */
+        HeatPublic: {
+            /** Equity */
+            equity: number;
+            /**
+             * Open Risk
+             * @description the books' open risk summed, in USDT
+             */
+            open_risk: number;
+            /**
+             * Heat Pct
+             * @description open risk in % of the equity
+             */
+            heat_pct: number;
+            /**
+             * Cap Pct
+             * @description the tightest declared cap (null: none declared)
+             */
+            cap_pct: number | null;
+            /**
+             * Free Pct
+             * @description heat left under the tightest cap
+             */
+            free_pct: number | null;
+            /** Caps */
+            caps: components["schemas"]["HeatCapPublic"][];
+            /**
+             * Books
+             * @description books holding risk, the largest first
+             */
+            books: components["schemas"]["BookHeatPublic"][];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * InSamplePublic
@@ -2096,6 +2348,68 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * ProviderHealthPublic
+         * @description One external data provider (confluence layers 3-4, Binance derivatives).
+         */
+        ProviderHealthPublic: {
+            /** Provider */
+            provider: string;
+            /**
+             * Layer
+             * @enum {string}
+             */
+            layer: "on_chain" | "sentiment" | "macro" | "order_flow";
+            /**
+             * State
+             * @description not configured: its layer is left out; idle: not fetched yet; failing: the last fetch failed; stale: its data is 30 min old or older
+             * @enum {string}
+             */
+            state: "ok" | "stale" | "failing" | "not configured" | "idle";
+            /**
+             * Reason
+             * @description why not ok (never a key)
+             */
+            reason?: string | null;
+            /**
+             * Source
+             * @description base URL and path of its data
+             */
+            source?: string | null;
+            /** Last Success At */
+            last_success_at?: string | null;
+            /** Last Error */
+            last_error?: string | null;
+            /** Last Error At */
+            last_error_at?: string | null;
+            /**
+             * Consecutive Failures
+             * @default 0
+             */
+            consecutive_failures: number;
+            /**
+             * Fetches
+             * @default 0
+             */
+            fetches: number;
+            /**
+             * Failures
+             * @default 0
+             */
+            failures: number;
+            /**
+             * Observed At
+             * @description when the latest data was true
+             */
+            observed_at?: string | null;
+            /** Age S */
+            age_s?: number | null;
+            /**
+             * Freshness
+             * @description decay weight of the latest data now: 1.0 / 0.7 / 0.4 / 0.2
+             */
+            freshness?: number | null;
+        };
+        /**
          * RiskEventPublic
          * @description One signal or order a circuit breaker blocked: the reason, and the scope, effect and
          *     end of the breaker's hold (an event stored before they were recorded reads as a
@@ -2444,6 +2758,256 @@ export interface components {
              * @description breakers that bound (enabled with a limit above 0)
              */
             breakers_on?: string[];
+        };
+        /**
+         * ScanResultPublic
+         * @description One refresh: every measured symbol (scored ones best first) and the ones left out.
+         */
+        ScanResultPublic: {
+            /**
+             * Taken At
+             * Format: date-time
+             */
+            taken_at: string;
+            /**
+             * Market Time
+             * @description the venue's now: the newest ticker's end
+             */
+            market_time: string | null;
+            /**
+             * Universe
+             * @description USDT-M perpetuals trading per the exchangeInfo
+             */
+            universe: number;
+            /**
+             * Candidates
+             * @description symbols that passed the cheap filters
+             */
+            candidates: number;
+            /** Qualified */
+            qualified: number;
+            /** Kline Requests */
+            kline_requests: number;
+            /**
+             * Weight Used
+             * @description REST request weight this refresh spent
+             */
+            weight_used: number;
+            /**
+             * Waited S
+             * @description time its requests paused for rate limits and retries
+             */
+            waited_s: number;
+            /** Duration S */
+            duration_s: number;
+            /** Base Url */
+            base_url: string;
+            params: components["schemas"]["ScannerParamsPublic"];
+            /** Rows */
+            rows: components["schemas"]["ScannerRowPublic"][];
+            /** Left Out */
+            left_out: components["schemas"]["ScannerLeftOutPublic"][];
+        };
+        /**
+         * ScannerHealthPublic
+         * @description The market scanner.
+         */
+        ScannerHealthPublic: {
+            /**
+             * Enabled
+             * @description SCANNER_ENABLED
+             */
+            enabled: boolean;
+            /**
+             * Active
+             * @description refreshing now (the engine runs on the live feed)
+             */
+            active: boolean;
+            /** Auto Universe */
+            auto_universe: boolean;
+            /**
+             * Last Scan At
+             * @description when the latest good scan finished
+             */
+            last_scan_at?: string | null;
+            /**
+             * Last Error
+             * @description why the latest refresh failed
+             */
+            last_error?: string | null;
+            /** Qualified */
+            qualified?: number | null;
+            /**
+             * Left Out
+             * @description symbols the latest scan could not measure
+             */
+            left_out?: number | null;
+            /**
+             * Weight Used
+             * @description REST weight of the latest scan
+             */
+            weight_used?: number | null;
+        };
+        /**
+         * ScannerLeftOutPublic
+         * @description A symbol the scan could not measure (no ticker, no klines, bad data), and why.
+         */
+        ScannerLeftOutPublic: {
+            /** Symbol */
+            symbol: string;
+            /** Reason */
+            reason: string;
+        };
+        /**
+         * ScannerParamsPublic
+         * @description The thresholds of a scan (`SCANNER_*`).
+         */
+        ScannerParamsPublic: {
+            /** Min Volume Usdt */
+            min_volume_usdt: number;
+            /** Max Spread Pct */
+            max_spread_pct: number;
+            /** Min Change Pct */
+            min_change_pct: number;
+            /** Min Candles */
+            min_candles: number;
+            /** Min Atr Pct */
+            min_atr_pct: number;
+            /** Min Score */
+            min_score: number;
+            /** Interval */
+            interval: string;
+            /** Atr Period */
+            atr_period: number;
+        };
+        /**
+         * ScannerPatch
+         * @description `PATCH /scanner`: switch the auto universe.
+         */
+        ScannerPatch: {
+            /** Auto Universe */
+            auto_universe: boolean;
+        };
+        /**
+         * ScannerPublic
+         * @description The scanner: whether it refreshes, the auto universe and the latest scan.
+         */
+        ScannerPublic: {
+            /**
+             * Enabled
+             * @description SCANNER_ENABLED: refresh while the engine runs live
+             */
+            enabled: boolean;
+            /**
+             * Active
+             * @description refreshing now (the engine runs on the live feed)
+             */
+            active: boolean;
+            /** Refresh Seconds */
+            refresh_seconds: number;
+            /**
+             * Auto Universe
+             * @description each refresh follows the qualified pairs and drops the ones it added that fell out
+             */
+            auto_universe: boolean;
+            /** Auto Strategy */
+            auto_strategy: string;
+            /** Auto Timeframe */
+            auto_timeframe: string;
+            /** Auto Max Pairs */
+            auto_max_pairs: number;
+            /**
+             * Auto Pairs
+             * @description symbols the auto universe added and follows
+             */
+            auto_pairs: string[];
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /**
+             * Last Error
+             * @description why the latest refresh failed
+             */
+            last_error: string | null;
+            /** @description the latest good scan (null: none yet) */
+            result: components["schemas"]["ScanResultPublic"] | null;
+        };
+        /**
+         * ScannerRowPublic
+         * @description One measured symbol. `atr_pct`, `candles`, `score` are null for a symbol that failed
+         *     the cheap filters (volume, spread, 24 h change): its klines were not read.
+         */
+        ScannerRowPublic: {
+            /** Symbol */
+            symbol: string;
+            /**
+             * Score
+             * @description 0.35 × volume + 0.25 × spread + 0.25 × volatility + 0.15 × momentum
+             */
+            score: number | null;
+            sub_scores: components["schemas"]["ScannerSubScoresPublic"] | null;
+            /**
+             * Price
+             * @description last price (24 h ticker)
+             */
+            price: number;
+            /**
+             * Volume 24H
+             * @description 24 h quote volume, USDT
+             */
+            volume_24h: number;
+            /**
+             * Spread Pct
+             * @description (ask − bid) / ask × 100
+             */
+            spread_pct: number;
+            /**
+             * Price Change Pct
+             * @description 24 h change, %
+             */
+            price_change_pct: number;
+            /**
+             * Atr Pct
+             * @description ATR(14, 15m) at the last closed candle, % of it
+             */
+            atr_pct: number | null;
+            /**
+             * Candles
+             * @description closed 15m candles read
+             */
+            candles: number | null;
+            /** Qualified */
+            qualified: boolean;
+            /**
+             * Reasons
+             * @description why it does not qualify (empty when it does)
+             */
+            reasons: string[];
+        };
+        /**
+         * ScannerSubScoresPublic
+         * @description The four sub-scores of the seed's opportunity score (each 0–100).
+         */
+        ScannerSubScoresPublic: {
+            /**
+             * Volume
+             * @description min(100, volume_24h / 5,000,000 × 100)
+             */
+            volume: number;
+            /**
+             * Spread
+             * @description max(0, 100 − spread_pct / 0.10 × 100)
+             */
+            spread: number;
+            /**
+             * Volatility
+             * @description min(100, atr_pct / 1.0 × 100)
+             */
+            volatility: number;
+            /**
+             * Momentum
+             * @description min(100, |price_change_pct| / 3 × 100)
+             */
+            momentum: number;
         };
         /**
          * ScoreBinPublic
@@ -2899,6 +3463,13 @@ export interface components {
              * @description market data beyond candles the plugin reads: aggTrades, bookTicker, depth20, openInterest, funding, markPrice, longShortRatio, forceOrder
              */
             market_data?: string[];
+            /**
+             * External Layers
+             * @description external data layers the plugin scores → the providers each reads (their recorded snapshots in backtests and replays, the polled readings live)
+             */
+            external_layers?: {
+                [key: string]: string[];
+            };
         };
         /**
          * StreamEventPublic
@@ -3487,8 +4058,25 @@ export interface components {
             failures: components["schemas"]["VerificationFailurePublic"][];
         };
         /**
+         * WalkForwardGatesPublic
+         * @description Seed 002's go-live gates (§12.3) out of sample and in sample.
+         */
+        WalkForwardGatesPublic: {
+            /**
+             * Out Of Sample
+             * @description the stitched test runs: their positions, drawdown and Sharpe
+             */
+            out_of_sample: components["schemas"]["GateCheckPublic"][];
+            /**
+             * In Sample
+             * @description each window's best params re-run on its train range, the mean of the windows (empty when none of those runs succeeded)
+             */
+            in_sample: components["schemas"]["GateCheckPublic"][];
+        };
+        /**
          * WalkForwardPublic
-         * @description A walk-forward's windows, out-of-sample and in-sample results and stability.
+         * @description A walk-forward's windows, out-of-sample and in-sample results, go-live gates and
+         *     stability.
          */
         WalkForwardPublic: {
             /** Train Test */
@@ -3504,6 +4092,8 @@ export interface components {
             efficiency: number | null;
             /** Stability */
             stability: components["schemas"]["ParamStabilityPublic"][];
+            /** @description go-live gates (null in sweeps stored before they existed) */
+            gates?: components["schemas"]["WalkForwardGatesPublic"] | null;
         };
         /**
          * WalkForwardWindowPublic
@@ -3860,6 +4450,115 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    get_scanner_scanner_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScannerPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    patch_scanner_scanner_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScannerPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScannerPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Binance could not be read (try again) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    refresh_scanner_scanner_refresh_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScannerPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Binance could not be read (try again) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5369,6 +6068,8 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description only this strategy's */
+                strategy?: string | null;
             };
             header?: never;
             path?: never;
@@ -5383,6 +6084,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RiskEventPublic"][];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    get_heat_simulation_heat_get: {
+        parameters: {
+            query?: {
+                /** @description the caps this strategy declared (default: every followed strategy's) */
+                strategy?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeatPublic"];
                 };
             };
             /** @description Not Found */

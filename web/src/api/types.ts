@@ -37,6 +37,8 @@ export type Trade = Schemas["TradePublic"];
 export type Metrics = Schemas["MetricsPublic"];
 /** The stored outcome of a finished backtest. */
 export type BacktestResult = Schemas["BacktestResultPublic"];
+/** One row of seed 002's go-live table (§12.3) computed for a result. */
+export type GateCheck = Schemas["GateCheckPublic"];
 /** Risk settings a backtest ran with, and the breakers that were on. */
 export type RiskUsed = Schemas["RiskUsedPublic"];
 /** `risk` of `POST /backtests`: risk settings to change for one run. */
@@ -92,6 +94,12 @@ export type SimTrade = Schemas["SimTradePublic"];
 export type Performance = Schemas["PerformancePublic"];
 /** One block of the risk gate (`GET /simulation/risk-events`). */
 export type RiskEvent = Schemas["RiskEventPublic"];
+/** `GET /simulation/heat`: each book's open risk (entry → stop) in % of the equity vs the caps. */
+export type Heat = Schemas["HeatPublic"];
+/** A heat cap a strategy declared (a `PortfolioHeat` breaker) and the heat it measures. */
+export type HeatCap = Schemas["HeatCapPublic"];
+/** One book's open risk: a position or a waiting entry. */
+export type BookHeat = Schemas["BookHeatPublic"];
 
 /** Circuit-breaker settings: `<breaker>_enabled` flags and their limits. */
 export type RiskSettings = Schemas["RiskSettings"];
@@ -110,6 +118,17 @@ export type StreamEvent = Schemas["StreamEventPublic"];
 export type StreamKind = StreamEvent["kind"];
 /** The data of the stream's `kind` events. */
 export type StreamData<K extends StreamKind> = Extract<StreamEvent, { kind: K }>["data"];
+
+/* ---------- the market scanner (Dashboard) ---------- */
+
+/** `GET /scanner`: whether it refreshes, the auto universe and the latest scan. */
+export type ScannerState = Schemas["ScannerPublic"];
+/** One refresh of the scanner. */
+export type ScanResult = Schemas["ScanResultPublic"];
+/** One measured symbol of a scan (score null: it failed the cheap filters). */
+export type ScannerRow = Schemas["ScannerRowPublic"];
+/** A symbol a scan could not measure, and why. */
+export type ScannerLeftOut = Schemas["ScannerLeftOutPublic"];
 
 /* ---------- health, the live-trading gate and the kill switch ---------- */
 

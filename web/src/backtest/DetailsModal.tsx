@@ -1,6 +1,7 @@
 /**
  * "Detailed statistics" of one backtest, loaded only when opened: every
- * metric, rejections by reason and blocks by circuit breaker, the risk
+ * metric beside seed 002's go-live gates (pass/fail), rejections by reason and
+ * blocks by circuit breaker, the risk
  * settings the run used (and which breakers were on), the price/equity chart
  * and the trade list.
  */
@@ -15,6 +16,7 @@ import { hasMessage, useI18n } from "../i18n/I18nProvider";
 import { formatCount, formatNumber, formatPeriod, formatPrice, formatQty, formatSigned, formatTime } from "../lib/format";
 import { BREAKERS } from "../lib/risk";
 import { useLabel } from "../live/labels";
+import { GatesTable, gateTally } from "./GatesTable";
 import { COSTS, EXIT_REASONS, PERFORMANCE, SIGNALS, exitCounts, formatMetric, humanize, metricLabelKey, type MetricSpec } from "./metrics";
 import { PriceChart } from "./PriceChart";
 
@@ -172,6 +174,34 @@ function DegradedBadge({ result }: { result: BacktestResult }) {
   );
 }
 
+/** Seed 002's go-live table for the result (absent in an old result lacking what it needs). */
+function GatesSection({ result }: { result: BacktestResult }) {
+  const { t } = useI18n();
+  const gates = result.gates ?? null;
+  const tally = gates ? gateTally(gates) : null;
+  return (
+    <section aria-labelledby="sec-gates" data-testid="gates-section">
+      <h3 id="sec-gates">
+        {t("section.gates")}
+        <DegradedBadge result={result} />
+      </h3>
+      {gates && tally ? (
+        <>
+          <p className="small" data-testid="gates-summary">
+            <span className={tally.passed === tally.total ? "pos strong" : "neg strong"}>{t("gate.summary", tally)}</span>
+          </p>
+          <GatesTable sets={[{ key: "own", label: t("gate.col.value"), gates }]} testId="gates-table" />
+          <p className="muted small">{t("gate.help")}</p>
+        </>
+      ) : (
+        <p className="muted small" data-testid="gates-absent">
+          {t("gate.absent")}
+        </p>
+      )}
+    </section>
+  );
+}
+
 function ResultView({ result }: { result: BacktestResult }) {
   const { t } = useI18n();
   const label = useLabel();
@@ -196,13 +226,16 @@ function ResultView({ result }: { result: BacktestResult }) {
           ))}
         </div>
       ) : null}
-      <section aria-labelledby="sec-performance">
-        <h3 id="sec-performance">
-          {t("section.performance")}
-          <DegradedBadge result={result} />
-        </h3>
-        <MetricList specs={PERFORMANCE} metrics={metrics} testId="metrics-performance" />
-      </section>
+      <div className="sections-row">
+        <section aria-labelledby="sec-performance">
+          <h3 id="sec-performance">
+            {t("section.performance")}
+            <DegradedBadge result={result} />
+          </h3>
+          <MetricList specs={PERFORMANCE} metrics={metrics} testId="metrics-performance" />
+        </section>
+        <GatesSection result={result} />
+      </div>
       <div className="sections-row">
         <section aria-labelledby="sec-costs">
           <h3 id="sec-costs">

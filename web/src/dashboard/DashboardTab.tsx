@@ -3,7 +3,9 @@
  * missing) with the kill switch, simulation controls with the "Confirm order
  * execution" checkbox, the pending confirmations, live signals per pair (a row opens
  * the signal's strategy detail panel), the scores of rated signals (histogram and
- * scoreboard), the latest orders with their status and reason, and the pairs.
+ * scoreboard), the confluence strategy panel (layers per signal, portfolio heat, breaker
+ * log), the market scanner (qualified pairs, "Trade", the auto universe), the
+ * latest orders with their status and reason, and the pairs.
  */
 import { useCallback, useEffect, useState } from "react";
 
@@ -14,9 +16,11 @@ import { Notice } from "../components/Notice";
 import { useI18n } from "../i18n/I18nProvider";
 import { messageOf } from "../lib/errors";
 import { useLive } from "../live/LiveProvider";
+import { ConfluenceCard } from "./ConfluenceCard";
 import { OrdersCard } from "./OrdersCard";
 import { PairsCard } from "./PairsCard";
 import { PendingCard } from "./PendingCard";
+import { ScannerCard } from "./ScannerCard";
 import { ScoresCard } from "./ScoresCard";
 import { SignalsCard } from "./SignalsCard";
 import { SimControls } from "./SimControls";
@@ -70,6 +74,8 @@ export function DashboardTab({ onShowPerformance }: DashboardTabProps) {
       ) : null}
       <SignalsCard books={pairs ?? []} />
       <ScoresCard />
+      <ConfluenceCard strategies={catalog.strategies ?? []} />
+      <ScannerCard strategies={catalog.strategies} pairs={pairs} onPairsChange={onPairsChange} />
       <OrdersCard />
       <PairsCard catalog={catalog} pairs={pairs} onChange={onPairsChange} />
     </div>

@@ -1,8 +1,8 @@
 /**
  * The strategy detail panel of one signal (a dialog: Esc, the close button or the
  * backdrop close it): its levels, fate, score, tier and variant, the strategy's
- * reasons, and its feature breakdown as a table, each feature's sub-score
- * (`x_score`) beside its raw value.
+ * reasons, the confluence layers of a confluence-shaped signal (`LayerBreakdown`), and its
+ * feature breakdown as a table, each feature's sub-score (`x_score`) beside its raw value.
  */
 import type { SimSignal } from "../api/types";
 import { Modal } from "../components/Modal";
@@ -10,6 +10,8 @@ import { useI18n } from "../i18n/I18nProvider";
 import { formatNumber, formatPrice, formatTime } from "../lib/format";
 import { SideBadge, StatusBadge, useLabel } from "../live/labels";
 import { breakdownRows } from "./breakdown";
+import { isConfluence } from "./confluence";
+import { LayerBreakdown } from "./LayerBreakdown";
 
 /** A feature value: up to 6 significant digits below 1, 4 decimals above. */
 export function formatFeature(value: number, locale: string): string {
@@ -101,6 +103,13 @@ export function SignalDetail({ signal, status, onClose }: SignalDetailProps) {
           </ul>
         )}
       </section>
+
+      {isConfluence(signal.breakdown) ? (
+        <section aria-labelledby="signal-detail-layers">
+          <h3 id="signal-detail-layers">{t("confluence.layersTitle")}</h3>
+          <LayerBreakdown signal={signal} />
+        </section>
+      ) : null}
 
       <section aria-labelledby="signal-detail-breakdown">
         <h3 id="signal-detail-breakdown">{t("signal.breakdown")}</h3>

@@ -3,7 +3,8 @@
 For tests, benchmarks and demos (the WebSocket side is `fake`). It speaks Binance's
 paths and answer shapes: `/fapi/v1/klines` (12-element rows, `startTime`/`endTime`/
 `limit` honoured), `exchangeInfo`, `aggTrades` (`fromId` or a time range), `depth`,
-`premiumIndex`, `fundingRate`, `openInterest`, and the `/futures/data/` statistics
+`premiumIndex`, `fundingRate`, `openInterest`, the 24 h and book tickers (built from real
+candles by `fake_market`), and the `/futures/data/` statistics
 `openInterestHist`, `globalLongShortAccountRatio`, `topLongShortAccountRatio`,
 `topLongShortPositionRatio`. What it serves comes from a data directory of real
 recordings (`ReplayState.from_data_dir`, see `fake_rest_data` for which file feeds which
@@ -100,6 +101,8 @@ class ReplayState:
     """Per symbol, `/fapi/v1/openInterest` answers in time order (given by a test)."""
     statistics: dict[tuple[str, str, str], list[Row]] = field(default_factory=dict)
     """(endpoint, symbol, period) → `/futures/data/` rows in time order (given by a test)."""
+    tickers: dict[str, dict[str, Row]] = field(default_factory=dict)
+    """`24hr` / `bookTicker` → per symbol, its `/fapi/v1/ticker/…` answer (`fake_market`)."""
     now_ms: int | None = None
     """When set, live values are the latest at or before it instead of one per call."""
     served: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -274,6 +277,8 @@ class _Handler(BaseHTTPRequestHandler):
             "/fapi/v1/premiumIndex": lambda: self._premium_index(params),
             "/fapi/v1/fundingRate": lambda: self._funding_rate(params),
             "/fapi/v1/openInterest": lambda: self._open_interest(params),
+            "/fapi/v1/ticker/24hr": lambda: self._ticker(endpoint, params),
+            "/fapi/v1/ticker/bookTicker": lambda: self._ticker(endpoint, params),
         }.get(url.path)
         if route is not None:
             route()
@@ -401,6 +406,14 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             answer = state.live("openInterest", state.open_interest[symbol], symbol)
         self._json("openInterest", params, answer)
+
+    def _ticker(self, endpoint: str, params: dict[str, str]) -> None:
+        """A ticker of one symbol, or of every symbol when none is named."""
+        rows, symbol = self.state.tickers.get(endpoint, {}), params.get("symbol")
+        if symbol is not None and symbol not in rows:
+            self._send(400, INVALID_SYMBOL)
+            return
+        self._json(endpoint, params, list(rows.values()) if symbol is None else rows[symbol])
 
     def _statistics(self, endpoint: str, params: dict[str, str]) -> None:
         symbol, period = params.get("symbol", ""), params.get("period", "")

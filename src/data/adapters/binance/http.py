@@ -39,6 +39,11 @@ from scalplab.data.adapters.binance.rest_schemas import (
     parse_premium_index,
 )
 from scalplab.data.adapters.binance.schemas import parse_agg_trades, parse_depth_snapshot
+from scalplab.data.adapters.binance.ticker_schemas import (
+    Parsed,
+    parse_book_tickers,
+    parse_tickers_24h,
+)
 from scalplab.data.adapters.binance.weight import (
     DEPTH_WEIGHTS,
     ENDPOINTS,
@@ -47,7 +52,7 @@ from scalplab.data.adapters.binance.weight import (
     request_weight,
     window_for,
 )
-from scalplab.data.market_events import AggregateTrade, BookSnapshot, OpenInterest
+from scalplab.data.market_events import AggregateTrade, BookSnapshot, BookTop, OpenInterest
 from scalplab.data.market_stats import (
     RATIO_KINDS,
     STAT_PERIODS,
@@ -57,6 +62,7 @@ from scalplab.data.market_stats import (
     PremiumIndex,
     RatioKind,
 )
+from scalplab.data.tickers import Ticker24h
 from scalplab.errors import (
     DataError,
     InputError,
@@ -305,6 +311,20 @@ class BinanceRestClient:
         return self._request(
             "exchangeInfo", "exchangeInfo", self._client.futures_exchange_info, {}, _info
         )
+
+    def tickers_24h(self) -> Parsed[Ticker24h]:
+        """`GET /fapi/v1/ticker/24hr` for every symbol (weight 40); malformed rows are
+        reported by symbol, not raised."""
+        return self._request(
+            "24hr", "24h tickers", self._client.futures_ticker, {}, parse_tickers_24h
+        )
+
+    def book_tickers(self) -> Parsed[BookTop]:
+        """`GET /fapi/v1/ticker/bookTicker` for every symbol (weight 5): best bid and ask."""
+        return self._request(
+            "bookTicker", "book tickers", self._client.futures_orderbook_ticker, {},
+            parse_book_tickers,
+        )  # fmt: skip
 
     def premium_index(self, symbol: str) -> PremiumIndex:
         """`GET /fapi/v1/premiumIndex`: mark and index price, the last funding rate and the

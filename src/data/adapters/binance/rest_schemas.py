@@ -10,11 +10,15 @@ is a one-line `MessageError` quoting at most a snippet.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from scalplab.data.adapters.binance.row_fields import (
+    row_error,
+    row_number,
+    row_symbol,
+    row_time_ms,
+)
 from scalplab.data.adapters.binance.schemas import MessageError
 from scalplab.data.market_events import OpenInterest
 from scalplab.data.market_stats import (
@@ -27,7 +31,6 @@ from scalplab.data.market_stats import (
 from scalplab.errors import snippet
 
 T = TypeVar("T")
-_SYMBOL = re.compile(r"^[A-Z0-9_]{2,40}$")
 
 
 def parse_premium_index(payload: object, symbol: str | None = None) -> list[PremiumIndex]:
@@ -69,22 +72,22 @@ def parse_long_short_ratios(
 
 def _premium_index(row: Mapping[str, Any]) -> PremiumIndex:
     return PremiumIndex(
-        symbol=_symbol(row),
+        symbol=row_symbol(row),
         mark_price=_price(row, "markPrice"),
         index_price=_price(row, "indexPrice"),
         estimated_settle_price=_price(row, "estimatedSettlePrice"),
         last_funding_rate=_optional_rate(row, "lastFundingRate"),
         interest_rate=_optional_rate(row, "interestRate"),
-        next_funding_time=_time(row, "nextFundingTime"),
-        time=_time(row, "time"),
+        next_funding_time=row_time_ms(row, "nextFundingTime"),
+        time=row_time_ms(row, "time"),
     )
 
 
 def _funding_rate(row: Mapping[str, Any]) -> FundingRate:
     mark = row.get("markPrice")
     return FundingRate(
-        symbol=_symbol(row),
-        funding_time=_time(row, "fundingTime"),
+        symbol=row_symbol(row),
+        funding_time=row_time_ms(row, "fundingTime"),
         funding_rate=_rate(row, "fundingRate"),
         mark_price=None if mark in (None, "") else _price(row, "markPrice"),
     )
@@ -92,18 +95,18 @@ def _funding_rate(row: Mapping[str, Any]) -> FundingRate:
 
 def _open_interest(row: Mapping[str, Any]) -> OpenInterest:
     return OpenInterest(
-        symbol=_symbol(row),
+        symbol=row_symbol(row),
         open_interest=_price(row, "openInterest"),
-        time=_time(row, "time"),
+        time=row_time_ms(row, "time"),
     )
 
 
 def _open_interest_stat(row: Mapping[str, Any]) -> OpenInterestStat:
     return OpenInterestStat(
-        symbol=_symbol(row),
+        symbol=row_symbol(row),
         sum_open_interest=_price(row, "sumOpenInterest"),
         sum_open_interest_value=_price(row, "sumOpenInterestValue"),
-        time=_time(row, "timestamp"),
+        time=row_time_ms(row, "timestamp"),
     )
 
 
@@ -113,12 +116,12 @@ def _ratio(row: Mapping[str, Any], kind: RatioKind) -> LongShortRatio:
     long_key = "longPosition" if "longPosition" in row else "longAccount"
     short_key = "shortPosition" if "shortPosition" in row else "shortAccount"
     return LongShortRatio(
-        symbol=_symbol(row),
+        symbol=row_symbol(row),
         kind=kind,
         long_short_ratio=_price(row, "longShortRatio"),
         long_share=_price(row, long_key),
         short_share=_price(row, short_key),
-        time=_time(row, "timestamp"),
+        time=row_time_ms(row, "timestamp"),
     )
 
 
@@ -137,7 +140,9 @@ def _rows(
         try:
             record = parse(row)
         except (KeyError, ValueError, TypeError) as exc:
-            raise MessageError(f"malformed {what} answer ({_why(exc)}): {snippet(row)}") from None
+            raise MessageError(
+                f"malformed {what} answer ({row_error(exc)}): {snippet(row)}"
+            ) from None
         if symbol is not None and row.get("symbol") != symbol:
             raise MessageError(
                 f"{what} answer is about {snippet(row.get('symbol'))}, not {snippet(symbol)}"
@@ -146,51 +151,15 @@ def _rows(
     return records
 
 
-def _why(exc: Exception) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing {snippet(exc.args[0], bare=True)}"
-    return str(exc) or type(exc).__name__
-
-
-def _symbol(row: Mapping[str, Any]) -> str:
-    symbol = row["symbol"]
-    if not isinstance(symbol, str) or not _SYMBOL.match(symbol):
-        raise ValueError(f"symbol {snippet(symbol)}")
-    return symbol
-
-
-def _time(row: Mapping[str, Any], key: str) -> int:
-    """Epoch ms: an integer, or a string of digits (the statistics send strings)."""
-    value = row[key]
-    if isinstance(value, str) and value.isdigit() and len(value) <= 16:
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**53:
-        raise ValueError(f"{key} is not a time in ms: {snippet(value)}")
-    return value
-
-
-def _number(row: Mapping[str, Any], key: str) -> float:
-    value = row[key]
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValueError(f"{key} is not a number: {snippet(value)}")
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError(f"{key} is not a number: {snippet(value)}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{key} is not a finite number: {snippet(value)}")
-    return number
-
-
 def _price(row: Mapping[str, Any], key: str) -> float:
-    number = _number(row, key)
+    number = row_number(row, key)
     if number < 0:
         raise ValueError(f"{key} is negative: {snippet(row[key])}")
     return number
 
 
 def _rate(row: Mapping[str, Any], key: str) -> float:
-    number = _number(row, key)
+    number = row_number(row, key)
     if not -1 < number < 1:
         raise ValueError(f"{key} is not a rate: {snippet(row[key])}")
     return number

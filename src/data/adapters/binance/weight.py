@@ -136,6 +136,8 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("/fapi/v1/premiumIndex", 1),  # 10 without a symbol
         Endpoint("/fapi/v1/fundingRate", 0, "funding"),
         Endpoint("/fapi/v1/openInterest", 1),
+        Endpoint("/fapi/v1/ticker/24hr", 1),  # 40 without a symbol
+        Endpoint("/fapi/v1/ticker/bookTicker", 2),  # 5 without a symbol
         Endpoint("/futures/data/openInterestHist", 0, "futures-data"),
         Endpoint("/futures/data/globalLongShortAccountRatio", 0, "futures-data"),
         Endpoint("/futures/data/topLongShortAccountRatio", 0, "futures-data"),
@@ -143,6 +145,10 @@ ENDPOINTS: dict[str, Endpoint] = {
     )
 }
 """Endpoint name (the path's last part) → its documented weight and window."""
+
+
+ALL_SYMBOL_WEIGHTS = {"premiumIndex": 10, "24hr": 40, "bookTicker": 5}
+"""Weight of the endpoints that answer for every symbol when none is named."""
 
 
 def klines_weight(limit: int) -> int:
@@ -162,8 +168,8 @@ def request_weight(name: str, params: Mapping[str, object]) -> int:
         return klines_weight(_int_param(params, "limit", 500))
     if name == "depth":
         return DEPTH_WEIGHTS.get(_int_param(params, "limit", 500), endpoint.weight)
-    if name == "premiumIndex" and not params.get("symbol"):
-        return 10
+    if not params.get("symbol") and name in ALL_SYMBOL_WEIGHTS:
+        return ALL_SYMBOL_WEIGHTS[name]
     return endpoint.weight
 
 

@@ -2,13 +2,15 @@
  * The walk-forward result of a sweep: per window the train and test ranges, the params
  * chosen on the train range and both objectives; the stitched out-of-sample headline
  * metrics beside the in-sample ones (the mean of the windows' best), the efficiency
- * (out-of-sample return per day over in-sample return per day), the out-of-sample
- * equity, and how stable each chosen param was across windows.
+ * (out-of-sample return per day over in-sample return per day), seed 002's go-live
+ * gates out of sample and in sample, the out-of-sample equity, and how stable each
+ * chosen param was across windows.
  */
 import type { WalkForwardSummary } from "../../api/types";
 import type { MessageKey } from "../../i18n/en";
 import { useI18n } from "../../i18n/I18nProvider";
 import { formatNumber, formatParams, formatPeriod } from "../../lib/format";
+import { GatesTable, gateTally, type GateSet } from "../GatesTable";
 import { formatMetric, signClass } from "./format";
 
 const HEADLINE: { key: "trades" | "net_pnl" | "return_pct" | "win_rate" | "profit_factor" | "max_drawdown_pct" | "sharpe"; label: MessageKey }[] = [
@@ -41,6 +43,29 @@ function EquityLine({ points, label }: { points: [string, number][]; label: stri
     <svg className="equity-line" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label} data-testid="oos-equity">
       <path d={path} className={last >= first ? "equity-up" : "equity-down"} fill="none" />
     </svg>
+  );
+}
+
+/** The go-live gates out of sample and in sample (absent in sweeps stored before them). */
+function WalkForwardGates({ wf }: { wf: WalkForwardSummary }) {
+  const { t } = useI18n();
+  if (!wf.gates) return null;
+  const label = (text: string, gates: GateSet["gates"]) => {
+    const tally = gateTally(gates);
+    return gates.length > 0 ? `${text} (${tally.passed}/${tally.total})` : text;
+  };
+  const sets: GateSet[] = [
+    { key: "oos", label: label(t("sweep.outOfSample"), wf.gates.out_of_sample), gates: wf.gates.out_of_sample },
+    { key: "is", label: label(t("sweep.inSample"), wf.gates.in_sample), gates: wf.gates.in_sample },
+  ];
+  return (
+    <div data-testid="wf-gates-section">
+      <h4>{t("sweep.gatesTitle")}</h4>
+      <GatesTable sets={sets} testId="wf-gates" />
+      <p className="muted small">
+        {t("sweep.gatesHelp")} {t("gate.help")}
+      </p>
+    </div>
   );
 }
 
@@ -125,6 +150,7 @@ export function WalkForwardSection({ wf, objective }: { wf: WalkForwardSummary; 
             <span className="muted small">{t("sweep.efficiencyHelp")}</span>
           </p>
           {oos.start && oos.end ? <p className="muted small">{t("sweep.oosPeriod", { period: formatPeriod(oos.start, oos.end) })}</p> : null}
+          <WalkForwardGates wf={wf} />
         </div>
         <div>
           <h4>{t("sweep.oosEquity")}</h4>
