@@ -171,6 +171,15 @@ class ResultStore:
                 raise ConflictError(f"backtest {result_id} is {row.status}: it has no result yet")
             return self._read(row)
 
+    def result_text(self, result_id: str) -> str:
+        """The stored result file of a finished backtest, as it is (`ConflictError` while
+        it has no result yet)."""
+        with self.db.session() as session:
+            row = self._row(session, result_id)
+            if row.status != "done":
+                raise ConflictError(f"backtest {result_id} is {row.status}: it has no result yet")
+            return self._read_text(row)
+
     def job(self, result_id: str) -> BacktestJob:
         """Status, progress, error and (when done) the result of one backtest."""
         with self.db.session() as session:
@@ -308,7 +317,7 @@ class ResultStore:
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.data_dir).as_posix()
 
-    def _read(self, row: Backtest) -> dict[str, Any]:
+    def _read_text(self, row: Backtest) -> str:
         path = self._absolute(row.result_path)
         if path is None:
             raise DataError(f"backtest {row.id} is done but has no result file recorded")
@@ -323,6 +332,10 @@ class ResultStore:
                 f"result file of backtest {row.id} cannot be read: {row.result_path}: "
                 f"{exc.strerror}"
             ) from None
+        return text
+
+    def _read(self, row: Backtest) -> dict[str, Any]:
+        text = self._read_text(row)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:

@@ -118,6 +118,36 @@ class PositionOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class PositionDetail:
+    """One position with what it was made of: its side, quantity-weighted entry fill,
+    total quantity, number of trade records (`legs`), net P&L, the initial stop and
+    initial risk (None: no known stop) and the reasons of the accepted signal that opened
+    it (empty: none known)."""
+
+    book: str
+    side: str
+    entry_ms: int
+    exit_ms: int
+    entry_price: float
+    qty: float
+    legs: int
+    pnl: float
+    stop: float | None
+    risk: float | None
+    reasons: tuple[str, ...]
+
+    @property
+    def outcome(self) -> PositionOutcome:
+        """The gates' view of the position."""
+        return PositionOutcome(self.entry_ms, self.exit_ms, self.pnl, self.risk)
+
+    @property
+    def r(self) -> float | None:
+        """P&L in units of initial risk."""
+        return None if self.risk is None else self.pnl / self.risk
+
+
+@dataclass(frozen=True, slots=True)
 class _Leg:
     book: str
     side: str
@@ -134,9 +164,10 @@ class _Stop:
     side: str
     time_ms: int
     stop_loss: float
+    reasons: tuple[str, ...] = ()
 
 
-def _positions(legs: Iterable[_Leg], stops: Iterable[_Stop]) -> list[PositionOutcome]:
+def _details(legs: Iterable[_Leg], stops: Iterable[_Stop]) -> list[PositionDetail]:
     groups: dict[tuple[str, str, int], list[_Leg]] = {}
     for leg in legs:
         groups.setdefault((leg.book, leg.side, leg.entry_ms), []).append(leg)
@@ -145,49 +176,73 @@ def _positions(legs: Iterable[_Leg], stops: Iterable[_Stop]) -> list[PositionOut
         by_book.setdefault(signal.book, []).append(signal)
     times = {book: [s.time_ms for s in found] for book, found in by_book.items()}
     previous_entry: dict[str, int] = {}
-    outcomes: list[PositionOutcome] = []
+    details: list[PositionDetail] = []
     for (book, side, entry_ms), group in sorted(groups.items(), key=lambda item: item[0][2]):
         qty = sum(leg.qty for leg in group)
         entry_price = sum(leg.entry_price * leg.qty for leg in group) / qty if qty else 0.0
-        stop = _opening_stop(
+        opening = _opening_signal(
             by_book.get(book, []), times.get(book, []), side, previous_entry.get(book), entry_ms
         )
         previous_entry[book] = entry_ms
-        risk = None if stop is None else qty * abs(entry_price - stop)
-        outcomes.append(
-            PositionOutcome(
+        risk = None if opening is None else qty * abs(entry_price - opening.stop_loss)
+        details.append(
+            PositionDetail(
+                book=book,
+                side=side,
                 entry_ms=entry_ms,
                 exit_ms=max(leg.exit_ms for leg in group),
+                entry_price=entry_price,
+                qty=qty,
+                legs=len(group),
                 pnl=sum(leg.pnl for leg in group),
+                stop=None if opening is None else opening.stop_loss,
                 risk=risk if risk is not None and math.isfinite(risk) and risk > 0 else None,
+                reasons=() if opening is None else opening.reasons,
             )
         )
-    return sorted(outcomes, key=lambda p: (p.exit_ms, p.entry_ms))
+    return sorted(details, key=lambda p: (p.exit_ms, p.entry_ms))
 
 
-def _opening_stop(
+def _positions(legs: Iterable[_Leg], stops: Iterable[_Stop]) -> list[PositionOutcome]:
+    return [detail.outcome for detail in _details(legs, stops)]
+
+
+def _opening_signal(
     stops: Sequence[_Stop], times: Sequence[int], side: str, after_ms: int | None, entry_ms: int
-) -> float | None:
-    """The stop of the latest accepted signal of `side` in `[after_ms, entry_ms)`."""
+) -> _Stop | None:
+    """The latest accepted signal of `side` in `[after_ms, entry_ms)`."""
     index = bisect.bisect_left(times, entry_ms) - 1
     while index >= 0 and (after_ms is None or stops[index].time_ms >= after_ms):
         if stops[index].side == side:
-            return stops[index].stop_loss
+            return stops[index]
         index -= 1
     return None
 
 
-def positions_of(trades: Sequence[Trade], signals: Sequence[SignalRecord]) -> list[PositionOutcome]:
-    """A run's positions (its trade records grouped by entry), in exit order."""
-    legs = (
+def position_details(
+    trades: Sequence[Trade], signals: Sequence[SignalRecord]
+) -> list[PositionDetail]:
+    """A run's positions in detail (grouped and linked as `positions_of`), in exit order."""
+    return _details(_legs(trades), _stops(signals))
+
+
+def _legs(trades: Sequence[Trade]) -> Iterable[_Leg]:
+    return (
         _Leg(t.book, t.side, t.entry_ms, t.exit_ms, t.entry_price, t.qty, t.pnl) for t in trades
     )
-    stops = (
-        _Stop(f"{s.symbol}/{s.strategy}", s.side, s.time_ms, s.stop_loss)
+
+
+def _stops(signals: Sequence[SignalRecord]) -> Iterable[_Stop]:
+    return (
+        _Stop(f"{s.symbol}/{s.strategy}", s.side, s.time_ms, s.stop_loss, tuple(s.reasons))
         for s in signals
         if s.status == "accepted"
     )
-    return _positions(legs, stops)
+
+
+def positions_of(trades: Sequence[Trade], signals: Sequence[SignalRecord]) -> list[PositionOutcome]:
+    """A run's positions (its trade records grouped by entry), in exit order."""
+    return _positions(_legs(trades), _stops(signals))
 
 
 def positions_of_result(result: Mapping[str, Any]) -> list[PositionOutcome]:

@@ -2,7 +2,8 @@
 
 `SignalLog` listens to the order pipeline and keeps every signal with its fate;
 `build_result` turns a finished run's books and signals into the result object:
-metrics, the seed's go-live gates (`scalplab.orders.gates`), rejections by reason, blocks
+metrics, the seed's go-live gates (`scalplab.orders.gates`), trade analytics
+(`scalplab.orders.analytics`), rejections by reason, blocks
 by breaker, trades, the equity curve, every signal, the settings, risk settings and
 symbol rules used, and a hash of what was computed.
 """
@@ -16,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from scalplab.config import Settings
+from scalplab.orders.analytics import compute_analytics
 from scalplab.orders.execution import ExecutionModel
 from scalplab.orders.gates import result_gates
 from scalplab.orders.metrics import blocks_by_breaker, compute_metrics, rejections_by_reason
@@ -135,6 +137,9 @@ def build_result(
             check.to_dict()
             for check in result_gates(trades, signals, metrics, run.start_ms, run.end_ms)
         ],
+        "analytics": compute_analytics(
+            trades, signals, model.equity_curve, run.candles, initial_capital
+        ).to_dict(),
         "rejected": rejections_by_reason(signals),
         "blocked": blocks_by_breaker(signals),
         "trades": [trade_dict(t) for t in trades],

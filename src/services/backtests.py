@@ -8,9 +8,15 @@ JSON document (`BacktestJob.result`), returned as stored.
 
 from __future__ import annotations
 
+import csv
+import io
+import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from decimal import Decimal
+from typing import Any, Literal
 
 from scalplab.backtests.storage import BacktestJob, BacktestSummary, ResultStore
 from scalplab.backtests.worker import BacktestWorker
@@ -32,6 +38,34 @@ class QueuedJob:
 
     id: str
     status: Literal["queued"] = "queued"
+
+
+TRADE_COLUMNS = (
+    "symbol",
+    "strategy",
+    "side",
+    "entry_time",
+    "exit_time",
+    "entry_price",
+    "exit_price",
+    "qty",
+    "exit_reason",
+    "fees",
+    "funding",
+    "pnl",
+)
+"""The columns of `trades_csv`, in order."""
+
+NUMERIC_COLUMNS = frozenset({"entry_price", "exit_price", "qty", "fees", "funding", "pnl"})
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    """A file to download: its name, media type and content."""
+
+    filename: str
+    media_type: str
+    content: str
 
 
 def check_range(start: datetime, end: datetime) -> None:
@@ -118,6 +152,28 @@ class BacktestService:
         """State and (when done) the stored result document of one backtest."""
         return self.store.job(job_id)
 
+    def trades_csv(self, job_id: str) -> ExportFile:
+        """Every trade of a finished backtest as CSV with a header (`TRADE_COLUMNS`; ISO
+        UTC times, numbers as plain decimals). `NotFoundError` for an unknown id,
+        `ConflictError` while it has no result."""
+        result = self.store.get(job_id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(TRADE_COLUMNS)
+        for trade in result.get("trades") or []:
+            writer.writerow(_trade_row(trade, result))
+        name = _export_name(result, job_id)
+        return ExportFile(f"{name}_trades.csv", "text/csv", buffer.getvalue())
+
+    def result_file(self, job_id: str) -> ExportFile:
+        """The stored result file of a finished backtest, as it is. `NotFoundError` for
+        an unknown id, `ConflictError` while it has no result."""
+        text = self.store.result_text(job_id)
+        summary = self.store.summary(job_id)
+        meta = {"pair": summary.pair, "strategy": summary.strategy, "timeframe": summary.timeframe}
+        name = _export_name(meta, job_id)
+        return ExportFile(f"{name}_result.json", "application/json", text)
+
     def delete(self, job_id: str) -> None:
         """Delete one backtest (a queued one is also taken off the worker's queue)."""
         self.store.delete(job_id)
@@ -132,3 +188,35 @@ class BacktestService:
 
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _plain(value: object) -> str:
+    """A number as a plain decimal (`1e-05` → `0.00001`); anything else as text."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""
+        return format(Decimal(repr(value)), "f")
+    return str(value)
+
+
+def _trade_row(trade: Mapping[str, Any], result: Mapping[str, Any]) -> list[str]:
+    fallback = {"symbol": result.get("pair"), "strategy": result.get("strategy")}
+    row = []
+    for column in TRADE_COLUMNS:
+        value = trade.get(column, fallback.get(column))
+        row.append(_plain(value) if column in NUMERIC_COLUMNS else _text(value))
+    return row
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _export_name(meta: Mapping[str, Any], job_id: str) -> str:
+    """`{pair}_{strategy}_{tf}_{id}`, safe as a file name."""
+    parts = (meta.get("pair"), meta.get("strategy"), meta.get("timeframe"), job_id)
+    return "_".join(re.sub(r"[^A-Za-z0-9._-]+", "-", str(part or "")) for part in parts)

@@ -108,6 +108,8 @@ def test_openapi_documents_the_app_error_body(settings: Settings, tmp_path: Path
         "/market/candles/{symbol}",
         "/backtests",
         "/backtests/{backtest_id}",
+        "/backtests/{backtest_id}/trades.csv",
+        "/backtests/{backtest_id}/result.json",
         "/sweeps",
         "/sweeps/{sweep_id}",
         "/sweeps/{sweep_id}/trials",

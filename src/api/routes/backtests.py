@@ -19,6 +19,7 @@ from scalplab.api.schemas.backtests import (
 from scalplab.api.schemas.common import ErrorPublic, PageOffset
 from scalplab.backtests.storage import BacktestJob
 from scalplab.orders.runs import RunRequest
+from scalplab.services.backtests import ExportFile
 
 router = APIRouter(prefix="/backtests", tags=["backtests"])
 
@@ -81,6 +82,31 @@ async def get_backtest(backtest_id: str, backtests: BacktestsDep) -> Response:
     return Response(body, media_type="application/json")
 
 
+@router.get(
+    "/{backtest_id}/trades.csv",
+    response_class=Response,
+    responses={**ERRORS, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def export_trades(backtest_id: str, backtests: BacktestsDep) -> Response:
+    """Every trade of a finished backtest as CSV (a download): symbol, strategy, side,
+    entry/exit time (ISO UTC), entry/exit price, qty, exit reason, fees, funding, pnl.
+    404 for an unknown id, 409 while it has no result."""
+    export = await run_in_threadpool(backtests.trades_csv, backtest_id)
+    return _download(export)
+
+
+@router.get(
+    "/{backtest_id}/result.json",
+    response_class=Response,
+    responses={**ERRORS, 200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+)
+async def export_result(backtest_id: str, backtests: BacktestsDep) -> Response:
+    """The stored result file of a finished backtest as it is (a download).
+    404 for an unknown id, 409 while it has no result."""
+    export = await run_in_threadpool(backtests.result_file, backtest_id)
+    return _download(export)
+
+
 @router.delete("/{backtest_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
 async def delete_backtest(backtest_id: str, backtests: BacktestsDep) -> None:
     """Delete one backtest: its result file and its row."""
@@ -106,4 +132,12 @@ def _job_json(job: BacktestJob) -> str:
         },
         separators=(",", ":"),
         ensure_ascii=False,
+    )
+
+
+def _download(export: ExportFile) -> Response:
+    media_type = f"{export.media_type}; charset=utf-8"
+    disposition = f'attachment; filename="{export.filename}"'
+    return Response(
+        export.content, media_type=media_type, headers={"Content-Disposition": disposition}
     )

@@ -189,6 +189,72 @@ class GateCheckPublic(BaseModel):
     note: str = Field(description="how the value was computed")
 
 
+class PositionStatsPublic(BaseModel):
+    """One position's analytics (a take-profit ladder's legs are one position).
+
+    MAE / MFE are the most adverse / favourable excursion over the bars from the entry bar to
+    the exit bar inclusive, as a non-negative % of the entry fill and in R; null when not
+    measurable (no known stop for R, candles not covering the position)."""
+
+    side: Literal["long", "short"]
+    entry_time: str
+    exit_time: str
+    entry_price: float
+    qty: float
+    legs: int = Field(description="trade records of the position")
+    pnl: float
+    return_pct: float | None = Field(description="P&L / notional at entry, %")
+    r: float | None = Field(description="P&L / initial risk; null without a known stop")
+    duration_min: float
+    mae_pct: float | None
+    mfe_pct: float | None
+    mae_r: float | None
+    mfe_r: float | None
+    reasons: list[str] = Field(description="reasons of the accepted signal that opened it")
+
+
+class SideSplitPublic(BaseModel):
+    """Positions of one side: count, wins, win rate %, net P&L, mean R (null: none)."""
+
+    side: Literal["long", "short"]
+    positions: int
+    wins: int
+    win_rate: float | None
+    net_pnl: float
+    avg_r: float | None
+
+
+class PeriodReturnPublic(BaseModel):
+    """One UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`): equity at its start and end."""
+
+    period: str
+    start_equity: float
+    end_equity: float
+    pnl: float
+    return_pct: float | None
+
+
+class HistogramBinPublic(BaseModel):
+    """Positions whose net P&L is in `[low, high)` (the last bin closed)."""
+
+    low: float
+    high: float
+    count: int
+
+
+class AnalyticsPublic(BaseModel):
+    """A run's trade analytics, computed from its candles when the result was built."""
+
+    positions: list[PositionStatsPublic]
+    sides: list[SideSplitPublic] = Field(description="long, then short")
+    daily: list[PeriodReturnPublic]
+    monthly: list[PeriodReturnPublic]
+    underwater: list[tuple[str, float]] = Field(
+        description="[time, drawdown % below the equity peak (≤ 0)], at most 1,000 points"
+    )
+    histogram: list[HistogramBinPublic] = Field(description="positions' net P&L bins")
+
+
 class BacktestResultPublic(BaseModel):
     """The stored result of a run, as the runner produced it."""
 
@@ -230,6 +296,11 @@ class BacktestResultPublic(BaseModel):
         None,
         description="seed 002's go-live gates (§12.3); computed on read for results stored "
         "before they existed, null when such a result lacks what they need",
+    )
+    analytics: AnalyticsPublic | None = Field(
+        None,
+        description="trade analytics (issue 13); null for results stored before they existed "
+        "(they need the run's candles, which a stored result does not keep)",
     )
     rejected: dict[str, int] = Field(default_factory=dict, description="rejections by reason")
     blocked: dict[str, int] = Field(

@@ -265,6 +265,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/backtests/{backtest_id}/trades.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Trades
+         * @description Every trade of a finished backtest as CSV (a download): symbol, strategy, side,
+         *     entry/exit time (ISO UTC), entry/exit price, qty, exit reason, fees, funding, pnl.
+         *     404 for an unknown id, 409 while it has no result.
+         */
+        get: operations["export_trades_backtests__backtest_id__trades_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backtests/{backtest_id}/result.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Result
+         * @description The stored result file of a finished backtest as it is (a download).
+         *     404 for an unknown id, 409 while it has no result.
+         */
+        get: operations["export_result_backtests__backtest_id__result_json_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sweeps": {
         parameters: {
             query?: never;
@@ -957,6 +1000,36 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * AnalyticsPublic
+         * @description A run's trade analytics, computed from its candles when the result was built.
+         */
+        AnalyticsPublic: {
+            /** Positions */
+            positions: components["schemas"]["PositionStatsPublic"][];
+            /**
+             * Sides
+             * @description long, then short
+             */
+            sides: components["schemas"]["SideSplitPublic"][];
+            /** Daily */
+            daily: components["schemas"]["PeriodReturnPublic"][];
+            /** Monthly */
+            monthly: components["schemas"]["PeriodReturnPublic"][];
+            /**
+             * Underwater
+             * @description [time, drawdown % below the equity peak (≤ 0)], at most 1,000 points
+             */
+            underwater: [
+                string,
+                number
+            ][];
+            /**
+             * Histogram
+             * @description positions' net P&L bins
+             */
+            histogram: components["schemas"]["HistogramBinPublic"][];
+        };
+        /**
          * BacktestCreate
          * @description POST body. Dates are UTC; `end` is exclusive; the range is 1 to 30 days.
          *
@@ -1118,6 +1191,8 @@ export interface components {
              * @description seed 002's go-live gates (§12.3); computed on read for results stored before they existed, null when such a result lacks what they need
              */
             gates?: components["schemas"]["GateCheckPublic"][] | null;
+            /** @description trade analytics (issue 13); null for results stored before they existed (they need the run's candles, which a stored result does not keep) */
+            analytics?: components["schemas"]["AnalyticsPublic"] | null;
             /**
              * Rejected
              * @description rejections by reason
@@ -1638,6 +1713,18 @@ export interface components {
             books: components["schemas"]["BookHeatPublic"][];
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * HistogramBinPublic
+         * @description Positions whose net P&L is in `[low, high)` (the last bin closed).
+         */
+        HistogramBinPublic: {
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+            /** Count */
+            count: number;
         };
         /**
          * InSamplePublic
@@ -2269,6 +2356,22 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * PeriodReturnPublic
+         * @description One UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`): equity at its start and end.
+         */
+        PeriodReturnPublic: {
+            /** Period */
+            period: string;
+            /** Start Equity */
+            start_equity: number;
+            /** End Equity */
+            end_equity: number;
+            /** Pnl */
+            pnl: number;
+            /** Return Pct */
+            return_pct: number | null;
+        };
+        /**
          * PortfolioPublic
          * @description Account totals of the paper portfolio.
          */
@@ -2346,6 +2449,61 @@ export interface components {
             opened_at: string;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * PositionStatsPublic
+         * @description One position's analytics (a take-profit ladder's legs are one position).
+         *
+         *     MAE / MFE are the most adverse / favourable excursion over the bars from the entry bar to
+         *     the exit bar inclusive, as a non-negative % of the entry fill and in R; null when not
+         *     measurable (no known stop for R, candles not covering the position).
+         */
+        PositionStatsPublic: {
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "long" | "short";
+            /** Entry Time */
+            entry_time: string;
+            /** Exit Time */
+            exit_time: string;
+            /** Entry Price */
+            entry_price: number;
+            /** Qty */
+            qty: number;
+            /**
+             * Legs
+             * @description trade records of the position
+             */
+            legs: number;
+            /** Pnl */
+            pnl: number;
+            /**
+             * Return Pct
+             * @description P&L / notional at entry, %
+             */
+            return_pct: number | null;
+            /**
+             * R
+             * @description P&L / initial risk; null without a known stop
+             */
+            r: number | null;
+            /** Duration Min */
+            duration_min: number;
+            /** Mae Pct */
+            mae_pct: number | null;
+            /** Mfe Pct */
+            mfe_pct: number | null;
+            /** Mae R */
+            mae_r: number | null;
+            /** Mfe R */
+            mfe_r: number | null;
+            /**
+             * Reasons
+             * @description reasons of the accepted signal that opened it
+             */
+            reasons: string[];
         };
         /**
          * ProviderHealthPublic
@@ -3213,6 +3371,27 @@ export interface components {
                 /** Atr Average Window */
                 atr_average_window?: number;
             };
+        };
+        /**
+         * SideSplitPublic
+         * @description Positions of one side: count, wins, win rate %, net P&L, mean R (null: none).
+         */
+        SideSplitPublic: {
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "long" | "short";
+            /** Positions */
+            positions: number;
+            /** Wins */
+            wins: number;
+            /** Win Rate */
+            win_rate: number | null;
+            /** Net Pnl */
+            net_pnl: number;
+            /** Avg R */
+            avg_r: number | null;
         };
         /**
          * SignalPublic
@@ -4883,6 +5062,104 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    export_trades_backtests__backtest_id__trades_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backtest_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    export_result_backtests__backtest_id__result_json_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backtest_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Not Found */
             404: {

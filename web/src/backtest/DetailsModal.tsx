@@ -16,6 +16,8 @@ import { hasMessage, useI18n } from "../i18n/I18nProvider";
 import { formatCount, formatNumber, formatPeriod, formatPrice, formatQty, formatSigned, formatTime } from "../lib/format";
 import { BREAKERS } from "../lib/risk";
 import { useLabel } from "../live/labels";
+import { AnalyticsSection } from "./AnalyticsSection";
+import { ExportToolbar, ProvenanceView } from "./ExportToolbar";
 import { GatesTable, gateTally } from "./GatesTable";
 import { COSTS, EXIT_REASONS, PERFORMANCE, SIGNALS, exitCounts, formatMetric, humanize, metricLabelKey, type MetricSpec } from "./metrics";
 import { PriceChart } from "./PriceChart";
@@ -295,6 +297,7 @@ function ResultView({ result }: { result: BacktestResult }) {
         <h3 id="sec-trades">{t("section.trades", { n: result.trades.length })}</h3>
         <TradesTable trades={result.trades} />
       </section>
+      <AnalyticsSection result={result} />
     </>
   );
 }
@@ -323,7 +326,14 @@ export function DetailsModal({ summary, onClose }: DetailsModalProps) {
   else if (detail === null) body = <p className="muted">{t("modal.loading")}</p>;
   else if (detail.status === "failed") body = <Notice kind="error" testId="details-error">{t("modal.failed", { error: detail.error ?? "—" })}</Notice>;
   else if (detail.status !== "done" || !detail.result) body = <Notice kind="info">{t("modal.notReady", { status: t(`status.${detail.status}`) })}</Notice>;
-  else body = <ResultView result={detail.result} />;
+  else
+    body = (
+      <>
+        <ExportToolbar backtestId={summary.id} result={detail.result} />
+        <ProvenanceView result={detail.result} />
+        <ResultView result={detail.result} />
+      </>
+    );
 
   return (
     <Modal title={t("modal.title")} subtitle={subtitle} closeLabel={t("modal.close")} onClose={onClose} testId="details-modal">
