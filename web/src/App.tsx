@@ -5,16 +5,23 @@
  * The live paper-trading state, the order-confirmation dialog and the API-token
  * prompt span every tab.
  */
-import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from "react";
 
 import { TokenPrompt } from "./auth/TokenPrompt";
-import { BacktestTab } from "./backtest/BacktestTab";
 import { DashboardTab } from "./dashboard/DashboardTab";
 import type { MessageKey } from "./i18n/en";
 import { LANGUAGES, useI18n } from "./i18n/I18nProvider";
 import { ConfirmationModal } from "./live/ConfirmationModal";
 import { LiveProvider } from "./live/LiveProvider";
-import { SimulationTab } from "./simulation/SimulationTab";
+
+// The Backtest and Simulation tabs (and the chart library only the Backtest tab uses) load
+// when first opened, so the Dashboard, the first screen, does not wait for them.
+const BacktestTab = lazy(() =>
+  import("./backtest/BacktestTab").then((module) => ({ default: module.BacktestTab })),
+);
+const SimulationTab = lazy(() =>
+  import("./simulation/SimulationTab").then((module) => ({ default: module.SimulationTab })),
+);
 
 interface TabSpec {
   id: string;
@@ -102,7 +109,7 @@ export function App() {
       </header>
       {current ? (
         <main id={`panel-${current.id}`} role="tabpanel" aria-labelledby={`tab-${current.id}`} className="tab-panel">
-          {current.render(go)}
+          <Suspense fallback={<p className="muted">{t("sim.loading")}</p>}>{current.render(go)}</Suspense>
         </main>
       ) : null}
       <ConfirmationModal />
