@@ -17,6 +17,11 @@ from scalplab.errors import ConfigError
 from scalplab.limits import MAX_PENDING_TTL_SECONDS, MIN_PENDING_TTL_SECONDS, ReplaySpeed
 from scalplab.validation import describe
 
+FundingModel = Literal["recorded", "fixed", "none"]
+"""How a run pays funding: the recorded rates (`DEFAULT_FUNDING_RATE` where none was
+recorded), `DEFAULT_FUNDING_RATE` at every settlement instant, or none at all."""
+FUNDING_MODELS: tuple[FundingModel, ...] = ("recorded", "fixed", "none")
+
 
 class Settings(BaseSettings):
     """Typed, bounded settings; unknown keys in `.env` are ignored."""
@@ -38,6 +43,7 @@ class Settings(BaseSettings):
     maker_fee_pct: float = Field(0.02, ge=-1, lt=10, alias="MAKER_FEE_PCT")
     min_rr: float = Field(3.0, ge=0, alias="MIN_RR")
     default_funding_rate: float = Field(0.0001, gt=-1, lt=1, alias="DEFAULT_FUNDING_RATE")
+    funding_model: FundingModel = Field("recorded", alias="FUNDING_MODEL")
     maint_margin_pct: float = Field(0.4, ge=0, lt=100, alias="MAINT_MARGIN_PCT")
     random_seed: int = Field(42, alias="RANDOM_SEED")
 
@@ -101,6 +107,9 @@ class Settings(BaseSettings):
         60, ge=MIN_PENDING_TTL_SECONDS, le=MAX_PENDING_TTL_SECONDS, alias="PENDING_TTL_SECONDS"
     )
     sim_replay_speed: ReplaySpeed = Field(60.0, alias="SIM_REPLAY_SPEED")
+    price_move_warn_pct: float = Field(0.5, gt=0, le=100, alias="PRICE_MOVE_WARN_PCT")
+    """The confirmation dialog warns when the price moved at least this far (in %) from
+    the signal's price since the signal."""
     sim_snapshot_seconds: int = Field(3600, ge=60, le=604_800, alias="SIM_SNAPSHOT_SECONDS")
     simulation_feed: Literal["live", "replay"] = Field("live", alias="SIMULATION_FEED")
     """The paper engine's feed when a start names none: Binance's live stream (default)

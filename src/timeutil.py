@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+
+import numpy as np
 
 from scalplab.errors import InputError, snippet
 
@@ -37,6 +40,15 @@ def iso_ms(epoch_ms: int) -> str:
     if epoch_ms % 1000:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_ms_many(epoch_ms: Sequence[int]) -> list[str]:
+    """`iso_ms` of each instant, formatted at once (an equity curve has one per bar)."""
+    values = np.asarray(epoch_ms, dtype=np.int64)
+    texts = [f"{text}Z" for text in np.datetime_as_string(values.astype("datetime64[ms]"), "s")]
+    for index in np.flatnonzero(values % 1000):  # milliseconds shown: the slow way
+        texts[index] = iso_ms(int(values[index]))
+    return texts
 
 
 def from_ms(epoch_ms: int) -> datetime:

@@ -42,7 +42,7 @@ def serve(args: argparse.Namespace) -> int:
     migrate(settings)
     if ensure_samples(settings.data_dir):
         log.info("imported the bundled sample candles into %s", settings.data_dir)
-    app = create_app(settings)
+    app = create_app(settings, warm_worker=True)
     log.info("serving on http://%s:%d", host, port)
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
     return 0

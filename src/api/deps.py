@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from scalplab.errors import TemporaryError
 from scalplab.services.backtests import BacktestService
 from scalplab.services.context import Services
+from scalplab.services.data import DataService
 from scalplab.services.market import MarketService
 from scalplab.services.orders import OrderService
 from scalplab.services.pairs import PairService
@@ -86,6 +87,11 @@ def get_portfolio(services: ServicesDep) -> PortfolioService:
     return services.portfolio
 
 
+def get_data(services: ServicesDep) -> DataService:
+    """The Data tab's service (coverage, downloads, checks, deletion)."""
+    return services.data
+
+
 def get_scanner(services: ServicesDep) -> ScannerService:
     """The market scanner."""
     if services.scanner is None:
@@ -111,3 +117,4 @@ RuntimeSettingsDep = Annotated[SettingsService, Depends(get_runtime_settings)]
 TradingDep = Annotated[TradingControl, Depends(get_trading)]
 PortfolioDep = Annotated[PortfolioService, Depends(get_portfolio)]
 ScannerDep = Annotated[ScannerService, Depends(get_scanner)]
+DataDep = Annotated[DataService, Depends(get_data)]

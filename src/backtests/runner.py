@@ -27,7 +27,7 @@ from scalplab.orders.executor import BookExecutor
 from scalplab.orders.models import Bar, BookKey
 from scalplab.orders.pipeline import OrderPipeline
 from scalplab.orders.results import SignalLog, build_result
-from scalplab.orders.runs import PreparedRun, RunRequest, prepare_run
+from scalplab.orders.runs import PreparedRun, RunRequest, prepare_run, run_settings
 from scalplab.orders.sandbox import Sandbox, open_sandbox
 from scalplab.strategies.breakers import needs_atr
 from scalplab.strategies.registry import Registry
@@ -170,7 +170,9 @@ def run_backtest(
     mode: EngineMode = EngineMode(),
     registry: Registry | None = None,
 ) -> dict[str, object]:
-    """Validate, load, run and summarise one backtest (not stored: see `ResultStore`)."""
+    """Validate, load, run and summarise one backtest (not stored: see `ResultStore`),
+    with the request's properties in force."""
+    settings = run_settings(settings, request)
     run = prepare_run(request, settings, registry)
     books = execute(run, settings, progress, mode)
     return build_result(

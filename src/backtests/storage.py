@@ -27,18 +27,16 @@ from typing import Any, Protocol, cast
 from sqlalchemy import CursorResult, Executable, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from scalplab.backtests.degraded import DegradedCode, index_items, split
 from scalplab.config import Settings
 from scalplab.errors import ConflictError, DataError, NotFoundError, snippet
 from scalplab.limits import check_offset
 from scalplab.orders.gates import gates_of_result
 from scalplab.storage.db import Database, open_database
-from scalplab.storage.models import Backtest, utc_now
+from scalplab.storage.models import KEY_METRICS, Backtest, utc_now
 from scalplab.storage.paths import backtest_result_path
 
 log = logging.getLogger(__name__)
-
-KEY_METRICS = ("trades", "win_rate", "net_pnl", "return_pct", "max_drawdown_pct", "profit_factor")
-"""Metrics copied from a result into its index row (the list view's columns)."""
 
 REQUIRED_FIELDS = ("id", "created_at", "pair", "strategy", "timeframe", "start", "end", "metrics")
 MAX_ERROR_CHARS = 2000
@@ -67,7 +65,8 @@ class BacktestSummary:
     """One row of the backtest list: inputs, state and key metrics (no trades).
 
     `degraded` lists what a degraded run substituted or lacked (empty for a run that had
-    all its declared market data, and for rows indexed before the column existed).
+    all its declared market data, and for rows indexed before the column existed);
+    `degraded_codes` the same as codes (empty for rows indexed before codes existed).
     """
 
     id: str
@@ -86,6 +85,9 @@ class BacktestSummary:
     metrics: dict[str, float | int | None] | None
     result_hash: str | None
     degraded: list[str]
+    degraded_codes: list[DegradedCode]
+    notes: str
+    tags: list[str]
 
     @classmethod
     def from_row(cls, row: Backtest) -> BacktestSummary:
@@ -109,7 +111,10 @@ class BacktestSummary:
             finished_at=row.finished_at,
             metrics=metrics,
             result_hash=row.result_hash,
-            degraded=list(row.degraded or []),
+            degraded=split(row.degraded)[0],
+            degraded_codes=split(row.degraded)[1],
+            notes=row.notes or "",
+            tags=list(row.tags or []),
         )
 
 
@@ -227,9 +232,7 @@ class ResultStore:
             ]
             count = _execute(session, delete(Backtest))
         failures: list[str] = []
-        for path in paths:
-            if path is None:
-                continue
+        for path in filter(None, paths):
             try:
                 self._unlink(path)
             except DataError as exc:
@@ -351,6 +354,9 @@ class ResultStore:
             gates = gates_of_result(data)
             if gates is not None:
                 data["gates"] = gates
+        settings = data.get("settings")
+        if isinstance(settings, dict) and settings and "funding_model" not in settings:
+            settings["funding_model"] = "recorded"  # stored before runs had funding models
         return data
 
     def _store(self, result: Mapping[str, Any], *, job_must_exist: bool) -> Path | None:
@@ -429,7 +435,7 @@ def _index_values(result: Mapping[str, Any]) -> dict[str, Any]:
         "created_at": _timestamp(result["created_at"], "created_at"),
         "params": dict(result.get("params") or {}),
         "result_hash": _optional_str(result.get("result_hash")),
-        "degraded": _degraded(result.get("degraded")),
+        "degraded": index_items(result.get("degraded"), result.get("degraded_codes")),
     }
     for name in KEY_METRICS:
         values[name] = _metric(metrics.get(name), integer=name == "trades")
@@ -448,15 +454,6 @@ def _timestamp(value: object, name: str) -> datetime:
     return moment
 
 
-def _degraded(value: object) -> list[str]:
-    """The result's `degraded` lines for the index row (none when the result has no list)."""
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise DataError("backtest result is malformed: degraded is not a list")
-    return [str(line) for line in value]
-
-
 def _optional_str(value: object) -> str | None:
     return None if value is None else str(value)
 
@@ -471,9 +468,10 @@ def _metric(value: object, *, integer: bool) -> float | int | None:
 
 
 def _write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    """Write `data` as JSON beside `path`, fsync, then rename over it."""
+    """Write `data` as compact JSON beside `path`, fsync, then rename over it (compact:
+    the C encoder, several times faster than an indented dump of a megabytes result)."""
     try:
-        payload = json.dumps(data, ensure_ascii=False, allow_nan=False, indent=1)
+        payload = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         raise DataError(f"backtest result is not valid JSON: {exc}") from None
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -47,8 +49,43 @@ def worker_store(settings: Settings) -> ResultStore:
     return store
 
 
-def _start_child(initializer: Callable[[Settings], None] | None, settings: Settings) -> None:
-    """Child start-up: the worker's initializer, if it has one."""
+ORPHAN_CHECK_SECONDS = 1.0
+
+
+def process_gone(pid: int) -> bool:
+    """Whether process `pid` has ended (a zombie, killed but not yet reaped, has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            state = stat.read().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
+        return True
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    return state in ("Z", "X")
+
+
+def _exit_when_gone(server_pid: int) -> None:
+    while not process_gone(server_pid):
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(0)
+
+
+def _start_child(
+    initializer: Callable[[Settings], None] | None, settings: Settings, server_pid: int
+) -> None:
+    """Child start-up: a watch that ends the child when the server process has ended (a
+    `kill -9` of the server must not leave an orphan holding its files and pipes; the
+    child's parent is the forkserver, so the server is watched by its pid), then the
+    worker's initializer, if it has one."""
+    threading.Thread(
+        target=_exit_when_gone, args=(server_pid,), name="orphan-watch", daemon=True
+    ).start()
     if initializer is not None:
         initializer(settings)
 
@@ -101,6 +138,31 @@ def run_job(settings: Settings, job_id: str, request: RunRequest) -> str:
     return "done"
 
 
+def warm_child(settings: Settings) -> float:
+    """Load what a job needs (Backtrader and the runner, the strategy registry, numba,
+    the result store) in the worker process, so the first job starts at once; returns
+    the seconds it took."""
+    started = time.perf_counter()
+    from scalplab.backtests.runner import run_backtest
+    from scalplab.strategies.registry import get_registry
+    from scalplab.strategies.vectorised import jit
+
+    del run_backtest, jit  # imported for their side effect: loaded modules
+    get_registry(settings.plugin_dir)
+    worker_store(settings)
+    return time.perf_counter() - started
+
+
+def _warmed(future: Future[float]) -> None:
+    if future.cancelled():
+        return
+    error = future.exception()
+    if error is None:
+        log.info("backtest worker warmed up in %.2f s", future.result())
+    else:
+        log.warning("backtest worker warm-up failed: %s", crash_reason(error))
+
+
 def _context() -> multiprocessing.context.BaseContext:
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     return multiprocessing.get_context(method)
@@ -139,9 +201,18 @@ class BacktestWorker:
                 max_workers=1,
                 mp_context=_context(),
                 initializer=_start_child,
-                initargs=(self.initializer, self.settings),
+                initargs=(self.initializer, self.settings, os.getpid()),
             )
         return self._executor
+
+    def warm(self) -> None:
+        """Start the worker process now and load the backtest code in it, in the
+        background, so the first backtest after start does not wait for it."""
+        with self._lock:
+            if self._closing:
+                return
+            future = self._pool().submit(warm_child, self.settings)
+        future.add_done_callback(_warmed)
 
     def submit(self, job_id: str, request: RunRequest) -> None:
         """Queue job `job_id` (its row must exist, status queued)."""

@@ -1,4 +1,4 @@
-"""`scalplab data …`: import, download, check, rules, samples, list.
+"""`scalplab data …`: import, download, check, delete, rules, samples, list.
 
 Handlers return the exit code; domain errors propagate as `ScalpLabError`s
 and `scalplab.cli.main` prints them as one line.
@@ -14,18 +14,21 @@ from typing import Any
 from scalplab.config import get_settings
 from scalplab.data.adapters.binance.config import BinanceConfig
 from scalplab.data.adapters.binance.http import BinanceRestClient, fetch_exchange_info
+from scalplab.data.candle_prune import delete_candles
 from scalplab.data.candles import CandleStore
 from scalplab.data.csv_import import ImportReport, import_funding_csv, import_klines_csv
 from scalplab.data.download import download_klines
 from scalplab.data.funding import FundingStore
-from scalplab.data.integrity import Gap, IntegrityReport, check_candles, ms_to_iso
+from scalplab.data.integrity import Gap, IntegrityReport, ms_to_iso
 from scalplab.data.inventory import candle_inventory
 from scalplab.data.market_import import KINDS, import_market_csv
 from scalplab.data.market_store import MarketStore
 from scalplab.data.samples import import_samples
-from scalplab.data.symbols import RulesStore, normalize_symbol
+from scalplab.data.store_check import check_stored
+from scalplab.data.symbols import RulesStore
 from scalplab.data.timeframes import TIMEFRAMES
-from scalplab.errors import DataError, InputError, NoDataError, NotFoundError, snippet
+from scalplab.errors import DataError, InputError, NotFoundError, snippet
+from scalplab.timeutil import parse_utc, to_ms
 
 CORRUPT_EXIT = 3
 SHOWN = 10
@@ -176,38 +179,61 @@ def cmd_check(args: argparse.Namespace) -> int:
     """`data check --symbol SYM --tf TF [--json]`: the candles' report and the market-data
     days of the symbol; exit 0 when ok (gaps alone ok), 3 if corrupt or unreadable."""
     data_dir = _data_dir()
-    store = CandleStore(data_dir)
-    symbol = normalize_symbol(args.symbol)
-    market = [day.to_dict() for day in MarketStore(data_dir).inventory(symbol)]
-    resampled = not store.path(symbol, args.tf).exists() and args.tf != "1m"
-    try:
-        report: IntegrityReport | None = check_candles(store.read(symbol, args.tf), args.tf)
-    except NoDataError:
-        if not market:
-            raise
-        report = None  # market data only
-    ok = (report is None or report.ok) and not any("error" in day for day in market)
+    checked = check_stored(CandleStore(data_dir), MarketStore(data_dir), args.symbol, args.tf)
+    symbol, report = checked.symbol, checked.candles
+    market = [day.to_dict() for day in checked.market]
     if args.json:
         candles = {} if report is None else report.to_dict()
         _print_json(
-            {"symbol": symbol, "resampled_from": "1m" if resampled and report else None}
+            {"symbol": symbol, "resampled_from": "1m" if checked.resampled else None}
             | candles
-            | {"ok": ok, "market": market}
+            | {"ok": checked.ok, "market": market}
         )
     else:
         lines = (
             [f"{symbol}: no {args.tf} candles stored"]
             if report is None
-            else _check_lines(symbol, report, " (resampled from 1m)" if resampled else "")
+            else _check_lines(symbol, report, " (resampled from 1m)" if checked.resampled else "")
         )
         lines += _market_lines(market)
-        unreadable = sum("error" in day for day in market)
+        unreadable = checked.unreadable_market
         if unreadable:
             lines.append(f"status: CORRUPT ({unreadable} unreadable market-data files)")
         elif report is None:
             lines.append("status: ok")
         print("\n".join(lines))
-    return 0 if ok else CORRUPT_EXIT
+    return 0 if checked.ok else CORRUPT_EXIT
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    """`data delete --symbol SYM --tf TF --start DATE --end DATE [--json]`: delete the stored
+    bars opening in `[start, end)` (one atomic write)."""
+    start = to_ms(parse_utc(args.start, "--start"))
+    end = to_ms(parse_utc(args.end, "--end"))
+    report = delete_candles(CandleStore(_data_dir()), args.symbol, args.tf, start, end)
+    if args.json:
+        _print_json(
+            {
+                "symbol": report.symbol,
+                "timeframe": report.timeframe,
+                "start": ms_to_iso(report.start_ms),
+                "end": ms_to_iso(report.end_ms),
+                "deleted": report.deleted,
+                "remaining": report.remaining,
+            }
+        )
+        return 0
+    span = (
+        f"{ms_to_iso(report.first_ms)} → {ms_to_iso(report.last_ms)}"
+        if report.first_ms is not None and report.last_ms is not None
+        else "nothing (file removed)"
+    )
+    print(
+        f"deleted {report.deleted} {report.symbol} {report.timeframe} candles from "
+        f"{ms_to_iso(report.start_ms)} to {ms_to_iso(report.end_ms)}; "
+        f"{report.remaining} stored: {span}"
+    )
+    return 0
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -383,6 +409,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--tf", choices=timeframes, default="1m")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_check)
+
+    p = commands.add_parser("delete", help="delete a range of stored candles")
+    p.add_argument("--symbol", required=True)
+    p.add_argument("--tf", choices=timeframes, required=True)
+    p.add_argument("--start", required=True, help="first bar to delete (UTC date or time)")
+    p.add_argument("--end", required=True, help="end of the range, exclusive (UTC)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_delete)
 
     p = commands.add_parser("rules", help="cache symbol trading rules from exchangeInfo")
     source = p.add_mutually_exclusive_group()

@@ -46,6 +46,66 @@ class CandleArrayFeed(bt.feed.DataBase):
     def start(self) -> None:
         super().start()
         self._cursor = 0
+        lines: Any = self.lines
+        # The tick_* attributes of every line but the clock, and their line buffers (the
+        # feed has no __setattr__ of its own: they are set in the instance dict at once).
+        aliases = [alias for alias in self.getlinealiases() if alias != "datetime"]
+        self._tick_names = [f"tick_{alias}" for alias in aliases]
+        self._tick_buffers = [getattr(lines, alias) for alias in aliases]
+        self._tick_cleared = dict.fromkeys([*self._tick_names, "tick_last"])
+        # Backtrader's "alias 0" (close): a bar whose tick is filled, and the last price.
+        self._tick_first = f"tick_{self._getlinealias(0)}"
+        self._tick_last_line = getattr(lines, self._getlinealias(0))
+
+    def preload(self) -> None:
+        """Load every bar at once into the line buffers when nothing can drop or change
+        a bar on the way (no date window, filter, input time zone or memory saving):
+        the same buffers Backtrader's bar-by-bar `load()` loop fills, without its cost."""
+        lines: Any = self.lines
+        plain = (
+            self.p.fromdate is None
+            and self.p.todate is None
+            and not self._tzinput
+            and not (self._filters or self._ffilters or self._barstack or self._barstash)
+            and self._cursor == 0
+            and all(
+                line.mode == line.UnBounded and not line.bindings and len(line.array) == 0
+                for line in lines
+            )
+        )
+        if not plain:
+            super().preload()
+            return
+        count = len(self._open_ms)
+        opens, highs, lows, closes, volumes = self._columns
+        columns = {
+            "datetime": self._datenum,
+            "open": opens,
+            "high": highs,
+            "low": lows,
+            "close": closes,
+            "volume": volumes,
+            "openinterest": np.zeros(count),
+            "open_ms": self._open_ms.astype(np.float64),
+        }
+        for alias in self.getlinealiases():
+            getattr(lines, alias).array.frombytes(
+                np.ascontiguousarray(columns[alias], dtype=np.float64).tobytes()
+            )
+        self._cursor = count
+        self._last()
+        self.home()
+
+    def _tick_nullify(self) -> None:
+        # Backtrader's, without its per-bar alias look-ups.
+        self.__dict__.update(self._tick_cleared)
+
+    def _tick_fill(self, force: bool = False) -> None:
+        # Backtrader's (the bar is the tick), without its per-bar alias look-ups.
+        if force or getattr(self, self._tick_first, None) is None:
+            values = [line[0] for line in self._tick_buffers]
+            self.__dict__.update(zip(self._tick_names, values, strict=True))
+            self.tick_last = self._tick_last_line[0]
 
     def _load(self) -> bool:
         i = self._cursor

@@ -14,7 +14,10 @@ monotonic clock — a 1m bar takes 60/N s of wall time — without drifting when
 the consumer is briefly slow. A hole in the data is compressed to at most one
 bar of the longest subscribed timeframe, so a missing day does not stall a
 replay. Waits are cut into short slices, so `stop()` (thread-safe) ends the
-stream promptly; `aclose()` does the same from the event loop.
+stream promptly; `aclose()` does the same from the event loop. `controls`
+(`scalplab.data.replay_clock.ReplayClock`) pauses, steps and re-paces the timeline
+from any thread without changing what is played; `progress()` says how many bars of
+the base stream (the `base` subscriptions: the pairs' own timeframes) were played.
 
 `last_open_ms(symbol, timeframe)` is known before the first event, so the consumer
 can mark the final bar exactly as a backtest does, and `resume_close_ms` continues
@@ -35,6 +38,7 @@ import numpy as np
 
 from scalplab.data.bars import Bar
 from scalplab.data.candles import CandleStore
+from scalplab.data.replay_clock import ReplayClock, ReplayProgress
 from scalplab.data.stream import CandleEvent
 from scalplab.data.symbols import normalize_symbol
 from scalplab.data.timeframes import timeframe_ms
@@ -50,6 +54,8 @@ YIELD_EVERY = 256
 """At full speed, events between two `asyncio.sleep(0)` so other tasks keep running."""
 MAX_WAIT_SLICE = 0.25
 """Longest single wait in seconds, so a stop request is noticed quickly."""
+PARK_SLICE = 0.02
+"""Wait slice (s) while paused, so a step or resume is taken at once."""
 
 
 @dataclass(slots=True)
@@ -109,6 +115,7 @@ class ReplaySource:
         resume_close_ms: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         stop_event: threading.Event | None = None,
+        base: Sequence[tuple[str, str]] | None = None,
     ) -> None:
         if not subscriptions:
             raise InputError("a replay needs at least one (symbol, timeframe) subscription")
@@ -121,9 +128,8 @@ class ReplaySource:
             self._load(store, s, tf, start_ms, end_ms, resume_close_ms) for s, tf in keys
         ]
         self._resume_close_ms = resume_close_ms
-        self._speed = speed
+        self.controls = ReplayClock(speed, clock)
         self._sleep = sleep
-        self._clock = clock
         self._stop = stop_event if stop_event is not None else threading.Event()
         self._gap_cap_ms = max(track.step_ms for track in self._tracks)
         self._heap = [(t.close_ms(), i) for i, t in enumerate(self._tracks) if t.remaining]
@@ -131,8 +137,12 @@ class ReplaySource:
         self._emitted = 0
         self._prev_ms: int | None = None
         self._virtual_ms = 0
-        self._wall_start = 0.0
-        self._wall_start_ns = 0
+        self._promised = False
+        base_keys = {(normalize_symbol(s), tf) for s, tf in (keys if base is None else base)}
+        self._base = [(t.symbol, t.timeframe) in base_keys for t in self._tracks]
+        closes = [t.times + t.step_ms for t, b in zip(self._tracks, self._base, strict=True) if b]
+        self._base_closes = np.unique(np.concatenate(closes)) if closes else np.empty(0, np.int64)
+        self._base_played_ms = -1 if resume_close_ms is None else resume_close_ms
 
     @staticmethod
     def _load(
@@ -193,6 +203,13 @@ class ReplaySource:
         """Closed candles emitted so far."""
         return self._emitted
 
+    def progress(self) -> ReplayProgress:
+        """Bars of the base stream played (a resumed replay counts those before it too)
+        of all in its range, whether it is paused, and its pace."""
+        played = int(np.searchsorted(self._base_closes, self._base_played_ms, side="right"))
+        controls = self.controls
+        return ReplayProgress(played, len(self._base_closes), controls.paused, controls.speed)
+
     # ----- stopping ------------------------------------------------------------------
 
     def stop(self) -> None:
@@ -215,16 +232,24 @@ class ReplaySource:
         A consumer handles what is ready as one burst (closes of the same minute
         come due together) and settles up before it waits for the next one.
         """
+        ready = self._ready()
+        self._promised = ready  # the candle said ready is played even if a pause comes
+        return ready
+
+    def _ready(self) -> bool:
         if not self._heap or self._stop.is_set():
             return False
-        if self._speed is None or self._prev_ms is None:
-            return self._speed is None
         close_ms = self._heap[0][0]
-        if close_ms <= self._prev_ms:
+        same = self._prev_ms is not None and close_ms <= self._prev_ms
+        controls = self.controls
+        if controls.paused:
+            return same  # a paused replay parks between instants, its burst committed
+        if controls.speed is None or self._prev_ms is None:
+            return controls.speed is None
+        if same:
             return True
         step = min(close_ms - self._prev_ms, self._gap_cap_ms)
-        due = self._wall_start + (self._virtual_ms + step) / 1000.0 / self._speed
-        return self._clock() >= due
+        return controls.due_in(self._virtual_ms + step) <= 0
 
     # ----- iteration -----------------------------------------------------------------
 
@@ -234,40 +259,45 @@ class ReplaySource:
     async def __anext__(self) -> CandleEvent:
         heap = self._heap
         if not heap or self._stop.is_set():
+            self.controls.end()
             raise StopAsyncIteration
         close_ms, index = heap[0]
-        if self._speed is None:
-            if self._emitted % YIELD_EVERY == YIELD_EVERY - 1:
-                await asyncio.sleep(0)
-            due_ns = None
-        else:
-            due_ns = await self._pace(close_ms)
+        promised, self._promised = self._promised, False
+        await self._pace(close_ms, promised)
         if self._stop.is_set():
+            self.controls.end()
             raise StopAsyncIteration
         track = self._tracks[index]
+        base = self._base[index]
+        due_ns = self.controls.emitted(self._virtual_ms, base and close_ms > self._base_played_ms)
+        if due_ns is None and self._emitted % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)
         bar = track.take()
         if track.remaining:
             heapq.heapreplace(heap, (track.close_ms(), index))
         else:
             heapq.heappop(heap)
         self._emitted += 1
+        if base:
+            self._base_played_ms = close_ms
         return CandleEvent(track.symbol, track.timeframe, bar, received_ns=due_ns)
 
-    async def _pace(self, close_ms: int) -> int:
-        """Wait until the wall clock reaches this candle's place in the N× timeline;
-        returns that instant as wall-clock ns (`time.time_ns()`), its arrival time."""
-        assert self._speed is not None
+    async def _pace(self, close_ms: int, promised: bool) -> None:
+        """Wait until this candle may be played: the controls let it through (not paused,
+        or a step) and the wall clock reached its place in the N× timeline."""
         prev = self._prev_ms
+        same = prev is not None and close_ms <= prev
         if prev is None:
-            self._wall_start = self._clock()
-            self._wall_start_ns = time.time_ns()
+            self.controls.start(0.0)
         elif close_ms > prev:
             self._virtual_ms += min(close_ms - prev, self._gap_cap_ms)
         self._prev_ms = close_ms
-        offset = self._virtual_ms / 1000.0 / self._speed
-        delay = self._wall_start + offset - self._clock()
-        while delay > 0 and not self._stop.is_set():
-            step = min(delay, MAX_WAIT_SLICE)
-            await self._sleep(step)
-            delay -= step
-        return self._wall_start_ns + round(offset * 1e9)
+        controls = self.controls
+        while not self._stop.is_set():
+            if not (promised or controls.may_emit(same)):
+                await self._sleep(PARK_SLICE)
+                continue
+            delay = 0.0 if promised else controls.due_in(self._virtual_ms)
+            if delay <= 0:
+                return
+            await self._sleep(min(delay, MAX_WAIT_SLICE))

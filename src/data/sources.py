@@ -67,6 +67,9 @@ class SourceRequest:
     resume_close_ms: int | None = None
     live: LiveConfig | None = None
     """Where a `live` feed connects (required for that kind)."""
+    base: Sequence[tuple[str, str]] | None = None
+    """The pairs' own `(symbol, timeframe)` streams (a replay's progress counts their
+    bars; default: every subscription)."""
 
 
 def open_candle_source(request: SourceRequest, store: CandleStore) -> CandleSource:
@@ -79,6 +82,7 @@ def open_candle_source(request: SourceRequest, store: CandleStore) -> CandleSour
             request.end_ms,
             request.speed,
             resume_close_ms=request.resume_close_ms,
+            base=request.base,
         )
     if request.kind == "live":
         if request.live is None:

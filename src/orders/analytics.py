@@ -45,6 +45,8 @@ from scalplab.timeutil import iso_ms
 MAX_UNDERWATER_POINTS = 1_000
 MAX_BINS = 30
 _MINUTE_MS = 60_000
+_DAY_S = 86_400
+_DAY_MS = _DAY_S * 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +203,14 @@ def period_returns(
 ) -> list[PeriodReturn]:
     """Daily or monthly returns (UTC) of an equity curve of `(ms, equity)` points."""
     fmt = "%Y-%m" if monthly else "%Y-%m-%d"
+    labels: dict[int, str] = {}  # UTC day → its period, formatted once per day
     ends: dict[str, float] = {}
     for ms, value in equity:
-        ends[datetime.fromtimestamp(ms / 1000, UTC).strftime(fmt)] = value
+        day = ms // _DAY_MS
+        label = labels.get(day)
+        if label is None:
+            label = labels[day] = datetime.fromtimestamp(day * _DAY_S, UTC).strftime(fmt)
+        ends[label] = value
     rows = []
     start = initial_capital
     for period, end in ends.items():

@@ -3,14 +3,25 @@ the bar clock for `scalplab.orders.breakers.StrategyBreakers` (which applies the
 effects). Each function returns a `Hold` when its condition holds — why, and when it
 would release by itself (None: unknown, or until a person resumes) — or None.
 `PortfolioHeat` may instead shrink the entry (`Shrink`).
+
+Each `Hold` also says its reason as a stable code and the numbers it quotes (`code`,
+`params`, for front ends that translate it); a scope is a param holding its key
+(`global`, `strategy:NAME`, `symbol:SYM`): `of` for whose records were counted.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scalplab.orders.breaker_state import BreakerMemory, covers, scope_key, scope_words
-from scalplab.orders.risk_records import DAY_MS, GLOBAL, HOUR_MS, TOLERANCE, RiskContext
+from scalplab.orders.risk_records import (
+    DAY_MS,
+    GLOBAL,
+    HOUR_MS,
+    TOLERANCE,
+    ReasonParams,
+    RiskContext,
+)
 from scalplab.strategies.breaker_conditions import (
     AccountBreaker,
     Correlated,
@@ -35,6 +46,8 @@ class Hold:
 
     reason: str
     release_ms: int | None
+    code: str
+    params: ReasonParams = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +115,13 @@ def _stop_cooldown(
         f"a stop-loss of {counted(key)} filled in the bar of {iso_ms(last)}, "
         f"{(ctx.now_ms - last) // 1000} s ago, within the cooldown of {breaker.seconds} s",
         last + length,
+        "sb_stop_cooldown",
+        {
+            "of": key,
+            "last": iso_ms(last),
+            "age": (ctx.now_ms - last) // 1000,
+            "seconds": breaker.seconds,
+        },
     )
 
 
@@ -118,6 +138,8 @@ def _win_streak(breaker: WinStreak, ctx: RiskContext, memory: BreakerMemory) -> 
                 f"the last {streak} closed positions of {counted(key)} all won "
                 f"(limit {breaker.wins})",
                 None,
+                "sb_win_streak",
+                {"streak": streak, "of": key, "limit": breaker.wins},
             )
     return None
 
@@ -133,6 +155,13 @@ def _daily_loss(breaker: DailyLoss, ctx: RiskContext, start: float | None) -> Ho
         f"equity {ctx.equity:.2f} is down {loss_pct:.2f} % from {start:.2f} at the UTC day "
         f"start (limit {breaker.pct:g} %)",
         day + DAY_MS,
+        "sb_daily_loss",
+        {
+            "equity": round(ctx.equity, 2),
+            "loss_pct": round(loss_pct, 2),
+            "start": round(start, 2),
+            "limit": breaker.pct,
+        },
     )
 
 
@@ -142,7 +171,10 @@ def _open_positions(breaker: OpenPositions, ctx: RiskContext) -> Hold | None:
     if count < breaker.limit:
         return None
     return Hold(
-        f"{count} open positions of {counted(key)} reach the limit of {breaker.limit}", None
+        f"{count} open positions of {counted(key)} reach the limit of {breaker.limit}",
+        None,
+        "sb_open_positions",
+        {"count": count, "of": key, "limit": breaker.limit},
     )
 
 
@@ -162,6 +194,15 @@ def _heat(breaker: PortfolioHeat, ctx: RiskContext, factor: float) -> Hold | Shr
             f"{heat} exceed the heat cap of {breaker.max_pct:g} %; {max(free, 0.0):.2f} % "
             f"left, under the {breaker.min_free_pct:g} % an entry needs",
             None,
+            "sb_heat",
+            {
+                "open_pct": round(open_pct, 2),
+                "of": key,
+                "new_pct": round(new_pct, 2),
+                "cap": breaker.max_pct,
+                "left": round(max(free, 0.0), 2),
+                "min_free": breaker.min_free_pct,
+            },
         )
     return Shrink(
         free / new_pct,
@@ -186,6 +227,16 @@ def _correlated(breaker: Correlated, ctx: RiskContext, memory: BreakerMemory) ->
                 f"{book.symbol} ({book.strategy}) over {hours} hourly returns "
                 f"(limit {breaker.threshold:g})",
                 None,
+                "sb_correlated",
+                {
+                    "symbol": ctx.symbol,
+                    "corr": round(corr, 2),
+                    "side": book.side,
+                    "other": book.symbol,
+                    "strategy": book.strategy,
+                    "hours": hours,
+                    "limit": breaker.threshold,
+                },
             )
     return None
 
@@ -200,6 +251,14 @@ def _volatility(breaker: ExtremeVolatility, ctx: RiskContext) -> Hold | None:
         f"ATR {ctx.atr:.6g} of {ctx.symbol} is {ratio:.2f}× its recent average "
         f"{ctx.atr_avg:.6g} (limit {breaker.atr_mult:g}×)",
         None,
+        "sb_volatility",
+        {
+            "atr": float(f"{ctx.atr:.6g}"),
+            "symbol": ctx.symbol,
+            "ratio": round(ratio, 2),
+            "avg": float(f"{ctx.atr_avg:.6g}"),
+            "limit": breaker.atr_mult,
+        },
     )
 
 
@@ -208,14 +267,24 @@ def _hours(breaker: UtcHours, ctx: RiskContext) -> Hold | None:
     if hour not in breaker.hours:
         return None
     start = ctx.now_ms - ctx.now_ms % HOUR_MS
-    return Hold(f"the signal's bar opens in UTC hour {hour:02d}", start + HOUR_MS)
+    return Hold(
+        f"the signal's bar opens in UTC hour {hour:02d}",
+        start + HOUR_MS,
+        "sb_utc_hour",
+        {"hour": f"{hour:02d}"},
+    )
 
 
 def _score_band(breaker: ScoreBand, ctx: RiskContext) -> Hold | None:
     score = ctx.score
     if score is None or not breaker.low <= score < breaker.high:
         return None
-    return Hold(f"score {score:g} is within [{breaker.low:g}, {breaker.high:g})", None)
+    return Hold(
+        f"score {score:g} is within [{breaker.low:g}, {breaker.high:g})",
+        None,
+        "sb_score_band",
+        {"score": score, "low": breaker.low, "high": breaker.high},
+    )
 
 
 def _feed_move(breaker: FeedMove, ctx: RiskContext) -> Hold | None:
@@ -228,6 +297,13 @@ def _feed_move(breaker: FeedMove, ctx: RiskContext) -> Hold | None:
         f"feed {breaker.feed} moved {change:+.2f} % over the last {breaker.minutes} min "
         f"(limit ±{breaker.pct:g} %)",
         None,
+        "sb_feed_move",
+        {
+            "feed": breaker.feed,
+            "change": round(change, 2),
+            "minutes": breaker.minutes,
+            "limit": breaker.pct,
+        },
     )
 
 
@@ -248,6 +324,14 @@ def _external_move(breaker: ExternalMove, ctx: RiskContext) -> Hold | None:
         f"{breaker.provider} {breaker.metric} moved {change:+.2f} % over the last "
         f"{breaker.minutes} min (limit {limit} %)",
         None,
+        f"sb_external_move_{breaker.direction}",
+        {
+            "provider": breaker.provider,
+            "metric": breaker.metric,
+            "change": round(change, 2),
+            "minutes": breaker.minutes,
+            "limit": breaker.pct,
+        },
     )
 
 

@@ -14,11 +14,11 @@ a `DataError` and changes nothing).
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scalplab.orders.breaker_history import ClosedPositions, HourlyCloses
-from scalplab.orders.risk_records import DAY_MS, GLOBAL
+from scalplab.orders.risk_records import DAY_MS, GLOBAL, ReasonParams
 
 RETAIN_MS = 2 * DAY_MS
 """How long an entry or an expired trip is remembered (the longest window or cooldown is a
@@ -67,7 +67,8 @@ class Entry:
 class Trip:
     """A lasting effect of a breaker `strategy` declared: `effect` (`block_scope`,
     `pause_until`, `pause`) on the scope `key` from `since_ms` until `until_ms` (None:
-    until a person resumes trading); `reason` is the condition that tripped it."""
+    until a person resumes trading); `reason` is the condition that tripped it, `code` and
+    `params` the same as a code and its numbers (None: a trip remembered before codes)."""
 
     strategy: str
     breaker: str
@@ -77,6 +78,8 @@ class Trip:
     since_ms: int
     until_ms: int | None
     reason: str
+    code: str | None = None
+    params: ReasonParams = field(default_factory=dict)
 
     def holds(self, now_ms: int, symbol: str, strategy: str) -> bool:
         """Whether it blocks the book of `strategy` on `symbol` at bar time `now_ms`."""
@@ -95,6 +98,8 @@ class Trip:
             "since_ms": self.since_ms,
             "until_ms": self.until_ms,
             "reason": self.reason,
+            "code": self.code,
+            "params": dict(self.params),
         }
 
     @classmethod
@@ -110,6 +115,8 @@ class Trip:
             since_ms=int(data["since_ms"]),
             until_ms=None if until is None else int(until),
             reason=_text(data["reason"]),
+            code=None if data.get("code") is None else _text(data["code"]),
+            params=_params(data.get("params")),
         )
 
 
@@ -181,6 +188,15 @@ def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f"expected text, got {value!r}")
     return value
+
+
+def _params(value: Any) -> ReasonParams:
+    """A trip's reason params (none: a state written before codes)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError(f"expected params, got {value!r}")
+    return {_text(k): v if isinstance(v, str) else float(v) for k, v in value.items()}
 
 
 __all__ = [

@@ -21,6 +21,13 @@ Entries (accepted signals and entry orders) are counted per book; a scope's coun
 the sum over the books it covers. A condition is evaluated only for a strategy's
 signal, never for a person's order. Every block says, in its reason and its verdict,
 the scope it acted on, its effect and until when it holds.
+
+A block's reason is also said as a code and the numbers it quotes (`RiskDecision.code`,
+`params`): the parts of the text joined by `+` — an optional hold (`held_paused`,
+`held_paused_until`, `held_blocked`), the condition's code (`sb_max_signals_day`, …, see
+`scalplab.orders.breaker_conditions`) and the effect's (`signal_blocked`,
+`paused_until_resumed`, `scope_blocked_h`, …) — and their params in one dict; a scope is
+a param holding its key (`of`: whose records were counted, `blocked`: what is blocked).
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from scalplab.orders.risk_records import (
     PAUSE,
     PAUSE_UNTIL,
     TOLERANCE,
+    ReasonParams,
     RiskContext,
     RiskDecision,
     SizeScale,
@@ -65,13 +73,25 @@ from scalplab.strategies.breakers import (
 from scalplab.timeutil import iso_ms
 
 
-def _duration(ms: int) -> str:
+def _duration(ms: int) -> tuple[str, int, str]:
+    """`1 h` and its number and unit (`h`, `min`, `s`)."""
     seconds = ms // 1000
     if seconds % 3600 == 0:
-        return f"{seconds // 3600} h"
+        return f"{seconds // 3600} h", seconds // 3600, "h"
     if seconds % 60 == 0:
-        return f"{seconds // 60} min"
-    return f"{seconds} s"
+        return f"{seconds // 60} min", seconds // 60, "min"
+    return f"{seconds} s", seconds, "s"
+
+
+def _coded(
+    hold: Hold | Trip, effect: str, params: ReasonParams | None = None, held: bool = False
+) -> tuple[str | None, ReasonParams]:
+    """A block's code and params: the hold's (a trip's) code, then the effect's (`held`:
+    the effect's first, it says why the hold's reason still applies)."""
+    if hold.code is None:
+        return None, {}
+    code = f"{effect}+{hold.code}" if held else f"{hold.code}+{effect}"
+    return code, {**hold.params, **(params or {})}
 
 
 class StrategyBreakers:
@@ -153,6 +173,11 @@ class StrategyBreakers:
             if isinstance(effect, RaiseThreshold):
                 if ctx.score is None or ctx.score >= effect.required - TOLERANCE:
                     continue
+                code, params = _coded(
+                    hold,
+                    "raised_threshold",
+                    {"score": ctx.score, "threshold": effect.threshold, "by": effect.by},
+                )
                 return block(
                     breaker.name,
                     f"{hold.reason}; score {ctx.score:g} is under the raised threshold "
@@ -160,6 +185,8 @@ class StrategyBreakers:
                     breaker.scope,
                     effect.kind,
                     hold.release_ms,
+                    code,
+                    params,
                 )
             return self._trip(breaker, ctx, hold)
         if not scaled:
@@ -169,28 +196,39 @@ class StrategyBreakers:
     def _held(self, ctx: RiskContext) -> RiskDecision | None:
         pause = self.memory.pause
         if pause is not None:
+            since = iso_ms(pause.since_ms)
+            code, params = _coded(
+                pause, "held_paused", {"breaker": pause.breaker, "since": since}, held=True
+            )
             return block(
                 pause.breaker,
-                f"every new entry is paused by {pause.breaker} since {iso_ms(pause.since_ms)} "
+                f"every new entry is paused by {pause.breaker} since {since} "
                 f"until trading is resumed: {pause.reason}",
                 pause.scope,
                 PAUSE,
+                code=code,
+                params=params,
             )
         for trip in self.memory.trips:
             if not trip.holds(ctx.now_ms, ctx.symbol, ctx.strategy):
                 continue
             assert trip.until_ms is not None
+            until, left = iso_ms(trip.until_ms), time_left(trip.until_ms, ctx.now_ms)
+            said: ReasonParams = {"breaker": trip.breaker, "until": until, "left": left}
             if trip.effect == PAUSE_UNTIL:
-                what = "every new entry is paused"
+                what, part = "every new entry is paused", "held_paused_until"
             else:
-                what = f"{scope_words(trip.key)} is blocked"
+                what, part = f"{scope_words(trip.key)} is blocked", "held_blocked"
+                said["blocked"] = trip.key
+            code, params = _coded(trip, part, said, held=True)
             return block(
                 trip.breaker,
-                f"{what} by {trip.breaker} until {iso_ms(trip.until_ms)} "
-                f"({time_left(trip.until_ms, ctx.now_ms)} left): {trip.reason}",
+                f"{what} by {trip.breaker} until {until} ({left} left): {trip.reason}",
                 trip.scope,
                 trip.effect,
                 trip.until_ms,
+                code,
+                params,
             )
         return None
 
@@ -201,32 +239,56 @@ class StrategyBreakers:
         key = scope_key(scope, ctx.symbol, ctx.strategy)
         if isinstance(effect, BlockSignal):
             until = hold.release_ms
-            tail = "signal blocked" if until is None else f"signal blocked until {iso_ms(until)}"
-            return block(name, f"{hold.reason}; {tail}", scope, effect.kind, until)
+            if until is None:
+                code, params = _coded(hold, "signal_blocked")
+                tail = "signal blocked"
+            else:
+                code, params = _coded(hold, "signal_blocked_until", {"until": iso_ms(until)})
+                tail = f"signal blocked until {iso_ms(until)}"
+            return block(name, f"{hold.reason}; {tail}", scope, effect.kind, until, code, params)
         if isinstance(effect, PauseUntilResume):  # a pause acts on every entry: scope global
             self.memory.add_trip(
-                Trip(ctx.strategy, name, GLOBAL, GLOBAL, effect.kind, now, None, hold.reason)
-            )
+                Trip(
+                    ctx.strategy, name, GLOBAL, GLOBAL, effect.kind, now, None,
+                    hold.reason, hold.code, dict(hold.params),
+                )
+            )  # fmt: skip
+            code, params = _coded(hold, "paused_until_resumed")
             return block(
                 name,
                 f"{hold.reason}; every new entry is paused until trading is resumed",
                 GLOBAL,
                 effect.kind,
+                code=code,
+                params=params,
             )
         if isinstance(effect, BlockScope):
             until = now + effect.seconds * 1000
-            words = f"{scope_words(key)} is blocked for {_duration(until - now)}"
+            duration, amount, unit = _duration(until - now)
+            words = f"{scope_words(key)} is blocked for {duration}"
+            said: ReasonParams = {"blocked": key, "for": amount, "until": iso_ms(until)}
+            code, params = _coded(hold, f"scope_blocked_{unit}", said)
         else:
             assert isinstance(effect, PauseUntil)
             release = hold.release_ms if effect.seconds is None else now + effect.seconds * 1000
             assert release is not None  # FeedMissing needs seconds (checked by its spec)
             until, key, scope = release, GLOBAL, GLOBAL
             words = "every new entry is paused"
+            code, params = _coded(hold, "paused_until", {"until": iso_ms(until)})
         self.memory.add_trip(
-            Trip(ctx.strategy, name, scope, key, effect.kind, now, until, hold.reason)
-        )
+            Trip(
+                ctx.strategy, name, scope, key, effect.kind, now, until,
+                hold.reason, hold.code, dict(hold.params),
+            )
+        )  # fmt: skip
         return block(
-            name, f"{hold.reason}; {words} until {iso_ms(until)}", scope, effect.kind, until
+            name,
+            f"{hold.reason}; {words} until {iso_ms(until)}",
+            scope,
+            effect.kind,
+            until,
+            code,
+            params,
         )
 
     # ----- conditions -----------------------------------------------------------------
@@ -260,6 +322,8 @@ class StrategyBreakers:
                 f"{len(times)} entries of {counted(key)} in the UTC day of {iso_ms(day)} "
                 f"reach the limit of {limit} per UTC day",
                 day + DAY_MS,
+                "sb_max_signals_day",
+                {"count": len(times), "of": key, "day": iso_ms(day), "limit": limit},
             )
         times = self._entries(key, now - HOUR_MS + 1, now)
         if len(times) < limit:
@@ -268,6 +332,8 @@ class StrategyBreakers:
             f"{len(times)} entries of {counted(key)} in the last hour reach the limit of "
             f"{limit} per rolling hour",
             times[len(times) - limit] + HOUR_MS,
+            "sb_max_signals_hour",
+            {"count": len(times), "of": key, "limit": limit},
         )
 
     def _cooldown(self, breaker: Cooldown, ctx: RiskContext) -> Hold | None:
@@ -281,6 +347,13 @@ class StrategyBreakers:
             f"the last entry of {counted(key)} at {iso_ms(last)} is {(now - last) // 1000} s "
             f"old, within the cooldown of {breaker.seconds} s",
             last + length,
+            "sb_cooldown",
+            {
+                "of": key,
+                "last": iso_ms(last),
+                "age": (now - last) // 1000,
+                "seconds": breaker.seconds,
+            },
         )
 
     def _feed_missing(self, breaker: FeedMissing, ctx: RiskContext) -> Hold | None:
@@ -290,11 +363,18 @@ class StrategyBreakers:
         if missing is not None and missing <= breaker.max_missing_bars:
             return None
         if missing is None:
-            return Hold(f"feed {breaker.feed} has no bar yet", None)
+            return Hold(
+                f"feed {breaker.feed} has no bar yet",
+                None,
+                "sb_feed_no_bar",
+                {"feed": breaker.feed},
+            )
         return Hold(
             f"feed {breaker.feed} is missing its last {missing} closed bar(s) "
             f"(at most {breaker.max_missing_bars} allowed)",
             None,
+            "sb_feed_missing",
+            {"feed": breaker.feed, "missing": missing, "max": breaker.max_missing_bars},
         )
 
 

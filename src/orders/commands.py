@@ -9,6 +9,9 @@ from scalplab.orders.types import OrderRequest
 from scalplab.strategies.breakers import BreakerInputs
 from scalplab.strategies.signal import Signal
 
+USER_REJECTION = "rejected by the user"
+"""The reason a confirmation a person rejected records (its signal's reason too)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SubmitSignal:
@@ -41,7 +44,7 @@ class RejectOrder:
     """A person rejects a pending order: it never executes."""
 
     pending_id: str
-    reason: str = "rejected by the user"
+    reason: str = USER_REJECTION
 
 
 @dataclass(frozen=True, slots=True)

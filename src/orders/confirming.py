@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scalplab.errors import ConflictError, DataError
+from scalplab.orders.confirm_facts import ConfirmationFacts
 from scalplab.orders.models import SignalFate
 from scalplab.orders.outcomes import ConfirmationResolved, Outcome
 from scalplab.orders.pending import Pending, PendingConfirmations, pending_id
@@ -44,15 +45,22 @@ class Confirmations:
         self.listener = listener
         self._waiting: dict[str, tuple[str, int]] = {}
 
-    def ask(self, order: Order, book: str, time_ms: int) -> Pending:
-        """Put a `pending_confirmation` order on the list."""
-        entry = self.pending.add(order)
+    def ask(
+        self, order: Order, book: str, time_ms: int, facts: ConfirmationFacts | None = None
+    ) -> Pending:
+        """Put a `pending_confirmation` order on the list (`facts`: its figures)."""
+        entry = self.pending.add(order, facts)
         self._waiting[order.id] = (book, time_ms)
         return entry
 
     def waiting(self, book: str) -> bool:
         """Whether an order of `book` waits for a person."""
         return any(waiting_book == book for waiting_book, _ in self._waiting.values())
+
+    def book_of(self, order_id: str) -> str | None:
+        """The book of a waiting order, or None."""
+        known = self._waiting.get(order_id)
+        return None if known is None else known[0]
 
     def waiting_books(self) -> set[str]:
         """The books with an order waiting for a person."""

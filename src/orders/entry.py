@@ -9,11 +9,11 @@ when the signal is produced; sizing, the reward/risk gate, the orders shown in
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from scalplab.data.symbols import SymbolRules
-from scalplab.orders.models import Bar, Position
+from scalplab.orders.models import Bar, Position, ReasonParams
 from scalplab.orders.sizing import risk_position_size
 from scalplab.orders.types import OrderRejected, OrderRequest, round_to_tick
 from scalplab.strategies.signal import Signal
@@ -78,6 +78,8 @@ class Sizing:
 
     qty: float
     reason: str = ""
+    params: ReasonParams = field(default_factory=dict, compare=False)
+    """The numbers the reason's message fills in (not compared: the reason decides)."""
 
 
 def size_entry(
@@ -103,11 +105,15 @@ def size_entry(
         max_position_float(rules),
     )
     if qty <= 0 or qty < float(rules.min_qty):
-        return Sizing(qty, "min_qty")
-    if qty * entry < float(rules.min_notional):
-        return Sizing(qty, "min_notional")
-    if qty * entry / max_leverage > free_margin * (1 + 1e-9):
-        return Sizing(qty, "insufficient_margin")
+        return Sizing(qty, "min_qty", {"qty": qty, "min": float(rules.min_qty)})
+    notional = qty * entry
+    if notional < float(rules.min_notional):
+        return Sizing(
+            qty, "min_notional", {"notional": round(notional, 2), "min": float(rules.min_notional)}
+        )
+    if notional / max_leverage > free_margin * (1 + 1e-9):
+        margin = round(notional / max_leverage, 2)
+        return Sizing(qty, "insufficient_margin", {"margin": margin, "free": round(free_margin, 2)})
     return Sizing(qty)
 
 

@@ -1,4 +1,5 @@
-"""Funding settlements: 00:00, 08:00 and 16:00 UTC, with recorded or default rates."""
+"""Funding settlements: 00:00, 08:00 and 16:00 UTC, with recorded or default rates
+(or, by a run's funding model, one fixed rate or none at all)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scalplab.config import FundingModel
 from scalplab.data.exchange import EXCHANGE
 from scalplab.data.funding import FundingStore
 
@@ -58,3 +60,13 @@ def load_schedule(data_dir: Path, symbol: str, default_rate: float) -> FundingSc
         ),
         default_rate,
     )
+
+
+def funding_schedule(
+    data_dir: Path, symbol: str, model: FundingModel, default_rate: float
+) -> FundingSchedule:
+    """The schedule a funding model gives: `recorded` the stored rates (`default_rate` where
+    none), `fixed` `default_rate` at every instant, `none` a rate of 0 everywhere."""
+    if model == "recorded":
+        return load_schedule(data_dir, symbol, default_rate)
+    return FundingSchedule((), default_rate if model == "fixed" else 0.0)

@@ -23,6 +23,15 @@ Definitions (the seed counts one outcome per signal, `mean([t.rr for t in trades
   of its peak; daily returns annualised with √365, risk-free rate 0).
 - A value that cannot be computed (no position, Sharpe of under two days) fails its gate; a
   profit factor without any losing position is unbounded and passes.
+
+Each row's `note` (how the value was computed, in English) has a stable `code` and the
+numbers it quotes (`params`), for front ends that translate it: `won_of` `{won, count}`,
+`no_position`, `per_position`, `unbounded`, `of_peak`, `daily_annualised`,
+`sharpe_not_computable`, `mean_r` `{count}`, `mean_r_left_out` `{count, left_out}`,
+`no_known_stop`, `losses_in_row`, `positions_ladder`, `per_day_over` `{days}`,
+`paper_unchecked` `{weeks}`; a walk-forward's mean: `mean_of_windows` `{count, total}` and
+`mean_of_windows_others` `{count, total, others}` (`others`: the English notes of the
+windows without a value).
 """
 
 from __future__ import annotations
@@ -31,11 +40,13 @@ import bisect
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from scalplab.errors import InputError
-from scalplab.orders.models import SignalRecord, Trade, fields_dict
+from scalplab.orders import gate_notes as notes
+from scalplab.orders.gate_notes import GateNote
+from scalplab.orders.models import ReasonParams, SignalRecord, Trade, fields_dict
 from scalplab.timeutil import parse_utc, to_ms
 
 SOURCE = "seed 002 §12.3"
@@ -88,7 +99,8 @@ GATE_NAMES: tuple[GateName, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class GateCheck:
-    """One row of the go-live table: `passed` None for `info` and `unchecked` rows."""
+    """One row of the go-live table: `passed` None for `info` and `unchecked` rows;
+    `code` and `params` say the `note` as a code and its numbers (see the module)."""
 
     name: GateName
     value: float | None
@@ -96,6 +108,8 @@ class GateCheck:
     op: GateOp
     passed: bool | None
     note: str
+    code: str | None = None
+    params: ReasonParams = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (the result's and the sweep summary's `gates` rows)."""
@@ -285,10 +299,21 @@ def _passes(value: float, op: GateOp, threshold: float) -> bool:
 
 
 def _gate(
-    name: GateName, value: float | None, op: GateOp, threshold: float, note: str
+    name: GateName, value: float | None, op: GateOp, threshold: float, note: GateNote
 ) -> GateCheck:
     passed = value is not None and math.isfinite(value) and _passes(value, op, threshold)
-    return GateCheck(name, value, threshold, op, passed, note)
+    return GateCheck(name, value, threshold, op, passed, note.text, note.code, dict(note.params))
+
+
+def _row(
+    name: GateName,
+    value: float | None,
+    threshold: float | None,
+    op: GateOp,
+    passed: bool | None,
+    note: GateNote,
+) -> GateCheck:
+    return GateCheck(name, value, threshold, op, passed, note.text, note.code, dict(note.params))
 
 
 def evaluate(
@@ -303,68 +328,38 @@ def evaluate(
     wins = [p for p in pnls if p > 0]
     gross_loss = -sum(p for p in pnls if p <= 0)
     r_values = [r for r in (p.r for p in positions) if r is not None]
-    no_position = "no position"
     if gross_loss > 0:
-        profit = _gate(
-            "profit_factor", sum(wins) / gross_loss, ">", MIN_PROFIT_FACTOR, "per position"
-        )
+        profit_factor = sum(wins) / gross_loss
+        profit = _gate("profit_factor", profit_factor, ">", MIN_PROFIT_FACTOR, notes.PER_POSITION)
     else:
-        unbounded = bool(wins)
-        note = "no losing position: unbounded" if unbounded else no_position
-        profit = GateCheck("profit_factor", None, MIN_PROFIT_FACTOR, ">", unbounded, note)
-    left_out = count - len(r_values)
-    r_note = f"mean of {len(r_values)} positions' net P&L / initial risk" + (
-        f"; {left_out} without a known stop left out" if left_out else ""
-    )
+        note = notes.UNBOUNDED if wins else notes.NO_POSITION
+        profit = _row("profit_factor", None, MIN_PROFIT_FACTOR, ">", bool(wins), note)
+    win_rate = 100.0 * len(wins) / count if count else None
+    avg_r = statistics.fmean(r_values) if r_values else None
+    losses = float(max_consecutive_losses(positions))
     return [
-        _gate(
-            "win_rate",
-            100.0 * len(wins) / count if count else None,
-            ">",
-            MIN_WIN_RATE_PCT,
-            f"{len(wins)} of {count} positions won" if count else no_position,
-        ),
+        _gate("win_rate", win_rate, ">", MIN_WIN_RATE_PCT, notes.won_note(len(wins), count)),
         profit,
-        _gate("max_drawdown_pct", max_drawdown_pct, "<", MAX_DRAWDOWN_PCT, "of the equity peak"),
-        _gate(
-            "sharpe",
-            sharpe,
-            ">",
-            MIN_SHARPE,
-            "daily returns, annualised"
-            if sharpe is not None
-            else "not computable: needs two days of returns that vary",
-        ),
-        _gate(
-            "avg_r",
-            statistics.fmean(r_values) if r_values else None,
-            ">",
-            MIN_AVG_R,
-            r_note if r_values else "no position with a known stop",
-        ),
-        _gate(
-            "max_consecutive_losses",
-            float(max_consecutive_losses(positions)),
-            "<",
-            MAX_CONSECUTIVE_LOSSES,
-            "losing positions in a row",
-        ),
-        _gate("sample_size", float(count), ">", MIN_SAMPLE_TRADES, "positions (a ladder is one)"),
-        GateCheck(
+        _gate("max_drawdown_pct", max_drawdown_pct, "<", MAX_DRAWDOWN_PCT, notes.OF_PEAK),
+        _gate("sharpe", sharpe, ">", MIN_SHARPE, notes.sharpe_note(sharpe is not None)),
+        _gate("avg_r", avg_r, ">", MIN_AVG_R, notes.r_note(len(r_values), count)),
+        _gate("max_consecutive_losses", losses, "<", MAX_CONSECUTIVE_LOSSES, notes.IN_A_ROW),
+        _gate("sample_size", float(count), ">", MIN_SAMPLE_TRADES, notes.LADDER_IS_ONE),
+        _row(
             "trades_per_day",
             count / days if days > 0 else None,
             None,
             "info",
             None,
-            f"positions per day over {days:g} days",
+            notes.per_day_note(days),
         ),
-        GateCheck(
+        _row(
             "paper_trade_days",
             None,
             MIN_PAPER_TRADE_DAYS,
             "unchecked",
             None,
-            "not checked here: paper trade for at least 2 weeks before going live",
+            notes.paper_note(MIN_PAPER_TRADE_DAYS),
         ),
     ]
 
@@ -386,17 +381,16 @@ def mean_gates(sets: Sequence[Sequence[GateCheck]]) -> list[GateCheck]:
         first = found[0]
         values = [c.value for c in found if c.value is not None]
         value = statistics.fmean(values) if values else None
-        note = f"mean of {len(values)} of {len(found)} windows"
-        missing = sorted({c.note for c in found if c.value is None})
-        if missing:
-            note += f" (the others: {'; '.join(missing)})"
+        note = notes.mean_note(
+            len(values), len(found), sorted({c.note for c in found if c.value is None})
+        )
         if first.op == "unchecked":
             merged.append(first)
         elif first.op == "info" or first.threshold is None:
-            merged.append(GateCheck(first.name, value, first.threshold, first.op, None, note))
+            merged.append(_row(first.name, value, first.threshold, first.op, None, note))
         elif value is None:
             passed = all(c.passed for c in found)
-            merged.append(GateCheck(first.name, None, first.threshold, first.op, passed, note))
+            merged.append(_row(first.name, None, first.threshold, first.op, passed, note))
         else:
             merged.append(_gate(first.name, value, first.op, first.threshold, note))
     return merged

@@ -100,6 +100,7 @@ def halt_decision(switch: HaltSwitch | None) -> RiskDecision | None:
         breaker=HALTED,
         reason=f"{state.describe()}: new entries are stopped until trading is resumed",
         effect=PAUSE,
+        code=HALTED,
     )
 
 

@@ -22,9 +22,11 @@ __all__ = [
     "ExitReason",
     "Liquidity",
     "Position",
+    "ReasonParams",
     "SignalFate",
     "SignalRecord",
     "Trade",
+    "as_code",
     "book_id",
     "fields_dict",
     "signal_dict",
@@ -33,6 +35,8 @@ __all__ = [
 
 ExitReason = Literal["tp", "sl", "liquidation", "end", "max_hold", "signal", "manual"]
 Liquidity = Literal["maker", "taker"]
+ReasonParams = dict[str, float | str]
+"""The numbers (or names) a reason code's message fills in: `{"rr": 2.1, "min": 3.0}`."""
 SignalFate = Literal[
     "accepted", "rejected", "blocked", "pending", "expired", "cancelled", "dropped"
 ]
@@ -174,6 +178,9 @@ class SignalRecord:
     pending one.
     `score`, `tier`, `variant` and `breakdown` are the strategy's own account of the
     signal (`Signal`'s payload), carried unchanged into every view; never execution.
+    `reason_code` and `reason_params` say `reason` as a stable code and its numbers (the
+    `min_rr` rejection: `{"rr": 2.1, "min": 3.0}`; None: only the text says it), for
+    front ends that translate it.
     """
 
     symbol: str
@@ -197,6 +204,18 @@ class SignalRecord:
     tier: str | None = None
     variant: str | None = None
     breakdown: dict[str, float] = field(default_factory=dict)
+    reason_code: str | None = None
+    reason_params: ReasonParams = field(default_factory=dict)
+
+
+def as_code(reason: str) -> str | None:
+    """`reason` when it is a code (`min_rr`, `position_open`: lower-case words joined by
+    `_`), else None (a sentence, shown as it is)."""
+    return (
+        reason
+        if reason and all(part.isalpha() and part.islower() for part in reason.split("_"))
+        else None
+    )
 
 
 def trade_dict(trade: Trade) -> dict[str, object]:
@@ -232,6 +251,8 @@ def signal_dict(record: SignalRecord) -> dict[str, object]:
         "reasons": list(record.reasons),
         "status": record.status,
         "reason": record.reason,
+        "reason_code": record.reason_code,
+        "reason_params": dict(record.reason_params),
         "breaker": record.breaker,
         "scope": record.scope,
         "effect": record.effect,

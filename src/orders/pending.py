@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from scalplab.errors import ConflictError, InputError, NotFoundError, snippet
+from scalplab.orders.confirm_facts import ConfirmationFacts
 from scalplab.orders.queue import OrderQueue
 from scalplab.orders.types import Order, OrderStatus
 
@@ -53,7 +54,8 @@ def pending_id(order_id: str) -> str:
 class Pending:
     """One confirmation request: the order, when it was asked, when it expires.
 
-    `created_at`, `expires_at` and `resolved_at` are wall-clock epoch seconds.
+    `created_at`, `expires_at` and `resolved_at` are wall-clock epoch seconds; `facts`
+    the figures to decide on, fixed at signal time (None for a row stored before them).
     """
 
     id: str
@@ -62,6 +64,7 @@ class Pending:
     expires_at: float
     status: PendingStatus = "open"
     resolved_at: float | None = None
+    facts: ConfirmationFacts | None = None
 
     def seconds_left(self, now: float) -> float:
         """Seconds until expiry at wall time `now` (0 once expired or resolved)."""
@@ -83,7 +86,25 @@ class Pending:
             "expires_at": iso_seconds(self.expires_at),
             "resolved_at": None if self.resolved_at is None else iso_seconds(self.resolved_at),
             "seconds_left": round(self.seconds_left(now), 3),
+            "facts": None if self.facts is None else self.facts.to_dict(),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class MarketNow:
+    """Where the market stands for a pending confirmation as it is listed.
+
+    `mark`: the engine's latest price of the symbol (its book's last close); `move_pct`:
+    `(mark − entry) / entry × 100`; `moved`: whether `|move_pct|` is at least
+    `warn_pct`; `bars_left`: the time left expressed in the replay's bars at its speed
+    (None when it cannot be measured: a live feed, a replay at full speed, a stopped run).
+    """
+
+    mark: float | None
+    move_pct: float | None
+    warn_pct: float
+    moved: bool
+    bars_left: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +114,18 @@ class PendingView:
     pending: Pending
     seconds_left: float
     now: float
+    market: MarketNow | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form (see `Pending.to_dict`)."""
-        return self.pending.to_dict(self.now)
+        """JSON form (see `Pending.to_dict`), with the market now when known."""
+        data = self.pending.to_dict(self.now)
+        market = self.market
+        data["mark"] = None if market is None else market.mark
+        data["move_pct"] = None if market is None else market.move_pct
+        data["move_warn_pct"] = None if market is None else market.warn_pct
+        data["price_moved"] = False if market is None else market.moved
+        data["bars_left"] = None if market is None else market.bars_left
+        return data
 
 
 class PendingRepository(Protocol):
@@ -204,8 +233,9 @@ class PendingConfirmations:
         """The wall clock in epoch seconds."""
         return self._clock()
 
-    def add(self, order: Order) -> Pending:
-        """Ask for confirmation of `order` (idempotent: the same order → the same entry)."""
+    def add(self, order: Order, facts: ConfirmationFacts | None = None) -> Pending:
+        """Ask for confirmation of `order` (idempotent: the same order → the same entry);
+        `facts`: the figures to decide on, at signal time."""
         if order.status != "pending_confirmation":
             raise ConflictError(
                 f"order {order.id} is {order.status}; only a pending_confirmation order waits"
@@ -216,7 +246,7 @@ class PendingConfirmations:
             if existing is not None:
                 return existing
             now = self._clock()
-            pending = Pending(key, order.copy(), now, now + self._ttl)
+            pending = Pending(key, order.copy(), now, now + self._ttl, facts=facts)
             self.repository.add(pending)
             return pending
 

@@ -50,6 +50,7 @@ from scalplab.orders.commands import (
     SubmitOrder,
     SubmitSignal,
 )
+from scalplab.orders.confirm_facts import facts_at
 from scalplab.orders.confirming import Confirmations
 from scalplab.orders.entry import (
     EntryPlan,
@@ -64,7 +65,7 @@ from scalplab.orders.gating import pause_entries, rescale, risk_context, sync_pa
 from scalplab.orders.halt import HaltSwitch, halt_decision, refuse_if_halted
 from scalplab.orders.ids import client_order_id
 from scalplab.orders.ladder import plan_exits
-from scalplab.orders.models import Bar, BookKey, SignalFate, SignalRecord
+from scalplab.orders.models import Bar, BookKey, ReasonParams, SignalFate, SignalRecord, as_code
 from scalplab.orders.outcomes import (
     ConfirmationRequested,
     OrderAccepted,
@@ -163,7 +164,9 @@ class OrderPipeline:
         sizing = self._size(book, plan.entry, plan.stop_loss)
         qty = sizing.qty
         if sizing.reason:
-            return self._signal_rejected(key, bar, signal, plan, "rejected", sizing.reason, qty)
+            return self._signal_rejected(
+                key, bar, signal, plan, "rejected", sizing.reason, qty, sizing.params
+            )
         data_bars = partial(self.venue.data_bars, book)
         exits = plan_exits(self.venue.rules(book), plan, signal, qty, data_bars)
         if exits.reason:
@@ -175,17 +178,13 @@ class OrderPipeline:
         decision = halt_decision(self.halt) or self.gate.check(context)
         if not decision.allowed:
             if decision.breaker == "min_rr":
-                return self._signal_rejected(key, bar, signal, plan, "rejected", "min_rr", qty)
+                return self._signal_rejected(
+                    key, bar, signal, plan, "rejected", "min_rr", qty, decision.params
+                )
             event = RiskEvent.from_decision(context, decision)
             pause_entries(self.halt, self.venue, self.queue, event)
             record = self._record(key, bar, signal, plan, "blocked", decision.reason, qty)
-            record = replace(
-                record,
-                breaker=event.breaker,
-                scope=event.scope,
-                effect=event.effect,
-                until_ms=event.until_ms,
-            )
+            record = event.stamp(record)
             outcome = SignalBlocked(record, event)
             self._emit(outcome)
             return outcome
@@ -254,8 +253,13 @@ class OrderPipeline:
         fate: SignalFate,
         reason: str,
         qty: float = 0.0,
+        params: ReasonParams | None = None,
     ) -> SignalRejected:
-        outcome = SignalRejected(self._record(key, bar, signal, plan, fate, reason, qty))
+        record = self._record(key, bar, signal, plan, fate, reason, qty)
+        code = as_code(reason)
+        outcome = SignalRejected(
+            replace(record, reason_code=code, reason_params=dict(params or {}))
+        )
         self._emit(outcome)
         return outcome
 
@@ -447,7 +451,8 @@ class OrderPipeline:
     def _ask_confirmation(
         self, order: Order, book: str, time_ms: int, record: SignalRecord | None
     ) -> ConfirmationRequested:
-        pending = self._confirmations().ask(order, book, time_ms)
+        facts = facts_at(order, self.venue, book, self.max_leverage, time_ms, record)
+        pending = self._confirmations().ask(order, book, time_ms, facts)
         outcome = ConfirmationRequested(order, pending, record)
         self._emit(outcome)
         return outcome

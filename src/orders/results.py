@@ -30,7 +30,7 @@ from scalplab.orders.outcomes import (
     SignalRejected,
 )
 from scalplab.orders.runs import PreparedRun
-from scalplab.timeutil import iso_ms, to_ms
+from scalplab.timeutil import iso_ms, iso_ms_many, to_ms
 
 MAX_SIGNALS_KEPT = 10_000
 
@@ -57,7 +57,8 @@ def result_hash(result: Mapping[str, object]) -> str:
 
 
 def economics(settings: Settings, initial_capital: float) -> dict[str, object]:
-    """The economic settings a run used (recorded in its result)."""
+    """The economic settings a run used (recorded in its result): `settings` are the run's,
+    its properties applied (`scalplab.orders.runs.run_settings`)."""
     return {
         "initial_capital": initial_capital,
         "risk_per_trade_pct": settings.risk_per_trade_pct,
@@ -66,6 +67,7 @@ def economics(settings: Settings, initial_capital: float) -> dict[str, object]:
         "taker_fee_pct": settings.taker_fee_pct,
         "maker_fee_pct": settings.maker_fee_pct,
         "default_funding_rate": settings.default_funding_rate,
+        "funding_model": settings.funding_model,
         "maint_margin_pct": settings.maint_margin_pct,
         "random_seed": settings.random_seed,
     }
@@ -121,6 +123,9 @@ def build_result(
         "feeds": [extra.name for extra in run.extras],
         "market_data": list(run.info.market_data),
         "degraded": [] if run.market is None else list(run.market.degraded),
+        "degraded_codes": []
+        if run.market is None
+        else [s.coded() for s in run.market.substitutions],
         "external_layers": {k: list(v) for k, v in run.info.external_layers.items()},
         "external_missing": external_missing(run),
         "settings": {**economics(settings, initial_capital), "min_rr": run.risk.min_rr},
@@ -143,9 +148,15 @@ def build_result(
         "rejected": rejections_by_reason(signals),
         "blocked": blocks_by_breaker(signals),
         "trades": [trade_dict(t) for t in trades],
-        "equity": [[iso_ms(ms), value] for ms, value in model.equity_curve],
+        "equity": _equity_points(model.equity_curve),
         "signals": [signal_dict(s) for s in signals[:MAX_SIGNALS_KEPT]],
         "signals_truncated": len(signals) > MAX_SIGNALS_KEPT,
     }
     result["result_hash"] = result_hash(result)
     return result
+
+
+def _equity_points(curve: Sequence[tuple[int, float]]) -> list[list[object]]:
+    """The equity curve as `[time, equity]` pairs (ISO UTC times)."""
+    times = iso_ms_many([ms for ms, _ in curve])
+    return [[stamp, value] for stamp, (_, value) in zip(times, curve, strict=True)]

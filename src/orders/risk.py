@@ -190,7 +190,12 @@ class RiskGate:
         limit = self.settings.min_rr
         if ctx.reward_risk is None or ctx.reward_risk >= limit - TOLERANCE:
             return allow()
-        return block("min_rr", f"reward/risk {ctx.reward_risk:.2f} is below the minimum {limit:g}")
+        return block(
+            "min_rr",
+            f"reward/risk {ctx.reward_risk:.2f} is below the minimum {limit:g}",
+            code="min_rr",
+            params={"rr": round(ctx.reward_risk, 2), "min": limit},
+        )
 
     def _max_open_positions(self, ctx: RiskContext) -> RiskDecision:
         limit = self.settings.max_open_positions
@@ -199,6 +204,8 @@ class RiskGate:
         return block(
             "max_open_positions",
             f"{ctx.open_positions} open positions reach the limit of {limit}",
+            code="max_open_positions",
+            params={"open": ctx.open_positions, "limit": limit},
         )
 
     def _daily_loss(self, ctx: RiskContext) -> RiskDecision:
@@ -211,6 +218,8 @@ class RiskGate:
                 GLOBAL,
                 PAUSE_UNTIL,
                 until,
+                code="daily_loss_limit_held",
+                params={"limit": limit, "until": iso_ms(until)},
             )
         start = self.day_start_equity(ctx.now_ms, ctx.equity)
         if start <= 0:
@@ -227,6 +236,14 @@ class RiskGate:
             GLOBAL,
             PAUSE_UNTIL,
             until,
+            code="daily_loss_limit",
+            params={
+                "equity": round(ctx.equity, 2),
+                "loss_pct": round(loss_pct, 2),
+                "start": round(start, 2),
+                "limit": limit,
+                "until": iso_ms(until),
+            },
         )
 
     def _loss_streak(self, ctx: RiskContext) -> RiskDecision:
@@ -256,6 +273,13 @@ class RiskGate:
             GLOBAL,
             PAUSE_UNTIL,
             until_held,
+            code="loss_streak",
+            params={
+                "streak": max(streak, limit),
+                "limit": limit,
+                "minutes": self.settings.loss_streak_cooldown_minutes,
+                "until": iso_ms(until_held),
+            },
         )
 
     def _overtrading(self, ctx: RiskContext) -> RiskDecision:
@@ -268,6 +292,8 @@ class RiskGate:
             "overtrading",
             f"{entries} entries in the last hour reach the limit of {limit} per hour",
             until_ms=times[len(times) - limit] + HOUR_MS,
+            code="overtrading",
+            params={"entries": entries, "limit": limit},
         )
 
     def _spread(self, ctx: RiskContext) -> RiskDecision:
@@ -280,6 +306,8 @@ class RiskGate:
             "spread",
             f"spread {ctx.spread_pct:.4f} % of {ctx.symbol} reaches the limit {limit:g} %",
             SYMBOL,
+            code="spread",
+            params={"spread": round(ctx.spread_pct, 4), "symbol": ctx.symbol, "limit": limit},
         )
 
     def _volatility(self, ctx: RiskContext) -> RiskDecision:
@@ -295,6 +323,13 @@ class RiskGate:
             f"ATR({period}) {ctx.atr:.6g} of {ctx.symbol} is {ratio:.2f}× its {window}-bar "
             f"average {ctx.atr_avg:.6g} (limit {mult:g}×)",
             SYMBOL,
+            code="extreme_volatility",
+            params={
+                "symbol": ctx.symbol,
+                "ratio": round(ratio, 2),
+                "window": window,
+                "limit": mult,
+            },
         )
 
     # ----- persistence -------------------------------------------------------------

@@ -11,10 +11,11 @@ the entry's size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scalplab.errors import InputError
+from scalplab.orders.models import ReasonParams, SignalRecord
 from scalplab.strategies.breakers import BreakerInputs
 from scalplab.timeutil import iso_ms
 
@@ -88,7 +89,9 @@ class RiskDecision:
     """The gate's verdict: allowed, or blocked by `breaker` with a one-line `reason`.
 
     Two verdicts are equal when `allowed`, `breaker`, `reason` and `scale` are; `scope`,
-    `effect` and `until_ms` describe a block for its audit record.
+    `effect` and `until_ms` describe a block for its audit record; `code` and `params`
+    say the reason as a stable code and its numbers (None: only the text says it), for
+    front ends that translate it.
     """
 
     allowed: bool
@@ -98,6 +101,8 @@ class RiskDecision:
     scope: str = field(default=GLOBAL, compare=False)
     effect: str = field(default=BLOCK_SIGNAL, compare=False)
     until_ms: int | None = field(default=None, compare=False)
+    code: str | None = field(default=None, compare=False)
+    params: ReasonParams = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -106,8 +111,9 @@ class RiskDecision:
 
 @dataclass(frozen=True, slots=True)
 class RiskEvent:
-    """A recorded block: when (bar time), which book, which breaker, why; the scope it
-    acted on, its effect and until when it holds (None: see `RiskDecision`)."""
+    """A recorded block: when (bar time), which book, which breaker, why (and the reason's
+    code and numbers, see `RiskDecision`: the text's other form, not compared); the scope
+    it acted on, its effect and until when it holds (None: see `RiskDecision`)."""
 
     time_ms: int
     symbol: str
@@ -117,6 +123,8 @@ class RiskEvent:
     scope: str = GLOBAL
     effect: str = BLOCK_SIGNAL
     until_ms: int | None = None
+    code: str | None = field(default=None, compare=False)
+    params: ReasonParams = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_decision(cls, context: RiskContext, decision: RiskDecision) -> RiskEvent:
@@ -132,6 +140,21 @@ class RiskEvent:
             decision.scope,
             decision.effect,
             decision.until_ms,
+            decision.code,
+            dict(decision.params),
+        )
+
+    def stamp(self, record: SignalRecord) -> SignalRecord:
+        """The blocked signal's record carrying this block: its breaker, scope, effect,
+        end and the reason's code and numbers."""
+        return replace(
+            record,
+            breaker=self.breaker,
+            scope=self.scope,
+            effect=self.effect,
+            until_ms=self.until_ms,
+            reason_code=self.code,
+            reason_params=dict(self.params),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,6 +168,8 @@ class RiskEvent:
             "scope": self.scope,
             "effect": self.effect,
             "until": None if self.until_ms is None else iso_ms(self.until_ms),
+            "code": self.code,
+            "params": dict(self.params),
         }
 
 
@@ -170,9 +195,13 @@ def block(
     scope: str = GLOBAL,
     effect: str = BLOCK_SIGNAL,
     until_ms: int | None = None,
+    code: str | None = None,
+    params: ReasonParams | None = None,
 ) -> RiskDecision:
-    """A blocking verdict of `breaker`."""
-    return RiskDecision(False, breaker, reason, None, scope, effect, until_ms)
+    """A blocking verdict of `breaker` (`code`/`params`: the reason as a code)."""
+    return RiskDecision(
+        False, breaker, reason, None, scope, effect, until_ms, code, dict(params or {})
+    )
 
 
 __all__ = [
@@ -186,6 +215,7 @@ __all__ = [
     "PAUSE_UNTIL",
     "TOLERANCE",
     "OpenBook",
+    "ReasonParams",
     "RiskContext",
     "RiskDecision",
     "RiskEvent",

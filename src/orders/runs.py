@@ -2,7 +2,8 @@
 
 Backtests (`scalplab.backtests`) and replays through paper trading
 (`scalplab.simulation`) share this: the same request, the same validation, the same
-bars, extra feeds, funding, symbol rules and risk settings — and, for a plugin that
+bars, extra feeds, funding, symbol rules, risk settings and properties (the run's
+economics: `scalplab.orders.properties`) — and, for a plugin that
 declares `external_layers`, the recorded snapshots of its providers over the range (loaded
 once per run: `snapshot_readings`) — so the two can be compared bar for bar.
 """
@@ -25,7 +26,8 @@ from scalplab.data.rules import symbol_rules_for
 from scalplab.data.symbols import SymbolRules, normalize_symbol
 from scalplab.data.timeframes import timeframe_ms
 from scalplab.errors import InputError, NoDataError
-from scalplab.orders.funding import FundingSchedule, load_schedule
+from scalplab.orders.funding import FundingSchedule, funding_schedule
+from scalplab.orders.properties import RunProperties
 from scalplab.orders.risk import RiskSettings
 from scalplab.strategies.feeds import FeedRef, stamp_offset_ms
 from scalplab.strategies.registry import Registry, StrategyInfo, get_registry
@@ -42,6 +44,8 @@ class RunRequest:
     store covers instead of refusing a range it covers only in part; `degraded` runs a
     plugin whose declared market data the store lacks with the declared fallbacks
     (DECISIONS.md §6) instead of refusing, and records what was substituted.
+    `properties` overrides the environment's economics (capital, risk per trade,
+    leverage, fees, slippage, funding model) for this run.
     """
 
     pair: str
@@ -54,6 +58,7 @@ class RunRequest:
     breakers: bool = True
     allow_partial: bool = False
     degraded: bool = False
+    properties: RunProperties = field(default_factory=RunProperties)
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,11 @@ class PreparedRun:
         return int(self.candles["open_time"].iloc[-1])
 
 
+def run_settings(settings: Settings, request: RunRequest) -> Settings:
+    """The settings a run uses: the environment's with the request's properties."""
+    return request.properties.applied(settings)
+
+
 def run_risk(settings: Settings, request: RunRequest) -> RiskSettings:
     """The run's risk settings: the environment's, the request's overrides, the switch."""
     return risk_settings(settings, request.risk, request.breakers)
@@ -152,7 +162,10 @@ def prepare_run(
     extras = [
         _extra(store, info, ref, pair, request.timeframe, start_ms, end_ms) for ref in info.feeds
     ]
-    funding = load_schedule(settings.data_dir, pair, settings.default_funding_rate)
+    economics = run_settings(settings, request)
+    funding = funding_schedule(
+        settings.data_dir, pair, economics.funding_model, economics.default_funding_rate
+    )
     rules, rules_source = symbol_rules_for(pair, settings.data_dir)
     market = None
     if wanted is not None:

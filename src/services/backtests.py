@@ -3,30 +3,43 @@
 A run is a `RunRequest` (pair, strategy, timeframe, range, params, risk overrides, the
 circuit-breaker switch, `allow_partial`). Everything it refers to is checked before a
 job is indexed, so a bad request queues nothing. A finished job's result is the stored
-JSON document (`BacktestJob.result`), returned as stored.
+JSON document (`BacktestJob.result`), returned as stored (`job_json`: as its very bytes
+once they are known to need no decoding).
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import json
 import math
 import re
-from collections.abc import Mapping
+import threading
+import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
+from scalplab.backtests.compare import ComparedRun, compare_results
+from scalplab.backtests.labels import label_backtest, matches
 from scalplab.backtests.storage import BacktestJob, BacktestSummary, ResultStore
 from scalplab.backtests.worker import BacktestWorker
 from scalplab.config import Settings
 from scalplab.data.features import check_market_data
 from scalplab.data.timeframes import timeframe_ms
-from scalplab.errors import InputError, NoDataError
+from scalplab.errors import InputError, NoDataError, ScalpLabError
+from scalplab.limits import check_offset
 from scalplab.orders.runs import RunRequest, market_request, run_risk
+from scalplab.services.job_ends import JobEnds
 from scalplab.services.market import datetime_to_ms, ms_to_datetime
 from scalplab.services.references import References
+from scalplab.strategies.overlays import Overlays
+
+VERBATIM_KEYS = 512
+"""Result files remembered as servable verbatim (`BacktestService.job_json`), at most."""
 
 MIN_RANGE = timedelta(days=1)
 MAX_RANGE = timedelta(days=30)
@@ -92,6 +105,10 @@ class BacktestService:
         self.references = references
         self.store = store
         self.worker = worker
+        self.ends = JobEnds()
+        self._verbatim: dict[tuple[str, int, int], None] = {}
+        self._verbatim_lock = threading.Lock()
+        worker.add_listener(self._job_ended)
 
     def submit(self, request: RunRequest) -> QueuedJob:
         """Validate everything the run needs, index the job as queued and queue it.
@@ -144,13 +161,85 @@ class BacktestService:
                 "or set allow_partial to run on the part that is stored"
             )
 
-    def list(self, limit: int | None = None, offset: int = 0) -> list[BacktestSummary]:
-        """Every backtest, newest first."""
-        return self.store.list(limit=limit, offset=offset)
+    def compare(self, ids: Sequence[str]) -> list[ComparedRun]:
+        """Finished backtests side by side (`compare.compare_results`)."""
+        return compare_results(self.store, ids)
+
+    def list(
+        self,
+        limit: int | None = None,
+        offset: int = 0,
+        tag: str | None = None,
+        text: str | None = None,
+    ) -> list[BacktestSummary]:
+        """Every backtest, newest first; with `tag` and/or `text`, only those carrying the
+        tag and containing the text in their pair, strategy, timeframe, notes or tags."""
+        if not tag and not text:
+            return self.store.list(limit=limit, offset=offset)
+        check_offset(offset)
+        found = [summary for summary in self.store.list() if matches(summary, tag, text)]
+        return found[offset : None if limit is None else offset + limit]
+
+    def label(
+        self, job_id: str, notes: str | None = None, tags: Sequence[str] | None = None
+    ) -> BacktestSummary:
+        """Set the notes and/or tags of one backtest (`labels.label_backtest`)."""
+        return label_backtest(self.store, job_id, notes=notes, tags=tags)
+
+    async def wait_end(self, job_id: str, seconds: float) -> None:
+        """Return once job `job_id` is done or failed, or after `seconds` (at once when it
+        has already ended; `NotFoundError` for an unknown id). Only this server's worker
+        reports an end: a job run elsewhere waits the whole time."""
+        async with self.ends.watch(job_id) as end:
+            summary = await asyncio.to_thread(self.store.summary, job_id)
+            if summary.status in ("queued", "running"):
+                await end.wait(seconds)
+
+    def _job_ended(self, job_id: str) -> None:
+        """The worker ended job `job_id` (on its callback thread). A result it has just
+        stored is `build_result`'s document written compact, with nothing for the store to
+        upgrade on read: `job_json` may send its file as it is from the first request on
+        (no decoding and re-encoding of megabytes while the user waits). Then the long
+        polls waiting for it are woken."""
+        try:
+            text = self.store.result_text(job_id)
+        except ScalpLabError:  # failed, or deleted meanwhile: no result to send
+            text = None
+        if text is not None:
+            self._remember_verbatim((job_id, len(text), zlib.crc32(text.encode("utf-8"))))
+        self.ends.notify(job_id)
+
+    def _remember_verbatim(self, key: tuple[str, int, int]) -> None:
+        with self._verbatim_lock:  # the request threads and the worker's callback thread
+            if len(self._verbatim) >= VERBATIM_KEYS:
+                self._verbatim.pop(next(iter(self._verbatim)))
+            self._verbatim[key] = None
 
     def job(self, job_id: str) -> BacktestJob:
         """State and (when done) the stored result document of one backtest."""
         return self.store.job(job_id)
+
+    def job_json(self, job_id: str) -> str:
+        """`job` as the JSON text of `BacktestPublic` (compact, the result as decoded).
+
+        A result file (megabytes) is decoded and re-encoded the first time; when that gives
+        back its very text (a compact file the store upgrades nothing in on read), the file
+        is remembered by its id, length and CRC-32 and from then on sent as it is: the same
+        bytes without the decoding and re-encoding (a result this server's worker has just
+        stored is remembered as it ends: `_job_ended`).
+        """
+        summary = self.store.summary(job_id)
+        key: tuple[str, int, int] | None = None
+        if summary.status == "done":
+            text = self.store.result_text(job_id)
+            key = (job_id, len(text), zlib.crc32(text.encode("utf-8")))
+            if key in self._verbatim:
+                return _envelope(summary.id, "done", summary.progress, summary.error, text)
+        job = self.store.job(job_id)
+        result = None if job.result is None else _compact(job.result)
+        if key is not None and result == text:
+            self._remember_verbatim(key)
+        return _envelope(job.id, job.status, job.progress, job.error, result)
 
     def trades_csv(self, job_id: str) -> ExportFile:
         """Every trade of a finished backtest as CSV with a header (`TRADE_COLUMNS`; ISO
@@ -174,6 +263,20 @@ class BacktestService:
         name = _export_name(meta, job_id)
         return ExportFile(f"{name}_result.json", "application/json", text)
 
+    def overlays(self, job_id: str) -> Overlays:
+        """The strategy's chart overlays over the run's stored candles with its stored
+        params (nothing when the plugin declares none). `NotFoundError` for an unknown id."""
+        summary = self.store.summary(job_id)
+        info = self.references.strategy(summary.strategy)
+        candles = self.references.candles.read(
+            summary.pair,
+            summary.timeframe,
+            datetime_to_ms(summary.start),
+            datetime_to_ms(summary.end),
+        )
+        overlays = info.cls.chart_overlays(candles, info.resolve(dict(summary.params)))
+        return overlays if overlays is not None else Overlays()
+
     def delete(self, job_id: str) -> None:
         """Delete one backtest (a queued one is also taken off the worker's queue)."""
         self.store.delete(job_id)
@@ -184,6 +287,19 @@ class BacktestService:
         for job_id in self.worker.pending():
             self.worker.cancel(job_id)
         return self.store.delete_all()
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _envelope(
+    job_id: str, status: str, progress: float, error: str | None, result: str | None
+) -> str:
+    """`{"id":…,"status":…,"progress":…,"error":…,"result":…}` around the result's JSON
+    text: what `_compact` gives for the whole object."""
+    head = _compact({"id": job_id, "status": status, "progress": progress, "error": error})
+    return f'{head[:-1]},"result":{"null" if result is None else result}}}'
 
 
 def _iso(moment: datetime) -> str:

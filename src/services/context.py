@@ -24,6 +24,7 @@ from scalplab.notify.commands import BotServices
 from scalplab.notify.runtime import TelegramRuntime
 from scalplab.notify.universe import universe_alert
 from scalplab.services.backtests import BacktestService
+from scalplab.services.data import DataService
 from scalplab.services.market import MarketService
 from scalplab.services.orders import OrderService
 from scalplab.services.pairs import PairService
@@ -72,6 +73,8 @@ class Services:
     """The kill switch (halt / resume new entries)."""
     portfolio: PortfolioService
     """Heat, P&L, win rates and drawdown of the books (`/heat`, `/simulation/heat`)."""
+    data: DataService
+    """The Data tab: coverage, integrity checks, range deletion, kline downloads."""
     recording: MarketRecording | None = None
     ledger: Database | None = None
     """The live ledger's database (live trading only)."""
@@ -163,6 +166,7 @@ class Services:
             runtime_settings=SettingsService(engine, settings),
             trading=TradingControl(engine, halt, halt_store),
             portfolio=PortfolioService(engine),
+            data=DataService(settings, candles),
             recording=recording,
             providers=providers,
         )
@@ -184,6 +188,7 @@ class Services:
                 self.scanner.close()
             if self.providers is not None:
                 self.providers.close()
+            self.data.close()
             self.engine.close()
         finally:
             self.worker.shutdown()

@@ -15,8 +15,9 @@ from scalplab.data.timeframes import timeframe_ms
 from scalplab.errors import InputError
 from scalplab.timeutil import to_ms
 
-MAX_BARS = 20_000
-"""Most bars one candles request may return."""
+MAX_BARS = 45_000
+"""Most bars one candles request may return: the longest backtest (30 days of 1m,
+43,200 bars) is charted whole."""
 DEFAULT_BARS = 1_000
 """Bars returned when no `start` is given (the latest ones)."""
 
@@ -74,8 +75,9 @@ def datetime_to_ms(moment: datetime) -> int:
 class MarketService:
     """Read-only views of the candle store (the symbol listing is cached per file state)."""
 
-    def __init__(self, candles: CandleStore) -> None:
+    def __init__(self, candles: CandleStore, max_bars: int = MAX_BARS) -> None:
         self.candles = candles
+        self.max_bars = max_bars
         self._lock = Lock()
         self._cache: tuple[tuple[tuple[str, int, int], ...], list[SymbolSpans]] | None = None
 
@@ -125,7 +127,7 @@ class MarketService:
         """Bars with `start <= open time < end`.
 
         Without `end`: up to the newest bar; without `start`: the `DEFAULT_BARS`
-        bars before `end`. More than `MAX_BARS` bars is an `InputError`.
+        bars before `end`. More than `max_bars` bars is an `InputError`.
         """
         name = normalize_symbol(symbol)
         step = timeframe_ms(tf)
@@ -137,9 +139,9 @@ class MarketService:
         lo, hi = max(start_ms, first), min(end_ms, last + step)
         if hi > lo:
             estimate = math.ceil((hi - lo) / step)
-            if estimate > MAX_BARS:
+            if estimate > self.max_bars:
                 raise InputError(
-                    f"the range holds up to {estimate} {tf} bars, more than {MAX_BARS}: "
+                    f"the range holds up to {estimate} {tf} bars, more than {self.max_bars}: "
                     "narrow start/end or use a longer timeframe"
                 )
         frame = self.candles.read(name, tf, start_ms, end_ms)

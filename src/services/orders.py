@@ -101,7 +101,7 @@ class OrderService:
     def pending(self) -> builtins.list[PendingView]:
         """Open confirmations with their countdown (due ones are left out: the engine's
         sweep cancels them)."""
-        return self.engine.read.pending()
+        return self.engine.read.pending(self.engine.config.price_move_warn_pct)
 
     def confirm(self, pending_id: str) -> Order:
         """Confirm: the order executes (an entry fills at the next bar's open)."""

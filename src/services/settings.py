@@ -4,7 +4,8 @@ The engine validates and persists the settings (`confirm_orders`, the confirmati
 the replay speed and the risk gate's `RiskSettings`); a change applies to the next
 signal and order. `risk_schema()` describes every risk field (type, bounds, the
 breaker it belongs to) with the environment's values, which are what a backtest uses
-unless its request overrides them.
+unless its request overrides them; `properties` describes the economics a run may change
+(`scalplab.orders.properties`) with the environment's values.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from scalplab.config import Settings
+from scalplab.orders.properties import PropertiesSchema, properties_schema
 from scalplab.orders.risk import BREAKERS, RiskSettings
 from scalplab.simulation.engine import SimulationEngine
 from scalplab.simulation.settings_store import SimulationSettings
@@ -87,6 +89,7 @@ class SettingsService:
     def __init__(self, engine: SimulationEngine, settings: Settings) -> None:
         self.engine = engine
         self.environment = RiskSettings.from_settings(settings)
+        self.properties: PropertiesSchema = properties_schema(settings)
 
     def get(self) -> SimulationSettings:
         """The settings in force."""

@@ -11,6 +11,7 @@ from scalplab.orders.pending import PendingView
 from scalplab.orders.types import Order
 from scalplab.simulation.engine import SimulationEngine
 from scalplab.simulation.events import EngineEvent, EventSubscription, StreamPayload
+from scalplab.simulation.funnel import SignalFunnel
 from scalplab.simulation.scores import ScoreboardRow, ScoreHistogram
 from scalplab.simulation.views import RiskEventView, SignalView, TradeView
 
@@ -62,6 +63,12 @@ class SignalService:
     ) -> ScoreHistogram:
         """The distribution of the stored signals' scores (`bins` bins over 0..100)."""
         return self.engine.read.score_histogram(bins, strategy, symbol)
+
+    def funnel(self, symbol: str | None, strategy: str | None) -> SignalFunnel:
+        """What became of the recorded signals: generated → accepted, rejected by reason,
+        blocked by breaker, expired, cancelled (of one symbol and/or strategy)."""
+        name = None if symbol is None else normalize_symbol(symbol)
+        return self.engine.read.funnel(name, strategy)
 
     def subscribe(self) -> EventSubscription:
         """A new subscription to the engine's events (call from the event loop)."""

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 MAX_SPEED = "max"
 """The `speed` value meaning "as fast as possible"."""
+EQUITY_POINTS = 5000
+"""Most points `equity()` returns (a chart has no use for more)."""
 
 
 class SimulationService:
@@ -57,6 +59,18 @@ class SimulationService:
     def performance(self) -> Metrics:
         """Sharpe, drawdown, win rate, profit factor, ... over the simulation so far."""
         return self.engine.read.metrics()
+
+    def equity(self) -> list[tuple[int, float]]:
+        """The equity curve as `(bar open ms, equity)`, oldest first, evenly thinned to at
+        most `EQUITY_POINTS` (the last point always kept)."""
+        points = list(self.engine.read.equity_curve().points)
+        if len(points) <= EQUITY_POINTS:
+            return points
+        every = -(-len(points) // (EQUITY_POINTS - 1))
+        thinned = points[::every]
+        if thinned[-1] != points[-1]:
+            thinned.append(points[-1])
+        return thinned
 
     def risk_events(self, limit: int, strategy: str | None = None) -> list[RiskEventView]:
         """Signals and orders the circuit breakers blocked (of one strategy, if given),
@@ -124,6 +138,36 @@ class SimulationService:
             extra={"candles_processed": stopped.candles_processed},
         )
         return stopped
+
+    def pause(self) -> EngineStatus:
+        """Pause the running replay (409 without one); answers once it stands still."""
+        return self._logged("paused", self.engine.replay.pause())
+
+    def resume(self) -> EngineStatus:
+        """Resume the paused replay from where its clock stopped."""
+        return self._logged("resumed", self.engine.replay.resume())
+
+    def step(self) -> EngineStatus:
+        """Apply one more bar of the paused replay; answers once it is committed."""
+        return self._logged("stepped", self.engine.replay.step())
+
+    def set_speed(self, speed: float | Literal["max"]) -> EngineStatus:
+        """Continue the running replay at `speed` (`"max"`: as fast as possible)."""
+        pace = None if speed == MAX_SPEED else float(speed)
+        return self._logged("re-paced", self.engine.replay.set_speed(pace))
+
+    def _logged(self, what: str, status: EngineStatus) -> EngineStatus:
+        replay = status.replay
+        if replay is not None:
+            log.info(
+                "replay %s at bar %d of %d (%s)",
+                what,
+                replay.bar,
+                replay.bars,
+                "max speed" if replay.speed is None else f"{replay.speed:g}x",
+                extra={"bar": replay.bar, "bars": replay.bars, "speed": replay.speed},
+            )
+        return status
 
     def reset(self) -> EngineStatus:
         """Stop and wipe the paper portfolio, orders, signals and trades."""

@@ -21,7 +21,7 @@ from scalplab.data.rules import symbol_rules_for
 from scalplab.orders import book as book_state
 from scalplab.orders.confirming import Confirmations
 from scalplab.orders.execution import ExecutionConfig
-from scalplab.orders.funding import load_schedule
+from scalplab.orders.funding import funding_schedule
 from scalplab.orders.gating import restore_pause
 from scalplab.orders.halt import HaltSwitch
 from scalplab.orders.models import Bar, BookKey, book_id
@@ -136,8 +136,11 @@ class PaperAccount:
         book = book_id(pair.symbol, pair.strategy)
         if not self.model.has_book(book):
             rules, _ = symbol_rules_for(pair.symbol, self.config.data_dir)
-            funding = load_schedule(
-                self.config.data_dir, pair.symbol, self.config.default_funding_rate
+            funding = funding_schedule(
+                self.config.data_dir,
+                pair.symbol,
+                self.config.funding_model,
+                self.config.default_funding_rate,
             )
             self.model.add_book(BookKey(pair.symbol, pair.strategy), rules, funding, last_open_ms)
         elif last_open_ms is not None:

@@ -23,9 +23,10 @@ from scalplab.orders.run_args import (
     add_run_arguments,
     parse_pairs,
     parse_risk,
+    properties_from_args,
     request_from_args,
 )
-from scalplab.orders.runs import RunRequest, prepare_run
+from scalplab.orders.runs import RunRequest, prepare_run, run_settings
 from scalplab.simulation.ephemeral import ephemeral_engine, signals
 from scalplab.simulation.live_run import LiveRunRequest, run_live_simulation
 from scalplab.simulation.views import FeedSpec, PairSpec
@@ -78,6 +79,7 @@ def live_request(args: argparse.Namespace) -> LiveRunRequest:
         params=parse_pairs(args.param, "--param"),
         risk=parse_risk(args.risk),
         breakers=not args.no_breakers,
+        properties=properties_from_args(args),
     )
 
 
@@ -95,7 +97,9 @@ def parse_speed(text: str) -> float | None:
 def run_simulation(
     request: RunRequest, settings: Settings, speed: float | None
 ) -> dict[str, object]:
-    """Replay `request` through an ephemeral engine; the backtest-shaped result."""
+    """Replay `request` through an ephemeral engine (its properties in force); the
+    backtest-shaped result."""
+    settings = run_settings(settings, request)
     registry = get_registry(settings.plugin_dir)
     run = prepare_run(request, settings, registry)
     pair = PairSpec(run.pair, run.info.name, request.timeframe, dict(run.params))

@@ -26,6 +26,7 @@ import contextvars
 import gc
 import logging
 import threading
+import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -46,6 +47,35 @@ class Bursts(Protocol):
 
     def close_burst(self) -> None:
         """The burst is over: commit its changes, then publish their events."""
+
+
+STATUS_EVERY_S = 1.0
+"""A replay's status event (its "bar X of N") goes out at most this often while it plays."""
+
+
+class StatusTicker:
+    """`Bursts` that also publish the run's status (its progress) with a burst's commit,
+    at most every `STATUS_EVERY_S`: the stream follows a replay bar by bar at a slow
+    speed without a status event per bar at full speed."""
+
+    def __init__(self, inner: Bursts, publish_status: Callable[[], None]) -> None:
+        self.inner = inner
+        self.publish_status = publish_status
+        self._last = 0.0
+
+    def open_burst(self) -> None:
+        """The first candle of a burst is about to be stepped."""
+        self.inner.open_burst()
+
+    def close_burst(self) -> None:
+        """The status (when due) joins the burst's events; the burst commits."""
+        try:
+            now = time.monotonic()
+            if now - self._last >= STATUS_EVERY_S:
+                self._last = now
+                self.publish_status()
+        finally:
+            self.inner.close_burst()
 
 
 @dataclass(frozen=True, slots=True)

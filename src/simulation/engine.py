@@ -23,6 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from sqlalchemy import select
 
@@ -30,6 +31,7 @@ from scalplab.config import Settings
 from scalplab.data.candles import CandleStore
 from scalplab.data.exchange import EXCHANGE
 from scalplab.data.live_source import LiveSource
+from scalplab.data.replay import ReplaySource
 from scalplab.data.symbols import normalize_symbol
 from scalplab.errors import ConflictError, NotFoundError, ScalpLabError
 from scalplab.orders.cancelling import cancel_working_order
@@ -53,6 +55,7 @@ from scalplab.simulation.live import FeedHealth, live_config, live_pair_status
 from scalplab.simulation.live_trading import LiveTrading
 from scalplab.simulation.queries import ReadModel
 from scalplab.simulation.recorder import OutcomeRecorder
+from scalplab.simulation.replay_controls import ReplayControls
 from scalplab.simulation.runner import PairRunner, StepExecutor
 from scalplab.simulation.settings_store import SettingsStore, SimulationSettings, apply_patch
 from scalplab.simulation.stepper import Stepper
@@ -132,6 +135,10 @@ class SimulationEngine:
         self.lifecycle.live_config = lambda feed: live_config(
             settings, feed, keep_minutes=keep_history
         )
+        self.replay = ReplayControls(
+            self.lock, self.account, self.lifecycle, self.journal, self._publish_status, self.status
+        )
+        """Pause, resume, step and speed of the running replay."""
         with self.lock:
             self.account.load()
             self.read.refresh()
@@ -259,6 +266,7 @@ class SimulationEngine:
             self.read.recent.clear()
             self.account.fresh()
             self.lifecycle.runners = {}
+            self.lifecycle.source = None  # nothing played: no replay progress
             with self.journal.change():
                 self._publish_status()
             return self.status()
@@ -306,8 +314,12 @@ class SimulationEngine:
                     status = live_pair_status(status, source, feed)
                 pairs.append(status)
             spec = run.spec
+            running = run.state == "running"
+            replay = source.progress() if isinstance(source, ReplaySource) else None
+            if replay is not None and not running:
+                replay = replace(replay, paused=False)
             return EngineStatus(
-                state="running" if run.state == "running" else "stopped",
+                state="running" if running else "stopped",
                 feed=None if spec is None else spec.kind,
                 speed=None if spec is None else spec.speed,
                 started_at=None if run.started_ms is None else iso_ms(run.started_ms),
@@ -316,6 +328,7 @@ class SimulationEngine:
                 confirm_orders=account.runtime.confirm_orders,
                 finished=run.finished,
                 error=run.error,
+                replay=replay,
             )
 
     def feed_health(self) -> FeedHealth:

@@ -22,7 +22,7 @@ from scalplab.data.sources import CandleSource, SourceRequest, open_candle_sourc
 from scalplab.errors import ConflictError, InputError, NoDataError
 from scalplab.orders.models import book_id
 from scalplab.simulation.account import PaperAccount
-from scalplab.simulation.driver import Driver, routes_of
+from scalplab.simulation.driver import Driver, StatusTicker, routes_of
 from scalplab.simulation.journal import Journal
 from scalplab.simulation.market import live_market, live_streams, replay_market, run_external
 from scalplab.simulation.runner import PairRunner, StepExecutor
@@ -107,12 +107,13 @@ class Lifecycle:
         self._finished = set()
         run = account.run
         run.state, run.spec, run.finished, run.error = "running", feed, False, None
+        ticker = StatusTicker(self.stepper, self.on_status)
         self.driver = Driver(
             source,
             runners,
             routes_of(runners, keys),
             self._stream_failed,
-            bursts=self.stepper,
+            bursts=self.stepper if feed.kind == "live" else ticker,
             prepare=self._prepare_live(source, plans) if isinstance(source, LiveSource) else None,
         )
 
@@ -141,8 +142,9 @@ class Lifecycle:
             live = self.live_config(feed)
             streams, polled = live_streams((p.pair.symbol, p.info.market_data) for p in plans)
             live = replace(live, market_streams=tuple(streams), open_interest=tuple(polled))
+        base = [plan.keys[0] for plan in plans]
         request = SourceRequest(
-            feed.kind, subscriptions, feed.start_ms, feed.end_ms, feed.speed, resume, live
+            feed.kind, subscriptions, feed.start_ms, feed.end_ms, feed.speed, resume, live, base
         )
         try:
             return open_candle_source(request, self.candles)

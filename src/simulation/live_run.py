@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +28,7 @@ from scalplab.data.rules import symbol_rules_for
 from scalplab.data.symbols import normalize_symbol
 from scalplab.data.timeframes import timeframe_ms
 from scalplab.errors import DataError, StrategyError, TemporaryError
+from scalplab.orders.properties import RunProperties
 from scalplab.orders.results import build_result
 from scalplab.orders.runs import ExtraFeed, PreparedRun, RunRequest, risk_settings
 from scalplab.simulation.ephemeral import ephemeral_engine, signals
@@ -41,7 +42,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class LiveRunRequest:
-    """What to paper-trade live: pair, strategy, timeframe, params, risk, candle count."""
+    """What to paper-trade live: pair, strategy, timeframe, params, risk, candle count,
+    and the run's properties (its economics)."""
 
     pair: str
     strategy: str
@@ -50,10 +52,12 @@ class LiveRunRequest:
     params: Mapping[str, object]
     risk: Mapping[str, object]
     breakers: bool = True
+    properties: RunProperties = field(default_factory=RunProperties)
 
 
 def run_live_simulation(request: LiveRunRequest, settings: Settings) -> dict[str, object]:
     """Trade `request` on the live feed through an ephemeral engine; the result."""
+    settings = request.properties.applied(settings)
     registry = get_registry(settings.plugin_dir)
     info = registry.get(request.strategy)
     params = info.resolve(dict(request.params))

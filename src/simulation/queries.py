@@ -25,6 +25,8 @@ from scalplab.orders.pending import PendingView
 from scalplab.orders.risk_records import OpenBook
 from scalplab.orders.types import Order
 from scalplab.simulation.account import PaperAccount
+from scalplab.simulation.funnel import SignalFunnel, signal_funnel
+from scalplab.simulation.pending_market import with_market
 from scalplab.simulation.recent_signals import RecentSignals, SignalChange
 from scalplab.simulation.recorder import risk_event_view, signal_view
 from scalplab.simulation.scores import ScoreboardRow, ScoreHistogram, histogram, scoreboard
@@ -193,9 +195,18 @@ class ReadModel:
         """The order carrying `client_order_id`, if one was queued."""
         return self.account.queue.get_by_client_id(client_order_id)
 
-    def pending(self) -> list[PendingView]:
-        """Open confirmations with their countdown."""
-        return self.account.pending.list()
+    def pending(self, warn_pct: float | None = None) -> list[PendingView]:
+        """Open confirmations with their countdown; given `warn_pct` (the price-move warning
+        threshold, %), each with the market now (`with_market`: single reads of the book's
+        last bar and the run, so no wait for the engine lock during a burst of bars)."""
+        views = self.account.pending.list()
+        if warn_pct is None:
+            return views
+        return [with_market(self.account, view, warn_pct) for view in views]
+
+    def funnel(self, symbol: str | None, strategy: str | None) -> SignalFunnel:
+        """What became of the stored signals (of one symbol and/or strategy)."""
+        return signal_funnel(self.store, symbol, strategy)
 
     def performance(self) -> dict[str, object]:
         """Metrics over the simulation as JSON (`metrics().to_dict()`)."""
@@ -244,4 +255,6 @@ def signal_record(row: SignalSim, block: RiskEventView | None = None) -> SignalR
         scope=None if block is None else block.scope,
         effect=None if block is None else block.effect,
         until_ms=None if block is None else block.until_ms,
+        reason_code=row.reason_code,
+        reason_params=dict(row.reason_params or {}),
     )

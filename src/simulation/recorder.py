@@ -108,6 +108,8 @@ class OutcomeRecorder:
                 tier=record.tier,
                 variant=record.variant,
                 breakdown=dict(record.breakdown) if record.breakdown else None,
+                reason_code=record.reason_code,
+                reason_params=dict(record.reason_params) if record.reason_params else None,
             ),
         )
         return StreamEvent("signal", signal_view(row, candle_in_ns))
@@ -123,6 +125,8 @@ class OutcomeRecorder:
             scope=event.scope,
             effect=event.effect,
             until_ms=event.until_ms,
+            code=event.code,
+            params=dict(event.params) if event.params else None,
         )
         session.add(row)
         session.flush()
@@ -156,6 +160,8 @@ def signal_view(row: SignalSim, candle_in_ns: int | None = None) -> SignalView:
         tier=row.tier,
         variant=row.variant,
         breakdown=dict(row.breakdown or {}),
+        reason_code=row.reason_code,
+        reason_params=dict(row.reason_params or {}),
     )
 
 
@@ -173,4 +179,6 @@ def risk_event_view(row: RiskEventSim) -> RiskEventView:
         scope=row.scope or GLOBAL,
         effect=row.effect or BLOCK_SIGNAL,
         until_ms=row.until_ms,
+        code=row.code,
+        params=dict(row.params or {}),
     )

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select
 
 from scalplab.errors import ConflictError, NotFoundError, snippet
+from scalplab.orders.confirm_facts import ConfirmationFacts
 from scalplab.orders.pending import Pending
 from scalplab.orders.types import Order
 from scalplab.simulation.store import SimStore
@@ -117,6 +118,7 @@ def _pending_data(pending: Pending) -> dict[str, Any]:
         "expires_at": pending.expires_at,
         "status": pending.status,
         "resolved_at": pending.resolved_at,
+        "facts": None if pending.facts is None else pending.facts.to_dict(),
     }
 
 
@@ -128,6 +130,7 @@ def _pending_from(data: dict[str, Any]) -> Pending:
         expires_at=float(data["expires_at"]),
         status=data["status"],
         resolved_at=None if data["resolved_at"] is None else float(data["resolved_at"]),
+        facts=None if data.get("facts") is None else ConfirmationFacts.from_dict(data["facts"]),
     )
 
 

@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from scalplab.data.replay_clock import ReplayProgress
 from scalplab.data.timeframes import timeframe_ms
 from scalplab.errors import InputError, snippet
 from scalplab.limits import check_replay_speed, clamp_replay_speed
 from scalplab.orders.execution import ExecutionModel
-from scalplab.orders.models import Trade, book_id, trade_dict
+from scalplab.orders.models import ReasonParams, Trade, book_id, trade_dict
 from scalplab.orders.risk_records import BLOCK_SIGNAL, GLOBAL
 from scalplab.timeutil import iso_ms
 
@@ -136,11 +137,14 @@ class EngineStatus:
     finished: bool = False
     error: str | None = None
     mode: Literal["simulation"] = "simulation"
+    replay: ReplayProgress | None = None
+    """A replay's progress (bar X of N), pause and pace; None on the live feed."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         data = asdict(self)
         data["pairs"] = [pair.to_dict() for pair in self.pairs]
+        data["replay"] = None if self.replay is None else asdict(self.replay)
         return data
 
 
@@ -226,6 +230,9 @@ class SignalView:
     variant: str | None = None
     breakdown: dict[str, float] = field(default_factory=dict)
     """The strategy's payload (`Signal.score`, ...): None / empty when it set none."""
+    reason_code: str | None = None
+    """`reason` as a stable code (None: only the text says it) and its numbers."""
+    reason_params: ReasonParams = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (`time` is the signal bar's open time)."""
@@ -250,6 +257,8 @@ class SignalView:
             "tier": self.tier,
             "variant": self.variant,
             "breakdown": dict(self.breakdown),
+            "reason_code": self.reason_code,
+            "reason_params": dict(self.reason_params),
         }
 
 
@@ -270,6 +279,9 @@ class RiskEventView:
     scope: str = GLOBAL
     effect: str = BLOCK_SIGNAL
     until_ms: int | None = None
+    code: str | None = None
+    """`reason` as a stable code (None: only the text says it) and its numbers."""
+    params: ReasonParams = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (ISO-8601 UTC times)."""
@@ -284,6 +296,8 @@ class RiskEventView:
             "scope": self.scope,
             "effect": self.effect,
             "until": None if self.until_ms is None else iso_ms(self.until_ms),
+            "code": self.code,
+            "params": dict(self.params),
         }
 
 

@@ -28,6 +28,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 BACKTEST_STATUSES = ("queued", "running", "done", "failed")
+KEY_METRICS = (
+    "trades",
+    "win_rate",
+    "net_pnl",
+    "return_pct",
+    "max_drawdown_pct",
+    "profit_factor",
+    "sharpe",
+)
+"""Metrics copied from a result into its `backtests` row (the list view's columns)."""
 
 # Deterministic constraint names, so migrations read the same on every backend.
 NAMING_CONVENTION = {
@@ -96,6 +106,7 @@ class Backtest(Base):
 
     The full result lives in a JSON file (`result_path`, relative to `DATA_DIR`);
     the key metrics are copied here so lists and sorting never open the files.
+    `notes` and `tags` are the user's own labels of the run (never part of the result).
     """
 
     __tablename__ = "backtests"
@@ -121,7 +132,11 @@ class Backtest(Base):
     max_drawdown_pct: Mapped[float | None] = mapped_column(Float)
     profit_factor: Mapped[float | None] = mapped_column(Float)
     result_hash: Mapped[str | None] = mapped_column(String(64))
-    degraded: Mapped[list[str] | None] = mapped_column(JSON)
+    degraded: Mapped[list[str | dict[str, object]] | None] = mapped_column(JSON)
+    """A line, or `{text, code, params}` (`scalplab.backtests.degraded`)."""
+    sharpe: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status_valid"),

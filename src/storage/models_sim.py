@@ -137,6 +137,8 @@ class SignalSim(Base):
     tier: Mapped[str | None] = mapped_column(Text, nullable=True)
     variant: Mapped[str | None] = mapped_column(Text, nullable=True)
     breakdown: Mapped[dict[str, float] | None] = mapped_column(JSON, nullable=True)
+    reason_code: Mapped[str | None] = mapped_column(String(48), nullable=True)
+    reason_params: Mapped[dict[str, float | str] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (Index("ix_signals_sim_symbol_time_ms", "symbol", "time_ms"),)
 
@@ -196,6 +198,8 @@ class RiskEventSim(Base):
     scope: Mapped[str | None] = mapped_column(String(16))
     effect: Mapped[str | None] = mapped_column(String(32))
     until_ms: Mapped[int | None] = mapped_column(BigInteger)
+    code: Mapped[str | None] = mapped_column(String(48), nullable=True)
+    params: Mapped[dict[str, float | str] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (Index("ix_risk_events_sim_time_ms", "time_ms"),)
 

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 import backtrader as bt
 
@@ -55,10 +55,14 @@ from scalplab.data.features import NO_FEATURES, BarFeatures, FeatureParams, Mark
 from scalplab.data.providers.asof import RunReadings
 from scalplab.errors import StrategyError
 from scalplab.strategies.breakers import Breaker, BreakerInputs, BreakerWatch
+from scalplab.strategies.overlays import Overlays
 from scalplab.strategies.params import ParamInfo
 from scalplab.strategies.signal import Signal
 from scalplab.strategies.vector import CandleArrays, VectorSignals
 from scalplab.timeutil import iso_ms
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Params of the base class that are plumbing, not strategy settings (`external`: the
 # provider readings of a plugin that declares `external_layers`).
@@ -157,6 +161,15 @@ class SignalStrategy(bt.Strategy):
         """The signals of every bar at once, for the fast screening path
         (`scalplab.strategies.vector`): exactly what `generate_signal` gives on each
         bar's close with these params, as if flat. None: this plugin has no vector form."""
+        return None
+
+    @classmethod
+    def chart_overlays(
+        cls, candles: pd.DataFrame, params: Mapping[str, int | float | bool | str]
+    ) -> Overlays | None:
+        """The plugin's own lines and zones for the price chart over `candles` (the store's
+        columns) with these params, without look-ahead (`scalplab.strategies.overlays`).
+        None: this plugin declares no overlay."""
         return None
 
     @classmethod

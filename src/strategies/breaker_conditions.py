@@ -47,15 +47,15 @@ from scalplab.data.timeframes import timeframe_ms
 from scalplab.errors import InputError, StrategyError
 from scalplab.strategies.breaker_effects import (
     BLOCK,
-    MAX_COOLDOWN_SECONDS,
     PAUSE_UNTIL_RESUME,
     Effect,
     PauseUntil,
     Scope,
     check_common,
+    check_cooldown,
+    fail,
     number,
     positive_problem,
-    seconds_problem,
     whole,
 )
 from scalplab.strategies.feeds import parse_feed
@@ -63,11 +63,6 @@ from scalplab.strategies.feeds import parse_feed
 HOURS_PER_DAY = 24
 MAX_CORRELATION_BARS = 24 * 90
 """Most hourly returns a correlation may span (90 days)."""
-
-
-def _fail(breaker: object, problem: str | None) -> None:
-    if problem is not None:
-        raise StrategyError(f"breaker {breaker.name!r}: {problem}")  # type: ignore[attr-defined]
 
 
 def _whole_problem(field: str, value: object, low: int, high: int) -> str | None:
@@ -95,8 +90,7 @@ class StopLossCooldown:
     effect: Effect = BLOCK
 
     def __post_init__(self) -> None:
-        check_common(self)
-        _fail(self, seconds_problem("seconds", self.seconds, MAX_COOLDOWN_SECONDS))
+        check_cooldown(self, self.seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +104,7 @@ class WinStreak:
 
     def __post_init__(self) -> None:
         check_common(self)
-        _fail(self, _whole_problem("wins", self.wins, 1, 1000))
+        fail(self, _whole_problem("wins", self.wins, 1, 1000))
         _no_open_pause(self, self.effect)
 
 
@@ -125,7 +119,7 @@ class DailyLoss:
 
     def __post_init__(self) -> None:
         check_common(self)
-        _fail(self, positive_problem("pct", self.pct, 100))
+        fail(self, positive_problem("pct", self.pct, 100))
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +133,7 @@ class OpenPositions:
 
     def __post_init__(self) -> None:
         check_common(self)
-        _fail(self, _whole_problem("limit", self.limit, 1, 10_000))
+        fail(self, _whole_problem("limit", self.limit, 1, 10_000))
         _no_open_pause(self, self.effect)
 
 
@@ -156,9 +150,9 @@ class PortfolioHeat:
 
     def __post_init__(self) -> None:
         check_common(self)
-        _fail(self, positive_problem("max_pct", self.max_pct, 100))
+        fail(self, positive_problem("max_pct", self.max_pct, 100))
         if not (number(self.min_free_pct) and 0 <= self.min_free_pct <= self.max_pct):
-            _fail(self, f"min_free_pct must be a number in 0..max_pct, not {self.min_free_pct!r}")
+            fail(self, f"min_free_pct must be a number in 0..max_pct, not {self.min_free_pct!r}")
         _no_open_pause(self, self.effect)
 
 
@@ -176,9 +170,9 @@ class Correlated:
     def __post_init__(self) -> None:
         check_common(self)
         if not (number(self.threshold) and -1 < self.threshold < 1):
-            _fail(self, f"threshold must be a correlation in (-1, 1), not {self.threshold!r}")
-        _fail(self, _whole_problem("bars", self.bars, 3, MAX_CORRELATION_BARS))
-        _fail(self, _whole_problem("min_bars", self.min_bars, 3, self.bars))
+            fail(self, f"threshold must be a correlation in (-1, 1), not {self.threshold!r}")
+        fail(self, _whole_problem("bars", self.bars, 3, MAX_CORRELATION_BARS))
+        fail(self, _whole_problem("min_bars", self.min_bars, 3, self.bars))
         _no_open_pause(self, self.effect)
 
 
@@ -193,7 +187,7 @@ class ExtremeVolatility:
 
     def __post_init__(self) -> None:
         check_common(self)
-        _fail(self, positive_problem("atr_mult", self.atr_mult, 1000))
+        fail(self, positive_problem("atr_mult", self.atr_mult, 1000))
         _no_open_pause(self, self.effect)
 
 
@@ -215,7 +209,7 @@ class UtcHours:
             or any(not whole(hour, 0, HOURS_PER_DAY - 1) for hour in hours)
             or len(set(hours)) != len(hours)
         ):
-            _fail(self, f"hours must be a tuple of distinct hours 0..23, not {hours!r}")
+            fail(self, f"hours must be a tuple of distinct hours 0..23, not {hours!r}")
         _no_open_pause(self, self.effect)
 
 
@@ -232,7 +226,7 @@ class ScoreBand:
     def __post_init__(self) -> None:
         check_common(self)
         if not (number(self.low) and number(self.high) and 0 <= self.low < self.high <= 101):
-            _fail(
+            fail(
                 self,
                 f"low and high must be scores with 0 <= low < high <= 101, "
                 f"not {self.low!r} and {self.high!r}",
@@ -258,11 +252,11 @@ class FeedMove:
         except InputError as exc:
             raise StrategyError(f"breaker {self.name!r}: {exc.message}") from None
         object.__setattr__(self, "feed", str(ref))
-        _fail(self, _whole_problem("minutes", self.minutes, 1, 7 * 1440))
+        fail(self, _whole_problem("minutes", self.minutes, 1, 7 * 1440))
         step = timeframe_ms(ref.timeframe)
         if (self.minutes * 60_000) % step:
-            _fail(self, f"minutes ({self.minutes}) must be a whole number of {ref.timeframe} bars")
-        _fail(self, positive_problem("pct", self.pct, 1000))
+            fail(self, f"minutes ({self.minutes}) must be a whole number of {ref.timeframe} bars")
+        fail(self, positive_problem("pct", self.pct, 1000))
         _no_open_pause(self, self.effect)
 
     @property
@@ -292,13 +286,13 @@ class ExternalMove:
     def __post_init__(self) -> None:
         check_common(self)
         if not (isinstance(self.provider, str) and self.provider.replace("_", "").isalnum()):
-            _fail(self, f"provider must be a provider name, not {self.provider!r}")
+            fail(self, f"provider must be a provider name, not {self.provider!r}")
         if not (isinstance(self.metric, str) and self.metric.strip()):
-            _fail(self, f"metric must name a metric, not {self.metric!r}")
-        _fail(self, _whole_problem("minutes", self.minutes, 1, 7 * 1440))
-        _fail(self, positive_problem("pct", self.pct, 1000))
+            fail(self, f"metric must name a metric, not {self.metric!r}")
+        fail(self, _whole_problem("minutes", self.minutes, 1, 7 * 1440))
+        fail(self, positive_problem("pct", self.pct, 1000))
         if self.direction not in DIRECTIONS:
-            _fail(self, f"direction must be one of {', '.join(DIRECTIONS)}, not {self.direction!r}")
+            fail(self, f"direction must be one of {', '.join(DIRECTIONS)}, not {self.direction!r}")
         _no_open_pause(self, self.effect)
 
     def holds(self, change_pct: float, tolerance: float = 0.0) -> bool:

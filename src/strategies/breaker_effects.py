@@ -196,6 +196,18 @@ def check_common(breaker: BreakerSpec) -> None:
         raise StrategyError(f"breaker {name!r}: {problem}")
 
 
+def fail(breaker: BreakerSpec, problem: str | None) -> None:
+    """Raise `StrategyError` naming the breaker when there is a `problem`."""
+    if problem is not None:
+        raise StrategyError(f"breaker {breaker.name!r}: {problem}")
+
+
+def check_cooldown(breaker: BreakerSpec, seconds: object) -> None:
+    """A cooldown breaker's common fields and its `seconds` (1..MAX_COOLDOWN_SECONDS)."""
+    check_common(breaker)
+    fail(breaker, seconds_problem("seconds", seconds, MAX_COOLDOWN_SECONDS))
+
+
 def positive_problem(field: str, value: object, high: float) -> str | None:
     """None when `value` is a finite number in (0, high]; else what is wrong."""
     if number(value) and 0 < float(value) <= high:  # type: ignore[arg-type]
@@ -225,6 +237,8 @@ __all__ = [
     "Scope",
     "Window",
     "check_common",
+    "check_cooldown",
+    "fail",
     "number",
     "positive_problem",
     "seconds_problem",

@@ -94,7 +94,7 @@ from scalplab.strategies.breaker_effects import (
     Scope,
     Window,
     check_common,
-    seconds_problem,
+    check_cooldown,
     whole,
 )
 from scalplab.strategies.feeds import parse_feed, parse_feeds
@@ -136,10 +136,7 @@ class Cooldown:
     effect: Effect = BLOCK
 
     def __post_init__(self) -> None:
-        check_common(self)
-        problem = seconds_problem("seconds", self.seconds, MAX_COOLDOWN_SECONDS)
-        if problem is not None:
-            raise StrategyError(f"breaker {self.name!r}: {problem}")
+        check_cooldown(self, self.seconds)
 
 
 @dataclass(frozen=True, slots=True)

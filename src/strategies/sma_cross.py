@@ -5,7 +5,8 @@ go long; when it crosses below, go short. The entry is the bar's close, the
 stop-loss `stop_pct` % away on the losing side and the take-profit `rr` times
 that distance on the winning side. It is the strategy of the throughput
 benchmark (`benchmarks/backtest_throughput.py`) and a template for new plugins,
-including the vector form of its rule (`vector_signals`) for fast sweeps.
+including the vector form of its rule (`vector_signals`) for fast sweeps and its
+chart overlays (`chart_overlays`: the two SMAs).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 import backtrader as bt
+import pandas as pd
 
 from scalplab.strategies.base import SignalStrategy
+from scalplab.strategies.overlays import OverlayLine, Overlays
 from scalplab.strategies.params import ParamInfo
 from scalplab.strategies.signal import Signal
 from scalplab.strategies.vector import SHORT, CandleArrays, VectorSignals, bracket_signals
@@ -68,6 +71,25 @@ class SmaCrossStrategy(SignalStrategy):
             cross[cross == SHORT] = 0
         distance = close * float(params["stop_pct"]) / 100.0
         return bracket_signals(cross, close, distance, float(params["rr"]), max(fast, slow) + 1)
+
+    @classmethod
+    def chart_overlays(
+        cls, candles: pd.DataFrame, params: Mapping[str, int | float | bool | str]
+    ) -> Overlays:
+        """The two SMAs the rule crosses (`sma_fast`, `sma_slow`), Backtrader's values bar
+        for bar, from the bar each is first defined."""
+        from scalplab.strategies.vectorised.averages import simple_moving_average
+
+        bars = CandleArrays.from_frame(candles)
+        return Overlays(
+            lines=tuple(
+                OverlayLine.defined(code, bars.open_time, simple_moving_average(bars.close, period))
+                for code, period in (
+                    ("sma_fast", int(params["fast"])),
+                    ("sma_slow", int(params["slow"])),
+                )
+            )
+        )
 
     def generate_signal(self) -> Signal | None:
         cross = self.cross[0]

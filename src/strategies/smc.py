@@ -59,26 +59,27 @@ On each bar the work runs as: FVG tracking (3), leg updates (2), the break test
 (4, 5), the confirmation of the swing that pivoted L bars ago (1; so a break is
 tested against the levels known before this bar), then the entry check (6).
 ATR (Wilder, `atr_period`) and the EMA are Backtrader indicators; everything else
-is kept incrementally in O(L) per bar (about 2 s for 43,200 1m bars). The same rules
+is kept incrementally in O(L) per bar (rules 1 to 4 in `scalplab.strategies.smc_structure`,
+which also draws the chart's zones; about 2 s for 43,200 1m bars). The same rules
 as one compiled pass over every bar (`vector_signals`, `scalplab.strategies.vectorised.smc`)
 give the fast screening path of sweeps exactly these signals.
 """
 
 from __future__ import annotations
 
-import math
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import islice
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 import backtrader as bt
 import numpy as np
+import pandas as pd
 
 from scalplab.strategies.base import SignalStrategy
+from scalplab.strategies.overlays import Overlays
 from scalplab.strategies.params import ParamInfo
 from scalplab.strategies.signal import Signal
+from scalplab.strategies.smc_structure import Break, Candle, MarketStructure, Zone, structure_zones
 from scalplab.strategies.vector import CandleArrays, VectorSignals
 
 DIRECTIONS = ("both", "long", "short")
@@ -92,66 +93,15 @@ TREND_BONUS = 15.0
 BOS_BONUS = 5.0
 
 
-class _Candle(NamedTuple):
-    bar_index: int
-    open: float
-    high: float
-    low: float
-    close: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Zone:
-    bottom: float
-    top: float
-
-    def overlaps(self, other: _Zone) -> bool:
-        return self.bottom <= other.top and other.bottom <= self.top
-
-
-@dataclass(frozen=True, slots=True)
-class _Gap:
-    zone: _Zone
-    first_index: int
-
-
-@dataclass(slots=True)
-class _Level:
-    """An unbroken swing and the impulse leg measured from its pivot (rule 2)."""
-
-    price: float
-    bullish_break: bool  # True for a swing high (a bullish break closes above it)
-    origin: float
-    origin_index: int = -1
-    last_opposite: _Candle | None = None
-    order_block: _Candle | None = None
-
-    def update(self, candle: _Candle) -> None:
-        if self.bullish_break:
-            if candle.close < candle.open:
-                self.last_opposite = candle
-            if candle.low <= self.origin:
-                self.origin = candle.low
-                self.origin_index = candle.bar_index
-                self.order_block = self.last_opposite
-        else:
-            if candle.close > candle.open:
-                self.last_opposite = candle
-            if candle.high >= self.origin:
-                self.origin = candle.high
-                self.origin_index = candle.bar_index
-                self.order_block = self.last_opposite
-
-
 @dataclass(frozen=True, slots=True)
 class _Setup:
     bullish: bool
     bar_index: int
     kind: str
     level: float
-    zone: _Zone
-    order_block: _Zone | None
-    gap: _Zone | None
+    zone: Zone
+    order_block: Zone | None
+    gap: Zone | None
     origin: float
     displacement: float
 
@@ -229,17 +179,7 @@ class SmcStrategy(SignalStrategy):
         self._ema = bt.indicators.ExponentialMovingAverage(
             self.data.close, period=self.p.ema_period
         )
-        self._length = int(self.p.swing_length)
-        self._window = 2 * self._length + 1
-        self._candles: deque[_Candle] = deque(maxlen=self._window)
-        self._highs: deque[float] = deque(maxlen=self._window)
-        self._lows: deque[float] = deque(maxlen=self._window)
-        self._index = -1
-        self._bias = 0
-        self._high: _Level | None = None
-        self._low: _Level | None = None
-        self._bull_gap: _Gap | None = None
-        self._bear_gap: _Gap | None = None
+        self._structure = MarketStructure(int(self.p.swing_length))
         self._setup: _Setup | None = None
         self._zone_mode = str(self.p.zone_mode)
         self._max_age = int(self.p.zone_max_age)
@@ -290,83 +230,48 @@ class SmcStrategy(SignalStrategy):
         entry = np.where(side != 0, close, np.nan)
         return VectorSignals(side, entry, stop, target, warmup, quiet_in_position=True)
 
+    @classmethod
+    def chart_overlays(
+        cls, candles: pd.DataFrame, params: Mapping[str, int | float | bool | str]
+    ) -> Overlays:
+        """The order blocks and fair value gaps the structure finds, each from the bar that
+        confirms it (`smc_structure.structure_zones`), the bar loop starting where it does
+        in a run."""
+        warmup = max(int(params["atr_period"]) + 1, int(params["ema_period"]))
+        zones = structure_zones(
+            CandleArrays.from_frame(candles),
+            warmup - 1,
+            int(params["swing_length"]),
+            int(params["zone_max_age"]),
+        )
+        return Overlays(zones=tuple(zones))
+
     # ----- the bar loop ----------------------------------------------------------
 
     def generate_signal(self) -> Signal | None:
         data = self.data
-        self._index += 1
-        candle = _Candle(
-            self._index,
-            float(data.open[0]),
-            float(data.high[0]),
-            float(data.low[0]),
-            float(data.close[0]),
+        structure = self._structure
+        broken = structure.advance(
+            float(data.open[0]), float(data.high[0]), float(data.low[0]), float(data.close[0])
         )
-        self._candles.append(candle)
-        self._highs.append(candle.high)
-        self._lows.append(candle.low)
-        self._track_gaps(candle)
-        if self._high is not None:
-            self._high.update(candle)
-        if self._low is not None:
-            self._low.update(candle)
-        self._check_breaks(candle)
-        if len(self._candles) == self._window:
-            self._confirm_swings()
+        candle = structure.candles[-1]
+        if broken is not None:
+            self._on_break(broken, candle)
         setup = self._setup
-        if setup is None or setup.bar_index == self._index:
+        if setup is None or setup.bar_index == candle.bar_index:
             return None
-        if self._index - setup.bar_index > self._max_age:
+        if candle.bar_index - setup.bar_index > self._max_age:
             self._setup = None
             return None
         return self._check_entry(setup, candle)
 
-    # ----- market structure -------------------------------------------------------
+    # ----- setups -----------------------------------------------------------------
 
-    def _track_gaps(self, candle: _Candle) -> None:
-        bull, bear = self._bull_gap, self._bear_gap
-        if bull is not None and candle.low <= bull.zone.top:
-            self._bull_gap = None
-        if bear is not None and candle.high >= bear.zone.bottom:
-            self._bear_gap = None
-        if len(self._candles) >= 3:
-            first = self._candles[-3]
-            if candle.low > first.high:
-                self._bull_gap = _Gap(_Zone(first.high, candle.low), first.bar_index)
-            elif candle.high < first.low:
-                self._bear_gap = _Gap(_Zone(candle.high, first.low), first.bar_index)
-
-    def _confirm_swings(self) -> None:
-        length = self._length
-        pivot = self._candles[length]
-        highs, lows = self._highs, self._lows
-        if pivot.high >= max(highs) and pivot.high > max(islice(highs, length)):
-            self._high = self._new_level(pivot.high, bullish_break=True)
-        if pivot.low <= min(lows) and pivot.low < min(islice(lows, length)):
-            self._low = self._new_level(pivot.low, bullish_break=False)
-
-    def _new_level(self, price: float, bullish_break: bool) -> _Level:
-        """A freshly confirmed swing, its leg replayed over the L bars after the pivot."""
-        level = _Level(price, bullish_break, math.inf if bullish_break else -math.inf)
-        for candle in islice(self._candles, self._length + 1, self._window):
-            level.update(candle)
-        return level
-
-    def _check_breaks(self, candle: _Candle) -> None:
-        high, low = self._high, self._low
-        if high is not None and candle.close > high.price:
-            self._high = None
-            self._on_break(True, high, candle, self._bull_gap)
-        elif low is not None and candle.close < low.price:
-            self._low = None
-            self._on_break(False, low, candle, self._bear_gap)
-
-    def _on_break(self, bullish: bool, level: _Level, candle: _Candle, gap: _Gap | None) -> None:
-        kind = "CHoCH" if self._bias == (-1 if bullish else 1) else "BOS"
-        self._bias = 1 if bullish else -1
+    def _on_break(self, broken: Break, candle: Candle) -> None:
+        level, gap = broken.level, broken.gap
         self._setup = None
         candle_ob = level.order_block
-        order_block = _Zone(candle_ob.low, candle_ob.high) if candle_ob is not None else None
+        order_block = Zone(candle_ob.low, candle_ob.high) if candle_ob is not None else None
         fvg = gap.zone if gap is not None and gap.first_index >= level.origin_index else None
         zones = [
             zone
@@ -380,11 +285,11 @@ class SmcStrategy(SignalStrategy):
         if displacement < self._min_displacement:
             return
         self._setup = _Setup(
-            bullish=bullish,
+            bullish=broken.bullish,
             bar_index=candle.bar_index,
-            kind=kind,
+            kind=broken.kind,
             level=level.price,
-            zone=_Zone(min(z.bottom for z in zones), max(z.top for z in zones)),
+            zone=Zone(min(z.bottom for z in zones), max(z.top for z in zones)),
             order_block=order_block,
             gap=fvg,
             origin=level.origin,
@@ -393,7 +298,7 @@ class SmcStrategy(SignalStrategy):
 
     # ----- entries ----------------------------------------------------------------
 
-    def _check_entry(self, setup: _Setup, candle: _Candle) -> Signal | None:
+    def _check_entry(self, setup: _Setup, candle: Candle) -> Signal | None:
         zone, close = setup.zone, candle.close
         if setup.bullish:
             if candle.low > zone.top:
@@ -419,7 +324,7 @@ class SmcStrategy(SignalStrategy):
         return self._signal(setup, candle, atr, ema, aligned)
 
     def _signal(
-        self, setup: _Setup, candle: _Candle, atr: float, ema: float, aligned: bool
+        self, setup: _Setup, candle: Candle, atr: float, ema: float, aligned: bool
     ) -> Signal | None:
         close = candle.close
         buffer = self._sl_atr_mult * atr

@@ -21,9 +21,23 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from scalplab.api.app import create_app
+from scalplab.backtests.runner import run_backtest
+from scalplab.backtests.storage import ResultStore
 from scalplab.config import Settings
 from scalplab.data.samples import import_samples
+from scalplab.orders.runs import RunRequest
 from tests.conftest import make_settings
+
+
+def store_result(settings: Settings, request: RunRequest) -> dict[str, Any]:
+    """Run `request` on the sample in this process and store its result (no worker)."""
+    result = run_backtest(request, settings)
+    store = ResultStore(settings)
+    try:
+        store.save(result)
+    finally:
+        store.close()
+    return result
 
 
 @pytest.fixture(scope="session")

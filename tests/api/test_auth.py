@@ -65,6 +65,7 @@ def open_app(settings: Settings, tmp_path: Path) -> Iterator[TestClient]:
         ("PUT", "/settings", {}),
         ("PATCH", "/settings", {"confirm_orders": True}),
         ("DELETE", "/backtests", None),
+        ("PATCH", "/backtests/b-1", {"notes": "n"}),
         ("POST", "/trading/halt", {"reason": "x"}),
         ("POST", "/orders/pending/p-1/confirm", None),
     ],

@@ -314,6 +314,29 @@ def test_a_corrupt_result_file_is_reported_and_kept(client: TestClient, settings
     assert [s["id"] for s in client.get("/backtests").json()] == [result["id"]]
 
 
+def test_a_stored_result_is_sent_as_its_very_bytes_until_the_file_changes(
+    client: TestClient, settings: Settings
+) -> None:
+    """Once a result file is known to need no upgrade, `GET` sends its bytes as they are
+    (the same body as decoding and re-encoding it); a changed file is read anew."""
+    result = _stored_result(settings)
+    [path] = (settings.data_dir / "backtests").rglob("*.json")
+    url = f"/backtests/{result['id']}"
+    first, again = client.get(url), client.get(url)
+    assert again.content == first.content
+    head = (
+        b'{"id":"%s","status":"done","progress":1.0,"error":null,"result":' % result["id"].encode()
+    )
+    assert again.content == head + path.read_bytes() + b"}"
+    assert again.json()["result"] == result
+
+    old = {k: v for k, v in result.items() if k != "gates"}
+    path.write_text(json.dumps(old, separators=(",", ":")), encoding="utf-8")
+    assert client.get(url).json()["result"]["gates"] == result["gates"]
+    path.write_text("{not json", encoding="utf-8")
+    assert client.get(url).status_code == 422
+
+
 def test_unfinished_jobs_are_failed_on_restart(settings: Settings, tmp_path: Path) -> None:
     store = ResultStore(settings)
     request = RunRequest(

@@ -10,11 +10,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from scalplab.backtests.runner import run_backtest
 from scalplab.backtests.storage import ResultStore
 from scalplab.config import Settings
 from scalplab.orders.runs import RunRequest
 from scalplab.services.backtests import TRADE_COLUMNS
+from tests.api.conftest import store_result
 
 REQUEST = RunRequest(
     "BTCUSDT",
@@ -27,13 +27,7 @@ REQUEST = RunRequest(
 
 
 def _stored(settings: Settings) -> dict[str, Any]:
-    result = run_backtest(REQUEST, settings)
-    store = ResultStore(settings)
-    try:
-        store.save(result)
-    finally:
-        store.close()
-    return result
+    return store_result(settings, REQUEST)
 
 
 def test_trades_csv_holds_every_trade_of_the_result(client: TestClient, settings: Settings) -> None:

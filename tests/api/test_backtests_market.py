@@ -37,6 +37,12 @@ DEGRADED = [
     "funding for 2025-06-17 to 2025-06-18: the last settled rate from the funding store (no "
     "next funding time)",
 ]
+DAYS = {"days": "2025-06-17 to 2025-06-18", "first": "2025-06-17", "last": "2025-06-18",
+        "count": 2}  # fmt: skip
+DEGRADED_CODES = [
+    {"code": "kline_flow_missing", "params": {"data": "aggTrades", **DAYS}},
+    {"code": "funding_last_rate", "params": {"data": "funding", **DAYS}},
+]
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +84,10 @@ def test_a_degraded_run_records_what_was_substituted(client: TestClient) -> None
     result = BacktestResultPublic.model_validate(body["result"])
     assert result.market_data == ["aggTrades", "funding"]
     assert result.degraded == DEGRADED
+    assert body["result"]["degraded_codes"] == DEGRADED_CODES  # one per line, in order
+    gates = {gate["name"]: (gate["code"], gate["params"]) for gate in body["result"]["gates"]}
+    assert gates["win_rate"] == ("no_position", {})  # the run never signals
+    assert gates["paper_trade_days"] == ("paper_unchecked", {"weeks": 2})
 
 
 def test_the_list_row_of_a_degraded_run_lists_what_was_substituted(client: TestClient) -> None:
@@ -89,7 +99,9 @@ def test_the_list_row_of_a_degraded_run_lists_what_was_substituted(client: TestC
         assert wait_for_backtest(client, backtest_id)["status"] == "done"
     listed = {row["id"]: row for row in client.get("/backtests").json()}
     assert listed[ids["degraded"]]["degraded"] == DEGRADED
+    assert listed[ids["degraded"]]["degraded_codes"] == DEGRADED_CODES
     assert listed[ids["normal"]]["degraded"] == []
+    assert listed[ids["normal"]]["degraded_codes"] == []
     for row in listed.values():
         BacktestSummaryPublic.model_validate(row)
     unrecorded = {**listed[ids["normal"]], "degraded": None}  # a row indexed before 0006

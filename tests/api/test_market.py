@@ -12,6 +12,9 @@ from fastapi.testclient import TestClient
 from scalplab.api.app import create_app
 from scalplab.data.candles import CandleStore
 from scalplab.data.samples import default_samples_dir
+from scalplab.errors import InputError
+from scalplab.services.market import MarketService
+from scalplab.timeutil import parse_utc
 from tests.api.conftest import api_client
 from tests.conftest import make_settings, real_klines
 
@@ -158,17 +161,24 @@ def month_client(tmp_path: Path) -> Iterator[TestClient]:
         yield client
 
 
-def test_more_than_20000_bars_is_refused(month_client: TestClient) -> None:
-    too_many = month_client.get(
-        "/market/candles/BTCUSDT", params={"start": "2025-05-26", "end": "2025-06-10"}
+def test_the_longest_backtest_is_charted_whole(month_client: TestClient) -> None:
+    month = month_client.get(
+        "/market/candles/BTCUSDT", params={"start": "2025-05-25", "end": "2025-06-25"}
     )
-    assert too_many.status_code == 422
-    assert too_many.json()["detail"] == (
+    assert month.status_code == 200, month.json()
+    assert len(month.json()) == 43_199  # every stored bar of the 30 days
+
+
+def test_more_bars_than_the_limit_are_refused(tmp_path: Path) -> None:
+    store = CandleStore(tmp_path)
+    store.merge("BTCUSDT", "1m", real_klines("BTCUSDT"))
+    market = MarketService(store, max_bars=20_000)
+    half_month = (parse_utc("2025-05-26", "start"), parse_utc("2025-06-10", "end"))
+    with pytest.raises(InputError) as refused:
+        market.candles_between("BTCUSDT", "1m", *half_month)
+    assert str(refused.value) == (
         "the range holds up to 21600 1m bars, more than 20000: "
         "narrow start/end or use a longer timeframe"
     )
-    as_15m = month_client.get(
-        "/market/candles/BTCUSDT",
-        params={"tf": "15m", "start": "2025-05-26", "end": "2025-06-10"},
-    )
-    assert as_15m.status_code == 200 and len(as_15m.json()) == 15 * 96
+    as_15m = market.candles_between("BTCUSDT", "15m", *half_month)
+    assert len(as_15m.time) == 15 * 96

@@ -131,5 +131,7 @@ def test_an_event_stored_before_the_fields_reads_as_a_plain_blocked_signal(
         "scope": "global",
         "effect": "block_signal",
         "until": None,
+        "code": None,  # stored before reasons had codes: the text is shown
+        "params": {},
     }
     assert event == expected

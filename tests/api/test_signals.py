@@ -140,7 +140,10 @@ def test_a_blocked_signal_shows_its_breaker_and_its_risk_event_the_strategy(
         "scope": "global",
         "effect": "block_signal",
         "until": None,
+        "code": "max_open_positions",  # the reason as a code the web UI translates
+        "params": {"open": 1, "limit": 1},
     }
+    assert (blocked["reason_code"], blocked["reason_params"]) == (event["code"], event["params"])
 
 
 def test_lowering_min_rr_lets_the_next_qualifying_signal_through(
@@ -155,6 +158,7 @@ def test_lowering_min_rr_lets_the_next_qualifying_signal_through(
         "min_rr",
         None,
     )
+    assert (rejected["reason_code"], rejected["reason_params"]) == ("min_rr", {"rr": 2, "min": 3})
     current = client.get("/settings").json()
     lowered = client.put("/settings", json={**current, "risk": {"min_rr": 1.5}})
     assert lowered.status_code == 200 and lowered.json()["risk"]["min_rr"] == 1.5

@@ -88,3 +88,17 @@ def test_without_a_build_root_is_503_and_the_api_works(client: TestClient) -> No
     assert client.get("/backtests", headers=HTML).json() == []  # no build: the API answers
     assert client.get("/dashboard").status_code == 404
     assert client.get("/status/health").json()["status"] == "ok"
+
+
+def test_large_answers_are_gzip_encoded_for_a_client_that_accepts_it(
+    spa_client: TestClient, dist: Path
+) -> None:
+    bundle = "export const rows = [" + ",".join(f"{n}" for n in range(5000)) + "];"
+    (dist / "assets" / "index-big.js").write_text(bundle, encoding="utf-8")
+    zipped = spa_client.get("/assets/index-big.js", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.text == bundle
+    assert int(zipped.headers["content-length"]) < len(bundle) / 2
+    plain = spa_client.get("/assets/index-big.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == bundle
+    small = spa_client.get("/favicon.svg", headers={"Accept-Encoding": "gzip"})
+    assert small.text == "<svg/>" and "content-encoding" not in small.headers  # under 1 KB

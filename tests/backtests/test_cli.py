@@ -177,3 +177,22 @@ def test_a_corrupted_candle_file_is_refused_not_backtested(
         f"error: BTCUSDT 1m: {summary}; run `scalplab data check --symbol BTCUSDT --tf 1m`\n"
     )
     assert not (data_dir / "backtests").exists()  # nothing stored
+
+
+def test_run_properties_flags_change_the_run_and_bad_values_are_one_line(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flags = ["--capital", "20000", "--taker-fee-pct", "0", "--maker-fee-pct", "0"]
+    assert main([*ARGS, "--json", *flags, "--funding", "fixed", "--funding-rate", "0.0002"]) == 0
+    settings = json.loads(capsys.readouterr().out)["settings"]
+    assert settings["initial_capital"] == 20000.0 and settings["taker_fee_pct"] == 0.0
+    assert (settings["funding_model"], settings["default_funding_rate"]) == ("fixed", 0.0002)
+    for bad, message in [
+        (["--leverage", "0.5"], "error: --leverage must be at least 1 and at most 125, not 0.5"),
+        (["--risk-pct", "1.5.2"], "error: --risk-pct must be a number, not '1.5.2'"),
+        (["--funding", "daily"], "error: --funding must be one of recorded, fixed, none"),
+        (["--funding", "none", "--funding-rate", "0.001"], "error: --funding-rate is for"),
+    ]:
+        assert main([*ARGS, *bad]) != 0
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(message) and "\n" not in err

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +47,7 @@ def registry() -> Registry:
 
 def request(**changes: object) -> RunRequest:
     base = RunRequest(SYMBOL, "market_probe", "1m", from_ms(FIRST_MINUTE), from_ms(END))
-    return RunRequest(**{**asdict(base), **changes})  # type: ignore[arg-type]
+    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("mode", [EngineMode(), EngineMode(runonce=False, preload=False)])

@@ -86,7 +86,9 @@ def test_save_writes_the_result_file_and_indexes_it(
         "return_pct": metrics["return_pct"],
         "max_drawdown_pct": metrics["max_drawdown_pct"],
         "profit_factor": metrics["profit_factor"],
+        "sharpe": metrics["sharpe"],
     }
+    assert (summary.notes, summary.tags) == ("", [])
     assert store.count() == 1
     assert store.summary(real_result["id"]) == summary
 
@@ -207,6 +209,29 @@ def test_a_degraded_run_is_indexed_with_what_it_substituted(
     assert store.summary(degraded_id).degraded == []
     with pytest.raises(DataError, match="degraded is not a list"):
         store.save({**real_result, "degraded": "funding"})
+
+
+def test_a_degraded_run_s_codes_are_indexed_beside_its_lines(
+    store: ResultStore, real_result: dict[str, Any]
+) -> None:
+    lines = ["funding for 2025-06-17: the last settled rate from the funding store (no next "
+             "funding time)", "depth20 for 2025-06-17: missing: None"]  # fmt: skip
+    days = {"days": "2025-06-17", "first": "2025-06-17", "last": "2025-06-17", "count": 1}
+    codes = [
+        {"code": "funding_last_rate", "params": {"data": "funding", **days}},
+        {"code": "missing", "params": {"data": "depth20", **days}},
+    ]
+    store.save({**real_result, "degraded": lines, "degraded_codes": codes})
+    summary = store.summary(real_result["id"])
+    assert summary.degraded == lines
+    assert [(c.code, c.params) for c in summary.degraded_codes] == [
+        (c["code"], c["params"]) for c in codes
+    ]
+    # a result stored before codes, or with codes that do not match its lines: lines only
+    for stored in ({}, {"degraded_codes": codes[:1]}, {"degraded_codes": [{"params": {}}] * 2}):
+        store.save({**real_result, "degraded": lines, **stored})
+        summary = store.summary(real_result["id"])
+        assert (summary.degraded, summary.degraded_codes) == (lines, [])
 
 
 def test_non_numeric_metrics_are_indexed_as_null(

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
@@ -16,8 +19,10 @@ from scalplab.backtests.storage import ResultStore
 from scalplab.backtests.worker import (
     BacktestWorker,
     crash_reason,
+    process_gone,
     progress_writer,
     run_job,
+    warm_child,
     worker_store,
 )
 from scalplab.config import Settings
@@ -129,6 +134,29 @@ def test_the_initializer_runs_in_the_child_before_its_first_job(settings: Settin
     store.close()
 
 
+def test_warm_up_loads_the_backtest_code_in_the_child_before_any_job(settings: Settings) -> None:
+    assert 0 < warm_child(settings) < 60  # in-process: the imports, the registry, the store
+    store = ResultStore(settings)
+    worker = BacktestWorker(settings, store, mark_initialised)
+    assert worker.process_ids() == []
+    worker.warm()
+    deadline = time.monotonic() + 90
+    while not (settings.data_dir / MARKER).exists() or not worker.process_ids():
+        assert time.monotonic() < deadline, "the worker did not start"
+        time.sleep(0.05)
+    [child] = worker.process_ids()
+    assert worker.pending() == []  # the warm-up is not a job
+    request = RunRequest("ETHUSDT", "sma_cross", "1h", *WEEK, {})
+    job_id = store.create_job(request)
+    worker.submit(job_id, request)
+    while store.job(job_id).status not in ("done", "failed"):
+        assert time.monotonic() < deadline, "the job did not finish"
+        time.sleep(0.05)
+    assert store.job(job_id).status == "done" and worker.process_ids() == [child]
+    worker.shutdown()
+    store.close()
+
+
 def test_shutdown_fails_the_jobs_still_in_the_worker(settings: Settings) -> None:
     store = ResultStore(settings)
     worker = BacktestWorker(settings, store)
@@ -152,3 +180,44 @@ def test_shutdown_fails_the_jobs_still_in_the_worker(settings: Settings) -> None
     worker.submit(late, request)  # refused once closing
     assert store.job(late).error == "the server is shutting down"
     store.close()
+
+
+OWNER = """
+import sys, time
+from pathlib import Path
+from scalplab.backtests.storage import ResultStore
+from scalplab.backtests.worker import BacktestWorker
+from tests.conftest import make_settings
+
+settings = make_settings(Path(sys.argv[1]))
+worker = BacktestWorker(settings, ResultStore(settings))
+worker.warm()
+while not worker.process_ids():
+    time.sleep(0.05)
+print(worker.process_ids()[0], flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_killed_server_leaves_no_worker_behind(settings: Settings) -> None:
+    """`kill -9` of the process that owns the worker ends the worker too (while the
+    killed owner is a zombie, not yet reaped), so nothing holds its pipes."""
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER, str(settings.data_dir)],
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+        text=True,
+    )
+    try:
+        assert owner.stdout is not None
+        child = int(owner.stdout.readline())
+        assert not process_gone(child)
+        os.kill(owner.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not process_gone(child):
+            assert time.monotonic() < deadline, "the worker outlived its server"
+            time.sleep(0.1)
+        assert process_gone(owner.pid)  # a zombie until reaped: ended all the same
+    finally:
+        owner.kill()
+        owner.wait()

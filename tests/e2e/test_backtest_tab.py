@@ -71,7 +71,7 @@ def test_run_backtest_and_inspect_details(page: Page, server: Server, tmp_path: 
     """Form → run → table → detailed statistics (metrics, chart, trades) → delete."""
     strategy = _pick_strategy(server)
     form = _open(page, server)
-    expect(page.get_by_role("tab")).to_have_count(3)
+    expect(page.get_by_role("tab")).to_have_count(4)
     expect(page.get_by_role("tab", name="Backtest")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_test_id("results-empty")).to_be_visible()
 
@@ -116,10 +116,10 @@ def test_run_backtest_and_inspect_details(page: Page, server: Server, tmp_path: 
     performance = dialog.get_by_test_id("metrics-performance")
     expect(performance.locator('[data-metric="trades"] dd')).to_have_text(str(metrics["trades"]))
     expect(performance.locator('[data-metric="win_rate"] dd')).to_have_text(
-        f"{metrics['win_rate']:.2f} %"
+        f"{metrics['win_rate']:.2f} %" if metrics["trades"] else "—"  # nothing to measure
     )
     expect(performance.locator('[data-metric="final_equity"] dd')).to_have_text(
-        f"{metrics['final_equity']:,.2f}"
+        f"{metrics['final_equity']:,.2f} USDT"
     )
     for name in (
         "net_pnl",
@@ -198,6 +198,9 @@ def test_run_backtest_and_inspect_details(page: Page, server: Server, tmp_path: 
     page.screenshot(path=str(tmp_path / "backtest-tab.png"))
 
     row.get_by_role("button", name="Delete result").click()
+    page.get_by_role("dialog", name="Delete result").get_by_role(
+        "button", name="Yes, delete"
+    ).click()
     expect(page.get_by_test_id("results-empty")).to_be_visible()
     expect(page.get_by_test_id("result-row")).to_have_count(0)
     assert server.api("GET", "/backtests") == (200, [])
@@ -267,6 +270,7 @@ def test_a_run_with_risk_overrides_shows_them_in_its_details(
     dialog.get_by_test_id("risk-section").screenshot(path=str(tmp_path / "risk-used.png"))
     dialog.get_by_role("button", name="Close").click()
     page.get_by_test_id("result-row").get_by_role("button", name="Delete result").click()
+    page.get_by_role("button", name="Yes, delete", exact=True).click()
     expect(page.get_by_test_id("results-empty")).to_be_visible()
 
 
@@ -331,8 +335,8 @@ def test_validation_errors_are_shown(page: Page, server: Server, console: Consol
     assert server.api("GET", "/backtests") == (200, []), "an invalid form reached the API"
     form.get_by_label(bounded["name"], exact=True).fill(str(bounded["default"]))
 
-    # Dates outside the stored data pass the form; the API refuses them (HTTP 422).
-    console.allow(r"status of 422")
+    # Dates outside the stored data: the API refuses them (HTTP 422), and so does the form,
+    # in words, before anything is sent.
     body = {
         "pair": "BTCUSDT",
         "strategy": strategy["name"],
@@ -346,11 +350,12 @@ def test_validation_errors_are_shown(page: Page, server: Server, console: Consol
     form.get_by_label("Start date").fill("2024-01-01")
     form.get_by_label("End date").fill("2024-01-07")
     run.click()
-    expect(errors).to_be_hidden()
-    expect(page.get_by_test_id("job-error")).to_have_text(
-        f"The server rejected the backtest: {refused['detail']}"
-    )
+    outside = f"the store holds {SAMPLE_FIRST_DAY} → {SAMPLE_LAST_DAY}."
+    expect(errors).to_contain_text("No stored BTCUSDT")
+    expect(errors).to_contain_text(outside)
+    expect(form.get_by_test_id("range-outside")).to_contain_text(outside)
     expect(page.get_by_test_id("results-empty")).to_be_visible()
+    assert server.api("GET", "/backtests") == (200, []), "a range with no data reached the API"
 
 
 def test_language_switch_translates_the_tab(page: Page, server: Server) -> None:

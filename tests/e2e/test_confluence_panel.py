@@ -175,7 +175,9 @@ def test_the_panel_shows_each_signals_layers_the_heat_and_the_breaker_log(
     expect(log_rows.first).to_have_attribute("data-breaker", "e2e_conf_overtrading")
     expect(log_rows.first).to_have_attribute("data-strategy", STRATEGY)
     expect(log_rows.first.get_by_test_id("risk-event-scope")).to_have_text("Pair (all strategies)")
-    expect(log_rows.first).to_contain_text(events[0]["reason"])
+    # The reason in words from its code, times as the SPA shows them (UTC, to the minute).
+    in_words = re.sub(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d):00Z", r"\1 \2 UTC", events[0]["reason"])
+    expect(log_rows.first).to_contain_text(in_words)
     save_screenshot(page, tmp_path / "confluence-panel.png", full_page=True)
 
     # "Details" opens the strategy detail panel, with the layers above the feature table.

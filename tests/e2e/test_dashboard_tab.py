@@ -60,7 +60,7 @@ def only_pending(server: Server) -> dict[str, Any]:
 def test_pairs_are_added_and_removed(clean_sim: Server, page: Page, server: Server) -> None:
     """The pair form renders the strategy's params; pairs are added, disabled and removed."""
     open_dashboard(page, server)
-    expect(page.get_by_role("tab")).to_have_count(3)
+    expect(page.get_by_role("tab")).to_have_count(4)
     card = page.get_by_test_id("pairs-card")
     expect(card.get_by_test_id("pairs-empty")).to_be_visible()
     form = card.get_by_test_id("pair-form")
@@ -168,8 +168,10 @@ def test_confirmed_signal_becomes_a_position_that_survives_a_reload(
     details = dialog.get_by_test_id("confirm-details")
     expect(details).to_have_attribute("data-id", row["id"])
     expect(details.locator('[data-field="pair"] dd')).to_have_text("BTCUSDT")
-    expect(details.locator('[data-field="side"] dd')).to_have_text("buy")
-    expect(details.locator('[data-field="volume"] dd')).to_have_text(qty(float(order["qty"])))
+    expect(details.locator('[data-field="side"] dd')).to_have_text("long")
+    expect(details.locator('[data-field="volume"] dd')).to_have_text(
+        f"{qty(float(order['qty']))} BTC"
+    )
     expect(details.locator('[data-field="type"] dd')).to_have_text("market")
     expect(details.locator('[data-field="sl"] dd')).to_have_text(price(float(order["stop_loss"])))
     expect(details.locator('[data-field="tp"] dd')).to_have_text(price(float(order["take_profit"])))

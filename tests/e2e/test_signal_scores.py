@@ -44,6 +44,7 @@ def run_until_signals(page: Page, server: Server) -> None:
     """Start the replay from the Dashboard; stop once both pairs have signals."""
     page.goto(server.base_url + "/")
     expect(page.get_by_test_id("stream-state")).to_have_attribute("data-connected", "true")
+    page.get_by_test_id("hide-position-open").uncheck()  # every signal, as the API lists them
     controls(page).get_by_role("button", name="Start simulation").click()
     expect(controls(page).locator(".badge")).to_have_text("running")
     for symbol in ("BTCUSDT", "ETHUSDT"):

@@ -170,7 +170,7 @@ def test_positions_trades_performance_and_risk_events(
     page.reload()
     portfolio = api_ok(server, "GET", "/simulation/portfolio")
     overview = page.get_by_test_id("portfolio-metrics")
-    expect(metric(overview, "equity")).to_have_text(f"{portfolio['equity']:,.2f}")
+    expect(metric(overview, "equity")).to_have_text(f"{portfolio['equity']:,.2f} USDT")
     expect(metric(overview, "open_positions")).to_have_text("0")
     performance = api_ok(server, "GET", "/simulation/performance")
     shown = page.get_by_test_id("sim-metrics-performance")

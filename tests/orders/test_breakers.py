@@ -309,6 +309,16 @@ def test_a_block_becomes_a_risk_event_with_scope_effect_and_until() -> None:
         "scope": "symbol",
         "effect": "block_scope",
         "until": "2025-06-17T10:10:30Z",
+        "code": "sb_cooldown+scope_blocked_min",
+        "params": {
+            "of": "symbol:BTCUSDT",
+            "last": "2025-06-17T10:00:00Z",
+            "age": 30,
+            "seconds": 60,
+            "blocked": "symbol:BTCUSDT",
+            "for": 10,
+            "until": "2025-06-17T10:10:30Z",
+        },
     }
 
 

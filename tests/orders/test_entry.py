@@ -75,6 +75,18 @@ def test_min_qty_comes_before_min_notional() -> None:
     assert size_entry(rules, 10.0, 100.0, 95.0, 1.0, 5.0, 10.0) == Sizing(0.02, "min_qty")
 
 
+def test_a_sizing_rejection_carries_the_numbers_of_its_reason() -> None:
+    assert size_entry(RULES, 10.0, 100.0, 95.0, 1.0, 5.0, 10.0).params == {
+        "notional": 2.0,
+        "min": 5.0,
+    }
+    short = size_entry(RULES, 10_000.0, 100.0, 99.9, 1.0, 5.0, 9_999.0)
+    assert (short.reason, short.params) == (
+        "insufficient_margin",
+        {"margin": 10_000.0, "free": 9_999.0},
+    )
+
+
 def position(side: str = "long") -> Position:
     return Position(side, 20.0, 100.1, BAR.open_ms, 0, 95.0, 115.0, 80.48, 400.4, 1.0, 0.0, 0.1)  # type: ignore[arg-type]
 

@@ -226,7 +226,20 @@ def test_a_blocked_signal_carries_its_breaker_and_a_risk_event() -> None:
         reason,
     )
     assert outcome.record.qty == 20.0 and outcome.record.order_id is None
-    assert outcome.risk_event == RiskEvent(T0, "TESTUSDT", "test", "max_open_positions", reason)
+    params = {"open": 1, "limit": 1}
+    assert outcome.risk_event == RiskEvent(
+        T0,
+        "TESTUSDT",
+        "test",
+        "max_open_positions",
+        reason,
+        code="max_open_positions",
+        params=params,
+    )
+    assert (outcome.record.reason_code, outcome.record.reason_params) == (
+        "max_open_positions",
+        params,
+    )
     assert h.of_type(SignalBlocked) == [outcome] and h.signals[-1] == outcome.record
     # nothing was queued or counted as an entry for the blocked book
     assert {o.strategy for o in h.queue.list()} == {"other"}

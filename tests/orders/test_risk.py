@@ -446,7 +446,13 @@ def test_a_block_becomes_a_risk_event_of_its_book() -> None:
     decision = gate().check(context)
     event = RiskEvent.from_decision(context, decision)
     assert event == RiskEvent(
-        D0 + 10 * HOUR, "BTCUSDT", "smc", "max_open_positions", decision.reason
+        D0 + 10 * HOUR,
+        "BTCUSDT",
+        "smc",
+        "max_open_positions",
+        decision.reason,
+        code="max_open_positions",
+        params={"open": 5, "limit": 5},
     )
     assert decision.to_dict() == {
         "allowed": False,

@@ -52,7 +52,7 @@ def test_migrate_creates_parent_dir_tables_and_indexes(tmp_path: Path) -> None:
         assert "ix_pairs_created_at" in {ix["name"] for ix in inspector.get_indexes("pairs")}
         with database.engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar_one() == "0007"  # head: 0007_sweeps
+            assert version.scalar_one() == "0009"  # head: 0009_reason_codes
             # the migration and the models describe the same schema
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []

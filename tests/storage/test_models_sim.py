@@ -43,7 +43,7 @@ def test_migrations_create_the_sim_tables_and_match_the_models(tmp_path: Path) -
         assert all(name.endswith("_sim") for name in SIM_NAMES)
         with database.engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar_one() == "0007"
+            assert version.scalar_one() == "0009"
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
     finally:
@@ -152,7 +152,7 @@ def test_upgrading_a_0004_database_keeps_its_signals_without_a_payload(tmp_path:
         migrate(settings)
         with database.engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar_one() == "0007"
+            assert version.scalar_one() == "0009"
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
         [row] = SimStore(database).signals(None, None)

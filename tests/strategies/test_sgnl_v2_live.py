@@ -31,7 +31,7 @@ partial books) it is a matter of pacing: the fake replays at `SPEED`× the recor
 pace, with each kline stamped `KLINE_LATENCY_MS` after its close, so at `SPEED` the
 last earlier book message goes out ≥ KLINE_LATENCY_MS / SPEED ms of wall time before
 the kline. Real Binance sends its closing kline ~5-50 ms after the close; the larger
-stamp here only buys margin for the 20× replay on a loaded test machine. A book event
+stamp here only buys margin for the 40× replay on a loaded test machine. A book event
 that still came after its bar closed would make the two differ (and trades would be
 counted in `late`): the test says which.
 """
@@ -66,8 +66,8 @@ from tests.strategies.test_sgnl_v2 import OPENED
 MINUTES = 9  # 23:58 (partial: the capture starts at 23:58:20) … 00:06
 END = FIRST_MINUTE + MINUTES * 60_000
 STREAMS = ["aggTrade", "bookTicker", "depth20", "markPrice", "kline_1m"]
-SPEED = 20.0
-KLINE_LATENCY_MS = 1_000
+SPEED = 40.0
+KLINE_LATENCY_MS = 2_000
 
 
 @cache

@@ -14,7 +14,7 @@ import { LANGUAGES, useI18n } from "./i18n/I18nProvider";
 import { ConfirmationModal } from "./live/ConfirmationModal";
 import { LiveProvider } from "./live/LiveProvider";
 
-// The Backtest and Simulation tabs (and the chart library only the Backtest tab uses) load
+// The Backtest, Simulation and Data tabs (and the chart library only the Backtest tab uses) load
 // when first opened, so the Dashboard, the first screen, does not wait for them.
 const BacktestTab = lazy(() =>
   import("./backtest/BacktestTab").then((module) => ({ default: module.BacktestTab })),
@@ -22,6 +22,7 @@ const BacktestTab = lazy(() =>
 const SimulationTab = lazy(() =>
   import("./simulation/SimulationTab").then((module) => ({ default: module.SimulationTab })),
 );
+const DataTab = lazy(() => import("./data/DataTab").then((module) => ({ default: module.DataTab })));
 
 interface TabSpec {
   id: string;
@@ -33,6 +34,7 @@ const TABS: TabSpec[] = [
   { id: "dashboard", label: "nav.dashboard", render: (go) => <DashboardTab onShowPerformance={() => go("simulation")} /> },
   { id: "backtest", label: "nav.backtest", render: () => <BacktestTab /> },
   { id: "simulation", label: "nav.simulation", render: () => <SimulationTab /> },
+  { id: "data", label: "nav.data", render: () => <DataTab /> },
 ];
 
 function tabFromHash(): string {

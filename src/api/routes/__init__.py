@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from scalplab.api.routes import (
     backtests,
+    data,
     market,
     notifications,
     orders,
@@ -28,6 +29,7 @@ api_router.include_router(pairs.router)
 api_router.include_router(scanner.router)
 api_router.include_router(strategies.router)
 api_router.include_router(market.router)
+api_router.include_router(data.router)
 api_router.include_router(backtests.router)
 api_router.include_router(sweeps.router)
 api_router.include_router(signals.router)
@@ -43,6 +45,7 @@ API_PREFIXES = (
     "/scanner",
     "/strategies",
     "/market",
+    "/data",
     "/backtests",
     "/sweeps",
     "/signals",

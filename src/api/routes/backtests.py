@@ -1,8 +1,7 @@
-"""`/backtests`: queue a run (202), poll its state, list, delete one or all."""
+"""`/backtests`: queue a run (202), poll its state, list, label, compare, delete one or all."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -15,13 +14,19 @@ from scalplab.api.schemas.backtests import (
     BacktestQueued,
     BacktestsDeleted,
     BacktestSummaryPublic,
+    BacktestUpdate,
+    ComparedRunPublic,
 )
 from scalplab.api.schemas.common import ErrorPublic, PageOffset
-from scalplab.backtests.storage import BacktestJob
+from scalplab.api.schemas.overlays import OverlaysPublic
+from scalplab.orders.properties import RunProperties
 from scalplab.orders.runs import RunRequest
 from scalplab.services.backtests import ExportFile
 
 router = APIRouter(prefix="/backtests", tags=["backtests"])
+
+MAX_WAIT_S = 10.0
+"""The longest `GET /backtests/{id}?wait=` may hold its answer."""
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorPublic},
@@ -57,6 +62,7 @@ async def create_backtest(
         breakers=body.breakers,
         allow_partial=body.allow_partial,
         degraded=body.degraded,
+        properties=RunProperties() if body.properties is None else body.properties.to_properties(),
     )
     queued = await run_in_threadpool(backtests.submit, request)
     response.headers["Location"] = f"/backtests/{queued.id}"
@@ -68,18 +74,60 @@ async def list_backtests(
     backtests: BacktestsDep,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     offset: PageOffset = 0,
+    tag: Annotated[str | None, Query(max_length=32, description="only runs with this tag")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="only runs with this text in pair, strategy, notes…"),
+    ] = None,
 ) -> list[BacktestSummaryPublic]:
-    """Every backtest (any status), newest first, with its key metrics once done."""
-    summaries = await run_in_threadpool(backtests.list, limit, offset)
+    """Every backtest (any status), newest first, with its key metrics once done, its run
+    date (`created_at`), notes and tags. `tag` and `q` filter (ignoring case)."""
+    summaries = await run_in_threadpool(backtests.list, limit, offset, tag, q)
     return [BacktestSummaryPublic.model_validate(s, from_attributes=True) for s in summaries]
 
 
+@router.get("/compare", response_model=list[ComparedRunPublic], responses=ERRORS)
+async def compare_backtests(
+    backtests: BacktestsDep,
+    ids: Annotated[
+        str, Query(max_length=1000, description="2 to 6 finished backtest ids, comma-separated")
+    ],
+) -> list[ComparedRunPublic]:
+    """Finished backtests side by side, in the order given: metrics and equity curves
+    normalised to 100 at their start. 422 for fewer than 2 or more than 6 ids (or one
+    given twice), 404 naming an unknown id, 409 for a run that has no result yet."""
+    wanted = [part.strip() for part in ids.split(",")]
+    runs = await run_in_threadpool(backtests.compare, wanted)
+    return [ComparedRunPublic.model_validate(run, from_attributes=True) for run in runs]
+
+
 @router.get("/{backtest_id}", response_model=BacktestPublic, responses=ERRORS)
-async def get_backtest(backtest_id: str, backtests: BacktestsDep) -> Response:
-    """Status, progress, error, and the full result once done (`result` is null until then)."""
-    job = await run_in_threadpool(backtests.job, backtest_id)
-    body = await run_in_threadpool(_job_json, job)
+async def get_backtest(
+    backtest_id: str,
+    backtests: BacktestsDep,
+    wait: Annotated[
+        float,
+        Query(ge=0, le=MAX_WAIT_S, description="seconds to hold the answer until the job ends"),
+    ] = 0,
+) -> Response:
+    """Status, progress, error, and the full result once done (`result` is null until then).
+
+    `wait` (0–10 s) holds the answer until the queued or running job ends, or that long
+    (a long poll: the result comes the moment it is stored, without polling delay)."""
+    if wait > 0:
+        await backtests.wait_end(backtest_id, wait)
+    body = await run_in_threadpool(backtests.job_json, backtest_id)
     return Response(body, media_type="application/json")
+
+
+@router.patch("/{backtest_id}", response_model=BacktestSummaryPublic, responses=ERRORS)
+async def update_backtest(
+    backtest_id: str, body: BacktestUpdate, backtests: BacktestsDep
+) -> BacktestSummaryPublic:
+    """Set the notes and/or tags of a backtest (any status); returns its list row.
+    422 for notes over 2,000 characters, more than 10 tags or a malformed tag."""
+    summary = await run_in_threadpool(backtests.label, backtest_id, body.notes, body.tags)
+    return BacktestSummaryPublic.model_validate(summary, from_attributes=True)
 
 
 @router.get(
@@ -107,6 +155,16 @@ async def export_result(backtest_id: str, backtests: BacktestsDep) -> Response:
     return _download(export)
 
 
+@router.get("/{backtest_id}/overlays", response_model=OverlaysPublic, responses=ERRORS)
+async def get_overlays(backtest_id: str, backtests: BacktestsDep) -> OverlaysPublic:
+    """The strategy's own chart overlays (lines such as `sma_fast`, zones such as
+    `order_block_bull` or `fvg_bear`) over the run's candles with its params, computed
+    without look-ahead; both lists are empty when the plugin declares none. 404 for an
+    unknown id."""
+    overlays = await run_in_threadpool(backtests.overlays, backtest_id)
+    return await run_in_threadpool(OverlaysPublic.of, overlays)
+
+
 @router.delete("/{backtest_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
 async def delete_backtest(backtest_id: str, backtests: BacktestsDep) -> None:
     """Delete one backtest: its result file and its row."""
@@ -117,22 +175,6 @@ async def delete_backtest(backtest_id: str, backtests: BacktestsDep) -> None:
 async def delete_all_backtests(backtests: BacktestsDep) -> BacktestsDeleted:
     """Delete every backtest; returns how many were deleted."""
     return BacktestsDeleted(deleted=await run_in_threadpool(backtests.delete_all))
-
-
-def _job_json(job: BacktestJob) -> str:
-    """The `BacktestPublic` body, the stored result document encoded as it is (results can
-    be megabytes: no model validation on the way out)."""
-    return json.dumps(
-        {
-            "id": job.id,
-            "status": job.status,
-            "progress": job.progress,
-            "error": job.error,
-            "result": job.result,
-        },
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
 
 
 def _download(export: ExportFile) -> Response:

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from scalplab.api.deps import RuntimeSettingsDep
 from scalplab.api.schemas.common import ErrorPublic
+from scalplab.api.schemas.properties import PropertiesSchemaPublic
 from scalplab.api.schemas.risk import RiskSchemaPublic
 from scalplab.api.schemas.settings import SettingsPatch, SettingsPublic, SettingsUpdate
 from scalplab.simulation.settings_store import SimulationSettings
@@ -42,7 +43,8 @@ async def replace_settings(body: SettingsUpdate, settings: RuntimeSettingsDep) -
 @router.patch("", response_model=SettingsPublic, responses=ERRORS)
 async def update_settings(body: SettingsPatch, settings: RuntimeSettingsDep) -> SettingsPublic:
     """Change the fields given; a value out of range is a 422 and changes nothing."""
-    return _public(await run_in_threadpool(settings.update, body.model_dump(exclude_none=True)))
+    patch = body.model_dump(exclude_none=True)
+    return _public(await run_in_threadpool(settings.update, patch))
 
 
 @router.get("/risk-schema", response_model=RiskSchemaPublic)
@@ -50,3 +52,11 @@ async def get_risk_schema(settings: RuntimeSettingsDep) -> RiskSchemaPublic:
     """Every risk setting with its type, bounds and breaker, and the environment's values:
     what a backtest runs with unless its request overrides them (`POST /backtests` `risk`)."""
     return RiskSchemaPublic.model_validate(settings.risk_schema(), from_attributes=True)
+
+
+@router.get("/properties", response_model=PropertiesSchemaPublic)
+async def get_properties(settings: RuntimeSettingsDep) -> PropertiesSchemaPublic:
+    """A backtest's properties (capital, risk %, leverage, fees, slippage, funding model)
+    with the environment's values and bounds: what a run uses unless its request
+    overrides them (`POST /backtests` `properties`)."""
+    return PropertiesSchemaPublic.model_validate(settings.properties, from_attributes=True)

@@ -1,8 +1,10 @@
 """`/signals`: recorded strategy signals, and a Server-Sent Events stream of the engine.
 
-`GET /signals/scores` is the scoreboard (the newest scored signal of each symbol and
-strategy, best first) and `GET /signals/histogram?bins=10` the distribution of the stored
-signals' scores; both count only signals whose strategy set a `score`.
+`GET /signals/funnel` counts what became of the recorded signals (generated → accepted,
+rejected by reason, blocked by breaker, expired, cancelled). `GET /signals/scores` is the
+scoreboard (the newest scored signal of each symbol and strategy, best first) and
+`GET /signals/histogram?bins=10` the distribution of the stored signals' scores; both count
+only signals whose strategy set a `score`.
 
 `GET /signals/stream` sends `event: <kind>` with JSON `data:` for every engine event
 of kind signal, pending, order, trade, status and risk (`id:` is the event's sequence
@@ -27,6 +29,7 @@ from scalplab.api.schemas.common import ErrorPublic
 from scalplab.api.schemas.signals import (
     ScoreboardRowPublic,
     ScoreHistogramPublic,
+    SignalFunnelPublic,
     SignalPublic,
 )
 from scalplab.api.schemas.stream import StreamEventPublic
@@ -88,6 +91,18 @@ async def signal_histogram(
     signals without a score are not counted."""
     result = await run_in_threadpool(signals.histogram, bins, strategy, symbol)
     return ScoreHistogramPublic.model_validate(result.to_dict())
+
+
+@router.get("/funnel", response_model=SignalFunnelPublic, responses={422: {"model": ErrorPublic}})
+async def signal_funnel(
+    signals: SignalsDep,
+    strategy: StrategyFilter = None,
+    symbol: Annotated[str | None, Query(description="only this pair, e.g. BTCUSDT")] = None,
+) -> SignalFunnelPublic:
+    """What became of the recorded signals, counted: generated → accepted/confirmed, pending,
+    rejected by reason, rejected by the user, blocked by breaker, expired, cancelled, dropped."""
+    result = await run_in_threadpool(signals.funnel, symbol, strategy)
+    return SignalFunnelPublic.model_validate(result.to_dict())
 
 
 @router.get(

@@ -16,10 +16,12 @@ from scalplab.api.deps import PortfolioDep, SimulationDep
 from scalplab.api.schemas.common import ErrorPublic, PageLimit, PageOffset
 from scalplab.api.schemas.portfolio import HeatPublic
 from scalplab.api.schemas.simulation import (
+    EquityPointPublic,
     PerformancePublic,
     PortfolioPublic,
     PositionClosed,
     PositionPublic,
+    ReplayChange,
     RiskEventPublic,
     SimTradePublic,
     SimulationStart,
@@ -165,3 +167,48 @@ async def reset(simulation: SimulationDep) -> StatusPublic:
     """Stop and wipe the paper portfolio, orders, confirmations, signals and trades."""
     status_ = await run_in_threadpool(simulation.reset)
     return StatusPublic.model_validate(status_, from_attributes=True)
+
+
+REPLAY_ERRORS: dict[int | str, dict[str, Any]] = {409: {"model": ErrorPublic}}
+
+
+@router.post("/pause", response_model=StatusPublic, responses=REPLAY_ERRORS)
+async def pause(simulation: SimulationDep) -> StatusPublic:
+    """Pause the running replay: its clock stops and no bar is applied until resumed or
+    stepped (answers once the replay stands still, with the bar it stands at).
+    Confirmations keep their wall-clock TTL. 409 without a running replay (or on the
+    live feed)."""
+    status_ = await run_in_threadpool(simulation.pause)
+    return StatusPublic.model_validate(status_, from_attributes=True)
+
+
+@router.post("/resume", response_model=StatusPublic, responses=REPLAY_ERRORS)
+async def resume(simulation: SimulationDep) -> StatusPublic:
+    """Resume a paused replay from where its clock stopped. 409 without a running replay."""
+    status_ = await run_in_threadpool(simulation.resume)
+    return StatusPublic.model_validate(status_, from_attributes=True)
+
+
+@router.post("/step", response_model=StatusPublic, responses=REPLAY_ERRORS)
+async def step(simulation: SimulationDep) -> StatusPublic:
+    """Apply exactly one more bar of the paused replay (answers once it is committed).
+    409 unless a replay is running and paused."""
+    status_ = await run_in_threadpool(simulation.step)
+    return StatusPublic.model_validate(status_, from_attributes=True)
+
+
+@router.patch("/replay", response_model=StatusPublic, responses=ERRORS)
+async def change_replay(simulation: SimulationDep, body: ReplayChange) -> StatusPublic:
+    """Change the running replay's speed without restarting it: it continues from its
+    cursor at the new pace, with the same results. 409 without a running replay (or on
+    the live feed); 422 for a speed out of bounds."""
+    status_ = await run_in_threadpool(simulation.set_speed, body.speed)
+    return StatusPublic.model_validate(status_, from_attributes=True)
+
+
+@router.get("/equity", response_model=list[EquityPointPublic])
+async def get_equity(simulation: SimulationDep) -> list[EquityPointPublic]:
+    """The paper portfolio's equity curve: one point per snapshot (bar time, oldest first)
+    and the equity at the last bar; at most 5,000 points (evenly thinned)."""
+    points = await run_in_threadpool(simulation.equity)
+    return [EquityPointPublic(time=time_ms // 1000, equity=equity) for time_ms, equity in points]

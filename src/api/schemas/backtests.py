@@ -6,7 +6,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from scalplab.api.schemas.common import ParamValue, RequestModel, UtcDateTime
+from scalplab.api.schemas.common import (
+    REASON_CODE_HELP,
+    REASON_PARAMS_HELP,
+    ParamValue,
+    RequestModel,
+    UtcDateTime,
+)
+from scalplab.api.schemas.properties import RunPropertiesCreate
 from scalplab.api.schemas.risk import (
     EFFECT_HELP,
     SCOPE_HELP,
@@ -29,7 +36,9 @@ class BacktestCreate(RequestModel):
     turns every circuit breaker off (`min_rr` still applies); `allow_partial` runs on
     the part of the range the stored candles cover instead of refusing the request;
     `degraded` runs a strategy whose declared market data the store lacks with its
-    declared fallbacks (recorded in the result's `degraded`) instead of refusing.
+    declared fallbacks (recorded in the result's `degraded`) instead of refusing;
+    `properties` overrides the environment's economics for this run (recorded in the
+    result's `settings`).
     """
 
     pair: str = Field(min_length=1, max_length=32, examples=["BTCUSDT"])
@@ -43,6 +52,11 @@ class BacktestCreate(RequestModel):
     allow_partial: bool = Field(False, description="run on the stored part of the range")
     degraded: bool = Field(
         False, description="run with the declared fallbacks when market data is missing"
+    )
+    properties: RunPropertiesCreate | None = Field(
+        None,
+        description="economics to change for this run (capital, risk %, leverage, fees, "
+        "slippage, funding model); the ones not given keep the environment's",
     )
 
 
@@ -62,10 +76,25 @@ class KeyMetrics(BaseModel):
     return_pct: float | None
     max_drawdown_pct: float | None
     profit_factor: float | None
+    sharpe: float | None = Field(None, description="null in rows indexed before it was kept")
+
+
+class DegradedCodePublic(BaseModel):
+    """One degraded-mode substitution as a code and its params (`degraded_codes[i]` says
+    `degraded[i]`): `kline_flow`, `kline_flow_missing`, `funding_last_rate`,
+    `funding_missing`, `metrics_open_interest`, `metrics_missing`, `missing`; params
+    `data` (the declared data), `days` (the line's words for them), `first` and `last` (UTC
+    days) and `count` (days)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    params: dict[str, float | str] = Field(default_factory=dict)
 
 
 class BacktestSummaryPublic(BaseModel):
-    """One row of the backtest list; `degraded` is empty unless the run was degraded."""
+    """One row of the backtest list; `degraded` is empty unless the run was degraded;
+    `created_at` is when it was run; `notes` and `tags` are the user's labels."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -88,12 +117,44 @@ class BacktestSummaryPublic(BaseModel):
         description="degraded mode: each declared market data the run substituted or lacked, "
         "and for which days (empty: not a degraded run, or indexed before this was recorded)"
     )
+    degraded_codes: list[DegradedCodePublic] = Field(
+        default_factory=list,
+        description="`degraded` as codes, one per line in the same order (empty: none, or "
+        "indexed before codes were recorded)",
+    )
+    notes: str = Field("", description="the user's notes on the run")
+    tags: list[str] = Field(default_factory=list, description="the user's tags of the run")
 
     @field_validator("degraded", mode="before")
     @classmethod
     def _no_degraded_is_empty(cls, value: object) -> object:
         """A row without a recorded `degraded` (NULL) reads as not degraded."""
         return [] if value is None else value
+
+
+class BacktestUpdate(RequestModel):
+    """PATCH body: the user's labels of a run; a field left out is kept as it is.
+
+    `notes`: at most 2,000 characters. `tags`: at most 10, each 1 to 32 letters, digits,
+    `-`, `_` or `.`; a tag given twice (ignoring case) is kept once, in the order given."""
+
+    notes: str | None = Field(None, examples=["fast=5 looks overfit"])
+    tags: list[str] | None = Field(None, examples=[["baseline", "btc-trend"]])
+
+
+class ComparedRunPublic(BaseModel):
+    """One run of a comparison: its list row, every top-level number of its metrics, and
+    its equity curve normalised to 100 at the start (≤ 1,000 points)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    summary: BacktestSummaryPublic
+    metrics: dict[str, float | int | None] = Field(
+        description="the result's numeric metrics (null: not a finite number)"
+    )
+    equity: list[tuple[str, float]] = Field(
+        description="[time, equity / first equity × 100]; empty without a usable curve"
+    )
 
 
 class TradePublic(BaseModel):
@@ -133,6 +194,10 @@ class BacktestSignalPublic(BaseModel):
     reasons: list[str]
     status: SignalFate
     reason: str = ""
+    reason_code: str | None = Field(None, description=REASON_CODE_HELP)
+    reason_params: dict[str, float | str] = Field(
+        default_factory=dict, description=REASON_PARAMS_HELP
+    )
     breaker: str | None = None
     scope: Scope | None = Field(None, description=SCOPE_HELP)
     effect: BreakerEffect | None = Field(None, description=EFFECT_HELP)
@@ -187,6 +252,14 @@ class GateCheckPublic(BaseModel):
     op: GateOp = Field(description="passes when value op threshold; info / unchecked: no verdict")
     passed: bool | None
     note: str = Field(description="how the value was computed")
+    code: str | None = Field(
+        None,
+        description="`note` as a stable code (`won_of`, `mean_r`, …; see "
+        "`scalplab.orders.gates`); null in results stored before codes existed",
+    )
+    params: dict[str, float | str] = Field(
+        default_factory=dict, description="the numbers `note` quotes, by name"
+    )
 
 
 class PositionStatsPublic(BaseModel):
@@ -277,6 +350,11 @@ class BacktestResultPublic(BaseModel):
         default_factory=list,
         description="degraded mode: each declared market data that was substituted or "
         "missing, and for which days (empty: the run had everything it declared)",
+    )
+    degraded_codes: list[DegradedCodePublic] = Field(
+        default_factory=list,
+        description="`degraded` as codes, one per line in the same order (empty in "
+        "results stored before codes existed: then only the lines say it)",
     )
     external_layers: dict[str, list[str]] = Field(
         default_factory=dict,

@@ -35,6 +35,12 @@ ParamValue = Annotated[int | float | bool | str, BeforeValidator(_param_value)]
 """A strategy parameter value (types follow the strategy's metadata)."""
 
 
+REASON_CODE_HELP = (
+    "`reason` as a stable code a front end translates (`min_rr`, `position_open`, "
+    "`daily_loss_limit`, …); null when only the text says it (keep showing `reason`)"
+)
+REASON_PARAMS_HELP = "the numbers (or names) the code's message fills in: {rr: 2.1, min: 3}"
+
 _NOT_A_NUMBER = 'must be a number (a JSON number or a string such as "0.001")'
 
 

@@ -117,8 +117,54 @@ class OrderPublic(BaseModel):
     children: list[str]
 
 
+class TargetLegPublic(BaseModel):
+    """One take-profit: its price and the quantity (base asset) it closes."""
+
+    price: float
+    qty: float
+
+
+class ConfirmationFactsPublic(BaseModel):
+    """What the decision needs, fixed at signal time (the close of the signal's bar).
+
+    Money in USDT, `qty` in the base asset. `risk_usdt = qty × |entry − stop_loss|`,
+    `risk_pct` that risk in % of `equity` (cash + unrealised P&L at signal time),
+    `initial_margin = notional / leverage`, `reward_risk` measured at the take-profits'
+    quantity-weighted average price. `bar_time` is the signal bar's open time.
+    """
+
+    side: Literal["long", "short"]
+    entry: float = Field(description="the signal's price")
+    stop_loss: float | None
+    take_profits: list[TargetLegPublic]
+    qty: float
+    notional: float
+    leverage: float
+    initial_margin: float
+    equity: float
+    risk_usdt: float | None
+    risk_pct: float | None
+    reward_risk: float | None
+    bar_ms: int
+    bar_time: str
+    reasons: list[str]
+    confidence: float | None
+    score: float | None
+    tier: str | None
+    variant: str | None
+    breakdown: dict[str, float]
+
+
 class PendingPublic(BaseModel):
-    """An order waiting for a person's confirmation until `expires_at` (wall clock)."""
+    """An order waiting for a person's confirmation until `expires_at` (wall clock).
+
+    `facts`: the figures at signal time (None for a confirmation stored before they were
+    kept). As listed by `GET /orders/pending`: `mark`, the engine's latest price of the
+    pair, `move_pct` the move since the signal's price, `price_moved` whether it is at
+    least `move_warn_pct` (`PRICE_MOVE_WARN_PCT`); `bars_left`, in a paced replay, the
+    time left in the replay's bars at its speed (confirmations expire on wall time).
+    The stream's `pending` events carry no market figures (null).
+    """
 
     model_config = ConfigDict(extra="allow")
 
@@ -129,3 +175,9 @@ class PendingPublic(BaseModel):
     expires_at: str
     resolved_at: str | None
     seconds_left: float
+    facts: ConfirmationFactsPublic | None = None
+    mark: float | None = None
+    move_pct: float | None = None
+    move_warn_pct: float | None = None
+    price_moved: bool = False
+    bars_left: int | None = None

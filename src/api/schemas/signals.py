@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scalplab.api.schemas.common import REASON_CODE_HELP, REASON_PARAMS_HELP
 from scalplab.orders.models import SignalFate
 
 
@@ -33,6 +34,10 @@ class SignalPublic(BaseModel):
     reasons: list[str]
     status: SignalFate
     reason: str
+    reason_code: str | None = Field(None, description=REASON_CODE_HELP)
+    reason_params: dict[str, float | str] = Field(
+        default_factory=dict, description=REASON_PARAMS_HELP
+    )
     breaker: str | None = Field(None, description="the circuit breaker of a blocked signal")
     qty: float = Field(description="sized quantity (0 unless accepted or pending)")
     order_id: str | None
@@ -79,3 +84,30 @@ class ScoreHistogramPublic(BaseModel):
     mean: float | None = Field(description="their mean score (None without any)")
     strategy: str | None = Field(description="the strategy filter, if any")
     symbol: str | None = Field(description="the symbol filter, if any")
+
+
+class FunnelCountPublic(BaseModel):
+    """One line of a funnel breakdown: a rejection reason or a breaker, and its count."""
+
+    name: str
+    count: int
+
+
+class SignalFunnelPublic(BaseModel):
+    """What became of the recorded signals: `generated` (all) → `accepted` (of which
+    `confirmed` by a person), `pending`, `rejected` by the pipeline's checks (by reason,
+    `position_open` among them), `rejected_by_user`, `blocked` by breaker, `expired`,
+    `cancelled` (withdrawn: data ended or reset) and `dropped` (the data's last bar)."""
+
+    generated: int
+    accepted: int
+    confirmed: int
+    pending: int
+    rejected: int
+    rejected_by_reason: list[FunnelCountPublic]
+    rejected_by_user: int
+    blocked: int
+    blocked_by_breaker: list[FunnelCountPublic]
+    expired: int
+    cancelled: int
+    dropped: int

@@ -13,7 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from scalplab.api.schemas.backtests import MetricsPublic, TradePublic
-from scalplab.api.schemas.common import RequestModel, UtcDateTime
+from scalplab.api.schemas.common import (
+    REASON_CODE_HELP,
+    REASON_PARAMS_HELP,
+    RequestModel,
+    UtcDateTime,
+)
 from scalplab.api.schemas.risk import EFFECT_HELP, SCOPE_HELP, UNTIL_HELP, BreakerEffect
 from scalplab.errors import snippet
 from scalplab.limits import REPLAY_SPEED_RULE, ReplaySpeed, replay_speed_ok
@@ -49,19 +54,59 @@ class SimulationStart(RequestModel):
     @classmethod
     def _speed(cls, value: object) -> object:
         """One clear message instead of one per union member."""
-        if value is None or value == "max":
-            return value
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            if not math.isfinite(value):
-                raise PydanticCustomError("finite_number", FINITE)
-            if not replay_speed_ok(value):
-                raise PydanticCustomError("replay_speed", REPLAY_SPEED_RULE)
-            return value
-        raise PydanticCustomError(
-            "speed_type",
-            "must be a number (times real time) or 'max', not {value}",
-            {"value": snippet(value)},
-        )
+        return speed_or_max(value)
+
+
+def speed_or_max(value: object) -> object:
+    """A replay speed field's check: None, 'max' or a number within the bounds."""
+    if value is None or value == "max":
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise PydanticCustomError("finite_number", FINITE)
+        if not replay_speed_ok(value):
+            raise PydanticCustomError("replay_speed", REPLAY_SPEED_RULE)
+        return value
+    raise PydanticCustomError(
+        "speed_type",
+        "must be a number (times real time) or 'max', not {value}",
+        {"value": snippet(value)},
+    )
+
+
+class ReplayChange(RequestModel):
+    """PATCH body of `/simulation/replay`: the running replay's new speed."""
+
+    speed: ReplaySpeed | Literal["max"] = Field(
+        examples=[60, "max"], description="multiple of real time (0.1 to 1000000), or 'max'"
+    )
+
+    @field_validator("speed", mode="before")
+    @classmethod
+    def _speed(cls, value: object) -> object:
+        """One clear message instead of one per union member."""
+        if value is None:
+            raise PydanticCustomError("speed_type", "must be a number or 'max', not null")
+        return speed_or_max(value)
+
+
+class ReplayProgressPublic(BaseModel):
+    """A replay's progress: bar `bar` of `bars` of its base stream (the pairs' own
+    timeframes), paused or not, and its pace (None: as fast as possible)."""
+
+    model_config = ConfigDict(extra="allow", from_attributes=True)
+
+    bar: int
+    bars: int
+    paused: bool
+    speed: float | None
+
+
+class EquityPointPublic(BaseModel):
+    """The paper portfolio's equity at a bar (`time`: the bar's open, epoch seconds)."""
+
+    time: int
+    equity: float
 
 
 class PairStatusPublic(BaseModel):
@@ -99,6 +144,9 @@ class StatusPublic(BaseModel):
     confirm_orders: bool
     finished: bool = Field(description="the replay has played every candle")
     error: str | None = Field(description="why the engine stopped on its own, if it did")
+    replay: ReplayProgressPublic | None = Field(
+        None, description="a replay's progress (bar X of N), pause and pace; null on live"
+    )
 
 
 class PortfolioPublic(BaseModel):
@@ -162,6 +210,8 @@ class RiskEventPublic(BaseModel):
     strategy: str
     breaker: str
     reason: str
+    code: str | None = Field(None, description=REASON_CODE_HELP)
+    params: dict[str, float | str] = Field(default_factory=dict, description=REASON_PARAMS_HELP)
     signal_id: int | None
     scope: Scope = Field(description=SCOPE_HELP)
     effect: BreakerEffect = Field(description=EFFECT_HELP)

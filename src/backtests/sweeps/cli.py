@@ -16,7 +16,12 @@ from scalplab.backtests.sweeps.store import SweepStore
 from scalplab.backtests.sweeps.walkforward import parse_walk_forward
 from scalplab.config import get_settings
 from scalplab.errors import InputError
-from scalplab.orders.run_args import parse_pairs, parse_risk
+from scalplab.orders.run_args import (
+    add_property_arguments,
+    parse_pairs,
+    parse_risk,
+    properties_from_args,
+)
 from scalplab.storage.db import open_database
 from scalplab.timeutil import parse_utc
 
@@ -75,6 +80,7 @@ def register(commands: Any) -> None:
         action="store_true",
         help="screen every trial through Backtrader, even when the plugin has a vector form",
     )
+    add_property_arguments(sweep)
     sweep.add_argument("--json", action="store_true", help="print the sweep as one JSON object")
     sweep.set_defaults(handler=run_sweep)
 
@@ -108,6 +114,7 @@ def request_from_args(args: argparse.Namespace) -> SweepRequest:
             params=parse_pairs(args.param, "--param"),
             risk=parse_risk(args.risk),
             breakers=not args.no_breakers,
+            properties=properties_from_args(args),
         ),
         grid=tuple(args.grid),
         sampler=args.sampler,

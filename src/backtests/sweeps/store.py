@@ -26,6 +26,7 @@ from scalplab.backtests.sweeps.records import (
 )
 from scalplab.backtests.sweeps.space import ParamValue
 from scalplab.errors import ConflictError, NotFoundError
+from scalplab.orders.properties import RunProperties
 from scalplab.orders.runs import RunRequest
 from scalplab.storage.db import Database
 from scalplab.storage.models import utc_now
@@ -285,6 +286,7 @@ def request_to_json(request: SweepRequest) -> dict[str, Any]:
         "params": dict(run.params),
         "risk": dict(run.risk),
         "breakers": run.breakers,
+        "properties": run.properties.to_dict(),
         "grid": list(request.grid),
         "sampler": request.sampler,
         "trials": request.trials,
@@ -314,6 +316,7 @@ def request_from_json(data: Mapping[str, Any]) -> SweepRequest:
             params=dict(data.get("params", {})),
             risk=dict(data.get("risk", {})),
             breakers=bool(data.get("breakers", True)),
+            properties=RunProperties.of(data.get("properties", {})),
         ),
         grid=tuple(data["grid"]),
         sampler=data["sampler"],

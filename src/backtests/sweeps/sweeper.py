@@ -33,6 +33,7 @@ from scalplab.backtests.sweeps.summary import summarise
 from scalplab.backtests.sweeps.walkforward import WindowPlan
 from scalplab.config import Settings
 from scalplab.errors import ScalpLabError
+from scalplab.orders.runs import run_settings
 from scalplab.storage.models_research import SweepWindow
 from scalplab.timeutil import from_ms
 
@@ -75,7 +76,7 @@ class Sweeper:
         return summarise(
             self.plan,
             results,
-            self.settings.initial_capital,
+            run_settings(self.settings, self.plan.request.run).initial_capital,
             self.workers,
             time.perf_counter() - started,
         )

@@ -30,7 +30,7 @@ from scalplab.errors import ScalpLabError
 from scalplab.orders.gates import GateCheck, evaluate, positions_of
 from scalplab.orders.metrics import Metrics, metrics_of
 from scalplab.orders.results import build_result
-from scalplab.orders.runs import PreparedRun, RunRequest, prepare_run
+from scalplab.orders.runs import PreparedRun, RunRequest, prepare_run, run_settings
 from scalplab.strategies.registry import Registry, get_registry
 from scalplab.strategies.vector import CandleArrays
 from scalplab.timeutil import from_ms
@@ -43,11 +43,12 @@ log = logging.getLogger(__name__)
 
 
 class TrialRunner:
-    """Runs trials of one base request; holds each window's loaded data."""
+    """Runs trials of one base request (its properties in force); holds each window's
+    loaded data."""
 
     def __init__(self, base: RunRequest, settings: Settings, registry: Registry | None = None):
         self.base = base
-        self.settings = settings
+        self.settings = run_settings(settings, base)
         self.registry = registry or get_registry(settings.plugin_dir)
         self._runs: dict[Window, PreparedRun] = {}
         self._arrays: dict[Window, CandleArrays] = {}

@@ -18,12 +18,16 @@ import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from scalplab.backtests.sweeps.records import TrialOutcome, WalkForward, Window
 from scalplab.backtests.sweeps.space import ParamValue
 from scalplab.errors import InputError, snippet
 from scalplab.orders.gates import GateCheck, evaluate, mean_gates
 from scalplab.orders.metrics import daily_returns, max_drawdown_pct, sharpe_sortino
+
+Point = TypeVar("Point")
+"""A point of a curve (`compact` keeps them as they are)."""
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
 _UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000}
@@ -188,7 +192,7 @@ def stability(
     return report
 
 
-def compact(equity: Sequence[tuple[int, float]], points: int = 500) -> list[tuple[int, float]]:
+def compact(equity: Sequence[Point], points: int = 500) -> list[Point]:
     """At most `points` evenly spaced samples of a curve, first and last kept (what is stored)."""
     if len(equity) <= points:
         return list(equity)

@@ -31,6 +31,7 @@ import pandas as pd
 from scalplab.data.features.pipeline import (
     FeatureTable,
     MarketInputs,
+    Substitution,
     compute_columns,
     declared_fields,
 )
@@ -124,8 +125,11 @@ def load_features(
     notes = []
     for name, days in gaps.items():
         missing = np.isin(bar_days, [(d - date(1970, 1, 1)).days for d in days])
-        how = _fall_back(name, columns, missing, data_dir, symbol, opens, tf_ms, candles, store)
-        notes.append(f"{name} for {day_ranges(days)}: {how}")
+        code, how = _fall_back(
+            name, columns, missing, data_dir, symbol, opens, tf_ms, candles, store
+        )
+        first, last = min(days).isoformat(), max(days).isoformat()
+        notes.append(Substitution(name, day_ranges(days), first, last, len(days), code, how))
     if "aggTrades" in request.declared:
         columns["cvd"] = _cvd(columns["delta"])
     return FeatureTable(opens, columns, request.declared, tuple(notes))
@@ -182,46 +186,56 @@ def _fall_back(
     tf_ms: int,
     candles: pd.DataFrame | None,
     store: MarketStore,
-) -> str:
-    """Fill the `missing` bars of `name` with its declared fallback; says what was done."""
+) -> tuple[str, str]:
+    """Fill the `missing` bars of `name` with its declared fallback; says what was done
+    (its `Substitution` code and words)."""
     if name == "aggTrades":
         return _kline_flow(columns, missing, opens, candles)
     if name == "funding":
         funding = FundingStore(data_dir).read(symbol)
         if len(funding) == 0:
-            return "missing (no funding rates stored either): None"
+            return "funding_missing", "missing (no funding rates stored either): None"
         rows = asof_rows(funding["funding_time"].to_numpy(np.int64), opens + tf_ms)
         rates = asof(funding["funding_rate"].to_numpy(np.float64), rows)
         columns["funding_rate"][missing] = rates[missing]
-        return "the last settled rate from the funding store (no next funding time)"
+        return (
+            "funding_last_rate",
+            "the last settled rate from the funding store (no next funding time)",
+        )
     if name == "openInterest":
         days = sorted({day_of(int(ms)) for ms in opens[missing].tolist()})
         if any(day not in set(store.days(symbol, "metrics")) for day in days):
-            return "missing (no metrics archive for those days either): None"
+            return "metrics_missing", "missing (no metrics archive for those days either): None"
         first, end = int(opens[missing][0]), int(opens[missing][-1]) + tf_ms
         metrics = read_snapshots(store, symbol, "metrics", first - LOOKBACK_MS["metrics"], end)
         filled = open_interest_columns(metrics, opens, tf_ms, column="sum_open_interest")
         for feature, values in filled.items():
             columns[feature][missing] = values[missing]
-        return "open interest from the 5-minute metrics archive"
-    return "missing: None"
+        return "metrics_open_interest", "open interest from the 5-minute metrics archive"
+    return "missing", "missing: None"
+
+
+_NO_TAKER_BUY = "missing (the candles have no taker-buy volume either): None"
 
 
 def _kline_flow(
     columns: Columns, missing: np.ndarray, opens: np.ndarray, candles: pd.DataFrame | None
-) -> str:
+) -> tuple[str, str]:
     """Taker volumes of the missing bars from the candles' taker-buy columns."""
     needed = ("volume", "quote_volume", "taker_buy_volume", "taker_buy_quote_volume")
     if candles is None or any(name not in candles.columns for name in needed):
-        return "missing (the candles have no taker-buy volume either): None"
+        return "kline_flow_missing", _NO_TAKER_BUY
     frame = candles.set_index("open_time").reindex(opens[missing])
     values = {name: frame[name].to_numpy(np.float64, na_value=np.nan) for name in needed}
     if np.isnan(values["taker_buy_volume"]).all():
-        return "missing (the candles have no taker-buy volume either): None"
+        return "kline_flow_missing", _NO_TAKER_BUY
     buy, buy_quote = values["taker_buy_volume"], values["taker_buy_quote_volume"]
     columns["taker_buy_volume"][missing] = buy
     columns["taker_sell_volume"][missing] = values["volume"] - buy
     columns["taker_buy_notional"][missing] = buy_quote
     columns["taker_sell_notional"][missing] = values["quote_volume"] - buy_quote
     columns["delta"][missing] = buy - (values["volume"] - buy)
-    return "taker volumes from the candles' taker-buy columns (no counts, largest trade or sweeps)"
+    return (
+        "kline_flow",
+        "taker volumes from the candles' taker-buy columns (no counts, largest trade or sweeps)",
+    )

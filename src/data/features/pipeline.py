@@ -119,6 +119,49 @@ def features_of(columns: Columns, row: int) -> BarFeatures:
     return BarFeatures(**values)  # type: ignore[arg-type]
 
 
+SUBSTITUTION_CODES = (
+    "kline_flow",
+    "kline_flow_missing",
+    "funding_last_rate",
+    "funding_missing",
+    "metrics_open_interest",
+    "metrics_missing",
+    "missing",
+)
+"""What a degraded run did for a declared data it lacked (`Substitution.code`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Substitution:
+    """One declared data a degraded run lacked: its name, the days (`days`: their text,
+    `first`/`last`/`count`: the days themselves), what was done (`code`, one of
+    `SUBSTITUTION_CODES`) and the English words for it (`how`)."""
+
+    data: str
+    days: str
+    first: str
+    last: str
+    count: int
+    code: str
+    how: str
+
+    @property
+    def text(self) -> str:
+        """The result's `degraded` line: `aggTrades for 2025-06-17: taker volumes …`."""
+        return f"{self.data} for {self.days}: {self.how}"
+
+    def coded(self) -> dict[str, object]:
+        """The result's `degraded_codes` item: the code and the numbers the line names."""
+        params = {
+            "data": self.data,
+            "days": self.days,
+            "first": self.first,
+            "last": self.last,
+            "count": self.count,
+        }
+        return {"code": self.code, "params": params}
+
+
 @dataclass
 class FeatureTable:
     """A run's per-bar features, precomputed (a `MarketSource`)."""
@@ -126,8 +169,8 @@ class FeatureTable:
     opens: np.ndarray
     columns: Columns
     declared: tuple[str, ...] = ()
-    degraded: tuple[str, ...] = ()
-    """What was substituted or missing (a degraded run), one line each."""
+    substitutions: tuple[Substitution, ...] = ()
+    """What was substituted or missing (a degraded run), one per declared data."""
     _rows: dict[int, int] = field(init=False, repr=False)
     _row: int = field(default=-1, init=False, repr=False)
     _cache: tuple[int, BarFeatures] | None = field(default=None, init=False, repr=False)
@@ -137,6 +180,11 @@ class FeatureTable:
 
     def __len__(self) -> int:
         return len(self.opens)
+
+    @property
+    def degraded(self) -> tuple[str, ...]:
+        """The substitutions as English lines (the result's `degraded`)."""
+        return tuple(s.text for s in self.substitutions)
 
     def at(self, open_ms: int) -> BarFeatures:
         """The features of the bar opened at `open_ms` (nothing for a bar not in the run)."""

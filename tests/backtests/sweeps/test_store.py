@@ -19,6 +19,7 @@ from scalplab.backtests.sweeps.records import (
 )
 from scalplab.backtests.sweeps.store import SweepStore, request_from_json, request_to_json
 from scalplab.errors import ConflictError, NotFoundError
+from scalplab.orders.properties import RunProperties
 from scalplab.orders.runs import RunRequest
 from scalplab.storage.db import open_database
 from scalplab.storage.models_research import SweepWindow
@@ -34,6 +35,7 @@ REQUEST = SweepRequest(
         params={"rr": "2"},
         risk={"min_rr": 1.5},
         breakers=False,
+        properties=RunProperties(initial_capital=5000.0, funding_model="none"),
     ),
     grid=("fast=5:20:5", "slow=30,60"),
     sampler="tpe",

@@ -15,8 +15,10 @@ import pytest
 from scalplab.data.candles import CandleStore
 from scalplab.data.csv_import import import_klines_csv
 from scalplab.data.features import FeatureRequest, check_market_data, load_features
+from scalplab.data.features.pipeline import SUBSTITUTION_CODES, FeatureTable
 from scalplab.data.features.stored import MarketDataMissingError
 from scalplab.data.funding import FundingStore
+from tests.coded_texts import english
 from tests.conftest import WEEK_START_MS
 from tests.data.conftest import NEAR_1M, tree_digest
 from tests.data.features.recorded import FIRST_MINUTE, SYMBOL, write_store
@@ -31,6 +33,16 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("recorded_market")
     write_store(data_dir, ("aggTrade", "bookTicker"))
     return data_dir
+
+
+def assert_coded_lines(table: FeatureTable) -> None:
+    """Each substitution's code, filled in the SPA's English, is its line exactly."""
+    for substitution in table.substitutions:
+        item = substitution.coded()
+        assert substitution.code in SUBSTITUTION_CODES
+        params = item["params"]
+        assert isinstance(params, dict)
+        assert english("degradedCode", substitution.code, params) == substitution.text
 
 
 def test_a_range_the_store_covers_passes(store_dir: Path) -> None:
@@ -72,6 +84,14 @@ def test_degraded_takes_taker_volumes_from_the_klines(tmp_path: Path) -> None:
         "largest trade or sweeps)",
         "depth20 for 2025-02-01: missing: None",
     )
+    assert [s.coded() for s in table.substitutions] == [
+        {"code": "kline_flow", "params": {"data": "aggTrades", "days": "2025-02-01",
+                                          "first": "2025-02-01", "last": "2025-02-01",
+                                          "count": 1}},
+        {"code": "missing", "params": {"data": "depth20", "days": "2025-02-01",
+                                       "first": "2025-02-01", "last": "2025-02-01", "count": 1}},
+    ]  # fmt: skip
+    assert_coded_lines(table)
     buy = bars["taker_buy_volume"].to_numpy(np.float64)
     sell = bars["volume"].to_numpy(np.float64) - buy
     assert table.column("taker_buy_volume").tolist() == buy.tolist()
@@ -95,6 +115,9 @@ def test_degraded_funding_is_the_last_settled_rate(real_week_dir: Path) -> None:
         "aggTrades for 2025-06-17: missing (the candles have no taker-buy volume either): None",
         "openInterest for 2025-06-17: missing (no metrics archive for those days either): None",
     )
+    codes = [s.coded()["code"] for s in table.substitutions]
+    assert codes == ["funding_last_rate", "kline_flow_missing", "metrics_missing"]
+    assert_coded_lines(table)
     funding = FundingStore(real_week_dir).read("BTCUSDT")
     for open_ms in bars["open_time"].tolist():
         settled = funding[funding["funding_time"] < open_ms + 3_600_000]

@@ -13,12 +13,20 @@ import type {
   BacktestDetail,
   BacktestsDeleted,
   BacktestSummary,
+  BacktestUpdate,
   Candle,
+  CandlesDeleted,
+  ComparedRun,
+  DownloadCreate,
+  DownloadJob,
   EngineStatus,
+  EquityPoint,
   Health,
   Heat,
+  IntegrityCheck,
   MarketSymbol,
   Order,
+  Overlays,
   PairCreate,
   PairInfo,
   PendingConfirmation,
@@ -26,10 +34,13 @@ import type {
   Portfolio,
   Position,
   PositionClosed,
+  ReplayChange,
   RiskEvent,
+  PropertiesSchema,
   RiskSchema,
   ScannerState,
   ScoreHistogram,
+  SignalFunnel,
   ScoreboardRow,
   SettingsPatch,
   SimSignal,
@@ -40,6 +51,7 @@ import type {
   SweepPublic,
   SweepTrial,
   SweepTrialKind,
+  SymbolCoverage,
   TradingHalt,
   TradingHalted,
   TradingState,
@@ -69,6 +81,44 @@ export function getCandles(
   return answer(api.GET("/market/candles/{symbol}", { params, signal }));
 }
 
+/* ---------- the Data tab ---------- */
+
+/** Per symbol: stored timeframes with their holes, funding coverage, market-data days. */
+export function getCoverage(signal?: AbortSignal): Promise<SymbolCoverage[]> {
+  return answerList(api.GET("/data/coverage", { signal }));
+}
+
+/** Start downloading klines from Binance (202); a refusal (409, 422) carries the reason. */
+export function createDownload(body: DownloadCreate): Promise<DownloadJob> {
+  return answerObject(api.POST("/data/downloads", { body }));
+}
+
+/** One download: status, progress and outcome. */
+export function getDownload(id: string, signal?: AbortSignal): Promise<DownloadJob> {
+  return answerObject(api.GET("/data/downloads/{download_id}", { params: { path: { download_id: id } }, signal }));
+}
+
+/** The running and recent downloads, newest first. */
+export function listDownloads(signal?: AbortSignal): Promise<DownloadJob[]> {
+  return answerList(api.GET("/data/downloads", { signal }));
+}
+
+/** Stop a download between pages (what it fetched stays). */
+export function cancelDownload(id: string): Promise<DownloadJob> {
+  return answerObject(api.POST("/data/downloads/{download_id}/cancel", { params: { path: { download_id: id } } }));
+}
+
+/** Gaps, duplicates and OHLC sanity of the stored candles of one symbol and timeframe. */
+export function checkIntegrity(symbol: string, timeframe: string): Promise<IntegrityCheck> {
+  return answerObject(api.POST("/data/check", { body: { symbol, timeframe } }));
+}
+
+/** Delete the stored bars opening in `[start, end)` (UTC ISO times). */
+export function deleteCandleRange(symbol: string, tf: string, start: string, end: string): Promise<CandlesDeleted> {
+  const params = { path: { symbol, tf }, query: { start, end } };
+  return answerObject(api.DELETE("/data/candles/{symbol}/{tf}", { params }));
+}
+
 /* ---------- backtests ---------- */
 
 /** Queue a backtest run. */
@@ -82,8 +132,15 @@ export function listBacktests(signal?: AbortSignal): Promise<BacktestSummary[]> 
 }
 
 /** One backtest with its full result once done. */
-export function getBacktest(id: string, signal?: AbortSignal): Promise<BacktestDetail> {
-  return answer(api.GET("/backtests/{backtest_id}", { params: { path: { backtest_id: id } }, signal }));
+/** `waitS`: hold the answer until the job ends, up to that many seconds (a long poll). */
+export function getBacktest(id: string, signal?: AbortSignal, waitS?: number): Promise<BacktestDetail> {
+  const query = waitS === undefined ? undefined : { wait: waitS };
+  return answer(api.GET("/backtests/{backtest_id}", { params: { path: { backtest_id: id }, query }, signal }));
+}
+
+/** The strategy's own chart overlays (lines, zones) over a backtest's candles. */
+export function getOverlays(id: string, signal?: AbortSignal): Promise<Overlays> {
+  return answer(api.GET("/backtests/{backtest_id}/overlays", { params: { path: { backtest_id: id } }, signal }));
 }
 
 /** Delete one stored backtest. */
@@ -94,6 +151,16 @@ export async function deleteBacktest(id: string): Promise<void> {
 /** Delete every stored backtest. */
 export function deleteAllBacktests(): Promise<BacktestsDeleted> {
   return answer(api.DELETE("/backtests"));
+}
+
+/** Set the notes and/or tags of a backtest; answers its updated list row. */
+export function updateBacktest(id: string, body: BacktestUpdate): Promise<BacktestSummary> {
+  return answer(api.PATCH("/backtests/{backtest_id}", { params: { path: { backtest_id: id } }, body }));
+}
+
+/** 2 to 6 finished backtests side by side (metrics, equity normalised to 100). */
+export function compareBacktests(ids: string[], signal?: AbortSignal): Promise<ComparedRun[]> {
+  return answer(api.GET("/backtests/compare", { params: { query: { ids: ids.join(",") } }, signal }));
 }
 
 /* ---------- parameter sweeps ---------- */
@@ -195,6 +262,15 @@ export function getScoreHistogram(
   return answerObject(api.GET("/signals/histogram", { params: { query }, signal }));
 }
 
+/** What became of the recorded signals: generated → accepted, rejected by reason, blocked, expired, cancelled. */
+export function getSignalFunnel(
+  filters: { strategy?: string; symbol?: string } = {},
+  signal?: AbortSignal,
+): Promise<SignalFunnel> {
+  const query = { strategy: filters.strategy || undefined, symbol: filters.symbol || undefined };
+  return answerObject(api.GET("/signals/funnel", { params: { query }, signal }));
+}
+
 /** URL of the server-sent event stream of signals and engine changes (read with an `EventSource`). */
 export const SIGNAL_STREAM_URL = "/signals/stream";
 
@@ -226,6 +302,11 @@ export function listOrders(limit: number, signal?: AbortSignal): Promise<Order[]
 /** Paper-trading settings. */
 export function getSettings(signal?: AbortSignal): Promise<AppSettings> {
   return answerObject(api.GET("/settings", { signal }));
+}
+
+/** A run's properties with the environment's values and bounds (a backtest's defaults). */
+export function getProperties(signal?: AbortSignal): Promise<PropertiesSchema> {
+  return answerObject(api.GET("/settings/properties", { signal }));
 }
 
 /** Every risk setting with its bounds and the environment's values (a backtest's defaults). */
@@ -290,6 +371,31 @@ export function stopSimulation(): Promise<EngineStatus> {
 /** Stop and wipe the paper portfolio (every `_sim` table). */
 export function resetSimulation(): Promise<EngineStatus> {
   return answerObject(api.POST("/simulation/reset"));
+}
+
+/** Pause the running replay; answers once it stands still (409 without one). */
+export function pauseSimulation(): Promise<EngineStatus> {
+  return answerObject(api.POST("/simulation/pause"));
+}
+
+/** Resume the paused replay from where its clock stopped. */
+export function resumeSimulation(): Promise<EngineStatus> {
+  return answerObject(api.POST("/simulation/resume"));
+}
+
+/** Apply exactly one more bar of the paused replay; answers once it is committed. */
+export function stepSimulation(): Promise<EngineStatus> {
+  return answerObject(api.POST("/simulation/step"));
+}
+
+/** Change the running replay's speed without restarting it. */
+export function changeReplay(body: ReplayChange): Promise<EngineStatus> {
+  return answerObject(api.PATCH("/simulation/replay", { body }));
+}
+
+/** The paper portfolio's equity curve, oldest first. */
+export function getSimEquity(signal?: AbortSignal): Promise<EquityPoint[]> {
+  return answerList(api.GET("/simulation/equity", { signal }));
 }
 
 /** Close the position of one pair (symbol and strategy) at the next bar's open. */

@@ -208,6 +208,136 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/data/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Coverage
+         * @description Per symbol: stored timeframes (span, bars, holes), the timeframes resampled from
+         *     1m, funding coverage and the recorded market-data days.
+         */
+        get: operations["get_coverage_data_coverage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/downloads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Downloads
+         * @description The running and recent downloads, newest first.
+         */
+        get: operations["list_downloads_data_downloads_get"];
+        put?: never;
+        /**
+         * Create Download
+         * @description Start downloading closed klines from Binance (`REST_URL`) in the background; poll
+         *     `GET /data/downloads/{id}`. Only what the store lacks in the range is fetched, so a
+         *     download of a range cancelled before resumes where it stopped. 409 when the same
+         *     symbol and timeframe is already downloading.
+         */
+        post: operations["create_download_data_downloads_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/downloads/{download_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Download
+         * @description A download's status, progress and outcome.
+         */
+        get: operations["get_download_data_downloads__download_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/downloads/{download_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Download
+         * @description Stop a download between pages; what it fetched stays stored.
+         */
+        post: operations["cancel_download_data_downloads__download_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Data
+         * @description Gaps, duplicates, OHLC sanity and grid alignment of the stored candles (resampled
+         *     from 1m when the timeframe has no file), and the symbol's market-data days.
+         */
+        post: operations["check_data_data_check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/candles/{symbol}/{tf}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Candle Range
+         * @description Delete the stored bars opening in `[start, end)` in one atomic write (404: no
+         *     such file; 422: a range holding no stored bar, nothing deleted).
+         */
+        delete: operations["delete_candle_range_data_candles__symbol___tf__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/backtests": {
         parameters: {
             query?: never;
@@ -217,7 +347,8 @@ export interface paths {
         };
         /**
          * List Backtests
-         * @description Every backtest (any status), newest first, with its key metrics once done.
+         * @description Every backtest (any status), newest first, with its key metrics once done, its run
+         *     date (`created_at`), notes and tags. `tag` and `q` filter (ignoring case).
          */
         get: operations["list_backtests_backtests_get"];
         put?: never;
@@ -241,6 +372,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/backtests/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Backtests
+         * @description Finished backtests side by side, in the order given: metrics and equity curves
+         *     normalised to 100 at their start. 422 for fewer than 2 or more than 6 ids (or one
+         *     given twice), 404 naming an unknown id, 409 for a run that has no result yet.
+         */
+        get: operations["compare_backtests_backtests_compare_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/backtests/{backtest_id}": {
         parameters: {
             query?: never;
@@ -251,6 +404,9 @@ export interface paths {
         /**
          * Get Backtest
          * @description Status, progress, error, and the full result once done (`result` is null until then).
+         *
+         *     `wait` (0–10 s) holds the answer until the queued or running job ends, or that long
+         *     (a long poll: the result comes the moment it is stored, without polling delay).
          */
         get: operations["get_backtest_backtests__backtest_id__get"];
         put?: never;
@@ -262,7 +418,12 @@ export interface paths {
         delete: operations["delete_backtest_backtests__backtest_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Backtest
+         * @description Set the notes and/or tags of a backtest (any status); returns its list row.
+         *     422 for notes over 2,000 characters, more than 10 tags or a malformed tag.
+         */
+        patch: operations["update_backtest_backtests__backtest_id__patch"];
         trace?: never;
     };
     "/backtests/{backtest_id}/trades.csv": {
@@ -300,6 +461,29 @@ export interface paths {
          *     404 for an unknown id, 409 while it has no result.
          */
         get: operations["export_result_backtests__backtest_id__result_json_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backtests/{backtest_id}/overlays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Overlays
+         * @description The strategy's own chart overlays (lines such as `sma_fast`, zones such as
+         *     `order_block_bull` or `fvg_bear`) over the run's candles with its params, computed
+         *     without look-ahead; both lists are empty when the plugin declares none. 404 for an
+         *     unknown id.
+         */
+        get: operations["get_overlays_backtests__backtest_id__overlays_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -477,6 +661,27 @@ export interface paths {
          *     signals without a score are not counted.
          */
         get: operations["signal_histogram_signals_histogram_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/signals/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signal Funnel
+         * @description What became of the recorded signals, counted: generated → accepted/confirmed, pending,
+         *     rejected by reason, rejected by the user, blocked by breaker, expired, cancelled, dropped.
+         */
+        get: operations["signal_funnel_signals_funnel_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -675,6 +880,28 @@ export interface paths {
          *     what a backtest runs with unless its request overrides them (`POST /backtests` `risk`).
          */
         get: operations["get_risk_schema_settings_risk_schema_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settings/properties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Properties
+         * @description A backtest's properties (capital, risk %, leverage, fees, slippage, funding model)
+         *     with the environment's values and bounds: what a run uses unless its request
+         *     overrides them (`POST /backtests` `properties`).
+         */
+        get: operations["get_properties_settings_properties_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -911,6 +1138,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/simulation/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause
+         * @description Pause the running replay: its clock stops and no bar is applied until resumed or
+         *     stepped (answers once the replay stands still, with the bar it stands at).
+         *     Confirmations keep their wall-clock TTL. 409 without a running replay (or on the
+         *     live feed).
+         */
+        post: operations["pause_simulation_pause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/simulation/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume
+         * @description Resume a paused replay from where its clock stopped. 409 without a running replay.
+         */
+        post: operations["resume_simulation_resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/simulation/step": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Step
+         * @description Apply exactly one more bar of the paused replay (answers once it is committed).
+         *     409 unless a replay is running and paused.
+         */
+        post: operations["step_simulation_step_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/simulation/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change Replay
+         * @description Change the running replay's speed without restarting it: it continues from its
+         *     cursor at the new pace, with the same results. 409 without a running replay (or on
+         *     the live feed); 422 for a speed out of bounds.
+         */
+        patch: operations["change_replay_simulation_replay_patch"];
+        trace?: never;
+    };
+    "/simulation/equity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Equity
+         * @description The paper portfolio's equity curve: one point per snapshot (bar time, oldest first)
+         *     and the equity at the last bar; at most 5,000 points (evenly thinned).
+         */
+        get: operations["get_equity_simulation_equity_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/trading": {
         parameters: {
             query?: never;
@@ -1037,7 +1371,9 @@ export interface components {
          *     turns every circuit breaker off (`min_rr` still applies); `allow_partial` runs on
          *     the part of the range the stored candles cover instead of refusing the request;
          *     `degraded` runs a strategy whose declared market data the store lacks with its
-         *     declared fallbacks (recorded in the result's `degraded`) instead of refusing.
+         *     declared fallbacks (recorded in the result's `degraded`) instead of refusing;
+         *     `properties` overrides the environment's economics for this run (recorded in the
+         *     result's `settings`).
          */
         BacktestCreate: {
             /**
@@ -1091,6 +1427,8 @@ export interface components {
              * @default false
              */
             degraded: boolean;
+            /** @description economics to change for this run (capital, risk %, leverage, fees, slippage, funding model); the ones not given keep the environment's */
+            properties?: components["schemas"]["RunPropertiesCreate"] | null;
         };
         /**
          * BacktestPublic
@@ -1163,6 +1501,11 @@ export interface components {
              * @description degraded mode: each declared market data that was substituted or missing, and for which days (empty: the run had everything it declared)
              */
             degraded?: string[];
+            /**
+             * Degraded Codes
+             * @description `degraded` as codes, one per line in the same order (empty in results stored before codes existed: then only the lines say it)
+             */
+            degraded_codes?: components["schemas"]["DegradedCodePublic"][];
             /**
              * External Layers
              * @description external data layers the strategy scores → the providers each reads
@@ -1274,6 +1617,18 @@ export interface components {
              * @default
              */
             reason: string;
+            /**
+             * Reason Code
+             * @description `reason` as a stable code a front end translates (`min_rr`, `position_open`, `daily_loss_limit`, …); null when only the text says it (keep showing `reason`)
+             */
+            reason_code?: string | null;
+            /**
+             * Reason Params
+             * @description the numbers (or names) the code's message fills in: {rr: 2.1, min: 3}
+             */
+            reason_params?: {
+                [key: string]: number | string;
+            };
             /** Breaker */
             breaker?: string | null;
             /**
@@ -1311,7 +1666,8 @@ export interface components {
         };
         /**
          * BacktestSummaryPublic
-         * @description One row of the backtest list; `degraded` is empty unless the run was degraded.
+         * @description One row of the backtest list; `degraded` is empty unless the run was degraded;
+         *     `created_at` is when it was run; `notes` and `tags` are the user's labels.
          */
         BacktestSummaryPublic: {
             /** Id */
@@ -1362,6 +1718,44 @@ export interface components {
              * @description degraded mode: each declared market data the run substituted or lacked, and for which days (empty: not a degraded run, or indexed before this was recorded)
              */
             degraded: string[];
+            /**
+             * Degraded Codes
+             * @description `degraded` as codes, one per line in the same order (empty: none, or indexed before codes were recorded)
+             */
+            degraded_codes?: components["schemas"]["DegradedCodePublic"][];
+            /**
+             * Notes
+             * @description the user's notes on the run
+             * @default
+             */
+            notes: string;
+            /**
+             * Tags
+             * @description the user's tags of the run
+             */
+            tags?: string[];
+        };
+        /**
+         * BacktestUpdate
+         * @description PATCH body: the user's labels of a run; a field left out is kept as it is.
+         *
+         *     `notes`: at most 2,000 characters. `tags`: at most 10, each 1 to 32 letters, digits,
+         *     `-`, `_` or `.`; a tag given twice (ignoring case) is kept once, in the order given.
+         */
+        BacktestUpdate: {
+            /**
+             * Notes
+             * @example fast=5 looks overfit
+             */
+            notes?: string | null;
+            /**
+             * Tags
+             * @example [
+             *       "baseline",
+             *       "btc-trend"
+             *     ]
+             */
+            tags?: string[] | null;
         };
         /**
          * BacktestsDeleted
@@ -1454,6 +1848,263 @@ export interface components {
             volume: number;
         };
         /**
+         * CandlesDeleted
+         * @description What a range deletion removed and what is stored afterwards.
+         */
+        CandlesDeleted: {
+            /** Symbol */
+            symbol: string;
+            /** Timeframe */
+            timeframe: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Deleted */
+            deleted: number;
+            /** Remaining */
+            remaining: number;
+            /** First */
+            first: string | null;
+            /** Last */
+            last: string | null;
+        };
+        /**
+         * CheckCreate
+         * @description The symbol and timeframe to check.
+         */
+        CheckCreate: {
+            /** Symbol */
+            symbol: string;
+            /**
+             * Timeframe
+             * @default 1m
+             */
+            timeframe: string;
+        };
+        /**
+         * CheckPublic
+         * @description `scalplab data check`'s report: candles (null: none stored) and market-data days.
+         */
+        CheckPublic: {
+            /** Symbol */
+            symbol: string;
+            /** Timeframe */
+            timeframe: string;
+            /** Ok */
+            ok: boolean;
+            /** Resampled From */
+            resampled_from: string | null;
+            /** Rows */
+            rows: number;
+            /** First */
+            first: string | null;
+            /** Last */
+            last: string | null;
+            /** Missing Bars */
+            missing_bars: number;
+            /** Gaps */
+            gaps: components["schemas"]["GapPublic"][];
+            /** Duplicates */
+            duplicates: string[];
+            /** Ohlc Violations */
+            ohlc_violations: string[];
+            /** Misaligned */
+            misaligned: string[];
+            /** Market */
+            market: components["schemas"]["MarketDayPublic"][];
+        };
+        /**
+         * ComparedRunPublic
+         * @description One run of a comparison: its list row, every top-level number of its metrics, and
+         *     its equity curve normalised to 100 at the start (≤ 1,000 points).
+         */
+        ComparedRunPublic: {
+            summary: components["schemas"]["BacktestSummaryPublic"];
+            /**
+             * Metrics
+             * @description the result's numeric metrics (null: not a finite number)
+             */
+            metrics: {
+                [key: string]: number | null;
+            };
+            /**
+             * Equity
+             * @description [time, equity / first equity × 100]; empty without a usable curve
+             */
+            equity: [
+                string,
+                number
+            ][];
+        };
+        /**
+         * ConfirmationFactsPublic
+         * @description What the decision needs, fixed at signal time (the close of the signal's bar).
+         *
+         *     Money in USDT, `qty` in the base asset. `risk_usdt = qty × |entry − stop_loss|`,
+         *     `risk_pct` that risk in % of `equity` (cash + unrealised P&L at signal time),
+         *     `initial_margin = notional / leverage`, `reward_risk` measured at the take-profits'
+         *     quantity-weighted average price. `bar_time` is the signal bar's open time.
+         */
+        ConfirmationFactsPublic: {
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "long" | "short";
+            /**
+             * Entry
+             * @description the signal's price
+             */
+            entry: number;
+            /** Stop Loss */
+            stop_loss: number | null;
+            /** Take Profits */
+            take_profits: components["schemas"]["TargetLegPublic"][];
+            /** Qty */
+            qty: number;
+            /** Notional */
+            notional: number;
+            /** Leverage */
+            leverage: number;
+            /** Initial Margin */
+            initial_margin: number;
+            /** Equity */
+            equity: number;
+            /** Risk Usdt */
+            risk_usdt: number | null;
+            /** Risk Pct */
+            risk_pct: number | null;
+            /** Reward Risk */
+            reward_risk: number | null;
+            /** Bar Ms */
+            bar_ms: number;
+            /** Bar Time */
+            bar_time: string;
+            /** Reasons */
+            reasons: string[];
+            /** Confidence */
+            confidence: number | null;
+            /** Score */
+            score: number | null;
+            /** Tier */
+            tier: string | null;
+            /** Variant */
+            variant: string | null;
+            /** Breakdown */
+            breakdown: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * DegradedCodePublic
+         * @description One degraded-mode substitution as a code and its params (`degraded_codes[i]` says
+         *     `degraded[i]`): `kline_flow`, `kline_flow_missing`, `funding_last_rate`,
+         *     `funding_missing`, `metrics_open_interest`, `metrics_missing`, `missing`; params
+         *     `data` (the declared data), `days` (the line's words for them), `first` and `last` (UTC
+         *     days) and `count` (days).
+         */
+        DegradedCodePublic: {
+            /** Code */
+            code: string;
+            /** Params */
+            params?: {
+                [key: string]: number | string;
+            };
+        };
+        /**
+         * DownloadCreate
+         * @description `days` back from now, or a `start` (and optional `end`, default now) in UTC.
+         */
+        DownloadCreate: {
+            /** Symbol */
+            symbol: string;
+            /** Timeframe */
+            timeframe: string;
+            /** Days */
+            days?: number | null;
+            /** Start */
+            start?: string | null;
+            /** End */
+            end?: string | null;
+        };
+        /**
+         * DownloadPublic
+         * @description A download job: status, progress and outcome.
+         */
+        DownloadPublic: {
+            /** Id */
+            id: string;
+            /** Symbol */
+            symbol: string;
+            /** Timeframe */
+            timeframe: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "cancelled";
+            /** Pages */
+            pages: number;
+            /**
+             * Fetched
+             * @description closed candles received
+             */
+            fetched: number;
+            /**
+             * Expected
+             * @description candles missing from the store when the job began
+             */
+            expected: number;
+            /**
+             * Progress
+             * @description 0..1
+             */
+            progress: number;
+            /** Added */
+            added: number;
+            /**
+             * Total
+             * @description candles stored once the job ended
+             */
+            total: number | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+        };
+        /**
+         * EquityPointPublic
+         * @description The paper portfolio's equity at a bar (`time`: the bar's open, epoch seconds).
+         */
+        EquityPointPublic: {
+            /** Time */
+            time: number;
+            /** Equity */
+            equity: number;
+        };
+        /**
          * ErrorPublic
          * @description Every error response: one readable message (`errors`: per field, on 422 validation).
          */
@@ -1472,6 +2123,61 @@ export interface components {
             loc: (string | number)[];
             /** Msg */
             msg: string;
+        };
+        /**
+         * FundingCoveragePublic
+         * @description Funding records against the settlement instants of the stored candles' span.
+         */
+        FundingCoveragePublic: {
+            /** Records */
+            records: number;
+            /** First */
+            first: string | null;
+            /** Last */
+            last: string | null;
+            /**
+             * Expected
+             * @description settlement instants within the candle span
+             */
+            expected: number;
+            /**
+             * Missing
+             * @description of those, the instants without a record
+             */
+            missing: number;
+            /**
+             * Missing First
+             * @description the earliest missing instants
+             */
+            missing_first: string[];
+        };
+        /**
+         * FunnelCountPublic
+         * @description One line of a funnel breakdown: a rejection reason or a breaker, and its count.
+         */
+        FunnelCountPublic: {
+            /** Name */
+            name: string;
+            /** Count */
+            count: number;
+        };
+        /**
+         * GapPublic
+         * @description A hole: no bar strictly between `after` and `before`.
+         */
+        GapPublic: {
+            /**
+             * After
+             * Format: date-time
+             */
+            after: string;
+            /**
+             * Before
+             * Format: date-time
+             */
+            before: string;
+            /** Missing Bars */
+            missing_bars: number;
         };
         /**
          * GateCheckPublic
@@ -1511,6 +2217,18 @@ export interface components {
              * @description how the value was computed
              */
             note: string;
+            /**
+             * Code
+             * @description `note` as a stable code (`won_of`, `mean_r`, …; see `scalplab.orders.gates`); null in results stored before codes existed
+             */
+            code?: string | null;
+            /**
+             * Params
+             * @description the numbers `note` quotes, by name
+             */
+            params?: {
+                [key: string]: number | string;
+            };
         };
         /**
          * HealthPublic
@@ -1761,6 +2479,11 @@ export interface components {
             max_drawdown_pct: number | null;
             /** Profit Factor */
             profit_factor: number | null;
+            /**
+             * Sharpe
+             * @description null in rows indexed before it was kept
+             */
+            sharpe?: number | null;
         };
         /**
          * LiveVenuePublic
@@ -1811,6 +2534,25 @@ export interface components {
             last_refusal: string;
             /** Wallet Balance */
             wallet_balance: number | null;
+        };
+        /**
+         * MarketDayPublic
+         * @description One recorded market-data day of a stream.
+         */
+        MarketDayPublic: {
+            /** Stream */
+            stream: string;
+            /** Day */
+            day: string;
+            /** Rows */
+            rows: number;
+            /**
+             * Missing Ids
+             * @description aggregate trades: ids missing
+             */
+            missing_ids?: number | null;
+            /** Error */
+            error?: string | null;
         };
         /**
          * MetricsPublic
@@ -2101,6 +2843,56 @@ export interface components {
             end: string | null;
         };
         /**
+         * OverlayLinePublic
+         * @description A line of the strategy (e.g. `sma_fast`): one `value` per bar `time` (open time,
+         *     epoch seconds) where it is defined.
+         */
+        OverlayLinePublic: {
+            /**
+             * Code
+             * @example sma_fast
+             */
+            code: string;
+            /** Time */
+            time: number[];
+            /** Value */
+            value: number[];
+        };
+        /**
+         * OverlayZonePublic
+         * @description A price band `low..high` from the bar that confirmed it (`start`) to the bar that
+         *     ended it or the last bar (`end`), open times in epoch seconds.
+         */
+        OverlayZonePublic: {
+            /**
+             * Kind
+             * @example order_block_bull
+             * @example order_block_bear
+             * @example fvg_bull
+             * @example fvg_bear
+             */
+            kind: string;
+            /** Start */
+            start: number;
+            /** End */
+            end: number;
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+        };
+        /**
+         * OverlaysPublic
+         * @description The strategy's chart overlays over a backtest's candles (both lists empty when the
+         *     plugin declares none).
+         */
+        OverlaysPublic: {
+            /** Lines */
+            lines: components["schemas"]["OverlayLinePublic"][];
+            /** Zones */
+            zones: components["schemas"]["OverlayZonePublic"][];
+        };
+        /**
          * PairCreate
          * @description POST body. A symbol may be followed by several strategies, each (symbol,
          *     strategy) once.
@@ -2268,6 +3060,13 @@ export interface components {
         /**
          * PendingPublic
          * @description An order waiting for a person's confirmation until `expires_at` (wall clock).
+         *
+         *     `facts`: the figures at signal time (None for a confirmation stored before they were
+         *     kept). As listed by `GET /orders/pending`: `mark`, the engine's latest price of the
+         *     pair, `move_pct` the move since the signal's price, `price_moved` whether it is at
+         *     least `move_warn_pct` (`PRICE_MOVE_WARN_PCT`); `bars_left`, in a paced replay, the
+         *     time left in the replay's bars at its speed (confirmations expire on wall time).
+         *     The stream's `pending` events carry no market figures (null).
          */
         PendingPublic: {
             /** Id */
@@ -2286,6 +3085,20 @@ export interface components {
             resolved_at: string | null;
             /** Seconds Left */
             seconds_left: number;
+            facts?: components["schemas"]["ConfirmationFactsPublic"] | null;
+            /** Mark */
+            mark?: number | null;
+            /** Move Pct */
+            move_pct?: number | null;
+            /** Move Warn Pct */
+            move_warn_pct?: number | null;
+            /**
+             * Price Moved
+             * @default false
+             */
+            price_moved: boolean;
+            /** Bars Left */
+            bars_left?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -2506,6 +3319,46 @@ export interface components {
             reasons: string[];
         };
         /**
+         * PropertiesSchemaPublic
+         * @description The properties a run may change, with the environment's values (a run's defaults).
+         */
+        PropertiesSchemaPublic: {
+            /** Fields */
+            fields: components["schemas"]["PropertyFieldPublic"][];
+            /** Funding Models */
+            funding_models: ("recorded" | "fixed" | "none")[];
+            /**
+             * Funding Model
+             * @description the environment's funding model
+             * @enum {string}
+             */
+            funding_model: "recorded" | "fixed" | "none";
+        };
+        /**
+         * PropertyFieldPublic
+         * @description One numeric property: the environment's value (`default`) and its bounds.
+         */
+        PropertyFieldPublic: {
+            /** Name */
+            name: string;
+            /** Default */
+            default: number;
+            /** Min */
+            min: number | null;
+            /**
+             * Min Exclusive
+             * @description true: `min` itself is refused
+             */
+            min_exclusive: boolean;
+            /** Max */
+            max: number | null;
+            /**
+             * Max Exclusive
+             * @description true: `max` itself is refused
+             */
+            max_exclusive: boolean;
+        };
+        /**
          * ProviderHealthPublic
          * @description One external data provider (confluence layers 3-4, Binance derivatives).
          */
@@ -2568,6 +3421,36 @@ export interface components {
             freshness?: number | null;
         };
         /**
+         * ReplayChange
+         * @description PATCH body of `/simulation/replay`: the running replay's new speed.
+         */
+        ReplayChange: {
+            /**
+             * Speed
+             * @description multiple of real time (0.1 to 1000000), or 'max'
+             * @example 60
+             * @example max
+             */
+            speed: number | "max";
+        };
+        /**
+         * ReplayProgressPublic
+         * @description A replay's progress: bar `bar` of `bars` of its base stream (the pairs' own
+         *     timeframes), paused or not, and its pace (None: as fast as possible).
+         */
+        ReplayProgressPublic: {
+            /** Bar */
+            bar: number;
+            /** Bars */
+            bars: number;
+            /** Paused */
+            paused: boolean;
+            /** Speed */
+            speed: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * RiskEventPublic
          * @description One signal or order a circuit breaker blocked: the reason, and the scope, effect and
          *     end of the breaker's hold (an event stored before they were recorded reads as a
@@ -2589,6 +3472,18 @@ export interface components {
             breaker: string;
             /** Reason */
             reason: string;
+            /**
+             * Code
+             * @description `reason` as a stable code a front end translates (`min_rr`, `position_open`, `daily_loss_limit`, …); null when only the text says it (keep showing `reason`)
+             */
+            code?: string | null;
+            /**
+             * Params
+             * @description the numbers (or names) the code's message fills in: {rr: 2.1, min: 3}
+             */
+            params?: {
+                [key: string]: number | string;
+            };
             /** Signal Id */
             signal_id: number | null;
             /**
@@ -2916,6 +3811,52 @@ export interface components {
              * @description breakers that bound (enabled with a limit above 0)
              */
             breakers_on?: string[];
+        };
+        /**
+         * RunPropertiesCreate
+         * @description Economics to change for one run; the ones not given keep the environment's.
+         */
+        RunPropertiesCreate: {
+            /**
+             * Initial Capital
+             * @description starting equity, USDT
+             */
+            initial_capital?: number | null;
+            /**
+             * Risk Per Trade Pct
+             * @description equity risked per trade, % (sizing)
+             */
+            risk_per_trade_pct?: number | null;
+            /**
+             * Max Leverage
+             * @description leverage (×): caps size and margin
+             */
+            max_leverage?: number | null;
+            /**
+             * Maker Fee Pct
+             * @description fee on limit fills, % of notional
+             */
+            maker_fee_pct?: number | null;
+            /**
+             * Taker Fee Pct
+             * @description fee on market and stop fills, % of notional
+             */
+            taker_fee_pct?: number | null;
+            /**
+             * Slippage Pct
+             * @description slippage of market and stop fills, %
+             */
+            slippage_pct?: number | null;
+            /**
+             * Funding Model
+             * @description recorded: the stored rates (funding_rate where none); fixed: funding_rate at every settlement; none: no funding
+             */
+            funding_model?: ("recorded" | "fixed" | "none") | null;
+            /**
+             * Funding Rate
+             * @description rate per settlement as a fraction (0.0001 = 0.01 %)
+             */
+            funding_rate?: number | null;
         };
         /**
          * ScanResultPublic
@@ -3394,6 +4335,39 @@ export interface components {
             avg_r: number | null;
         };
         /**
+         * SignalFunnelPublic
+         * @description What became of the recorded signals: `generated` (all) → `accepted` (of which
+         *     `confirmed` by a person), `pending`, `rejected` by the pipeline's checks (by reason,
+         *     `position_open` among them), `rejected_by_user`, `blocked` by breaker, `expired`,
+         *     `cancelled` (withdrawn: data ended or reset) and `dropped` (the data's last bar).
+         */
+        SignalFunnelPublic: {
+            /** Generated */
+            generated: number;
+            /** Accepted */
+            accepted: number;
+            /** Confirmed */
+            confirmed: number;
+            /** Pending */
+            pending: number;
+            /** Rejected */
+            rejected: number;
+            /** Rejected By Reason */
+            rejected_by_reason: components["schemas"]["FunnelCountPublic"][];
+            /** Rejected By User */
+            rejected_by_user: number;
+            /** Blocked */
+            blocked: number;
+            /** Blocked By Breaker */
+            blocked_by_breaker: components["schemas"]["FunnelCountPublic"][];
+            /** Expired */
+            expired: number;
+            /** Cancelled */
+            cancelled: number;
+            /** Dropped */
+            dropped: number;
+        };
+        /**
          * SignalPublic
          * @description One signal of a strategy on a pair and what became of it.
          *
@@ -3437,6 +4411,18 @@ export interface components {
             status: "accepted" | "rejected" | "blocked" | "pending" | "expired" | "cancelled" | "dropped";
             /** Reason */
             reason: string;
+            /**
+             * Reason Code
+             * @description `reason` as a stable code a front end translates (`min_rr`, `position_open`, `daily_loss_limit`, …); null when only the text says it (keep showing `reason`)
+             */
+            reason_code?: string | null;
+            /**
+             * Reason Params
+             * @description the numbers (or names) the code's message fills in: {rr: 2.1, min: 3}
+             */
+            reason_params?: {
+                [key: string]: number | string;
+            };
             /**
              * Breaker
              * @description the circuit breaker of a blocked signal
@@ -3604,6 +4590,8 @@ export interface components {
              * @description why the engine stopped on its own, if it did
              */
             error: string | null;
+            /** @description a replay's progress (bar X of N), pause and pace; null on live */
+            replay?: components["schemas"]["ReplayProgressPublic"] | null;
         } & {
             [key: string]: unknown;
         };
@@ -3993,6 +4981,29 @@ export interface components {
             peak_rss_mb: number;
         };
         /**
+         * SymbolCoveragePublic
+         * @description Everything stored for one symbol.
+         */
+        SymbolCoveragePublic: {
+            /** Symbol */
+            symbol: string;
+            /** Timeframes */
+            timeframes: components["schemas"]["TimeframeCoveragePublic"][];
+            /**
+             * Resampled
+             * @description timeframes read by resampling 1m
+             */
+            resampled: string[];
+            funding: components["schemas"]["FundingCoveragePublic"] | null;
+            /** Market */
+            market: components["schemas"]["MarketDayPublic"][];
+            /**
+             * Errors
+             * @description files that could not be read
+             */
+            errors: string[];
+        };
+        /**
          * SymbolPublic
          * @description A symbol with stored candles and every timeframe it can be read at.
          */
@@ -4006,6 +5017,16 @@ export interface components {
              * @description why a stored file of the symbol cannot be read (others still list)
              */
             error?: string | null;
+        };
+        /**
+         * TargetLegPublic
+         * @description One take-profit: its price and the quantity (base asset) it closes.
+         */
+        TargetLegPublic: {
+            /** Price */
+            price: number;
+            /** Qty */
+            qty: number;
         };
         /**
          * TelegramPublic
@@ -4034,6 +5055,32 @@ export interface components {
             last_error?: string | null;
             /** Last Sent At */
             last_sent_at?: string | null;
+        };
+        /**
+         * TimeframeCoveragePublic
+         * @description One stored candle file: span, bars and holes (the largest few listed).
+         */
+        TimeframeCoveragePublic: {
+            /** Timeframe */
+            timeframe: string;
+            /**
+             * First
+             * Format: date-time
+             */
+            first: string;
+            /**
+             * Last
+             * Format: date-time
+             */
+            last: string;
+            /** Bars */
+            bars: number;
+            /** Gap Count */
+            gap_count: number;
+            /** Missing Bars */
+            missing_bars: number;
+            /** Largest Gaps */
+            largest_gaps: components["schemas"]["GapPublic"][];
         };
         /**
          * TimeframeSpan
@@ -4883,12 +5930,329 @@ export interface operations {
             };
         };
     };
+    get_coverage_data_coverage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SymbolCoveragePublic"][];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    list_downloads_data_downloads_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadPublic"][];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    create_download_data_downloads_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DownloadCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    get_download_data_downloads__download_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                download_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    cancel_download_data_downloads__download_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                download_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    check_data_data_check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    delete_candle_range_data_candles__symbol___tf__delete: {
+        parameters: {
+            query: {
+                /** @description first bar to delete (UTC) */
+                start: string;
+                /** @description end of the range, exclusive (UTC) */
+                end: string;
+            };
+            header?: never;
+            path: {
+                symbol: string;
+                tf: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandlesDeleted"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
     list_backtests_backtests_get: {
         parameters: {
             query?: {
                 limit?: number | null;
                 /** @description rows to skip (newest first) */
                 offset?: number;
+                /** @description only runs with this tag */
+                tag?: string | null;
+                /** @description only runs with this text in pair, strategy, notes… */
+                q?: string | null;
             };
             header?: never;
             path?: never;
@@ -4996,9 +6360,62 @@ export interface operations {
             };
         };
     };
+    compare_backtests_backtests_compare_get: {
+        parameters: {
+            query: {
+                /** @description 2 to 6 finished backtest ids, comma-separated */
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComparedRunPublic"][];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
     get_backtest_backtests__backtest_id__get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description seconds to hold the answer until the job ends */
+                wait?: number;
+            };
             header?: never;
             path: {
                 backtest_id: string;
@@ -5062,6 +6479,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    update_backtest_backtests__backtest_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backtest_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BacktestUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacktestSummaryPublic"];
+                };
             };
             /** @description Not Found */
             404: {
@@ -5159,6 +6629,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    get_overlays_backtests__backtest_id__overlays_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backtest_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverlaysPublic"];
                 };
             };
             /** @description Not Found */
@@ -5612,6 +7131,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScoreHistogramPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    signal_funnel_signals_funnel_get: {
+        parameters: {
+            query?: {
+                /** @description only this strategy's signals */
+                strategy?: string | null;
+                /** @description only this pair, e.g. BTCUSDT */
+                symbol?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignalFunnelPublic"];
                 };
             };
             /** @description Unprocessable Entity */
@@ -6121,6 +7674,35 @@ export interface operations {
             };
         };
     };
+    get_properties_settings_properties_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PropertiesSchemaPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
     get_status_simulation_status_get: {
         parameters: {
             query?: never;
@@ -6538,6 +8120,200 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatusPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    pause_simulation_pause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    resume_simulation_resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    step_simulation_step_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    change_replay_simulation_replay_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    get_equity_simulation_equity_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquityPointPublic"][];
                 };
             };
             /** @description Unprocessable Entity */

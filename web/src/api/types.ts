@@ -33,6 +33,12 @@ export type KeyMetrics = Schemas["KeyMetrics"];
 export type BacktestSummary = Schemas["BacktestSummaryPublic"];
 /** One closed trade of a backtest. */
 export type Trade = Schemas["TradePublic"];
+/** A strategy's own chart overlays over a backtest (`GET /backtests/{id}/overlays`). */
+export type Overlays = Schemas["OverlaysPublic"];
+/** One overlay line (e.g. `sma_fast`): values per bar time (epoch seconds). */
+export type OverlayLine = Schemas["OverlayLinePublic"];
+/** One overlay zone (e.g. `order_block_bull`): a price band between two bar times. */
+export type OverlayZone = Schemas["OverlayZonePublic"];
 /** Every metric of a run; unknown keys pass through. */
 export type Metrics = Schemas["MetricsPublic"];
 /** The stored outcome of a finished backtest. */
@@ -47,6 +53,10 @@ export type RiskOverrides = Schemas["RiskOverrides"];
 export type BacktestDetail = Schemas["BacktestPublic"];
 /** Answer of `DELETE /backtests`. */
 export type BacktestsDeleted = Schemas["BacktestsDeleted"];
+/** Body of `PATCH /backtests/{id}`: the user's notes and/or tags of a run. */
+export type BacktestUpdate = Schemas["BacktestUpdate"];
+/** One run of `GET /backtests/compare`: metrics and the equity curve normalised to 100. */
+export type ComparedRun = Schemas["ComparedRunPublic"];
 
 /* ---------- paper trading (Dashboard and Simulation tabs) ---------- */
 
@@ -73,6 +83,9 @@ export type SignalFate = SimSignal["status"];
 export type ScoreboardRow = Schemas["ScoreboardRowPublic"];
 /** `GET /signals/histogram`: the stored signals' scores in equal-width bins over 0..100. */
 export type ScoreHistogram = Schemas["ScoreHistogramPublic"];
+/** Confirmation dialog and signals funnel (issue 13). */
+export type ConfirmationFacts = Schemas["ConfirmationFactsPublic"];
+export type SignalFunnel = Schemas["SignalFunnelPublic"];
 /** One bin of a score histogram (`[lower, upper)`, the last one includes 100). */
 export type ScoreBin = Schemas["ScoreBinPublic"];
 
@@ -82,6 +95,12 @@ export type EnginePair = Schemas["PairStatusPublic"];
 export type EngineStatus = Schemas["StatusPublic"];
 /** Body of `POST /simulation/start`. */
 export type SimulationStart = Schemas["SimulationStart"];
+/** A replay's progress in the status: bar X of N, paused or not, its pace. */
+export type ReplayProgress = Schemas["ReplayProgressPublic"];
+/** Body of `PATCH /simulation/replay`: the running replay's new speed. */
+export type ReplayChange = Schemas["ReplayChange"];
+/** One point of `GET /simulation/equity` (`time`: epoch seconds). */
+export type EquityPoint = Schemas["EquityPointPublic"];
 /** `GET /simulation/portfolio`. */
 export type Portfolio = Schemas["PortfolioPublic"];
 /** One open position (`GET /simulation/positions`). */
@@ -111,6 +130,14 @@ export type RiskField = Schemas["RiskFieldPublic"];
 export type AppSettings = Schemas["SettingsPublic"];
 /** Body of `PATCH /settings`. */
 export type SettingsPatch = Schemas["SettingsPatch"];
+/** A run's properties (economics) with the environment's values and bounds (`GET /settings/properties`). */
+export type PropertiesSchema = Schemas["PropertiesSchemaPublic"];
+/** One numeric run property as a form describes it. */
+export type PropertyField = Schemas["PropertyFieldPublic"];
+/** `properties` of `POST /backtests`: only the given fields override the environment's. */
+export type RunProperties = Schemas["RunPropertiesCreate"];
+/** How a run pays funding: recorded rates, one fixed rate, or none. */
+export type FundingModel = PropertiesSchema["funding_model"];
 
 /** One event of `GET /signals/stream`: `kind` is the SSE event name, `data` its parsed JSON. */
 export type StreamEvent = Schemas["StreamEventPublic"];
@@ -161,3 +188,23 @@ export type TrialScore = Schemas["TrialScorePublic"];
 /** One row of `GET /sweeps/{id}/trials`: a screened trial, its verification, or a window's test. */
 export type SweepTrial = Schemas["SweepTrialPublic"];
 export type SweepTrialKind = SweepTrial["kind"];
+
+/* ---------- the Data tab (coverage, downloads, integrity, deletion) ---------- */
+
+/** One row of `GET /data/coverage`: everything stored for a symbol. */
+export type SymbolCoverage = Schemas["SymbolCoveragePublic"];
+/** One stored candle file of a symbol: span, bars and holes. */
+export type TimeframeCoverage = Schemas["TimeframeCoveragePublic"];
+/** A hole in a candle series. */
+export type CandleGap = Schemas["GapPublic"];
+/** One recorded market-data day of a stream. */
+export type MarketDay = Schemas["MarketDayPublic"];
+/** Body of `POST /data/downloads`: `days` back from now, or `start` (and `end`). */
+export type DownloadCreate = Schemas["DownloadCreate"];
+/** A download job (`GET /data/downloads/{id}`). */
+export type DownloadJob = Schemas["DownloadPublic"];
+export type DownloadStatus = DownloadJob["status"];
+/** `POST /data/check`: the integrity report of one symbol and timeframe. */
+export type IntegrityCheck = Schemas["CheckPublic"];
+/** Answer of `DELETE /data/candles/{symbol}/{tf}`. */
+export type CandlesDeleted = Schemas["CandlesDeleted"];

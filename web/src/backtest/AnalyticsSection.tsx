@@ -4,10 +4,11 @@
  * (drawdown) chart and the P&L histogram, drawn as plain SVG like the Scores histogram.
  * "—" wherever there is nothing to measure; a result stored before analytics existed says so.
  */
-import { useState } from "react";
+import { type RefObject, useEffect, useRef, useState } from "react";
 
 import type { components } from "../api/schema.gen";
 import type { BacktestResult } from "../api/types";
+import { SpacerRow, useRowWindow } from "../components/RowWindow";
 import type { MessageKey } from "../i18n/en";
 import { hasMessage, useI18n } from "../i18n/I18nProvider";
 import { formatCount, formatNumber, formatPercent, formatSigned, formatSignedPercent, formatTime } from "../lib/format";
@@ -70,10 +71,11 @@ function SplitTable({ analytics }: { analytics: Analytics }) {
 
 function PositionsTable({ analytics }: { analytics: Analytics }) {
   const { t, locale } = useI18n();
+  const rows = useRowWindow(analytics.positions.length, '[data-testid="analytics-row"]');
   if (analytics.positions.length === 0) return <p className="muted">{t("trades.empty")}</p>;
   return (
-    <div className="table-scroll trades-scroll">
-      <table className="table table-compact" data-testid="analytics-positions">
+    <div className="table-scroll trades-scroll" ref={rows.scroller} onScroll={rows.onScroll}>
+      <table className="table table-compact" data-testid="analytics-positions" data-total-rows={analytics.positions.length}>
         <thead>
           <tr>
             <th scope="col">#</th>
@@ -89,8 +91,9 @@ function PositionsTable({ analytics }: { analytics: Analytics }) {
           </tr>
         </thead>
         <tbody>
-          {analytics.positions.map((row, index) => (
-            <tr key={index} data-testid="analytics-row" data-r={row.r ?? ""} data-duration-min={row.duration_min}>
+          <SpacerRow height={rows.padTop} columns={10} />
+          {analytics.positions.slice(rows.first, rows.last).map((row, offset) => ({ row, index: rows.first + offset })).map(({ row, index }) => (
+            <tr key={index} data-testid="analytics-row" data-index={index} data-r={row.r ?? ""} data-duration-min={row.duration_min}>
               <td className="muted">{index + 1}</td>
               <td>
                 <span className={`side side-${row.side}`}>{t(`side.${row.side}` as MessageKey)}</span>
@@ -106,6 +109,7 @@ function PositionsTable({ analytics }: { analytics: Analytics }) {
               <td className="small">{row.reasons.length ? row.reasons.map((r) => (hasMessage(`why.${r}`) ? t(`why.${r}` as MessageKey) : r)).join(", ") : "—"}</td>
             </tr>
           ))}
+          <SpacerRow height={rows.padBottom} columns={10} />
         </tbody>
       </table>
     </div>
@@ -202,15 +206,43 @@ function PnlHistogram({ analytics }: { analytics: Analytics }) {
   );
 }
 
-/** The "Analytics" section of the details modal. */
+/** How near the viewport (px) the section starts drawing, and how long at most it waits. */
+const NEAR_MARGIN = "400px";
+const IDLE_WAIT_MS = 1500;
+
+/** True once `ref`'s element comes near the viewport or the page is first idle (at most
+ * `IDLE_WAIT_MS` later): the dialog paints its metrics, trades and price chart first. */
+function useShown(ref: RefObject<HTMLElement | null>): boolean {
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    const element = ref.current;
+    if (shown || !element) return undefined;
+    const show = () => setShown(true);
+    const observer = new IntersectionObserver((entries) => entries.some((entry) => entry.isIntersecting) && show(), { rootMargin: NEAR_MARGIN });
+    observer.observe(element);
+    const idle = typeof requestIdleCallback === "function" ? requestIdleCallback(show, { timeout: IDLE_WAIT_MS }) : window.setTimeout(show, IDLE_WAIT_MS);
+    return () => {
+      observer.disconnect();
+      if (typeof cancelIdleCallback === "function") cancelIdleCallback(idle);
+      else window.clearTimeout(idle);
+    };
+  }, [ref, shown]);
+  return shown;
+}
+
+/** The "Analytics" section of the details modal, drawn once near the viewport or idle. */
 export function AnalyticsSection({ result }: { result: BacktestResult }) {
   const { t } = useI18n();
   const [daily, setDaily] = useState(false);
+  const section = useRef<HTMLElement>(null);
+  const shown = useShown(section);
   const analytics = result.analytics ?? null;
   return (
-    <section aria-labelledby="sec-analytics" data-testid="analytics-section">
+    <section ref={section} aria-labelledby="sec-analytics" data-testid="analytics-section">
       <h3 id="sec-analytics">{t("section.analytics")}</h3>
-      {analytics === null ? (
+      {!shown ? (
+        <p className="muted">{t("modal.loading")}</p>
+      ) : analytics === null ? (
         <p className="muted" data-testid="analytics-none">{t("analytics.none")}</p>
       ) : (
         <>

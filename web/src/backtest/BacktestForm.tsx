@@ -2,13 +2,16 @@
  * The "new backtest" form: pair, strategy, timeframe, date range, the
  * strategy's parameters (generated from its metadata), the degraded-mode switch
  * (run with the strategy's declared fallbacks when the store lacks its market
- * data) and, collapsed, the risk settings for this run with the
+ * data) and, collapsed, the run's properties (capital, risk %, leverage, fees,
+ * slippage, funding) and the risk settings for this run with the
  * circuit-breakers switch; client-side validation; submitting starts a job
  * whose progress is shown below (a refusal, e.g. missing market data, in one line).
+ * A range wholly outside the pair's stored data is refused before running; one
+ * that sticks out runs on the stored part (`allow_partial`), with a note saying so.
  */
 import { useEffect, useState, type FormEvent } from "react";
 
-import type { ParamValue, RiskOverrides } from "../api/types";
+import type { ParamValue, RiskOverrides, RunProperties } from "../api/types";
 import { Notice } from "../components/Notice";
 import { ProgressBar } from "../components/ProgressBar";
 import type { MessageKey } from "../i18n/en";
@@ -19,9 +22,12 @@ import { parseFieldValues } from "../lib/params";
 import { ParamFields } from "./ParamField";
 import { ProblemList } from "../components/ProblemList";
 import { useLabel } from "../live/labels";
+import { PropertiesSection, defaultPropertiesDraft, propertiesOf, usePropertiesSchema, usePropertyLabel, type PropertiesDraft } from "./PropertiesSection";
 import { RiskOverridesSection, defaultRiskDraft, riskOverridesOf, useRiskSchema, type RiskDraft } from "./RiskOverrides";
 import type { Catalog } from "./useCatalog";
 import { useBacktestJob, type JobState } from "./useBacktestJob";
+import { RunTargetFields } from "./RunTargetFields";
+import { rangeFit, spanAt, type RangeFit } from "./storedRange";
 import { useRunTarget } from "./useRunTarget";
 
 interface Problem {
@@ -69,6 +75,26 @@ function JobStatus({ job }: { job: JobState }) {
   }
 }
 
+/** Under the dates: the refusal of a range with no stored data, or where a range is clamped. */
+function RangeFitNote({ fit, pair, timeframe, start, end }: { fit: RangeFit; pair: string; timeframe: string; start: string; end: string }) {
+  const { t } = useI18n();
+  if (fit.kind === "outside") {
+    return (
+      <small className="field-error" role="alert" data-testid="range-outside">
+        {t("range.outside", { pair, tf: timeframe, start, end, first: fit.first, last: fit.last })}
+      </small>
+    );
+  }
+  if (fit.kind === "clamped") {
+    return (
+      <small className="help range-clamped" data-testid="range-clamped">
+        {t("range.clamped", { from: fit.from, to: fit.to, first: fit.first, last: fit.last })}
+      </small>
+    );
+  }
+  return null;
+}
+
 interface BacktestFormProps {
   catalog: Catalog;
   onJobChange: () => void;
@@ -79,19 +105,29 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
   const { symbols, strategies, error: loadError } = catalog;
 
   const target = useRunTarget(catalog);
-  const { pair, selectPair, strategyName, strategy, selectStrategy, fields, setFields } = target;
-  const { timeframe, setTimeframe, start, setStart, end, setEnd, span, firstDay, lastDay, offeredTimeframes, rangeDays } = target;
+  const { pair, strategy, fields, setFields, timeframe, start, end, rangeDays } = target;
+  // Where the range stands against the pair's stored data: clamped or refused before running.
+  const fit = rangeFit(start, end, spanAt(target.symbol, timeframe), timeframe);
   const [problems, setProblems] = useState<Problem[]>([]);
   const [degraded, setDegraded] = useState(false);
   const { schema: riskSchema, error: riskError } = useRiskSchema();
   const [riskDraft, setRiskDraft] = useState<RiskDraft>(() => defaultRiskDraft(null));
   useEffect(() => setRiskDraft(defaultRiskDraft(riskSchema)), [riskSchema]);
+  const { schema: propertiesSchema, error: propertiesError } = usePropertiesSchema();
+  const [propertiesDraft, setPropertiesDraft] = useState<PropertiesDraft>(() => defaultPropertiesDraft(null));
+  useEffect(() => setPropertiesDraft(defaultPropertiesDraft(propertiesSchema)), [propertiesSchema]);
+  const propertyLabel = usePropertyLabel();
   const label = useLabel();
 
   const { job, run } = useBacktestJob(onJobChange);
   const busy = job.phase === "submitting" || job.phase === "active";
 
-  function validate(): { problems: Problem[]; params: Record<string, ParamValue>; risk: RiskOverrides | null } {
+  function validate(): {
+    problems: Problem[];
+    params: Record<string, ParamValue>;
+    risk: RiskOverrides | null;
+    properties: RunProperties | null;
+  } {
     const found: Problem[] = [];
     if (!pair) found.push({ key: "err.pairRequired" });
     if (!strategy) found.push({ key: "err.strategyRequired" });
@@ -101,17 +137,20 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
     else {
       const days = daysInclusive(start, end);
       if (days < MIN_RANGE_DAYS || days > MAX_RANGE_DAYS) found.push({ key: "err.rangeTooLong", vars: { days } });
+      if (fit?.kind === "outside") found.push({ key: "range.outside", vars: { pair, tf: timeframe, start, end, first: fit.first, last: fit.last } });
     }
     const parsed = strategy ? parseFieldValues(strategy.params, fields) : { values: {}, problems: [] };
     found.push(...parsed.problems);
     const risk = riskOverridesOf(riskSchema, riskDraft, (name) => label("riskField", name));
     found.push(...risk.problems);
-    return { problems: found, params: parsed.values, risk: risk.risk };
+    const economics = propertiesOf(propertiesSchema, propertiesDraft, propertyLabel);
+    found.push(...economics.problems);
+    return { problems: found, params: parsed.values, risk: risk.risk, properties: economics.properties };
   }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const { problems: found, params, risk } = validate();
+    const { problems: found, params, risk, properties } = validate();
     setProblems(found);
     if (found.length > 0 || !strategy) return;
     // The form's end date is inclusive; the API's `end` is the exclusive midnight after it.
@@ -124,8 +163,10 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
       params,
       risk,
       breakers: riskDraft.breakers,
-      allow_partial: false,
+      // A range sticking out of the stored data runs on the stored part (the note says so).
+      allow_partial: fit?.kind === "clamped",
       degraded,
+      properties,
     });
   }
 
@@ -155,92 +196,16 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
       {symbols.length === 0 ? <Notice kind="info">{t("form.noSymbols")}</Notice> : null}
       {strategies.length === 0 ? <Notice kind="info">{t("form.noStrategies")}</Notice> : null}
       <form className="backtest-form" onSubmit={onSubmit} noValidate data-testid="backtest-form">
-        <div className="form-grid">
-          <div className="field">
-            <label htmlFor="bt-pair">{t("form.pair")}</label>
-            <select
-              id="bt-pair"
-              value={pair}
-              disabled={busy}
-              onChange={(event) => {
-                const next = symbols.find((s) => s.symbol === event.target.value);
-                if (next) selectPair(next);
-              }}
-            >
-              {symbols.map((s) => (
-                <option key={s.symbol} value={s.symbol}>
-                  {s.symbol}
-                </option>
-              ))}
-            </select>
-            {span ? (
-              <small className="help" data-testid="data-span">
-                {t("form.dataSpan", { first: firstDay ?? "—", last: lastDay ?? "—" })}
-              </small>
-            ) : null}
-          </div>
-
-          <div className="field">
-            <label htmlFor="bt-strategy">{t("form.strategy")}</label>
-            <select
-              id="bt-strategy"
-              value={strategyName}
-              disabled={busy}
-              onChange={(event) => {
-                const next = strategies.find((s) => s.name === event.target.value);
-                if (next) selectStrategy(next);
-              }}
-            >
-              {strategies.map((s) => (
-                <option key={s.name} value={s.name}>
-                  {s.name} v{s.version}
-                </option>
-              ))}
-            </select>
-            {strategy?.description ? <small className="help">{strategy.description}</small> : null}
-          </div>
-
-          <div className="field">
-            <label htmlFor="bt-timeframe">{t("form.timeframe")}</label>
-            <select id="bt-timeframe" value={timeframe} disabled={busy} onChange={(event) => setTimeframe(event.target.value)}>
-              {offeredTimeframes.map((tf) => (
-                <option key={tf} value={tf}>
-                  {tf}
-                </option>
-              ))}
-            </select>
-          </div>
-
-          <div className="field">
-            <label htmlFor="bt-start">{t("form.start")}</label>
-            <input
-              id="bt-start"
-              type="date"
-              value={start}
-              min={firstDay}
-              max={lastDay}
-              disabled={busy}
-              onChange={(event) => setStart(event.target.value)}
-            />
-          </div>
-
-          <div className="field">
-            <label htmlFor="bt-end">{t("form.end")}</label>
-            <input
-              id="bt-end"
-              type="date"
-              value={end}
-              min={firstDay}
-              max={lastDay}
-              disabled={busy}
-              aria-describedby="bt-range-hint"
-              onChange={(event) => setEnd(event.target.value)}
-            />
-            <small id="bt-range-hint" className="help">
-              {t("form.rangeHint", { days: rangeDays ?? "—" })}
-            </small>
-          </div>
-        </div>
+        <RunTargetFields
+          target={target}
+          symbols={symbols}
+          strategies={strategies}
+          idPrefix="bt"
+          disabled={busy}
+          rangeHint={t("form.rangeHint", { days: rangeDays ?? "—" })}
+          datesInvalid={fit?.kind === "outside"}
+          dateNote={fit && fit.kind !== "inside" ? <RangeFitNote fit={fit} pair={pair} timeframe={timeframe} start={start} end={end} /> : null}
+        />
 
         {strategy ? (
           <fieldset className="params" data-testid="strategy-params">
@@ -272,6 +237,8 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
             ({t("form.degradedHelp")})
           </small>
         </div>
+
+        <PropertiesSection schema={propertiesSchema} error={propertiesError} draft={propertiesDraft} setDraft={setPropertiesDraft} disabled={busy} />
 
         <RiskOverridesSection schema={riskSchema} error={riskError} draft={riskDraft} setDraft={setRiskDraft} disabled={busy} />
 

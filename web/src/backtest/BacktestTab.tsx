@@ -12,6 +12,7 @@ import type { BacktestCreate, BacktestSummary } from "../api/types";
 import { Notice } from "../components/Notice";
 import { useI18n } from "../i18n/I18nProvider";
 import { BacktestForm } from "./BacktestForm";
+import { CompareModal } from "./CompareModal";
 import { DetailsModal } from "./DetailsModal";
 import { ResultsTable } from "./ResultsTable";
 import { OpenedBacktest } from "./sweep/OpenedBacktest";
@@ -35,6 +36,7 @@ export function BacktestTab() {
   const [actionError, setActionError] = useState<string | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [selected, setSelected] = useState<BacktestSummary | null>(null);
+  const [comparing, setComparing] = useState<string[] | null>(null);
   const request = useRef(0);
   const catalog = useCatalog();
   const [view, setView] = useState<View>("backtest");
@@ -146,9 +148,11 @@ export function BacktestTab() {
           onDetails={setSelected}
           onDelete={(row) => runDeletion(() => deleteBacktest(row.id))}
           onDeleteAll={() => runDeletion(deleteAllBacktests)}
+          onCompare={setComparing}
         />
       </div>
-      {selected !== null ? <DetailsModal summary={selected} onClose={() => setSelected(null)} /> : null}
+      {selected !== null ? <DetailsModal summary={selected} onClose={() => setSelected(null)} onLabelsSaved={refresh} /> : null}
+      {comparing !== null ? <CompareModal ids={comparing} onClose={() => setComparing(null)} /> : null}
     </div>
   );
 }

@@ -11,20 +11,26 @@ import { ApiError, getBacktest } from "../api/client";
 import type { BacktestDetail, BacktestResult, BacktestSummary, RiskUsed, Trade } from "../api/types";
 import { Modal } from "../components/Modal";
 import { Notice } from "../components/Notice";
+import { SpacerRow, useRowWindow } from "../components/RowWindow";
 import type { MessageKey } from "../i18n/en";
 import { hasMessage, useI18n } from "../i18n/I18nProvider";
-import { formatCount, formatNumber, formatPeriod, formatPrice, formatQty, formatSigned, formatTime } from "../lib/format";
+import { formatCount, formatNumber, formatPeriod, formatPrice, formatBaseQty, formatSigned, formatTime } from "../lib/format";
+import { useDegradedLines } from "../lib/reasons";
 import { BREAKERS } from "../lib/risk";
 import { useLabel } from "../live/labels";
 import { AnalyticsSection } from "./AnalyticsSection";
 import { ExportToolbar, ProvenanceView } from "./ExportToolbar";
 import { GatesTable, gateTally } from "./GatesTable";
-import { COSTS, EXIT_REASONS, PERFORMANCE, SIGNALS, exitCounts, formatMetric, humanize, metricLabelKey, type MetricSpec } from "./metrics";
+import { LabelsEditor } from "./LabelsEditor";
+import { COSTS, EXIT_REASONS, PERFORMANCE, SIGNALS, exitCounts, formatMetric, humanize, measuredValue, metricLabelKey, type MetricSpec } from "./metrics";
+import { type ChartFeed, type ChartSpan, useChartFeed } from "./chartFeed";
 import { PriceChart } from "./PriceChart";
 
 interface DetailsModalProps {
   summary: BacktestSummary;
   onClose: () => void;
+  /** Called with the updated list row once the notes and tags are saved. */
+  onLabelsSaved?: (row: BacktestSummary) => void;
 }
 
 /** Metrics as a definition list, in the order of `specs` (missing ones skipped). */
@@ -36,12 +42,12 @@ export function MetricList({ specs, metrics, testId }: { specs: MetricSpec[]; me
     <dl className="metrics" data-testid={testId}>
       {present.map((spec) => {
         const label = metricLabelKey(spec.key);
-        const value = metrics[spec.key];
+        const value = measuredValue(spec.key, metrics);
         const sign = spec.tone === true && typeof value === "number" ? Math.sign(value) : 0;
         return (
           <div key={spec.key} className="metric" data-metric={spec.key}>
             <dt>{label ? t(label) : humanize(spec.key)}</dt>
-            <dd className={sign > 0 ? "pos" : sign < 0 ? "neg" : undefined}>{formatMetric(value, spec.format, locale)}</dd>
+            <dd className={sign > 0 ? "pos" : sign < 0 ? "neg" : undefined}>{formatMetric(value, spec.format, locale, { h: t("unit.h"), m: t("unit.m"), s: t("unit.s") })}</dd>
           </div>
         );
       })}
@@ -65,56 +71,96 @@ function CountList({ counts, labelOf, testId, empty }: { counts: Record<string, 
   );
 }
 
-/** Closed trades; `showPair` adds pair and strategy columns (simulation trades span several pairs). */
-export function TradesTable({ trades, showPair = false }: { trades: (Trade & { symbol?: string; strategy?: string })[]; showPair?: boolean }) {
+/** Closed trades; `showPair` adds pair and strategy columns (simulation trades span several pairs).
+ * A long list renders only the rows in view (`useRowWindow`); with `onSelect`, a click (or
+ * Enter) on a row selects that trade, and `selected` marks it. */
+export function TradesTable({
+  trades,
+  showPair = false,
+  selected = null,
+  onSelect,
+}: {
+  trades: (Trade & { symbol?: string; strategy?: string })[];
+  showPair?: boolean;
+  selected?: number | null;
+  onSelect?: (index: number) => void;
+}) {
   const { t, locale } = useI18n();
+  const rows = useRowWindow(trades.length, '[data-testid="trade-row"]');
   if (trades.length === 0) return <p className="muted">{t("trades.empty")}</p>;
+  const columns = showPair ? 13 : 11;
   return (
-    <div className="table-scroll trades-scroll">
-      <table className="table table-compact" data-testid="trades-table">
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            {showPair ? <th scope="col">{t("col.pair")}</th> : null}
-            {showPair ? <th scope="col">{t("col.strategy")}</th> : null}
-            <th scope="col">{t("trade.side")}</th>
-            <th scope="col">{t("trade.entryTime")}</th>
-            <th scope="col">{t("trade.exitTime")}</th>
-            <th scope="col" className="num">{t("trade.entryPrice")}</th>
-            <th scope="col" className="num">{t("trade.exitPrice")}</th>
-            <th scope="col" className="num">{t("trade.qty")}</th>
-            <th scope="col">{t("trade.exitReason")}</th>
-            <th scope="col" className="num">{t("trade.fees")}</th>
-            <th scope="col" className="num">{t("trade.funding")}</th>
-            <th scope="col" className="num">{t("trade.pnl")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {trades.map((trade, index) => {
-            const reasonKey = `reason.${trade.exit_reason}`;
-            return (
-              <tr key={index} data-testid="trade-row" data-strategy={trade.strategy ?? undefined}>
-                <td className="muted">{index + 1}</td>
-                {showPair ? <td className="strong">{trade.symbol ?? "—"}</td> : null}
-                {showPair ? <td>{trade.strategy ?? "—"}</td> : null}
-                <td>
-                  <span className={`side side-${trade.side}`}>{hasMessage(`side.${trade.side}`) ? t(`side.${trade.side}` as MessageKey) : trade.side}</span>
-                </td>
-                <td className="nowrap">{formatTime(trade.entry_time)}</td>
-                <td className="nowrap">{formatTime(trade.exit_time)}</td>
-                <td className="num">{formatPrice(trade.entry_price, locale)}</td>
-                <td className="num">{formatPrice(trade.exit_price, locale)}</td>
-                <td className="num">{formatQty(trade.qty, locale)}</td>
-                <td>{hasMessage(reasonKey) ? t(reasonKey) : trade.exit_reason}</td>
-                <td className="num">{formatNumber(trade.fees, locale)}</td>
-                <td className="num">{formatSigned(trade.funding, locale)}</td>
-                <td className={trade.pnl > 0 ? "num pos" : trade.pnl < 0 ? "num neg" : "num"}>{formatSigned(trade.pnl, locale)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <>
+      {rows.windowed ? (
+        <p className="muted small" data-testid="trades-window">
+          {t("trades.rows", { from: formatCount(rows.first + 1, locale), to: formatCount(rows.last, locale), n: formatCount(trades.length, locale) })}
+        </p>
+      ) : null}
+      <div className="table-scroll trades-scroll" ref={rows.scroller} onScroll={rows.onScroll}>
+        <table
+          className={rows.windowed ? "table table-compact trades-windowed" : "table table-compact"}
+          data-testid="trades-table"
+          data-total-rows={trades.length}
+          data-first-row={rows.first}
+        >
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              {showPair ? <th scope="col">{t("col.pair")}</th> : null}
+              {showPair ? <th scope="col">{t("col.strategy")}</th> : null}
+              <th scope="col">{t("trade.side")}</th>
+              <th scope="col">{t("trade.entryTime")}</th>
+              <th scope="col">{t("trade.exitTime")}</th>
+              <th scope="col" className="num">{t("trade.entryPrice")}</th>
+              <th scope="col" className="num">{t("trade.exitPrice")}</th>
+              <th scope="col" className="num">{t("trade.qty")}</th>
+              <th scope="col">{t("trade.exitReason")}</th>
+              <th scope="col" className="num">{t("trade.fees")}</th>
+              <th scope="col" className="num">{t("trade.funding")}</th>
+              <th scope="col" className="num">{t("trade.pnl")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            <SpacerRow height={rows.padTop} columns={columns} />
+            {trades.slice(rows.first, rows.last).map((trade, offset) => {
+              const index = rows.first + offset;
+              const reasonKey = `reason.${trade.exit_reason}`;
+              return (
+                <tr
+                  key={index}
+                  data-testid="trade-row"
+                  data-index={index}
+                  data-strategy={trade.strategy ?? undefined}
+                  className={onSelect ? (index === selected ? "row-select selected" : "row-select") : undefined}
+                  aria-selected={onSelect ? index === selected : undefined}
+                  tabIndex={onSelect ? 0 : undefined}
+                  title={onSelect ? t("chart.focusHint") : undefined}
+                  onClick={onSelect ? () => onSelect(index) : undefined}
+                  onKeyDown={onSelect ? (event) => event.key === "Enter" && onSelect(index) : undefined}
+                >
+                  <td className="muted">{index + 1}</td>
+                  {showPair ? <td className="strong">{trade.symbol ?? "—"}</td> : null}
+                  {showPair ? <td>{trade.strategy ?? "—"}</td> : null}
+                  <td>
+                    <span className={`side side-${trade.side}`}>{hasMessage(`side.${trade.side}`) ? t(`side.${trade.side}` as MessageKey) : trade.side}</span>
+                  </td>
+                  <td className="nowrap">{formatTime(trade.entry_time)}</td>
+                  <td className="nowrap">{formatTime(trade.exit_time)}</td>
+                  <td className="num">{formatPrice(trade.entry_price, locale)}</td>
+                  <td className="num">{formatPrice(trade.exit_price, locale)}</td>
+                  <td className="num">{formatBaseQty(trade.qty, locale, trade.symbol)}</td>
+                  <td>{hasMessage(reasonKey) ? t(reasonKey) : trade.exit_reason}</td>
+                  <td className="num">{formatNumber(trade.fees, locale)}</td>
+                  <td className="num">{formatSigned(trade.funding, locale)}</td>
+                  <td className={trade.pnl > 0 ? "num pos" : trade.pnl < 0 ? "num neg" : "num"}>{formatSigned(trade.pnl, locale)}</td>
+                </tr>
+              );
+            })}
+            <SpacerRow height={rows.padBottom} columns={columns} />
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }
 
@@ -167,10 +213,11 @@ function degradedData(result: BacktestResult): string[] {
 /** A small "degraded: …" badge shown beside each group of numbers of a degraded run. */
 function DegradedBadge({ result }: { result: BacktestResult }) {
   const { t } = useI18n();
+  const degradedLines = useDegradedLines();
   const data = degradedData(result);
   if (data.length === 0) return null;
   return (
-    <span className="badge badge-degraded" data-testid="degraded-badge" title={(result.degraded ?? []).join("\n")}>
+    <span className="badge badge-degraded" data-testid="degraded-badge" title={degradedLines(result.degraded, result.degraded_codes).join("\n")}>
       {t("degraded.badge", { data: data.join(", ") })}
     </span>
   );
@@ -204,9 +251,35 @@ function GatesSection({ result }: { result: BacktestResult }) {
   );
 }
 
-function ResultView({ result }: { result: BacktestResult }) {
+/** The price chart and the trade list: a click on a trade row zooms the chart to that trade. */
+function ChartAndTrades({ result, feed }: { result: BacktestResult; feed: ChartFeed }) {
+  const { t } = useI18n();
+  const [focus, setFocus] = useState<number | null>(null);
+  return (
+    <>
+      <section aria-labelledby="sec-chart" data-testid="chart-section">
+        <h3 id="sec-chart">{t("section.chart")}</h3>
+        <PriceChart
+          feed={feed}
+          trades={result.trades}
+          signals={result.signals}
+          equity={result.equity}
+          focus={focus}
+        />
+      </section>
+      <section aria-labelledby="sec-trades">
+        <h3 id="sec-trades">{t("section.trades", { n: result.trades.length })}</h3>
+        {result.trades.length > 0 ? <p className="muted small">{t("chart.focusHint")}</p> : null}
+        <TradesTable trades={result.trades} selected={focus} onSelect={setFocus} />
+      </section>
+    </>
+  );
+}
+
+function ResultView({ result, feed }: { result: BacktestResult; feed: ChartFeed }) {
   const { t } = useI18n();
   const label = useLabel();
+  const degradedLines = useDegradedLines();
   const metrics = result.metrics;
   const exits = exitCounts(metrics);
   const shownExits: Record<string, number> = {};
@@ -223,7 +296,7 @@ function ResultView({ result }: { result: BacktestResult }) {
     <>
       {(result.degraded ?? []).length > 0 ? (
         <div className="degraded-note small" role="note" data-testid="degraded-note" title={t("degraded.title")}>
-          {(result.degraded ?? []).map((line) => (
+          {degradedLines(result.degraded, result.degraded_codes).map((line) => (
             <div key={line}>{line}</div>
           ))}
         </div>
@@ -245,6 +318,7 @@ function ResultView({ result }: { result: BacktestResult }) {
             <DegradedBadge result={result} />
           </h3>
           <MetricList specs={COSTS} metrics={metrics} testId="metrics-costs" />
+          <p className="muted small" data-testid="costs-legend">{t("polish.costsLegend")}</p>
         </section>
         <section aria-labelledby="sec-exits">
           <h3 id="sec-exits">
@@ -260,7 +334,7 @@ function ResultView({ result }: { result: BacktestResult }) {
           </h3>
           <MetricList specs={SIGNALS} metrics={metrics} testId="metrics-signals" />
           <h4>{t("section.rejected")}</h4>
-          <CountList counts={result.rejected ?? {}} labelOf={humanize} testId="metrics-rejected" empty={t("rejected.none")} />
+          <CountList counts={result.rejected ?? {}} labelOf={(key) => label("signalReason", key)} testId="metrics-rejected" empty={t("rejected.none")} />
           <h4>{t("section.blocked")}</h4>
           <CountList counts={result.blocked ?? {}} labelOf={(key) => label("risk", key)} testId="metrics-blocked" empty={t("blocked.none")} />
         </section>
@@ -282,27 +356,13 @@ function ResultView({ result }: { result: BacktestResult }) {
           <MetricList specs={otherSpecs} metrics={other} testId="metrics-other" />
         </section>
       ) : null}
-      <section aria-labelledby="sec-chart">
-        <h3 id="sec-chart">{t("section.chart")}</h3>
-        <PriceChart
-          pair={result.pair}
-          timeframe={result.timeframe}
-          start={result.start}
-          end={result.end}
-          trades={result.trades}
-          equity={result.equity}
-        />
-      </section>
-      <section aria-labelledby="sec-trades">
-        <h3 id="sec-trades">{t("section.trades", { n: result.trades.length })}</h3>
-        <TradesTable trades={result.trades} />
-      </section>
+      <ChartAndTrades result={result} feed={feed} />
       <AnalyticsSection result={result} />
     </>
   );
 }
 
-export function DetailsModal({ summary, onClose }: DetailsModalProps) {
+export function DetailsModal({ summary, onClose, onLabelsSaved }: DetailsModalProps) {
   const { t } = useI18n();
   const [detail, setDetail] = useState<BacktestDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -318,6 +378,12 @@ export function DetailsModal({ summary, onClose }: DetailsModalProps) {
     return () => controller.abort();
   }, [summary.id]);
 
+  // The chart's candles and overlays load alongside the result, from what the row knows
+  // (a finished run's row holds the period its result covers).
+  const done = detail?.status === "done" ? detail.result : null;
+  const span: ChartSpan | null = done ?? (summary.status === "done" ? summary : null);
+  const feed = useChartFeed(summary.id, span);
+
   const version = summary.strategy_version ? ` v${summary.strategy_version}` : "";
   const subtitle = `${summary.strategy}${version} · ${summary.pair} · ${summary.timeframe} · ${formatPeriod(summary.start, summary.end)}`;
 
@@ -331,12 +397,13 @@ export function DetailsModal({ summary, onClose }: DetailsModalProps) {
       <>
         <ExportToolbar backtestId={summary.id} result={detail.result} />
         <ProvenanceView result={detail.result} />
-        <ResultView result={detail.result} />
+        <ResultView result={detail.result} feed={feed} />
       </>
     );
 
   return (
     <Modal title={t("modal.title")} subtitle={subtitle} closeLabel={t("modal.close")} onClose={onClose} testId="details-modal">
+      <LabelsEditor summary={summary} onSaved={(row) => onLabelsSaved?.(row)} />
       {body}
     </Modal>
   );

@@ -8,11 +8,13 @@
 import { useEffect, useRef, useState } from "react";
 
 import { getToken } from "../api/auth";
-import { getRiskSchema } from "../api/client";
 import { CLIENT_HEADER } from "../api/http";
-import type { BacktestResult, RiskSchema } from "../api/types";
+import type { BacktestResult, FundingModel, PropertiesSchema, RiskSchema } from "../api/types";
 import { useI18n } from "../i18n/I18nProvider";
-import { formatCount, formatTime } from "../lib/format";
+import { formatCount, formatNumber, formatTime } from "../lib/format";
+import { useDegradedLines } from "../lib/reasons";
+import { exactDecimals, usePropertiesSchema } from "./PropertiesSection";
+import { useRiskSchema } from "./RiskOverrides";
 
 /** The result's fields the public schema leaves untyped (`extra="allow"`). */
 interface Provenance {
@@ -39,13 +41,46 @@ function cliTime(iso: string): string {
   return midnight?.[1] ?? iso;
 }
 
+/** Each run property's flag on `scalplab backtest`. */
+const PROPERTY_FLAGS: Record<string, string> = {
+  initial_capital: "--capital",
+  risk_per_trade_pct: "--risk-pct",
+  max_leverage: "--leverage",
+  maker_fee_pct: "--maker-fee-pct",
+  taker_fee_pct: "--taker-fee-pct",
+  slippage_pct: "--slippage-pct",
+  funding_rate: "--funding-rate",
+};
+
+/** The funding model a result used (a result stored before funding models: `recorded`). */
+function fundingModelOf(settings: Record<string, unknown>): FundingModel {
+  const model = settings.funding_model;
+  return model === "fixed" || model === "none" ? model : "recorded";
+}
+
+/** The property flags of the values `result` ran with that differ from the environment's. */
+function propertyFlags(result: BacktestResult, properties: PropertiesSchema): string[] {
+  const settings = (result.settings ?? {}) as Record<string, unknown>;
+  const model = fundingModelOf(settings);
+  const flags: string[] = [];
+  for (const field of properties.fields) {
+    const flag = PROPERTY_FLAGS[field.name];
+    if (flag === undefined || (field.name === "funding_rate" && model === "none")) continue;
+    const value = settings[field.name === "funding_rate" ? "default_funding_rate" : field.name];
+    if (typeof value === "number" && value !== field.default) flags.push(`${flag} ${cliValue(value)}`);
+  }
+  if (model !== properties.funding_model) flags.push(`--funding ${model}`);
+  return flags;
+}
+
 /**
  * `scalplab backtest …` reproducing `result`: its pair, strategy, timeframe, the range
  * asked for, every param, the risk settings that differ from the environment's
- * (`schema.defaults`), `--no-breakers` when the run had every breaker off,
- * `--allow-partial` for a partial run and `--degraded` for a degraded one.
+ * (`schema.defaults`), `--no-breakers` when the run had every breaker off, the
+ * properties (capital, fees, funding, …) that differ from the environment's
+ * (`properties`), `--allow-partial` for a partial run and `--degraded` for a degraded one.
  */
-export function cliCommand(result: BacktestResult, schema: RiskSchema | null): string {
+export function cliCommand(result: BacktestResult, schema: RiskSchema | null, properties: PropertiesSchema | null = null): string {
   const extra = provenanceOf(result);
   const parts = [
     "scalplab backtest",
@@ -69,6 +104,7 @@ export function cliCommand(result: BacktestResult, schema: RiskSchema | null): s
     }
     if (noBreakers) parts.push("--no-breakers");
   }
+  if (properties) parts.push(...propertyFlags(result, properties));
   if (extra.partial === true) parts.push("--allow-partial");
   if ((result.degraded ?? []).length > 0) parts.push("--degraded");
   return parts.join(" ");
@@ -116,16 +152,9 @@ export function ExportToolbar({ backtestId, result }: { backtestId: string; resu
   const { t } = useI18n();
   const self = useRef<HTMLDivElement>(null);
   const field = useRef<HTMLInputElement>(null);
-  const [schema, setSchema] = useState<RiskSchema | null>(null);
+  const { schema } = useRiskSchema();
+  const { schema: properties } = usePropertiesSchema();
   const [status, setStatus] = useState<Status>(null);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    getRiskSchema(controller.signal)
-      .then(setSchema)
-      .catch(() => setSchema(null));
-    return () => controller.abort();
-  }, []);
 
   useEffect(() => {
     if (status?.kind !== "copied") return undefined;
@@ -135,7 +164,7 @@ export function ExportToolbar({ backtestId, result }: { backtestId: string; resu
 
   const base = `/backtests/${encodeURIComponent(backtestId)}`;
   const stem = `${result.pair}_${result.strategy}_${result.timeframe}_${backtestId}`;
-  const command = cliCommand(result, schema);
+  const command = cliCommand(result, schema, properties);
 
   /** With a session token, download through `fetch` so the request carries it. */
   const download = (path: string, fallback: string) => (event: React.MouseEvent<HTMLAnchorElement>) => {
@@ -222,12 +251,27 @@ function pairsText(values: Record<string, unknown> | null | undefined, skip: str
   return entries.length === 0 ? "—" : entries.map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`).join(" · ");
 }
 
+/** The funding model a run used, with its rate unless it paid none. */
+function useFundingText(): (result: BacktestResult) => string {
+  const { t, locale } = useI18n();
+  return (result) => {
+    const settings = (result.settings ?? {}) as Record<string, unknown>;
+    if (Object.keys(settings).length === 0) return "—";
+    const model = fundingModelOf(settings);
+    const rate = settings.default_funding_rate;
+    const shown = typeof rate === "number" ? t("prov.fundingRate", { rate: formatNumber(rate, locale, exactDecimals(rate)) }) : null;
+    return model === "none" || shown === null ? t(`funding.${model}`) : `${t(`funding.${model}`)} · ${shown}`;
+  };
+}
+
 /** Where the result came from: settings and symbol rules used, bars covered, data source, hash. */
 export function ProvenanceView({ result }: { result: BacktestResult }) {
   const { t, locale } = useI18n();
+  const fundingText = useFundingText();
   const extra = provenanceOf(result);
   const rules = (result.symbol_rules ?? null) as Record<string, unknown> | null;
-  const degraded = result.degraded ?? [];
+  const degradedLines = useDegradedLines();
+  const degraded = degradedLines(result.degraded, result.degraded_codes);
   const requested = extra.requested_start && extra.requested_end ? `${formatTime(extra.requested_start)} → ${formatTime(extra.requested_end)}` : null;
   return (
     <section aria-labelledby="sec-provenance" data-testid="provenance">
@@ -253,6 +297,9 @@ export function ProvenanceView({ result }: { result: BacktestResult }) {
             </Row>
             <Row label={t("prov.settings")} testId="prov-settings">
               {pairsText(result.settings)}
+            </Row>
+            <Row label={t("prov.funding")} testId="prov-funding">
+              {fundingText(result)}
             </Row>
             <Row label={t("prov.symbolRules")} testId="prov-rules">
               {rules ? `${t("prov.rulesSource", { source: String(rules.source ?? "—") })} · ${pairsText(rules, ["source"])}` : "—"}

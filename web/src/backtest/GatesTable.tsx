@@ -3,12 +3,14 @@
  * of gates given (a backtest's own, or a walk-forward's out-of-sample and in-sample
  * ones), the value and a ✓ / ✗ mark. Trades per day is shown without a verdict, and
  * paper trading is listed as "not checked here" (a backtest cannot measure it). Each
- * value's title is how the server computed it.
+ * value's title is how the server computed it, translated from its note's code
+ * (`gateNote.<code>`; the server's English note for a result stored before codes).
  */
 import type { GateCheck } from "../api/types";
 import type { MessageKey } from "../i18n/en";
 import { hasMessage, useI18n } from "../i18n/I18nProvider";
 import { formatNumber, formatPercent } from "../lib/format";
+import { useCodedText } from "../lib/reasons";
 
 export interface GateSet {
   /** `data-set` of the set's cells (`own`, `oos`, `is`). */
@@ -60,6 +62,7 @@ function Mark({ gate }: { gate: GateCheck | undefined }) {
 
 export function GatesTable({ sets, testId }: { sets: GateSet[]; testId: string }) {
   const { t, locale } = useI18n();
+  const noteText = useCodedText("gateNote");
   const names: string[] = [];
   const reference = new Map<string, GateCheck>();
   for (const set of sets)
@@ -115,7 +118,7 @@ export function GatesTable({ sets, testId }: { sets: GateSet[]; testId: string }
                   const gate = set.gates.find((g) => g.name === name);
                   const passed = gate?.passed === true ? "true" : gate?.passed === false ? "false" : "none";
                   return [
-                    <td key={`${set.key}-value`} className="num" data-set={set.key} data-col="value" title={gate?.note}>
+                    <td key={`${set.key}-value`} className="num" data-set={set.key} data-col="value" title={gate ? noteText(gate.code, gate.params, gate.note) : undefined}>
                       {gate ? formatGateValue(gate, locale) : "—"}
                     </td>,
                     single ? threshold : null,

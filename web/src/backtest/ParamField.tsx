@@ -1,6 +1,7 @@
 /** One strategy parameter as a form control chosen from its metadata. */
 import type { StrategyParam } from "../api/types";
 import { useI18n } from "../i18n/I18nProvider";
+import { usePluginText } from "../lib/pluginText";
 import { hasChoices, stepOf, type FieldValue, type FieldValues } from "../lib/params";
 
 interface ParamFieldProps {
@@ -10,14 +11,17 @@ interface ParamFieldProps {
   disabled: boolean;
   /** Prefix of the control's id (distinct per form). */
   idPrefix?: string;
+  /** The strategy's name (its parameter descriptions are translated by it). */
+  strategy?: string;
 }
 
-export function ParamField({ param, value, onChange, disabled, idPrefix = "param" }: ParamFieldProps) {
+export function ParamField({ param, value, onChange, disabled, idPrefix = "param", strategy }: ParamFieldProps) {
   const { t } = useI18n();
+  const texts = usePluginText();
   const id = `${idPrefix}-${param.name}`;
   const helpId = `${id}-help`;
   const hints: string[] = [];
-  if (param.description) hints.push(param.description);
+  if (param.description) hints.push(texts.param(strategy, param.name, param.description));
   const shown = typeof param.default === "boolean" ? t(param.default ? "form.true" : "form.false") : String(param.default);
   hints.push(t("form.paramDefault", { value: shown }));
   const hasMin = param.min !== null && param.min !== undefined;
@@ -123,6 +127,7 @@ export function ParamFields({ strategy, fields, setFields, disabled, idPrefix }:
         <ParamField
           key={`${strategy.name}-${param.name}`}
           idPrefix={idPrefix}
+          strategy={strategy.name}
           param={param}
           value={fields[param.name] ?? (param.type === "bool" ? false : "")}
           disabled={disabled}

@@ -5,13 +5,11 @@
  * (off: every breaker but the minimum reward/risk is off — the research switch).
  * Only the values that differ from the environment's are sent as `risk`.
  */
-import { useEffect, useState } from "react";
-
 import { getRiskSchema } from "../api/client";
 import type { RiskField, RiskOverrides, RiskSchema } from "../api/types";
 import { useI18n } from "../i18n/I18nProvider";
-import { messageOf } from "../lib/errors";
 import type { FieldProblem, FieldValue, FieldValues } from "../lib/params";
+import { useLoaded } from "../lib/useLoaded";
 import { useLabel } from "../live/labels";
 
 /** What the section holds: a draft value per risk field and the breakers switch. */
@@ -22,18 +20,8 @@ export interface RiskDraft {
 
 /** Loads the risk schema once. */
 export function useRiskSchema(): { schema: RiskSchema | null; error: string | null } {
-  const [state, setState] = useState<{ schema: RiskSchema | null; error: string | null }>({ schema: null, error: null });
-  useEffect(() => {
-    const controller = new AbortController();
-    getRiskSchema(controller.signal)
-      .then((schema) => setState({ schema, error: null }))
-      .catch((reason: unknown) => {
-        if (reason instanceof DOMException && reason.name === "AbortError") return;
-        setState({ schema: null, error: messageOf(reason) });
-      });
-    return () => controller.abort();
-  }, []);
-  return state;
+  const { value, error } = useLoaded(getRiskSchema);
+  return { schema: value, error };
 }
 
 /** A draft holding the environment's values, breakers on. */

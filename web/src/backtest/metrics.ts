@@ -6,10 +6,12 @@
 import { en, type MessageKey } from "../i18n/en";
 import {
   formatCount,
+  formatDuration,
+  formatMoney,
   formatNumber,
   formatPercent,
-  formatSigned,
   formatSignedPercent,
+  type DurationUnits,
 } from "../lib/format";
 
 export type MetricFormat = "count" | "money" | "signed" | "percent" | "signedPercent" | "ratio" | "minutes";
@@ -75,8 +77,23 @@ export function humanize(key: string): string {
   return key.replace(/_/g, " ");
 }
 
-/** Format one metric value. */
-export function formatMetric(value: unknown, format: MetricFormat, locale: string): string {
+/** Metrics that measure nothing when the count they average over is 0 (shown "—", not 0.00). */
+const MEASURED_OVER: Record<string, string> = {
+  win_rate: "trades",
+  expectancy: "trades",
+  avg_hold_minutes: "trades",
+  avg_win: "wins",
+  avg_loss: "losses",
+};
+
+/** A metric's value, or null when there is nothing to measure (no trades, no wins, no losses). */
+export function measuredValue(key: string, metrics: Record<string, unknown>): unknown {
+  const over = MEASURED_OVER[key];
+  return over !== undefined && metrics[over] === 0 ? null : metrics[key];
+}
+
+/** Format one metric value (`units`: the words of a duration, for `minutes`). */
+export function formatMetric(value: unknown, format: MetricFormat, locale: string, units?: DurationUnits): string {
   if (typeof value !== "number") {
     if (value === null || value === undefined) return "—";
     return typeof value === "object" ? JSON.stringify(value) : String(value);
@@ -85,9 +102,9 @@ export function formatMetric(value: unknown, format: MetricFormat, locale: strin
     case "count":
       return formatCount(value, locale);
     case "money":
-      return formatNumber(value, locale, 2);
+      return formatMoney(value, locale);
     case "signed":
-      return formatSigned(value, locale, 2);
+      return formatMoney(value, locale, true);
     case "percent":
       return formatPercent(value, locale, 2);
     case "signedPercent":
@@ -95,7 +112,7 @@ export function formatMetric(value: unknown, format: MetricFormat, locale: strin
     case "ratio":
       return formatNumber(value, locale, 2);
     case "minutes":
-      return formatNumber(value, locale, 1);
+      return units ? formatDuration(value * 60, units) : formatNumber(value, locale, 1);
   }
 }
 

@@ -1,13 +1,16 @@
 /**
- * Submits a backtest and follows it: `POST /backtests`, then polls
- * `GET /backtests/{id}` until it is done or failed.
+ * Submits a backtest and follows it: `POST /backtests`, then long-polls
+ * `GET /backtests/{id}?wait=…` until it is done or failed. Each poll returns the
+ * moment the job ends (no polling delay on the result) or after `WAIT_S`, so the
+ * progress bar still moves a few times a second.
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 
 import { ApiError, createBacktest, getBacktest } from "../api/client";
 import type { BacktestCreate, BacktestDetail, BacktestStatus } from "../api/types";
 
-const POLL_MS = 400;
+const WAIT_S = 0.25;
+const RETRY_MS = 200;
 
 export type JobState =
   | { phase: "idle" }
@@ -58,14 +61,15 @@ export function useBacktestJob(onSettled: () => void): { job: JobState; run: (bo
         return;
       }
       for (;;) {
-        await sleep(POLL_MS);
-        if (!current()) return;
         let detail: BacktestDetail;
         try {
-          detail = await getBacktest(id);
+          detail = await getBacktest(id, undefined, WAIT_S);
         } catch (error) {
           if (!current()) return;
-          if (error instanceof ApiError && error.status === 0) continue; // transient: keep polling
+          if (error instanceof ApiError && error.status === 0) {
+            await sleep(RETRY_MS); // transient: keep polling
+            continue;
+          }
           setJob({ phase: "lost", id, error: messageOf(error) });
           onSettledRef.current();
           return;

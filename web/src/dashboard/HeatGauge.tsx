@@ -5,7 +5,7 @@
  */
 import type { Heat } from "../api/types";
 import { useI18n } from "../i18n/I18nProvider";
-import { formatNumber, formatPercent, formatPrice, formatQty } from "../lib/format";
+import { formatNumber, formatPercent, formatPrice, formatBaseQty } from "../lib/format";
 import { SideBadge, useLabel } from "../live/labels";
 
 /** The gauge shows up to this multiple of the cap (or of the heat, when over it). */
@@ -97,7 +97,7 @@ export function HeatGauge({ heat }: { heat: Heat }) {
                     <SideBadge side={book.side} />
                   </td>
                   <td>{label("heatState", book.state)}</td>
-                  <td className="num">{book.qty === null || book.qty === undefined ? "—" : formatQty(book.qty, locale)}</td>
+                  <td className="num">{book.qty === null || book.qty === undefined ? "—" : formatBaseQty(book.qty, locale, book.symbol)}</td>
                   <td className="num nowrap">
                     {book.entry === null || book.entry === undefined
                       ? "—"

@@ -11,7 +11,7 @@ import type { Order } from "../api/types";
 import { Notice } from "../components/Notice";
 import { useI18n } from "../i18n/I18nProvider";
 import { messageOf } from "../lib/errors";
-import { formatQty, formatTime } from "../lib/format";
+import { formatBaseQty, formatTime } from "../lib/format";
 import { useLive } from "../live/LiveProvider";
 
 const SHOWN = 15;
@@ -70,7 +70,7 @@ export function OrdersCard() {
                   <td>{order.symbol}</td>
                   <td>{order.side === "buy" ? t("orders.buy") : t("orders.sell")}</td>
                   <td>{order.type}</td>
-                  <td className="num">{order.qty === null ? "—" : formatQty(order.qty, locale)}</td>
+                  <td className="num">{order.qty === null ? "—" : formatBaseQty(order.qty, locale, order.symbol)}</td>
                   <td>{t(`orderStatus.${order.status}`)}</td>
                   <td data-testid="order-reason">{order.reason}</td>
                 </tr>

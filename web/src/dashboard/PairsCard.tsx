@@ -13,6 +13,7 @@ import type { Catalog } from "../backtest/useCatalog";
 import { DEFAULT_TIMEFRAME, useStrategyChoice } from "../backtest/useRunTarget";
 import { Notice } from "../components/Notice";
 import { ProblemList } from "../components/ProblemList";
+import { StrategyField } from "../components/StrategyField";
 import { useI18n } from "../i18n/I18nProvider";
 import { messageOf } from "../lib/errors";
 import { formatParams } from "../lib/format";
@@ -98,25 +99,14 @@ export function PairsCard({ catalog, pairs, onChange }: PairsCardProps) {
                 </small>
               ) : null}
             </div>
-            <div className="field">
-              <label htmlFor="pair-strategy">{t("form.strategy")}</label>
-              <select
-                id="pair-strategy"
-                value={strategyName}
-                disabled={busy}
-                onChange={(e) => {
-                  const next = strategies?.find((s) => s.name === e.target.value);
-                  if (next) selectStrategy(next);
-                }}
-              >
-                {strategies?.map((s) => (
-                  <option key={s.name} value={s.name}>
-                    {s.name} v{s.version}
-                  </option>
-                ))}
-              </select>
-              {strategy?.description ? <small className="help">{strategy.description}</small> : null}
-            </div>
+            <StrategyField
+              id="pair-strategy"
+              strategies={strategies ?? []}
+              value={strategyName}
+              strategy={strategy}
+              disabled={busy}
+              onSelect={selectStrategy}
+            />
             <div className="field">
               <label htmlFor="pair-timeframe">{t("form.timeframe")}</label>
               <select id="pair-timeframe" value={timeframe} disabled={busy} onChange={(e) => setTimeframe(e.target.value)}>

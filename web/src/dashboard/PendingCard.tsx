@@ -1,14 +1,17 @@
-/** Orders waiting for a person's confirmation, each with its countdown and Confirm / Reject. */
+/**
+ * Orders waiting for a person's confirmation, each with its countdown and Confirm / Reject.
+ * Compact (six columns, SL over TP) so that it fits its half of the Dashboard's top row
+ * without horizontal scrolling from 1,280 px wide up: the buttons are never cut off.
+ */
 import { Notice } from "../components/Notice";
 import { useI18n } from "../i18n/I18nProvider";
 import { formatPrice, formatQty } from "../lib/format";
-import { SideBadge, formatCountdown, secondsLeft, toNumber, useLabel } from "../live/labels";
+import { SideBadge, directionOf, formatCountdown, secondsLeft, toNumber } from "../live/labels";
 import { useLive, useNow } from "../live/LiveProvider";
 import { usePendingActions } from "../live/usePendingActions";
 
 export function PendingCard() {
   const { t, locale } = useI18n();
-  const label = useLabel();
   const { pending } = useLive();
   const now = useNow();
   const { busy, error, act } = usePendingActions();
@@ -24,15 +27,15 @@ export function PendingCard() {
         </Notice>
       ) : null}
       <div className="table-scroll">
-        <table className="table" data-testid="pending-table">
+        <table className="table table-compact pending-table" data-testid="pending-table">
           <thead>
             <tr>
               <th scope="col">{t("col.pair")}</th>
               <th scope="col">{t("trade.side")}</th>
               <th scope="col" className="num">{t("order.volume")}</th>
-              <th scope="col">{t("order.type")}</th>
-              <th scope="col" className="num">{t("signal.sl")}</th>
-              <th scope="col" className="num">{t("signal.tp")}</th>
+              <th scope="col" className="num">
+                {t("signal.sl")} / {t("signal.tp")}
+              </th>
               <th scope="col" className="num">{t("pending.expiresIn")}</th>
               <th scope="col">{t("col.actions")}</th>
             </tr>
@@ -40,7 +43,7 @@ export function PendingCard() {
           <tbody>
             {pending.length === 0 ? (
               <tr data-testid="pending-empty">
-                <td colSpan={8} className="muted empty">
+                <td colSpan={6} className="muted empty">
                   {t("pending.empty")}
                 </td>
               </tr>
@@ -49,14 +52,18 @@ export function PendingCard() {
                 const left = secondsLeft(row.deadline, now);
                 return (
                   <tr key={row.id} data-testid="pending-row" data-id={row.id}>
-                    <td className="strong">{row.order.symbol}</td>
+                    <td className="strong">
+                      {row.order.symbol}
+                      {typeof row.order.strategy === "string" ? <div className="muted small">{row.order.strategy}</div> : null}
+                    </td>
                     <td>
-                      <SideBadge side={row.order.side} />
+                      <SideBadge side={row.facts?.side ?? directionOf(row.order)} />
                     </td>
                     <td className="num">{formatQty(toNumber(row.order.qty), locale)}</td>
-                    <td>{label("orderType", row.order.type)}</td>
-                    <td className="num">{formatPrice(toNumber(row.order.stop_loss), locale)}</td>
-                    <td className="num">{formatPrice(toNumber(row.order.take_profit), locale)}</td>
+                    <td className="num">
+                      <div>{formatPrice(toNumber(row.order.stop_loss), locale)}</div>
+                      <div className="muted">{formatPrice(toNumber(row.order.take_profit), locale)}</div>
+                    </td>
                     <td className={left <= 10 ? "num neg" : "num"} data-testid="pending-countdown">
                       {left > 0 ? formatCountdown(left) : t("pending.expired")}
                     </td>

@@ -8,6 +8,7 @@ import type { SimSignal } from "../api/types";
 import { Modal } from "../components/Modal";
 import { useI18n } from "../i18n/I18nProvider";
 import { formatNumber, formatPrice, formatTime } from "../lib/format";
+import { useReasonText } from "../lib/reasons";
 import { SideBadge, StatusBadge, useLabel } from "../live/labels";
 import { breakdownRows } from "./breakdown";
 import { isConfluence } from "./confluence";
@@ -30,6 +31,7 @@ interface SignalDetailProps {
 
 export function SignalDetail({ signal, status, onClose }: SignalDetailProps) {
   const { t, locale } = useI18n();
+  const reasonText = useReasonText();
   const label = useLabel();
   const rows = breakdownRows(signal.breakdown);
   const hasSubScores = rows.some((row) => row.score !== null);
@@ -83,7 +85,7 @@ export function SignalDetail({ signal, status, onClose }: SignalDetailProps) {
           </div>
           <div className="metric" data-field="status">
             <dt>{t("signal.status")}</dt>
-            <dd title={signal.reason || undefined}>
+            <dd title={signal.reason ? reasonText(signal.reason_code ?? signal.reason, signal.reason_params, signal.reason) : undefined}>
               <StatusBadge status={status} prefix="signalStatus" />
               {signal.reason ? <span className="muted small"> {label("signalReason", signal.reason)}</span> : null}
             </dd>

@@ -2,7 +2,9 @@
  * Live signals per pair (a strategy on a symbol): the last N of each followed pair,
  * newest first, each with its fate and score; a blocked one names its circuit breaker
  * (the reason in its tooltip). Clicking a row (or its time, a button) opens the
- * signal's strategy detail panel (`SignalDetail`).
+ * signal's strategy detail panel (`SignalDetail`). "Position open" rejections (a strategy
+ * re-signalling while it holds a position) are hidden unless asked for, the list filters
+ * by status, and the funnel above it counts every fate (`SignalFunnel`).
  */
 import { useState } from "react";
 
@@ -12,6 +14,8 @@ import { formatNumber, formatPrice, formatTime } from "../lib/format";
 import { SideBadge, StatusBadge, useLabel } from "../live/labels";
 import { useLive } from "../live/LiveProvider";
 import { SignalDetail } from "./SignalDetail";
+import { SignalFunnel } from "./SignalFunnel";
+import { useReasonText } from "../lib/reasons";
 
 /** Signals shown per pair. */
 export const SIGNALS_PER_PAIR = 10;
@@ -42,9 +46,20 @@ export function effectiveStatus(signal: SimSignal, orderStatus: Readonly<Record<
   return status && status !== "pending_confirmation" ? status : signal.status;
 }
 
+/** The statuses the list filters by (a signal's fate once known). */
+export const STATUS_FILTERS = ["accepted", "pending", "rejected", "blocked", "expired", "cancelled", "dropped"] as const;
+/** The rejection reason hidden by default: a strategy re-signalling while in a position. */
+export const POSITION_OPEN = "position_open";
+
+/** The fate a status filter matches (an entry that filled was accepted). */
+function fateOf(status: string): string {
+  return status === "filled" ? "accepted" : status === "pending_confirmation" ? "pending" : status;
+}
+
 function SignalTable({ signals, onSelect }: { signals: SimSignal[]; onSelect: (signal: SimSignal) => void }) {
   const { t, locale } = useI18n();
   const { orderStatus } = useLive();
+  const reasonText = useReasonText();
   const label = useLabel();
   return (
     <div className="table-scroll">
@@ -65,11 +80,14 @@ function SignalTable({ signals, onSelect }: { signals: SimSignal[]; onSelect: (s
         <tbody>
           {signals.map((signal) => {
             const status = effectiveStatus(signal, orderStatus);
+            // The server's reason in the reader's language (its tooltips too).
+            const said = signal.reason ? reasonText(signal.reason_code ?? signal.reason, signal.reason_params, signal.reason) : "";
             return (
             <tr
               key={String(signal.id)}
               data-testid="signal-row"
               data-status={status}
+              data-reason={signal.reason || undefined}
               data-side={signal.side}
               data-breaker={signal.breaker ?? undefined}
               data-score={signal.score ?? undefined}
@@ -96,16 +114,16 @@ function SignalTable({ signals, onSelect }: { signals: SimSignal[]; onSelect: (s
               <td className="num" data-col="score" title={signal.tier ?? undefined}>
                 {signal.score === null || signal.score === undefined ? "—" : formatNumber(signal.score, locale, 1)}
               </td>
-              <td title={status === "blocked" ? signal.reason : undefined}>
+              <td title={status === "blocked" ? said : undefined}>
                 <StatusBadge status={status} prefix="signalStatus" />
                 {status === "blocked" && signal.breaker ? (
-                  <span className="breaker-name" data-testid="signal-breaker" title={signal.reason}>
+                  <span className="breaker-name" data-testid="signal-breaker" title={said}>
                     {label("risk", signal.breaker)}
                   </span>
                 ) : null}
               </td>
-              <td className="reason-cell" title={[signal.reason, ...(signal.reasons ?? [])].filter(Boolean).join(" · ")}>
-                {signal.reason ? label("signalReason", signal.reason) : (signal.reasons?.[0] ?? "")}
+              <td className="reason-cell" title={[said, ...(signal.reasons ?? [])].filter(Boolean).join(" · ")}>
+                {said || (signal.reasons?.[0] ?? "")}
               </td>
             </tr>
             );
@@ -118,16 +136,24 @@ function SignalTable({ signals, onSelect }: { signals: SimSignal[]; onSelect: (s
 
 export function SignalsCard({ books }: SignalsCardProps) {
   const { t } = useI18n();
+  const label = useLabel();
   const { signals, connected, orderStatus } = useLive();
   const [selected, setSelected] = useState<SimSignal | null>(null);
+  const [hideOpen, setHideOpen] = useState(true);
+  const [statusFilter, setStatusFilter] = useState<string>("");
   // The open panel follows its signal as it changes (a pending one gets its fate).
   const shown = selected === null ? null : (signals.find((s) => s.id === selected.id) ?? selected);
   const byBook = new Map<string, SimSignal[]>();
+  const filteredOut = new Set<string>();
   const known = new Map<string, Book>(books.map((book) => [bookKey(book), book]));
   for (const signal of signals) {
     const key = bookKey(signal);
     const list = byBook.get(key) ?? [];
-    if (list.length < SIGNALS_PER_PAIR) list.push(signal);
+    const fate = fateOf(effectiveStatus(signal, orderStatus));
+    const noise = hideOpen && signal.status === "rejected" && signal.reason === POSITION_OPEN;
+    const shownNow = !noise && (statusFilter === "" || fate === statusFilter);
+    if (shownNow && list.length < SIGNALS_PER_PAIR) list.push(signal);
+    if (!shownNow) filteredOut.add(key);
     byBook.set(key, list);
     if (!known.has(key)) known.set(key, { symbol: signal.symbol, strategy: signal.strategy });
   }
@@ -143,6 +169,24 @@ export function SignalsCard({ books }: SignalsCardProps) {
         <span className={connected ? "live-dot live-on" : "live-dot"} data-testid="stream-state" data-connected={connected}>
           {connected ? t("signals.live") : t("signals.offline")}
         </span>
+      </div>
+      <SignalFunnel />
+      <div className="signal-filters" data-testid="signal-filters">
+        <label className="checkbox">
+          <input type="checkbox" checked={hideOpen} onChange={(event) => setHideOpen(event.target.checked)} data-testid="hide-position-open" />
+          {t("signals.hidePositionOpen")}
+        </label>
+        <label>
+          {t("signals.statusFilter")}{" "}
+          <select value={statusFilter} onChange={(event) => setStatusFilter(event.target.value)} data-testid="signal-status-filter">
+            <option value="">{t("signals.allStatuses")}</option>
+            {STATUS_FILTERS.map((status) => (
+              <option key={status} value={status}>
+                {label("signalStatus", status)}
+              </option>
+            ))}
+          </select>
+        </label>
       </div>
       {order.length === 0 ? <p className="muted">{t("signals.noPairs")}</p> : null}
       <div className="signal-groups">
@@ -162,7 +206,7 @@ export function SignalsCard({ books }: SignalsCardProps) {
                 {book.symbol} <span className="muted small">{book.strategy}</span>
               </h3>
               {list.length === 0 ? (
-                <p className="muted small">{t("signals.none")}</p>
+                <p className="muted small">{t(filteredOut.has(key) ? "signals.filteredNone" : "signals.none")}</p>
               ) : (
                 <SignalTable signals={list} onSelect={setSelected} />
               )}

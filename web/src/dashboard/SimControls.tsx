@@ -65,6 +65,14 @@ export function SimControls({ onShowPerformance }: SimControlsProps) {
           <dt>{t("sim.candles")}</dt>
           <dd>{formatCount(status?.candles_processed, locale)}</dd>
         </div>
+        <div className="metric" data-field="replay">
+          <dt>{t("replay.title")}</dt>
+          <dd>
+            {status?.replay
+              ? `${t("replay.progress", { bar: formatCount(status.replay.bar, locale), bars: formatCount(status.replay.bars, locale) })}${running && status.replay.paused ? ` · ${t("replay.paused")}` : ""}`
+              : "—"}
+          </dd>
+        </div>
         <div className="metric" data-field="started">
           <dt>{t("sim.startedAt")}</dt>
           <dd>{formatTime(status?.started_at)}</dd>

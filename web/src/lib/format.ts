@@ -2,14 +2,38 @@
 
 const DASH = "—";
 
+/** The one minus sign every number shows (U+2212, never the hyphen `-`). */
+export const MINUS = "\u2212";
+
+/** The quote currency of every money amount (USDT-M futures). */
+export const MONEY_UNIT = "USDT";
+
 function isNumber(value: unknown): value is number {
   return typeof value === "number" && Number.isFinite(value);
+}
+
+/** One formatter per locale and count of decimals: `toLocaleString` with options builds a
+ * new `Intl.NumberFormat` on every call, too slow for tables and chart axes. */
+const FIXED_FORMATS = new Map<string, Intl.NumberFormat>();
+
+function fixedFormat(locale: string, decimals: number): Intl.NumberFormat {
+  const key = `${locale}|${decimals}`;
+  let format = FIXED_FORMATS.get(key);
+  if (!format) FIXED_FORMATS.set(key, (format = new Intl.NumberFormat(locale, { minimumFractionDigits: decimals, maximumFractionDigits: decimals })));
+  return format;
 }
 
 /** A number with a fixed count of decimals in the given locale. */
 export function formatNumber(value: unknown, locale: string, decimals = 2): string {
   if (!isNumber(value)) return value === null || value === undefined ? DASH : String(value);
-  return value.toLocaleString(locale, { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  return withMinus(fixedFormat(locale, decimals).format(value));
+}
+
+/** A locale's text of a number with its leading hyphen-minus as `MINUS` (a rounded `-0` as `0`). */
+function withMinus(text: string): string {
+  if (!text.startsWith("-")) return text;
+  const unsigned = text.slice(1);
+  return /[1-9]/.test(unsigned) ? `${MINUS}${unsigned}` : unsigned;
 }
 
 /** A whole count. */
@@ -22,7 +46,7 @@ export function formatSigned(value: unknown, locale: string, decimals = 2): stri
   if (!isNumber(value)) return formatNumber(value, locale, decimals);
   const text = formatNumber(Math.abs(value), locale, decimals);
   if (value > 0) return `+${text}`;
-  if (value < 0) return `−${text}`;
+  if (value < 0) return `${MINUS}${text}`;
   return text;
 }
 
@@ -47,7 +71,46 @@ export function formatPrice(value: unknown, locale: string): string {
 /** A quantity without trailing zeros (up to 8 decimals). */
 export function formatQty(value: unknown, locale: string): string {
   if (!isNumber(value)) return formatNumber(value, locale);
-  return value.toLocaleString(locale, { maximumFractionDigits: 8 });
+  return withMinus(value.toLocaleString(locale, { maximumFractionDigits: 8 }));
+}
+
+/** A money amount with its currency: `1,234.50 USDT` (`signed`: `+12.34 USDT` / `−5.00 USDT`). */
+export function formatMoney(value: unknown, locale: string, signed = false): string {
+  if (!isNumber(value)) return formatNumber(value, locale);
+  return `${signed ? formatSigned(value, locale, 2) : formatNumber(value, locale, 2)} ${MONEY_UNIT}`;
+}
+
+/** The base asset of a USDT-M symbol (`BTCUSDT` → `BTC`); the symbol itself otherwise. */
+export function baseAsset(symbol: string): string {
+  return symbol.endsWith(MONEY_UNIT) && symbol.length > MONEY_UNIT.length ? symbol.slice(0, -MONEY_UNIT.length) : symbol;
+}
+
+/** A quantity in the symbol's base asset: `0.012 BTC` (no unit when the symbol is unknown). */
+export function formatBaseQty(value: unknown, locale: string, symbol: string | null | undefined): string {
+  if (!isNumber(value)) return formatNumber(value, locale);
+  return symbol ? `${formatQty(value, locale)} ${baseAsset(symbol)}` : formatQty(value, locale);
+}
+
+/** Translated unit words of a duration. */
+export interface DurationUnits {
+  h: string;
+  m: string;
+  s: string;
+}
+
+/**
+ * Seconds as `5 h 42 m`, `5 h`, `15 m`, `1 m 20 s` or `45 s`: hours and minutes from an
+ * hour up, minutes (and seconds when not whole) under an hour, seconds only under a minute.
+ */
+export function formatDuration(seconds: unknown, units: DurationUnits): string {
+  if (!isNumber(seconds)) return DASH;
+  const total = Math.max(0, Math.round(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return m > 0 ? `${h} ${units.h} ${m} ${units.m}` : `${h} ${units.h}`;
+  if (m > 0) return s > 0 ? `${m} ${units.m} ${s} ${units.s}` : `${m} ${units.m}`;
+  return `${s} ${units.s}`;
 }
 
 /** An ISO time as `YYYY-MM-DD HH:MM` in UTC. */

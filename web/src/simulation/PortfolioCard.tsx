@@ -33,7 +33,7 @@ export function PortfolioCard({ portfolio }: { portfolio: Portfolio | null }) {
         <h2 id="portfolio-title">{t("portfolio.title")}</h2>
         {portfolio?.updated_at ? <span className="muted small">{t("portfolio.updated", { time: formatTime(portfolio.updated_at) })}</span> : null}
       </div>
-      {portfolio === null ? <p className="muted">{t("sim.loading")}</p> : <MetricList specs={SPECS} metrics={values} testId="portfolio-metrics" />}
+      {portfolio === null ? <p className="muted">{t("sim.loading")}</p> : <><MetricList specs={SPECS} metrics={values} testId="portfolio-metrics" /><p className="muted small" data-testid="costs-legend">{t("polish.costsLegend")}</p></>}
     </section>
   );
 }

@@ -9,7 +9,7 @@ import type { Position } from "../api/types";
 import { Notice } from "../components/Notice";
 import { useI18n } from "../i18n/I18nProvider";
 import { messageOf } from "../lib/errors";
-import { formatNumber, formatPrice, formatQty, formatSigned, formatTime } from "../lib/format";
+import { formatNumber, formatPrice, formatBaseQty, formatSigned, formatTime } from "../lib/format";
 import { SideBadge } from "../live/labels";
 import { TableNoticeRow } from "../components/TableNoticeRow";
 
@@ -103,7 +103,7 @@ export function PositionsCard({ positions, onChange }: PositionsCardProps) {
                   <td>
                     <SideBadge side={position.side} />
                   </td>
-                  <td className="num">{formatQty(position.qty, locale)}</td>
+                  <td className="num">{formatBaseQty(position.qty, locale, position.symbol)}</td>
                   <td className="num">{formatPrice(position.entry_price, locale)}</td>
                   <td className="num">{formatPrice(position.mark_price, locale)}</td>
                   <td className={pnlClass(position.unrealised_pnl)}>{formatSigned(position.unrealised_pnl, locale)}</td>

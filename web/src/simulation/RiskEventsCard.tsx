@@ -6,11 +6,13 @@
 import type { RiskEvent } from "../api/types";
 import { useI18n } from "../i18n/I18nProvider";
 import { formatTime } from "../lib/format";
+import { useReasonText } from "../lib/reasons";
 import { useLabel } from "../live/labels";
 
 export function RiskEventsTable({ events, testId = "risk-events-table" }: { events: RiskEvent[]; testId?: string }) {
   const { t } = useI18n();
   const label = useLabel();
+  const reasonText = useReasonText();
   return (
     <div className="table-scroll trades-scroll">
       <table className="table table-compact" data-testid={testId}>
@@ -48,7 +50,7 @@ export function RiskEventsTable({ events, testId = "risk-events-table" }: { even
                   </div>
                 ) : null}
               </td>
-              <td>{event.reason}</td>
+              <td title={event.reason}>{reasonText(event.code, event.params, event.reason)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,5 +1,6 @@
 /**
- * The Simulation tab: portfolio overview, open positions (close one),
+ * The Simulation tab: replay controls and the live price chart with the equity
+ * curve, portfolio overview, open positions (close one),
  * performance metrics, trade history, simulation and risk settings, and the
  * risk gate's events. Data is re-read whenever the live state changes.
  */
@@ -15,8 +16,10 @@ import { useLive } from "../live/LiveProvider";
 import { PerformanceCard } from "./PerformanceCard";
 import { PortfolioCard } from "./PortfolioCard";
 import { PositionsCard } from "./PositionsCard";
+import { ReplayCard } from "./ReplayCard";
 import { RiskEventsCard } from "./RiskEventsCard";
 import { RiskSettingsCard, SimSettingsCard } from "./SettingsCard";
+import { SimulationChart } from "./SimulationChart";
 
 /** Trades and risk events loaded (newest first). */
 const HISTORY_LIMIT = 500;
@@ -33,7 +36,7 @@ const EMPTY: SimData = { portfolio: null, positions: null, trades: null, perform
 
 export function SimulationTab() {
   const { t } = useI18n();
-  const { revision, settings, refresh: refreshLive } = useLive();
+  const { revision, settings, status, refresh: refreshLive } = useLive();
   const [data, setData] = useState<SimData>(EMPTY);
   const [error, setError] = useState<string | null>(null);
   const request = useRef(0);
@@ -63,6 +66,8 @@ export function SimulationTab() {
           {t("err.load", { error })}
         </Notice>
       ) : null}
+      <ReplayCard />
+      <SimulationChart pairs={status?.pairs ?? []} trades={data.trades} positions={data.positions} revision={revision} />
       <PortfolioCard portfolio={data.portfolio} />
       <PositionsCard positions={data.positions} onChange={refreshLive} />
       <PerformanceCard metrics={data.performance} />

@@ -17,6 +17,7 @@ import { useI18n } from "../../i18n/I18nProvider";
 import { addDays, isDate } from "../../lib/dates";
 import { messageOf } from "../../lib/errors";
 import { parseFieldValues } from "../../lib/params";
+import { RunTargetFields } from "../RunTargetFields";
 import type { Catalog } from "../useCatalog";
 import { useRunTarget } from "../useRunTarget";
 import { MAX_GRID_POINTS, checkSpace, defaultAxisDrafts, type AxisDrafts } from "./grid";
@@ -73,8 +74,7 @@ export function SweepForm({ catalog, onStarted }: SweepFormProps) {
   const [axes, setAxes] = useState<AxisDrafts>({});
   // A new strategy's axes start from its defaults; the range hint counts only an ordered range.
   const target = useRunTarget(catalog, { onStrategy: (chosen) => setAxes(defaultAxisDrafts(chosen.params)), orderedRange: true });
-  const { pair, selectPair, strategyName, strategy, selectStrategy, fields, setFields } = target;
-  const { timeframe, setTimeframe, start, setStart, end, setEnd, span, firstDay, lastDay, offeredTimeframes, rangeDays } = target;
+  const { pair, strategy, fields, setFields, timeframe, start, end, rangeDays } = target;
   const [sampler, setSampler] = useState<SweepSampler>("grid");
   const [trials, setTrials] = useState("20");
   const [objective, setObjective] = useState<SweepObjective>("sharpe");
@@ -217,76 +217,14 @@ export function SweepForm({ catalog, onStarted }: SweepFormProps) {
     <section className="card" aria-labelledby="sweep-form-title">
       <h2 id="sweep-form-title">{t("sweep.formTitle")}</h2>
       <form className="backtest-form" onSubmit={onSubmit} noValidate data-testid="sweep-form">
-        <div className="form-grid">
-          <div className="field">
-            <label htmlFor="sw-pair">{t("form.pair")}</label>
-            <select
-              id="sw-pair"
-              value={pair}
-              disabled={disabled}
-              onChange={(event) => {
-                const next = symbols.find((s) => s.symbol === event.target.value);
-                if (next) selectPair(next);
-              }}
-            >
-              {symbols.map((s) => (
-                <option key={s.symbol} value={s.symbol}>
-                  {s.symbol}
-                </option>
-              ))}
-            </select>
-            {span ? <small className="help">{t("form.dataSpan", { first: firstDay ?? "—", last: lastDay ?? "—" })}</small> : null}
-          </div>
-          <div className="field">
-            <label htmlFor="sw-strategy">{t("form.strategy")}</label>
-            <select
-              id="sw-strategy"
-              value={strategyName}
-              disabled={disabled}
-              onChange={(event) => {
-                const next = strategies.find((s) => s.name === event.target.value);
-                if (next) selectStrategy(next);
-              }}
-            >
-              {strategies.map((s) => (
-                <option key={s.name} value={s.name}>
-                  {s.name} v{s.version}
-                </option>
-              ))}
-            </select>
-            {strategy?.description ? <small className="help">{strategy.description}</small> : null}
-          </div>
-          <div className="field">
-            <label htmlFor="sw-timeframe">{t("form.timeframe")}</label>
-            <select id="sw-timeframe" value={timeframe} disabled={disabled} onChange={(event) => setTimeframe(event.target.value)}>
-              {offeredTimeframes.map((tf) => (
-                <option key={tf} value={tf}>
-                  {tf}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="sw-start">{t("form.start")}</label>
-            <input id="sw-start" type="date" value={start} min={firstDay} max={lastDay} disabled={disabled} onChange={(event) => setStart(event.target.value)} />
-          </div>
-          <div className="field">
-            <label htmlFor="sw-end">{t("form.end")}</label>
-            <input
-              id="sw-end"
-              type="date"
-              value={end}
-              min={firstDay}
-              max={lastDay}
-              disabled={disabled}
-              aria-describedby="sw-range-hint"
-              onChange={(event) => setEnd(event.target.value)}
-            />
-            <small id="sw-range-hint" className="help">
-              {t("sweep.rangeHint", { days: rangeDays ?? "—" })}
-            </small>
-          </div>
-        </div>
+        <RunTargetFields
+          target={target}
+          symbols={symbols}
+          strategies={strategies}
+          idPrefix="sw"
+          disabled={disabled}
+          rangeHint={t("sweep.rangeHint", { days: rangeDays ?? "—" })}
+        />
 
         {strategy ? (
           <fieldset className="params" data-testid="sweep-params">

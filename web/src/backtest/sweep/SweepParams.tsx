@@ -11,6 +11,7 @@ import type { FieldValue, FieldValues } from "../../lib/params";
 import { stepOf } from "../../lib/params";
 import { ParamField } from "../ParamField";
 import { isRange, isSweepable, listedValues, type AxisCheck, type AxisDraft, type AxisDrafts, type AxisPart, type AxisProblem } from "./grid";
+import { usePluginText } from "../../lib/pluginText";
 
 const PART_LABEL: Record<AxisPart, MessageKey> = { from: "sweep.from", to: "sweep.to", step: "sweep.step" };
 
@@ -87,6 +88,7 @@ interface SweepParamsProps {
 
 export function SweepParams({ strategy, axes, setAxes, fields, setFields, checks, disabled }: SweepParamsProps) {
   const { t } = useI18n();
+  const texts = usePluginText();
   const setAxis = (name: string, draft: AxisDraft) => setAxes((prev) => ({ ...prev, [name]: draft }));
 
   return (
@@ -121,6 +123,7 @@ export function SweepParams({ strategy, axes, setAxes, fields, setFields, checks
             {!swept ? (
               <ParamField
                 idPrefix="sw-param"
+                strategy={strategy.name}
                 param={param}
                 value={fields[param.name] ?? (param.type === "bool" ? false : "")}
                 disabled={disabled}
@@ -136,7 +139,7 @@ export function SweepParams({ strategy, axes, setAxes, fields, setFields, checks
                   disabled={disabled}
                   onChange={(next) => setAxis(param.name, next)}
                 />
-                {param.description ? <small className="help">{param.description}</small> : null}
+                {param.description ? <small className="help">{texts.param(strategy.name, param.name, param.description)}</small> : null}
               </fieldset>
             ) : (
               <div className="sweep-axis">
@@ -148,7 +151,7 @@ export function SweepParams({ strategy, axes, setAxes, fields, setFields, checks
                       .join(", "),
                   })}
                 </p>
-                {param.description ? <small className="help">{param.description}</small> : null}
+                {param.description ? <small className="help">{texts.param(strategy.name, param.name, param.description)}</small> : null}
               </div>
             )}
           </div>

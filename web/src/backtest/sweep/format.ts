@@ -1,17 +1,10 @@
 /** Formatting of the Sweep view: durations (ETA), objective values, parameter values. */
 import type { Translate } from "../../i18n/I18nProvider";
-import { formatNumber, formatPercent, formatSigned, formatSignedPercent } from "../../lib/format";
+import { formatDuration as formatDurationIn, formatNumber, formatPercent, formatSigned, formatSignedPercent } from "../../lib/format";
 
-/** Seconds as `1 h 5 m`, `1 m 20 s` or `45 s` (units translated). */
+/** Seconds as `5 h 42 m`, `15 m` or `45 s` (units translated; see `lib/format`). */
 export function formatDuration(seconds: number | null | undefined, t: Translate): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "—";
-  const total = Math.max(0, Math.round(seconds));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h} ${t("unit.h")} ${m} ${t("unit.m")}`;
-  if (m > 0) return `${m} ${t("unit.m")} ${s} ${t("unit.s")}`;
-  return `${s} ${t("unit.s")}`;
+  return formatDurationIn(seconds, { h: t("unit.h"), m: t("unit.m"), s: t("unit.s") });
 }
 
 /** A value of a metric or objective, formatted as the results table shows it. */
