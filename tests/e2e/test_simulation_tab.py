@@ -156,7 +156,16 @@ def test_positions_trades_performance_and_risk_events(
     expect(rows.first).to_contain_text(price(position["entry_price"]))
     save_screenshot(page, tmp_path / "simulation-position.png", full_page=True)
 
+    # Closing asks first, naming the position; Esc keeps it open.
     rows.first.get_by_role("button", name="Close").click()
+    ask = page.get_by_test_id("confirm-close")
+    named = f"Close BTCUSDT/{position['strategy']} ({qty(position['qty'])} BTC)"
+    expect(ask).to_contain_text(named)
+    page.keyboard.press("Escape")
+    expect(ask).to_be_hidden()
+    expect(rows).to_have_count(1)
+    rows.first.get_by_role("button", name="Close").click()
+    ask.get_by_test_id("confirm-close-yes").click()
     expect(page.get_by_test_id("positions-empty")).to_be_visible(timeout=15_000)
     trades = wait_for(lambda: api_ok(server, "GET", "/simulation/trades"), "the closed trade")
     api_ok(server, "POST", "/simulation/stop")

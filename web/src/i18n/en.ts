@@ -512,6 +512,9 @@ export const en = {
   "positions.opened": "Opened (UTC)",
   "positions.close": "Close",
   "positions.closing": "Closing at the next bar's open: {pairs}",
+  "positions.closeTitle": "Close position",
+  "positions.closeQuestion": "Close {pair} ({qty}) at market now? Mark {mark} USDT, unrealised P&L {pnl}.",
+  "positions.closeYes": "Yes, close at market",
   "positions.closeError": "Could not close: {error}",
 
   "history.title": "Trade history",

@@ -514,6 +514,9 @@ export const uk: Dictionary = {
   "positions.opened": "Відкрито (UTC)",
   "positions.close": "Закрити",
   "positions.closing": "Закриття за відкриттям наступного бару: {pairs}",
+  "positions.closeTitle": "Закрити позицію",
+  "positions.closeQuestion": "Закрити {pair} ({qty}) за ринком зараз? Марк-ціна {mark} USDT, нереалізований P&L {pnl}.",
+  "positions.closeYes": "Так, закрити за ринком",
   "positions.closeError": "Не вдалося закрити: {error}",
 
   "history.title": "Історія угод",

@@ -6,10 +6,11 @@ import { useState } from "react";
 
 import { closePosition } from "../api/client";
 import type { Position } from "../api/types";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Notice } from "../components/Notice";
 import { useI18n } from "../i18n/I18nProvider";
 import { messageOf } from "../lib/errors";
-import { formatNumber, formatPrice, formatBaseQty, formatSigned, formatTime } from "../lib/format";
+import { formatBaseQty, formatMoney, formatNumber, formatPrice, formatSigned, formatTime } from "../lib/format";
 import { SideBadge } from "../live/labels";
 import { TableNoticeRow } from "../components/TableNoticeRow";
 
@@ -33,6 +34,7 @@ export function PositionsCard({ positions, onChange }: PositionsCardProps) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [closing, setClosing] = useState<ReadonlySet<string>>(() => new Set());
+  const [asking, setAsking] = useState<Position | null>(null);
 
   function close(position: Position) {
     const key = keyOf(position);
@@ -117,7 +119,7 @@ export function PositionsCard({ positions, onChange }: PositionsCardProps) {
                       type="button"
                       className="btn btn-small btn-danger"
                       disabled={busy !== null || closing.has(keyOf(position))}
-                      onClick={() => close(position)}
+                      onClick={() => setAsking(position)}
                     >
                       {t("positions.close")}
                     </button>
@@ -128,6 +130,27 @@ export function PositionsCard({ positions, onChange }: PositionsCardProps) {
           </tbody>
         </table>
       </div>
+      {asking !== null ? (
+        <ConfirmDialog
+          title={t("positions.closeTitle")}
+          confirmLabel={t("positions.closeYes")}
+          onConfirm={() => {
+            setAsking(null);
+            close(asking);
+          }}
+          onCancel={() => setAsking(null)}
+          testId="confirm-close"
+        >
+          <p>
+            {t("positions.closeQuestion", {
+              pair: keyOf(asking),
+              qty: formatBaseQty(asking.qty, locale, asking.symbol),
+              mark: formatPrice(asking.mark_price, locale),
+              pnl: formatMoney(asking.unrealised_pnl, locale, true),
+            })}
+          </p>
+        </ConfirmDialog>
+      ) : null}
     </section>
   );
 }
