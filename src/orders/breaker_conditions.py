@@ -52,10 +52,13 @@ class Hold:
 
 @dataclass(frozen=True, slots=True)
 class Shrink:
-    """The heat left takes only part of the entry: its size × `factor`, and why."""
+    """The heat left takes only part of the entry: its size × `factor`, and why (`reason`,
+    also as `code` and its numbers, `params`)."""
 
     factor: float
     reason: str
+    code: str = "sb_heat_shrunk"
+    params: ReasonParams = field(default_factory=dict)
 
 
 def counted(key: str) -> str:
@@ -207,6 +210,13 @@ def _heat(breaker: PortfolioHeat, ctx: RiskContext, factor: float) -> Hold | Shr
     return Shrink(
         free / new_pct,
         f"{heat} exceed the heat cap of {breaker.max_pct:g} %: shrunk to the {free:.2f} % left",
+        params={
+            "open_pct": round(open_pct, 2),
+            "of": key,
+            "new_pct": round(new_pct, 2),
+            "cap": breaker.max_pct,
+            "left": round(free, 2),
+        },
     )
 
 

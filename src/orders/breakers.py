@@ -28,6 +28,10 @@ A block's reason is also said as a code and the numbers it quotes (`RiskDecision
 `scalplab.orders.breaker_conditions`) and the effect's (`signal_blocked`,
 `paused_until_resumed`, `scope_blocked_h`, …) — and their params in one dict; a scope is
 a param holding its key (`of`: whose records were counted, `blocked`: what is blocked).
+A hold's time left is said both as text (`left`: `9m00s`) and in seconds (`left_s`). An
+entry one scaling breaker shrank says its note as `scaled_by+<condition>+size_times`
+(`{breaker, factor}` beside the condition's params; `sb_heat_shrunk` when the heat left
+shrank it); the note of several has no code.
 """
 
 from __future__ import annotations
@@ -94,6 +98,11 @@ def _coded(
     return code, {**hold.params, **(params or {})}
 
 
+def _scaled(name: str, found: Hold | Shrink, factor: float) -> tuple[str, ReasonParams]:
+    """A scaling breaker's note (`NAME: reason; size × factor`) as a code and params."""
+    return f"scaled_by+{found.code}+size_times", {**found.params, "breaker": name, "factor": factor}
+
+
 class StrategyBreakers:
     """The strategy breakers of one gate: memory in `memory`, verdicts from `check`."""
 
@@ -151,6 +160,7 @@ class StrategyBreakers:
         factor = 1.0
         scaled: list[str] = []
         notes: list[str] = []
+        coded: list[tuple[str, ReasonParams]] = []
         for breaker in declared.breakers:
             if isinstance(breaker, AccountBreaker):
                 found = evaluate(breaker, ctx, self.memory, day_start_equity, factor)
@@ -162,6 +172,7 @@ class StrategyBreakers:
                 factor *= found.factor
                 scaled.append(breaker.name)
                 notes.append(f"{breaker.name}: {found.reason}; size × {found.factor:.4g}")
+                coded.append(_scaled(breaker.name, found, float(f"{found.factor:.4g}")))
                 continue
             hold = found
             effect = breaker.effect
@@ -169,6 +180,7 @@ class StrategyBreakers:
                 factor *= effect.factor
                 scaled.append(breaker.name)
                 notes.append(f"{breaker.name}: {hold.reason}; size × {effect.factor:g}")
+                coded.append(_scaled(breaker.name, hold, effect.factor))
                 continue
             if isinstance(effect, RaiseThreshold):
                 if ctx.score is None or ctx.score >= effect.required - TOLERANCE:
@@ -191,7 +203,8 @@ class StrategyBreakers:
             return self._trip(breaker, ctx, hold)
         if not scaled:
             return allow()
-        return allow(scale=SizeScale(factor, tuple(scaled), "; ".join(notes)))
+        code, params = coded[0] if len(coded) == 1 else (None, {})
+        return allow(scale=SizeScale(factor, tuple(scaled), "; ".join(notes), code, params))
 
     def _held(self, ctx: RiskContext) -> RiskDecision | None:
         pause = self.memory.pause
@@ -214,7 +227,13 @@ class StrategyBreakers:
                 continue
             assert trip.until_ms is not None
             until, left = iso_ms(trip.until_ms), time_left(trip.until_ms, ctx.now_ms)
-            said: ReasonParams = {"breaker": trip.breaker, "until": until, "left": left}
+            left_s = max(0, trip.until_ms - ctx.now_ms) // 1000
+            said: ReasonParams = {
+                "breaker": trip.breaker,
+                "until": until,
+                "left": left,
+                "left_s": left_s,
+            }
             if trip.effect == PAUSE_UNTIL:
                 what, part = "every new entry is paused", "held_paused_until"
             else:

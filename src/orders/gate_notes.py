@@ -11,11 +11,17 @@ from scalplab.orders.models import ReasonParams
 
 @dataclass(frozen=True, slots=True)
 class GateNote:
-    """A row's note: its English text, code and numbers."""
+    """A row's note: its English text, code and numbers (`others`: a walk-forward mean's
+    notes of the windows without a value, each coded too)."""
 
     text: str
     code: str
     params: ReasonParams = field(default_factory=dict)
+    others: tuple[GateNote, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form of an item of `others`: `{text, code, params}`."""
+        return {"text": self.text, "code": self.code, "params": dict(self.params)}
 
 
 NO_POSITION = GateNote("no position", "no_position")
@@ -68,15 +74,17 @@ def r_note(known: int, count: int) -> GateNote:
     return GateNote(text, "mean_r_left_out", {"count": known, "left_out": left_out})
 
 
-def mean_note(count: int, total: int, others: Sequence[str]) -> GateNote:
+def mean_note(count: int, total: int, others: Sequence[GateNote]) -> GateNote:
     """How a walk-forward's mean was taken: over `count` of `total` windows (`others`: the
-    notes of those without a value)."""
+    notes of those without a value, each said once, in the order of their texts)."""
     text = f"mean of {count} of {total} windows"
     if not others:
         return GateNote(text, "mean_of_windows", {"count": count, "total": total})
-    joined = "; ".join(others)
+    unique = sorted({note.text: note for note in others}.values(), key=lambda note: note.text)
+    joined = "; ".join(note.text for note in unique)
     return GateNote(
         f"{text} (the others: {joined})",
         "mean_of_windows_others",
         {"count": count, "total": total, "others": joined},
+        tuple(unique),
     )

@@ -31,7 +31,8 @@ numbers it quotes (`params`), for front ends that translate it: `won_of` `{won, 
 `no_known_stop`, `losses_in_row`, `positions_ladder`, `per_day_over` `{days}`,
 `paper_unchecked` `{weeks}`; a walk-forward's mean: `mean_of_windows` `{count, total}` and
 `mean_of_windows_others` `{count, total, others}` (`others`: the English notes of the
-windows without a value).
+windows without a value, joined by "; "; the row's `others` holds them as coded notes,
+`{text, code, params}` each, for a front end to say each in its language).
 """
 
 from __future__ import annotations
@@ -110,10 +111,16 @@ class GateCheck:
     note: str
     code: str | None = None
     params: ReasonParams = field(default_factory=dict)
+    others: tuple[GateNote, ...] = ()
+
+    @property
+    def coded(self) -> GateNote:
+        """The row's note as a coded note (`code` empty for a row stored before codes)."""
+        return GateNote(self.note, self.code or "", dict(self.params), self.others)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (the result's and the sweep summary's `gates` rows)."""
-        return fields_dict(self)
+        return {**fields_dict(self), "others": [note.to_dict() for note in self.others]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +309,9 @@ def _gate(
     name: GateName, value: float | None, op: GateOp, threshold: float, note: GateNote
 ) -> GateCheck:
     passed = value is not None and math.isfinite(value) and _passes(value, op, threshold)
-    return GateCheck(name, value, threshold, op, passed, note.text, note.code, dict(note.params))
+    return GateCheck(
+        name, value, threshold, op, passed, note.text, note.code, dict(note.params), note.others
+    )
 
 
 def _row(
@@ -313,7 +322,9 @@ def _row(
     passed: bool | None,
     note: GateNote,
 ) -> GateCheck:
-    return GateCheck(name, value, threshold, op, passed, note.text, note.code, dict(note.params))
+    return GateCheck(
+        name, value, threshold, op, passed, note.text, note.code, dict(note.params), note.others
+    )
 
 
 def evaluate(
@@ -381,9 +392,7 @@ def mean_gates(sets: Sequence[Sequence[GateCheck]]) -> list[GateCheck]:
         first = found[0]
         values = [c.value for c in found if c.value is not None]
         value = statistics.fmean(values) if values else None
-        note = notes.mean_note(
-            len(values), len(found), sorted({c.note for c in found if c.value is None})
-        )
+        note = notes.mean_note(len(values), len(found), [c.coded for c in found if c.value is None])
         if first.op == "unchecked":
             merged.append(first)
         elif first.op == "info" or first.threshold is None:

@@ -215,6 +215,8 @@ class OrderPipeline:
         self.venue.submit(book, order)
         self.gate.record_entry(bar.open_ms, key.symbol, key.strategy)
         record = self._record(key, bar, signal, plan, "accepted", note, qty, order.id)
+        if scale is not None:
+            record = replace(record, reason_code=scale.code, reason_params=dict(scale.params))
         accepted = SignalAccepted(record, order)
         self._emit(accepted)
         return accepted

@@ -77,11 +77,14 @@ class RiskContext:
 
 @dataclass(frozen=True, slots=True)
 class SizeScale:
-    """Breakers that scale an entry: the product of their factors, their names, why."""
+    """Breakers that scale an entry: the product of their factors, their names, why (also
+    as a code and its numbers when one breaker scaled it; see `scalplab.orders.breakers`)."""
 
     factor: float
     breakers: tuple[str, ...]
     reason: str
+    code: str | None = field(default=None, compare=False)
+    params: ReasonParams = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,7 +87,7 @@ class SweepRecord:
 def search_of(stored: Mapping[str, Any]) -> dict[str, Any]:
     """What a stored request asks beyond the base run's pair, strategy, timeframe and range:
     the search (walk-forward as `60d/30d`), the fixed params, the risk overrides, the
-    breaker switch."""
+    breaker switch, the run properties set."""
     request = request_from_json(stored)
     return {
         "grid": list(request.grid),
@@ -104,6 +104,7 @@ def search_of(stored: Mapping[str, Any]) -> dict[str, Any]:
         "params": dict(request.run.params),
         "risk": dict(request.run.risk),
         "breakers": request.run.breakers,
+        "properties": request.run.properties.to_dict(),
     }
 
 

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from scalplab.api.app import create_app
+from scalplab.api.schemas.properties import RunPropertiesCreate
 from scalplab.api.schemas.sweeps import (
     Objective,
     SweepPublic,
@@ -28,7 +29,7 @@ from scalplab.orders.gates import GATE_NAMES
 from scalplab.orders.runs import RunRequest
 from scalplab.storage.db import open_database
 from scalplab.storage.models_research import SWEEP_STATUSES
-from tests.api.conftest import api_client
+from tests.api.conftest import api_client, wait_for_backtest
 from tests.conftest import make_settings
 
 SWEEP: dict[str, Any] = {
@@ -130,6 +131,7 @@ def test_a_sweep_runs_in_the_background_and_reports_its_best_trial(client: TestC
         "params": {"rr": 2.0},
         "risk": {},
         "breakers": True,
+        "properties": dict.fromkeys(RunPropertiesCreate.model_fields),
     }
 
     body = wait_for_sweep(client, queued["id"])
@@ -214,6 +216,9 @@ def test_a_walk_forward_sweep_types_its_windows_and_out_of_sample_result(
         ({"seed": -1}, "seed"),
         ({"verify_top": 1001}, "verify_top"),
         ({"folds": 3}, "folds"),
+        ({"properties": {"max_leverage": 200}}, "properties.max_leverage"),
+        ({"properties": {"funding_model": "daily"}}, "properties.funding_model"),
+        ({"properties": {"leverage": 3}}, "properties.leverage"),
     ],
 )
 def test_bad_sweeps_are_refused_before_anything_is_stored(
@@ -225,6 +230,33 @@ def test_bad_sweeps_are_refused_before_anything_is_stored(
     assert message in detail
     assert "\n" not in detail
     assert client.get("/sweeps").json() == []
+
+
+def test_a_sweeps_properties_are_recorded_and_its_best_trial_is_that_backtest(
+    client: TestClient,
+) -> None:
+    properties = {"initial_capital": 5000.0, "taker_fee_pct": 0.1, "funding_model": "none"}
+    sweep = {**SWEEP, "grid": ["fast=5,10"], "fast_path": False, "properties": properties}
+    response = client.post("/sweeps", json=sweep)
+    assert response.status_code == 202, response.text
+    body = wait_for_sweep(client, response.json()["id"])
+    assert body["status"] == "done", body["error"]
+    recorded = body["request"]["properties"]
+    assert {name: value for name, value in recorded.items() if value is not None} == properties
+    best = SweepSummaryPublic.model_validate(body["summary"]).best
+    assert best is not None and best.score is not None and best.path == "backtrader"
+    assert best.score.funding == 0 and best.score.trades > 0
+    assert best.score.final_equity == pytest.approx(5000 + best.score.net_pnl)
+
+    run = {key: SWEEP[key] for key in ("pair", "strategy", "timeframe", "start", "end")}
+    params = {**SWEEP["params"], **best.params}
+    response = client.post("/backtests", json={**run, "params": params, "properties": properties})
+    assert response.status_code == 202, response.text
+    result = wait_for_backtest(client, response.json()["id"])["result"]
+    assert result["settings"]["initial_capital"] == 5000.0
+    metrics = result["metrics"]
+    assert (metrics["trades"], metrics["net_pnl"]) == (best.score.trades, best.score.net_pnl)
+    assert (metrics["fees"], metrics["final_equity"]) == (best.score.fees, best.score.final_equity)
 
 
 def test_a_cancelled_sweep_resumes_to_every_planned_trial(client: TestClient) -> None:

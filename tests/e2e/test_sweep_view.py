@@ -1,12 +1,12 @@
 """The Sweep view of the Backtest tab end to end: the built SPA, the real server and Chromium.
 
 Sweeps `sma_cross` over `fast` 5..15 step 5 × `slow` 30..60 step 30 (6 trials) on three
-days of the bundled sample from the form: the progress shows while it runs, then the
-verification banner (valid), the best trial, the trials table (sorted by a click on a
-header, checked against the API), the heat map; the top trial opens as a backtest that
-lands with the same net P&L. Bad ranges are caught at the field before anything is
-sent, the server's refusal shows in words, a sweep is deleted after a confirmation,
-and the view speaks Ukrainian.
+days of the bundled sample from the form, with a changed initial capital (a run property):
+the progress shows while it runs, then the verification banner (valid), the best trial, the
+trials table (sorted by a click on a header, checked against the API), the heat map; the top
+trial opens as a backtest that lands with the same net P&L (the sweep's properties carried
+over). Bad ranges are caught at the field before anything is sent, the server's refusal
+shows in words, a sweep is deleted after a confirmation, and the view speaks Ukrainian.
 """
 
 from __future__ import annotations
@@ -105,6 +105,12 @@ def test_sweep_runs_ranks_maps_and_opens_a_trial_as_backtest(
     form = _open_sweep_view(page, server)
     expect(page.get_by_test_id("sweeps-empty")).to_be_visible()
     _fill_grid(form)
+    # Properties: a smaller account for every trial, sent as the one change.
+    properties = form.get_by_test_id("run-properties")
+    properties.locator("summary").click()
+    expect(properties.get_by_label("Initial capital (USDT)")).to_have_value("10000")
+    properties.get_by_label("Initial capital (USDT)").fill("5000")
+    expect(properties.locator("summary")).to_contain_text("1 changed")
     save_screenshot(page, tmp_path / "sweep-form.png", full_page=True)
 
     form.get_by_role("button", name="Run sweep").click()
@@ -129,6 +135,8 @@ def test_sweep_runs_ranks_maps_and_opens_a_trial_as_backtest(
     )
     assert (sweep["start"], sweep["end"]) == ("2025-06-17T00:00:00Z", "2025-06-20T00:00:00Z")
     assert sweep["request"]["grid"] == ["fast=5:15:5", "slow=30:60:30"]
+    asked = {k: v for k, v in sweep["request"]["properties"].items() if v is not None}
+    assert asked == {"initial_capital": 5000.0}, sweep["request"]
     summary = sweep["summary"]
     assert summary["valid"] and summary["trials"] == TRIALS, summary
     checked = summary["verification"]["checked"]
@@ -220,6 +228,8 @@ def test_sweep_runs_ranks_maps_and_opens_a_trial_as_backtest(
     run = backtests[0]
     assert (run["start"], run["end"]) == (sweep["start"], sweep["end"])
     assert {k: run["params"][k] for k in ("fast", "slow")} == top_trial_params(trials, top)
+    status, opened_run = server.api("GET", f"/backtests/{run['id']}")
+    assert status == 200 and opened_run["result"]["settings"]["initial_capital"] == 5000.0
     result_row = page.get_by_test_id("result-row")
     expect(result_row).to_have_count(1)
     expect(result_row.locator('[data-col="net_pnl"]')).to_have_text(trial_pnl_text)

@@ -27,6 +27,7 @@ from scalplab.strategies.breakers import (
     PauseUntilResume,
     PortfolioHeat,
     RaiseThreshold,
+    ScaleSize,
     ScoreBand,
     StopLossCooldown,
     UtcHours,
@@ -155,3 +156,34 @@ def test_a_correlated_book_and_the_moves_of_a_feed_or_a_provider_are_codes() -> 
         decision = gate().check(replace(ctx(), declared=inputs))
         assert coded(decision)[0] == f"sb_external_move_{direction}+signal_blocked"
         assert decision.reason.startswith(f"macro spx.close moved {change:+.2f} % over")
+
+
+def test_a_scaled_entry_says_its_note_as_a_code() -> None:
+    g = gate()
+    for i in range(3):
+        g.record_close(T - (3 - i) * MIN, "BTCUSDT", "sgnl", 5.0, "tp", flat=True)
+    scale = g.check(ctx(WinStreak("streak", 3, effect=ScaleSize(0.5)), now=T)).scale
+    assert scale is not None and scale.code == "scaled_by+sb_win_streak+size_times"
+    assert scale.params["breaker"] == "streak" and scale.params["factor"] == 0.5
+    said = english("reasonCode", scale.code, scale.params)  # the scope said as its key
+    assert said == scale.reason.replace("strategy sgnl", "strategy:sgnl")
+    books = (OpenBook("ETHUSDT", "x", "long", 151.0), OpenBook("SOLUSDT", "x", "long", 152.0))
+    hot = ctx(PortfolioHeat("heat", 5.0, 1.0), open_books=books, entry_risk=317.0)
+    shrunk = gate().check(hot).scale
+    assert shrunk is not None and shrunk.code == "scaled_by+sb_heat_shrunk+size_times"
+    assert shrunk.params["factor"] == 0.6215 and shrunk.params["left"] == 1.97
+    said = english("reasonCode", shrunk.code, shrunk.params)
+    assert said == shrunk.reason.replace("of all books", "of global")
+    both = ctx(WinStreak("streak", 3, effect=ScaleSize(0.5)), PortfolioHeat("heat", 5.0, 1.0),
+               open_books=books, entry_risk=700.0)  # fmt: skip
+    several = g.check(both).scale
+    assert several is not None and several.code is None and "; heat: " in several.reason
+
+
+def test_a_hold_in_force_says_its_time_left_in_seconds_too() -> None:
+    g = gate((T - 10 * SEC, "BTCUSDT", "sgnl"))
+    hourly = MaxSignals("hourly", 1, "rolling_hour", "global", BlockScope(7200))
+    g.check(ctx(hourly, now=T))
+    code, params = coded(g.check(ctx(now=T + 61 * SEC)))
+    assert code.startswith("held_blocked+")
+    assert params["left"] == "118m59s" and params["left_s"] == 118 * 60 + 59

@@ -76,3 +76,19 @@ def test_a_walk_forwards_mean_says_its_windows_as_a_code() -> None:
     )
     assert merged["paper_trade_days"] == ("paper_unchecked", {"weeks": 2})
     assert merged["trades_per_day"][0] == "mean_of_windows"
+
+
+def test_a_walk_forwards_mean_sends_the_other_windows_notes_coded() -> None:
+    first = evaluate([outcome(0, 5.0), outcome(1, -2.0)], 3.0, 1.5, 10.0)
+    empty = evaluate([], 0.0, None, 10.0)
+    sharpe = next(c for c in mean_gates([first, empty, empty]) if c.name == "sharpe")
+    assert [(n.code, n.params) for n in sharpe.others] == [("sharpe_not_computable", {})]
+    assert sharpe.params["others"] == "; ".join(n.text for n in sharpe.others)
+    for note in sharpe.others:
+        assert english("gateNote", note.code, note.params) == note.text
+    row = sharpe.to_dict()
+    assert row["others"] == [
+        {"text": sharpe.others[0].text, "code": "sharpe_not_computable", "params": {}}
+    ]
+    avg_r = next(c for c in mean_gates([first, empty]) if c.name == "max_drawdown_pct")
+    assert avg_r.others == () and avg_r.to_dict()["others"] == []

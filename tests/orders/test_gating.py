@@ -30,6 +30,7 @@ from scalplab.strategies.breakers import (
     ScaleSize,
 )
 from scalplab.strategies.signal import Signal
+from tests.coded_texts import english
 from tests.orders.harness import NO_BREAKERS, Harness
 
 H = 3_600_000
@@ -64,6 +65,10 @@ def test_a_size_scale_resizes_the_entry_and_says_why() -> None:
     assert (half.record.qty, half.order.qty) == (10.0, Decimal("10"))
     assert half.record.reason == f"stale_btc: {STALE}; size × 0.5"
     assert half.record.breaker is None  # a scale is not a block
+    assert half.record.reason_code == "scaled_by+sb_feed_missing+size_times"
+    assert english("reasonCode", half.record.reason_code, half.record.reason_params) == (
+        half.record.reason
+    )
     # the feed is back: full size again
     h.on_bar(bar(1))
     h.exit("manual")

@@ -13,6 +13,7 @@ from scalplab.api.schemas.common import ErrorPublic, PageLimit, PageOffset
 from scalplab.api.schemas.sweeps import SweepCreate, SweepPublic, SweepTrialPublic
 from scalplab.backtests.sweeps.records import SweepRequest, TaskKind
 from scalplab.backtests.sweeps.walkforward import MAX_WINDOWS, parse_walk_forward
+from scalplab.orders.properties import RunProperties
 from scalplab.orders.runs import RunRequest
 from scalplab.services.sweeps import SweepRecord
 
@@ -49,6 +50,9 @@ async def create_sweep(body: SweepCreate, sweeps: SweepsDep, response: Response)
             params=body.params,
             risk=body.risk.model_dump(exclude_none=True),
             breakers=body.breakers,
+            properties=RunProperties()
+            if body.properties is None
+            else body.properties.to_properties(),
         ),
         grid=tuple(body.grid),
         sampler=body.sampler,

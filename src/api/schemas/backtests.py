@@ -238,6 +238,14 @@ class MetricsPublic(BaseModel):
     bars: int | None = None
 
 
+class GateNotePublic(BaseModel):
+    """A coded note: its English `text`, stable `code` and the numbers it quotes."""
+
+    text: str
+    code: str = Field(description="a `gateNote` code (see `scalplab.orders.gates`)")
+    params: dict[str, float | str] = Field(default_factory=dict)
+
+
 class GateCheckPublic(BaseModel):
     """One row of seed 002's go-live table (§12.3), computed for a result.
 
@@ -259,6 +267,11 @@ class GateCheckPublic(BaseModel):
     )
     params: dict[str, float | str] = Field(
         default_factory=dict, description="the numbers `note` quotes, by name"
+    )
+    others: list[GateNotePublic] = Field(
+        default_factory=list,
+        description="`mean_of_windows_others`: the notes of the windows without a value, "
+        "each coded (their texts joined by `; ` are `params.others`)",
     )
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from scalplab.api.schemas.backtests import GateCheckPublic
 from scalplab.api.schemas.common import ParamValue, RequestModel, UtcDateTime
+from scalplab.api.schemas.properties import RunPropertiesCreate
 from scalplab.api.schemas.risk import RiskOverrides, RiskValue
 from scalplab.backtests.sweeps.engines import MAX_WORKERS
 from scalplab.backtests.sweeps.planning import MAX_VERIFY
@@ -55,6 +56,11 @@ class SweepCreate(RequestModel):
         default_factory=RiskOverrides, description="risk settings to change for every trial"
     )
     breakers: bool = Field(True, description="false: every circuit breaker off (research)")
+    properties: RunPropertiesCreate | None = Field(
+        None,
+        description="economics to change for every trial (capital, risk %, leverage, fees, "
+        "slippage, funding model); the ones not given keep the environment's",
+    )
     grid: list[GridAxis] = Field(
         min_length=1,
         max_length=MAX_AXES,
@@ -114,6 +120,9 @@ class SweepRequestPublic(BaseModel):
     params: dict[str, ParamValue]
     risk: dict[str, RiskValue]
     breakers: bool
+    properties: RunPropertiesCreate = Field(
+        description="the economics changed for every trial (those not set: the environment's)"
+    )
 
 
 class TrialScorePublic(BaseModel):

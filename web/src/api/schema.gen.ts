@@ -2229,6 +2229,28 @@ export interface components {
             params?: {
                 [key: string]: number | string;
             };
+            /**
+             * Others
+             * @description `mean_of_windows_others`: the notes of the windows without a value, each coded (their texts joined by `; ` are `params.others`)
+             */
+            others?: components["schemas"]["GateNotePublic"][];
+        };
+        /**
+         * GateNotePublic
+         * @description A coded note: its English `text`, stable `code` and the numbers it quotes.
+         */
+        GateNotePublic: {
+            /** Text */
+            text: string;
+            /**
+             * Code
+             * @description a `gateNote` code (see `scalplab.orders.gates`)
+             */
+            code: string;
+            /** Params */
+            params?: {
+                [key: string]: number | string;
+            };
         };
         /**
          * HealthPublic
@@ -4692,6 +4714,8 @@ export interface components {
              * @default true
              */
             breakers: boolean;
+            /** @description economics to change for every trial (capital, risk %, leverage, fees, slippage, funding model); the ones not given keep the environment's */
+            properties?: components["schemas"]["RunPropertiesCreate"] | null;
             /**
              * Grid
              * @description swept params: NAME=START:STOP:STEP (both ends included) or NAME=V1,V2
@@ -4886,6 +4910,8 @@ export interface components {
             };
             /** Breakers */
             breakers: boolean;
+            /** @description the economics changed for every trial (those not set: the environment's) */
+            properties: components["schemas"]["RunPropertiesCreate"];
         };
         /**
          * SweepSummaryPublic

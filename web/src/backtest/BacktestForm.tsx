@@ -22,7 +22,7 @@ import { parseFieldValues } from "../lib/params";
 import { ParamFields } from "./ParamField";
 import { ProblemList } from "../components/ProblemList";
 import { useLabel } from "../live/labels";
-import { PropertiesSection, defaultPropertiesDraft, propertiesOf, usePropertiesSchema, usePropertyLabel, type PropertiesDraft } from "./PropertiesSection";
+import { PropertiesSection, usePropertiesDraft } from "./PropertiesSection";
 import { RiskOverridesSection, defaultRiskDraft, riskOverridesOf, useRiskSchema, type RiskDraft } from "./RiskOverrides";
 import type { Catalog } from "./useCatalog";
 import { useBacktestJob, type JobState } from "./useBacktestJob";
@@ -113,10 +113,7 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
   const { schema: riskSchema, error: riskError } = useRiskSchema();
   const [riskDraft, setRiskDraft] = useState<RiskDraft>(() => defaultRiskDraft(null));
   useEffect(() => setRiskDraft(defaultRiskDraft(riskSchema)), [riskSchema]);
-  const { schema: propertiesSchema, error: propertiesError } = usePropertiesSchema();
-  const [propertiesDraft, setPropertiesDraft] = useState<PropertiesDraft>(() => defaultPropertiesDraft(null));
-  useEffect(() => setPropertiesDraft(defaultPropertiesDraft(propertiesSchema)), [propertiesSchema]);
-  const propertyLabel = usePropertyLabel();
+  const economicsDraft = usePropertiesDraft();
   const label = useLabel();
 
   const { job, run } = useBacktestJob(onJobChange);
@@ -143,7 +140,7 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
     found.push(...parsed.problems);
     const risk = riskOverridesOf(riskSchema, riskDraft, (name) => label("riskField", name));
     found.push(...risk.problems);
-    const economics = propertiesOf(propertiesSchema, propertiesDraft, propertyLabel);
+    const economics = economicsDraft.check();
     found.push(...economics.problems);
     return { problems: found, params: parsed.values, risk: risk.risk, properties: economics.properties };
   }
@@ -238,7 +235,7 @@ export function BacktestForm({ catalog, onJobChange }: BacktestFormProps) {
           </small>
         </div>
 
-        <PropertiesSection schema={propertiesSchema} error={propertiesError} draft={propertiesDraft} setDraft={setPropertiesDraft} disabled={busy} />
+        <PropertiesSection schema={economicsDraft.schema} error={economicsDraft.error} draft={economicsDraft.draft} setDraft={economicsDraft.setDraft} disabled={busy} />
 
         <RiskOverridesSection schema={riskSchema} error={riskError} draft={riskDraft} setDraft={setRiskDraft} disabled={busy} />
 

@@ -63,6 +63,12 @@ function Mark({ gate }: { gate: GateCheck | undefined }) {
 export function GatesTable({ sets, testId }: { sets: GateSet[]; testId: string }) {
   const { t, locale } = useI18n();
   const noteText = useCodedText("gateNote");
+  // A walk-forward mean's note names the other windows' notes (`others`): each said in the reader's language.
+  const note = (gate: GateCheck): string => {
+    const others = gate.others ?? [];
+    const params = others.length ? { ...gate.params, others: others.map((o) => noteText(o.code, o.params, o.text)).join("; ") } : gate.params;
+    return noteText(gate.code, params, gate.note);
+  };
   const names: string[] = [];
   const reference = new Map<string, GateCheck>();
   for (const set of sets)
@@ -118,7 +124,7 @@ export function GatesTable({ sets, testId }: { sets: GateSet[]; testId: string }
                   const gate = set.gates.find((g) => g.name === name);
                   const passed = gate?.passed === true ? "true" : gate?.passed === false ? "false" : "none";
                   return [
-                    <td key={`${set.key}-value`} className="num" data-set={set.key} data-col="value" title={gate ? noteText(gate.code, gate.params, gate.note) : undefined}>
+                    <td key={`${set.key}-value`} className="num" data-set={set.key} data-col="value" title={gate ? note(gate) : undefined}>
                       {gate ? formatGateValue(gate, locale) : "—"}
                     </td>,
                     single ? threshold : null,

@@ -1,11 +1,13 @@
 /**
- * "Properties" of the backtest form, collapsed by default: the run's economics —
+ * "Properties" of the backtest and sweep forms, collapsed by default: the run's economics —
  * initial capital, risk per trade, leverage, maker and taker fees, slippage and
  * the funding model with its rate — prefilled with the environment's values
  * (`GET /settings/properties`, with their bounds). Each field is checked as
  * typed (the text is never rewritten; a problem shows under the field) and only
  * the values that differ from the environment's are sent as `properties`.
  */
+import { useEffect, useState } from "react";
+
 import { getProperties } from "../api/client";
 import type { FundingModel, PropertiesSchema, PropertyField, RunProperties } from "../api/types";
 import type { MessageKey } from "../i18n/en";
@@ -106,15 +108,33 @@ export function propertiesOf(
   return { properties: Object.keys(changed).length > 0 ? (changed as RunProperties) : null, problems };
 }
 
+/** A form's properties: the environment's (loaded once), the draft starting from them, and
+ * `check()`, the values that differ from the environment's or the draft's problems. */
+export function usePropertiesDraft(): {
+  schema: PropertiesSchema | null;
+  error: string | null;
+  draft: PropertiesDraft;
+  setDraft: (update: (prev: PropertiesDraft) => PropertiesDraft) => void;
+  check: () => { properties: RunProperties | null; problems: FieldProblem[] };
+} {
+  const { schema, error } = usePropertiesSchema();
+  const [draft, setDraft] = useState<PropertiesDraft>(() => defaultPropertiesDraft(null));
+  useEffect(() => setDraft(defaultPropertiesDraft(schema)), [schema]);
+  const labelOf = usePropertyLabel();
+  return { schema, error, draft, setDraft, check: () => propertiesOf(schema, draft, labelOf) };
+}
+
 interface PropertiesSectionProps {
   schema: PropertiesSchema | null;
   error: string | null;
   draft: PropertiesDraft;
   setDraft: (update: (prev: PropertiesDraft) => PropertiesDraft) => void;
   disabled: boolean;
+  /** Prefix of the inputs' ids (each form on the page needs its own). */
+  idPrefix?: string;
 }
 
-export function PropertiesSection({ schema, error, draft, setDraft, disabled }: PropertiesSectionProps) {
+export function PropertiesSection({ schema, error, draft, setDraft, disabled, idPrefix = "bt" }: PropertiesSectionProps) {
   const { t, locale } = useI18n();
   const labelOf = usePropertyLabel();
   const fields = schema?.fields ?? [];
@@ -123,7 +143,7 @@ export function PropertiesSection({ schema, error, draft, setDraft, disabled }: 
   const setValue = (name: string, value: string) => setDraft((prev) => ({ ...prev, values: { ...prev.values, [name]: value } }));
 
   const control = (field: PropertyField) => {
-    const id = `bt-prop-${field.name}`;
+    const id = `${idPrefix}-prop-${field.name}`;
     const off = field.name === "funding_rate" && !rateApplies(draft);
     const text = draft.values[field.name] ?? "";
     const { problem } = off ? { problem: undefined } : checkProperty(field, text, labelOf(field.name));
@@ -169,12 +189,12 @@ export function PropertiesSection({ schema, error, draft, setDraft, disabled }: 
           <div className="form-grid">
             {fields.filter((field) => field.name !== "funding_rate").map(control)}
             <div className="field">
-              <label htmlFor="bt-prop-funding_model">{t("props.funding_model")}</label>
+              <label htmlFor={`${idPrefix}-prop-funding_model`}>{t("props.funding_model")}</label>
               <select
-                id="bt-prop-funding_model"
+                id={`${idPrefix}-prop-funding_model`}
                 value={draft.fundingModel ?? schema.funding_model}
                 disabled={disabled}
-                aria-describedby="bt-prop-funding_model-help"
+                aria-describedby={`${idPrefix}-prop-funding_model-help`}
                 onChange={(event) => {
                   const model = event.target.value as FundingModel;
                   setDraft((prev) => ({ ...prev, fundingModel: model }));
@@ -186,7 +206,7 @@ export function PropertiesSection({ schema, error, draft, setDraft, disabled }: 
                   </option>
                 ))}
               </select>
-              <small id="bt-prop-funding_model-help" className="help">
+              <small id={`${idPrefix}-prop-funding_model-help`} className="help">
                 {t(`funding.${draft.fundingModel ?? schema.funding_model}Help`)}
               </small>
             </div>

@@ -962,6 +962,10 @@ export const en = {
   "reasonCode.held_paused": "every new entry is paused by {breaker} since {since} until trading is resumed:",
   "reasonCode.held_paused_until": "every new entry is paused by {breaker} until {until} ({left} left):",
   "reasonCode.held_blocked": "{blocked} is blocked by {breaker} until {until} ({left} left):",
+  // Coded server texts, scaled entries (issue 13 polish): a scaling breaker's note
+  "reasonCode.scaled_by": "{breaker}:",
+  "reasonCode.sb_heat_shrunk": "open risk {open_pct} % of {of} + this entry's {new_pct} % exceed the heat cap of {cap} %: shrunk to the {left} % left",
+  "reasonCode.size_times": "size × {factor}",
   "degradedCode.kline_flow": "{data} for {days}: taker volumes from the candles' taker-buy columns (no counts, largest trade or sweeps)",
   "degradedCode.kline_flow_missing": "{data} for {days}: missing (the candles have no taker-buy volume either): None",
   "degradedCode.funding_last_rate": "{data} for {days}: the last settled rate from the funding store (no next funding time)",

@@ -9,11 +9,13 @@
  * condition, then the effect; a hold's part first): each part's message, joined by "; "
  * (by a space after a part ending in ":"). A scope param (`of`: whose records were
  * counted, `blocked`: what is blocked) holds its key (`global`, `strategy:NAME`,
- * `symbol:SYM`) and is said in words (`scopeWords.<param>.<kind>`).
+ * `symbol:SYM`) and is said in words (`scopeWords.<param>.<kind>`); a `side` param
+ * (`long`, `short`) by its label (`side.<side>`); a hold's time left (`left`, the English
+ * `9m00s`) from its seconds (`left_s`) in the reader's units.
  */
 import type { MessageKey } from "../i18n/en";
 import { hasMessage, useI18n, type Vars } from "../i18n/I18nProvider";
-import { formatQty, formatTime } from "./format";
+import { formatDuration, formatQty, formatTime } from "./format";
 
 export type ReasonParams = Record<string, number | string> | null | undefined;
 
@@ -38,8 +40,11 @@ export function useCodeMessage(prefix: string): (code: string | null | undefined
     for (const [name, value] of Object.entries(params ?? {})) {
       if (typeof value === "number") vars[name] = formatQty(value, locale);
       else if (SCOPE_PARAMS.has(name)) vars[name] = scopeWords(name, value);
+      else if (name === "side" && hasMessage(`side.${value}`)) vars[name] = t(`side.${value}` as MessageKey);
       else vars[name] = ISO_TIME.test(value) ? `${formatTime(value)} UTC` : value;
     }
+    // A hold's time left: its seconds (`left_s`) in the reader's units, over the English `9m00s`.
+    if (typeof params?.left_s === "number") vars.left = formatDuration(params.left_s, { h: t("unit.h"), m: t("unit.m"), s: t("unit.s") });
     let said = "";
     for (const part of code.split("+")) {
       const full = `${prefix}.${part}`;

@@ -30,7 +30,8 @@ export interface TrialOrigin {
   netPnl: number | null;
 }
 
-/** The backtest that reruns `trial` of `sweep`: the sweep's run with its fixed params and the trial's. */
+/** The backtest that reruns `trial` of `sweep`: the sweep's run (risk, breakers, properties)
+ * with its fixed params and the trial's. */
 export function backtestOf(sweep: SweepPublic, trial: SweepTrial, summary: SweepSummary | null): BacktestCreate {
   const request = sweep.request;
   let start = sweep.start;
@@ -51,6 +52,8 @@ export function backtestOf(sweep: SweepPublic, trial: SweepTrial, summary: Sweep
     params: { ...request.params, ...trial.params },
     risk: risk as BacktestCreate["risk"],
     breakers: request.breakers ?? true,
+    // The sweep's economics, so the backtest reproduces the trial's numbers.
+    properties: request.properties,
     allow_partial: false,
     degraded: false,
   };

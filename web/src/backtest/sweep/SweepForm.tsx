@@ -2,9 +2,11 @@
  * The "new sweep" form: pair, strategy, timeframe and range (as the backtest form),
  * the strategy's parameters each swept or fixed, the sampler (trials for random and
  * TPE), the objective, an optional walk-forward (train / test days), workers, the
- * circuit-breakers switch and, collapsed, the seed, how many trials Backtrader
- * re-checks and the fast-path switch. The number of grid points is shown as the person types; problems are
- * caught before `POST /sweeps`, and the server's refusal is shown in one line.
+ * circuit-breakers switch, collapsed the run's properties (capital, fees, funding…, the
+ * backtest form's section: only the changed ones are sent, for every trial) and,
+ * collapsed, the seed, how many trials Backtrader re-checks and the fast-path switch.
+ * The number of grid points is shown as the person types; problems are caught before
+ * `POST /sweeps`, and the server's refusal is shown in one line.
  */
 import { useMemo, useState, type FormEvent } from "react";
 
@@ -17,6 +19,7 @@ import { useI18n } from "../../i18n/I18nProvider";
 import { addDays, isDate } from "../../lib/dates";
 import { messageOf } from "../../lib/errors";
 import { parseFieldValues } from "../../lib/params";
+import { PropertiesSection, usePropertiesDraft } from "../PropertiesSection";
 import { RunTargetFields } from "../RunTargetFields";
 import type { Catalog } from "../useCatalog";
 import { useRunTarget } from "../useRunTarget";
@@ -87,6 +90,7 @@ export function SweepForm({ catalog, onStarted }: SweepFormProps) {
   const [verifyTop, setVerifyTop] = useState("10");
   const [verifySample, setVerifySample] = useState("5");
   const [fastPath, setFastPath] = useState(true);
+  const economicsDraft = usePropertiesDraft();
   const [checked, setChecked] = useState(false);
   const [submitting, setSubmitting] = useState(false);
   const [submitError, setSubmitError] = useState<string | null>(null);
@@ -141,6 +145,8 @@ export function SweepForm({ catalog, onStarted }: SweepFormProps) {
     if (topChecked.problem) found.push(topChecked.problem);
     const sampleChecked = wholeNumber(verifySample, t("sweep.verifySample"), 0, MAX_VERIFY);
     if (sampleChecked.problem) found.push(sampleChecked.problem);
+    const economics = economicsDraft.check();
+    found.push(...economics.problems);
     if (found.length > 0 || !strategy) return { problems: found, body: null };
     return {
       problems: [],
@@ -154,6 +160,7 @@ export function SweepForm({ catalog, onStarted }: SweepFormProps) {
         params: parsed.values as Record<string, ParamValue>,
         risk: {},
         breakers,
+        properties: economics.properties,
         grid: space.grid,
         sampler,
         trials: trialCount,
@@ -368,6 +375,15 @@ export function SweepForm({ catalog, onStarted }: SweepFormProps) {
             </div>
           </details>
         </fieldset>
+
+        <PropertiesSection
+          schema={economicsDraft.schema}
+          error={economicsDraft.error}
+          draft={economicsDraft.draft}
+          setDraft={economicsDraft.setDraft}
+          disabled={disabled}
+          idPrefix="sw"
+        />
 
         <ProblemList problems={problems} testId="sweep-form-errors" />
         {submitError !== null ? (
